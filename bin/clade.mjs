@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `clade` command: runs src/cli/main.ts under tsx with the engine's malloc tunables (see bin/run-ts.mjs).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
+const r = spawnSync(process.execPath, ['--import', tsx, resolve(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+});
+process.exit(r.status ?? (r.signal ? 1 : 0));

@@ -1,0 +1,72 @@
+/**
+ * A one-line terminal progress bar (what, how far, rate, ETA). Quiet when stderr is not a TTY, unless `force`.
+ *
+ * @example
+ * const bar = progress('embedding', 1000);
+ * for (...) bar.tick(32, { loss: 0.41 });
+ * bar.done();
+ */
+export interface Progress {
+  tick(n?: number, info?: Record<string, number | string>): void;
+  done(info?: Record<string, number | string>): void;
+}
+
+export function progress(
+  label: string,
+  total: number,
+  opts: { force?: boolean; unit?: string } = {},
+): Progress {
+  const stream = process.stderr;
+  const enabled = opts.force || (stream.isTTY ?? false);
+  const unit = opts.unit ?? 'it';
+  const t0 = performance.now();
+  let count = 0;
+  let lastDraw = 0;
+  const fmt = (info?: Record<string, number | string>) =>
+    info
+      ? Object.entries(info)
+          .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`)
+          .join(' ')
+      : '';
+  const draw = (info?: Record<string, number | string>, final = false) => {
+    if (!enabled) return;
+    const now = performance.now();
+    if (!final && now - lastDraw < 100) return;
+    lastDraw = now;
+    const secs = (now - t0) / 1000;
+    const rate = count / Math.max(secs, 1e-9);
+    const frac = total > 0 ? Math.min(1, count / total) : 0;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const eta = rate > 0 && total > count ? (total - count) / rate : 0;
+    const line =
+      `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count}/${total} ` +
+      `${formatNumber(rate)} ${unit}/s ${final ? `in ${formatTime(secs)}` : `ETA ${formatTime(eta)}`} ${fmt(info)}`;
+    stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+  };
+  return {
+    tick(n = 1, info) {
+      count += n;
+      draw(info);
+    },
+    done(info) {
+      draw(info, true);
+    },
+  };
+}
+
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  if (Number.isInteger(v)) return String(v);
+  return v.toFixed(a < 1 ? 4 : a < 100 ? 3 : 1);
+}
+
+export function formatTime(secs: number): string {
+  if (secs < 60) return `${secs.toFixed(1)}s`;
+  const m = Math.floor(secs / 60);
+  const s = Math.round(secs % 60);
+  if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
