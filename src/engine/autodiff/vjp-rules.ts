@@ -1,0 +1,151 @@
+import type { OpAttrs, PrimOp } from '../ir/ops.ts';
+import { normAxis } from '../ir/shape.ts';
+import { GraphError, prim, type Tensor } from '../tensor.ts';
+import { convInputGrad, convWeightGrad } from './conv-grad.ts';
+
+/**
+ * A vector-Jacobian product: given the output cotangent `g`, the node's output `y`, its inputs and attributes,
+ * return one cotangent per input (null where none flows). Cotangents may carry the output's broadcast shape;
+ * `backward.ts` sums them back to each input's shape once, so no rule handles broadcasting itself.
+ */
+export type VjpRule<K extends PrimOp> = (
+  g: Tensor,
+  y: Tensor,
+  inputs: readonly Tensor[],
+  attrs: OpAttrs[K],
+  /** Which inputs need a cotangent; a rule may skip (return null for) the others. */
+  wants: readonly boolean[],
+) => (Tensor | null)[];
+
+// ReLU and mask gradients multiply by a cast comparison: ORT's Where and Sign kernels are 2-3x slower (engine guide §6).
+const mask = (cond: Tensor) => cond.cast('float32');
+const nonDiff = (op: string) => (): never => {
+  throw new GraphError(`${op} is not differentiable`);
+};
+
+export const VJP: { [K in PrimOp]: VjpRule<K> } = {
+  add: (g) => [g, g],
+  sub: (g) => [g, g.neg()],
+  mul: (g, _y, [a, b]) => [g.mul(b), g.mul(a)],
+  div: (g, y, [, b]) => [g.div(b), g.mul(y).div(b).neg()],
+  max: (g, _y, [a, b]) => {
+    const m = mask(a.gt(b));
+    return [g.mul(m), g.sub(g.mul(m))];
+  },
+  min: (g, _y, [a, b]) => {
+    const m = mask(b.gt(a));
+    return [g.mul(m), g.sub(g.mul(m))];
+  },
+  greater: () => [null, null],
+  equal: () => [null, null],
+  neg: (g) => [g.neg()],
+  exp: (g, y) => [g.mul(y)],
+  log: (g, _y, [x]) => [g.div(x)],
+  sqrt: (g, y) => [g.mul(0.5).div(y)],
+  tanh: (g, y) => [g.sub(g.mul(y.square()))],
+  sigmoid: (g, y) => [g.mul(y.sub(y.square()))],
+  softplus: (g, _y, [x]) => [g.mul(x.sigmoid())],
+  relu: (g, y) => [g.mul(mask(y.gt(0)))],
+  erf: (g, _y, [x]) => [
+    g.mul(
+      x
+        .square()
+        .neg()
+        .exp()
+        .mul(2 / Math.sqrt(Math.PI)),
+    ),
+  ],
+  abs: (g, _y, [x]) => [g.mul(mask(x.gt(0)).sub(mask(x.neg().gt(0))))],
+  cast: (g, y, [x]) => [x.dtype === 'float32' && y.dtype === 'float32' ? g : null],
+  stopGradient: () => [null],
+  where: (g, _y, [c]) => {
+    const m = mask(c);
+    return [null, g.mul(m), g.sub(g.mul(m))];
+  },
+  matmul: (g, _y, [a, b], { transA, transB }) => {
+    // C = op(A)·op(B). For a batched A against a 2-D B (a linear layer on [B, T, D]) the B-gradient is one
+    // flattened GEMM instead of a batch of products summed afterwards.
+    const flatB = b.rank === 2 && a.rank > 2;
+    const a2 = flatB ? a.reshape([-1, a.shape[a.rank - 1]]) : a;
+    const g2 = flatB ? g.reshape([-1, g.shape[g.rank - 1]]) : g;
+    if (flatB && transA)
+      throw new GraphError('matmul: transA on a batched operand against a 2-D one is not supported');
+    const da = !transA
+      ? g.matmul(b, { transB: !transB })
+      : transB
+        ? b.matmul(g, { transA: true, transB: true })
+        : b.matmul(g, { transB: true });
+    const db = !transB
+      ? a2.matmul(g2, { transA: !transA })
+      : transA
+        ? g.matmul(a, { transA: true, transB: true })
+        : g2.matmul(a2, { transA: true });
+    return [da, db];
+  },
+  conv2d: (g, _y, [x, w, bias], at) => [
+    convInputGrad(g, x, w, at),
+    convWeightGrad(g, x, w, at),
+    ...(bias ? [g.sum([0, 2, 3])] : []),
+  ],
+  // ConvTranspose is the adjoint of conv2d: its input gradient is a conv2d, and its weight gradient is the conv
+  // weight gradient with the roles of input and cotangent exchanged.
+  convTranspose2d: (g, _y, [x, w], at, wants) => {
+    const { outputPadding: _op, ...conv } = at;
+    return [prim('conv2d', [g, w], conv), wants[1] ? convWeightGrad(x, g, w, conv) : null];
+  },
+  reduceSum: (g, _y, [x], { axes, keepDims }) => [unreduce(g, x, axes, keepDims)],
+  reduceMax: (g, y, [x], { axes, keepDims }) => {
+    const m = mask(x.eq(unreduce(y, x, axes, keepDims)));
+    const count = m.sum(axes, true);
+    return [m.mul(unreduce(g, x, axes, keepDims)).div(count)];
+  },
+  softmax: (g, y, _x, { axis }) => [y.mul(g.sub(g.mul(y).sum(axis, true)))],
+  logSoftmax: (g, y, _x, { axis }) => [g.sub(y.exp().mul(g.sum(axis, true)))],
+  reshape: (g, _y, [x]) => [g.reshape(x.shape)],
+  transpose: (g, _y, _x, { perm }) => {
+    const inv = new Array(perm.length);
+    perm.forEach((p, i) => (inv[p] = i));
+    return [g.transpose(inv)];
+  },
+  expand: (g) => [g],
+  slice: (g, _y, [x], { axes, starts }) => {
+    const r = x.rank;
+    const pads = new Array(2 * r).fill(0);
+    axes.forEach((ax, i) => {
+      const d = normAxis(ax, r);
+      const s = Math.min(Math.max(starts[i] < 0 ? starts[i] + x.shape[d] : starts[i], 0), x.shape[d]);
+      pads[d] = s;
+      pads[d + r] = x.shape[d] - s - g.shape[d];
+    });
+    return [g.pad(pads)];
+  },
+  pad: (g, _y, [x], { pads }) => {
+    const r = x.rank;
+    const axes = x.shape.map((_, i) => i);
+    return [
+      g.slice(
+        axes,
+        axes.map((i) => pads[i]),
+        axes.map((i) => pads[i] + x.shape[i]),
+      ),
+    ];
+  },
+  concat: (g, _y, ins, { axis }) => {
+    let at = 0;
+    return ins.map((t) => {
+      const s = g.slice([axis], [at], [at + t.shape[axis]]);
+      at += t.shape[axis];
+      return s;
+    });
+  },
+  gather: (g, _y, [data, idx]) => [prim('scatterAdd', [idx, g], { shape: data.shape }), null],
+  scatterAdd: (g, _y, [idx]) => [null, g.gather(idx)],
+  topK: nonDiff('topK'),
+};
+
+/** Bring a reduced cotangent back to the input's shape (re-insert reduced axes, then broadcast). */
+function unreduce(g: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const gk = keepDims ? g : g.reshape(kept);
+  return gk.expand(x.shape);
+}

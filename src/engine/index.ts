@@ -1,0 +1,12 @@
+export { Tensor, GraphError, input, constant, scalar, prim } from './tensor.ts';
+export type { TypedValue } from './tensor.ts';
+export { defineGraph, topoSort } from './graph.ts';
+export type { Graph } from './graph.ts';
+export type { DType, Shape, PrimOp, OpAttrs } from './ir/ops.ts';
+export { PRIM_OPS } from './ir/ops.ts';
+export { grad } from './autodiff/backward.ts';
+export { toOnnx } from './onnx/export.ts';
+export { evaluate } from './runtime/reference.ts';
+export type { RefValue } from './runtime/reference.ts';
+export { compile, Compiled } from './runtime/ort.ts';
+export type { HostArray } from './runtime/ort.ts';

@@ -1,0 +1,84 @@
+import type { DType } from '../ir/ops.ts';
+import type { Tensor } from '../tensor.ts';
+import { type AttrValue, attribute, ELEM_TYPE, onnx } from './proto.ts';
+import { MS_DOMAIN } from './opset.ts';
+import type onnxProto from 'onnx-proto';
+
+/** Accumulates ONNX nodes and initializers for one graph; hands out unique value names. */
+export class OnnxBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly memo = new Map<string, string[]>();
+  private counter = 0;
+
+  fresh(prefix = 'v'): string {
+    return `_${prefix}${this.counter++}`;
+  }
+
+  /** Add a node; returns its output names (fresh unless given). */
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { outputs?: readonly string[]; numOutputs?: number; domain?: string } = {},
+  ): string[] {
+    const outputs = opts.outputs
+      ? [...opts.outputs]
+      : Array.from({ length: opts.numOutputs ?? 1 }, () => this.fresh());
+    this.nodes.push({
+      opType,
+      input: [...inputs],
+      output: outputs,
+      name: `${opType}_${this.nodes.length}`,
+      domain: opts.domain ?? '',
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return outputs;
+  }
+
+  msNode(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue>,
+    outputs: readonly string[],
+  ): string[] {
+    return this.node(opType, inputs, attrs, { outputs, domain: MS_DOMAIN });
+  }
+
+  /** Emit once per key (a shared multi-output node such as TopK). */
+  once(key: string, make: () => string[]): string[] {
+    let v = this.memo.get(key);
+    if (!v) {
+      v = make();
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  initializer(
+    name: string,
+    dtype: DType,
+    dims: readonly number[],
+    data: Float32Array | BigInt64Array | Uint8Array,
+  ): string {
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.initializers.push({ name, dataType: ELEM_TYPE[dtype], dims: [...dims], rawData: raw.slice() });
+    return name;
+  }
+
+  /** A memoised int64 vector constant (axes, shapes, pads). */
+  int64s(values: readonly number[]): string {
+    return this.once(`i64:${values.join(',')}`, () => [
+      this.initializer(this.fresh('i'), 'int64', [values.length], BigInt64Array.from(values.map(BigInt))),
+    ])[0];
+  }
+}
+
+export type Emitter<A> = (
+  b: OnnxBuilder,
+  ins: readonly string[],
+  out: string,
+  attrs: A,
+  node: Tensor,
+) => void;
+export { onnx };

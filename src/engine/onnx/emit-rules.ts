@@ -1,0 +1,88 @@
+import type { OpAttrs, PrimOp } from '../ir/ops.ts';
+import type { Emitter, OnnxBuilder } from './builder.ts';
+import { ELEM_TYPE } from './proto.ts';
+
+const simple =
+  (opType: string) =>
+  (b: OnnxBuilder, ins: readonly string[], out: string): void => {
+    b.node(opType, ins, {}, { outputs: [out] });
+  };
+
+const reduce =
+  (opType: string): Emitter<OpAttrs['reduceSum']> =>
+  (b, [x], out, { axes, keepDims }) =>
+    b.node(opType, [x, b.int64s(axes)], { keepdims: keepDims ? 1 : 0 }, { outputs: [out] });
+
+/**
+ * One ONNX emission per primitive. Choices follow the engine guide's measurements: plain MatMul when nothing
+ * is transposed (ORT fuses MatMul+Add into Gemm), Gemm transpose flags for 2-D transposed products, and
+ * com.microsoft FusedMatMul for batched transposed products (attention backward).
+ */
+export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
+  add: simple('Add'),
+  sub: simple('Sub'),
+  mul: simple('Mul'),
+  div: simple('Div'),
+  max: simple('Max'),
+  min: simple('Min'),
+  greater: simple('Greater'),
+  equal: simple('Equal'),
+  neg: simple('Neg'),
+  exp: simple('Exp'),
+  log: simple('Log'),
+  sqrt: simple('Sqrt'),
+  tanh: simple('Tanh'),
+  sigmoid: simple('Sigmoid'),
+  softplus: simple('Softplus'),
+  relu: simple('Relu'),
+  erf: simple('Erf'),
+  abs: simple('Abs'),
+  cast: (b, ins, out, { to }) => b.node('Cast', ins, { to: ELEM_TYPE[to] }, { outputs: [out] }),
+  stopGradient: (b, ins, out) => b.node('Identity', ins, {}, { outputs: [out] }),
+  where: simple('Where'),
+  matmul: (b, ins, out, { transA, transB }, n) => {
+    if (!transA && !transB) b.node('MatMul', ins, {}, { outputs: [out] });
+    else if (n.inputs[0].rank === 2 && n.inputs[1].rank === 2)
+      b.node('Gemm', ins, { transA: +transA, transB: +transB }, { outputs: [out] });
+    else b.msNode('FusedMatMul', ins, { transA: +transA, transB: +transB, alpha: { float: 1 } }, [out]);
+  },
+  conv2d: (b, ins, out, { strides, pads, group }, n) =>
+    b.node(
+      'Conv',
+      ins,
+      { strides, pads, group, kernel_shape: n.inputs[1].shape.slice(2) },
+      { outputs: [out] },
+    ),
+  convTranspose2d: (b, ins, out, { strides, pads, group, outputPadding }, n) =>
+    b.node(
+      'ConvTranspose',
+      ins,
+      { strides, pads, group, output_padding: outputPadding, kernel_shape: n.inputs[1].shape.slice(2) },
+      { outputs: [out] },
+    ),
+  reduceSum: reduce('ReduceSum'),
+  reduceMax: reduce('ReduceMax'),
+  softmax: (b, ins, out, { axis }) => b.node('Softmax', ins, { axis }, { outputs: [out] }),
+  logSoftmax: (b, ins, out, { axis }) => b.node('LogSoftmax', ins, { axis }, { outputs: [out] }),
+  reshape: (b, [x], out, _a, n) => b.node('Reshape', [x, b.int64s(n.shape)], {}, { outputs: [out] }),
+  transpose: (b, ins, out, { perm }) => b.node('Transpose', ins, { perm }, { outputs: [out] }),
+  expand: (b, [x], out, { shape }) => b.node('Expand', [x, b.int64s(shape)], {}, { outputs: [out] }),
+  slice: (b, [x], out, { starts, ends, axes }) =>
+    b.node('Slice', [x, b.int64s(starts), b.int64s(ends), b.int64s(axes)], {}, { outputs: [out] }),
+  pad: (b, [x], out, { pads }) => b.node('Pad', [x, b.int64s(pads)], {}, { outputs: [out] }),
+  concat: (b, ins, out, { axis }) => b.node('Concat', ins, { axis }, { outputs: [out] }),
+  gather: (b, ins, out) => b.node('Gather', ins, { axis: 0 }, { outputs: [out] }),
+  scatterAdd: (b, [idx, upd], out, { shape }, n) => {
+    const zeros = b.node('ConstantOfShape', [b.int64s(shape)])[0];
+    const idxShape = n.inputs[0].shape;
+    const idx1 = b.node('Reshape', [idx, b.int64s([...idxShape, 1])])[0];
+    b.node('ScatterND', [zeros, idx1, upd], { reduction: 'add' }, { outputs: [out] });
+  },
+  topK: (b, [x], out, { k, part }, n) => {
+    const [values, indices] = b.once(`topk:${x}:${k}`, () =>
+      b.node('TopK', [x, b.int64s([k])], { axis: -1, largest: 1, sorted: 1 }, { numOutputs: 2 }),
+    );
+    b.node('Identity', [part === 'values' ? values : indices], {}, { outputs: [out] });
+    void n;
+  },
+};
