@@ -22,6 +22,8 @@ export interface Sample {
   readonly variants?: Readonly<Record<string, string>>;
   /** Numeric traits, e.g. `{ beak: 1.7 }`. */
   readonly traits?: Readonly<Record<string, number>>;
+  /** Categorical attributes beyond the taxonomy that may cut across it, e.g. `{ habitat: 'aquatic' }`. */
+  readonly attributes?: Readonly<Record<string, string>>;
   /** Tabular feature vector (a second modality). */
   readonly tabular?: Float32Array; /* [F] */
   readonly split?: string;

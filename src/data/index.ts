@@ -1,0 +1,34 @@
+// Public exports of the data layer. Append-only: each area adds its own lines.
+export type { Image, Sample, Dataset, StreamDataset, OnError, SkipReport } from './types.ts';
+
+// Taxonomy and text
+export { Taxonomy, mostSpecific, type TaxonClass } from './taxonomy/taxonomy.ts';
+export {
+  TEXT_TYPES,
+  BIOCLIP_TEMPLATE,
+  isTextType,
+  taxonContent,
+  taxonText,
+  applyTemplate,
+  scientificFromLineage,
+  type TextType,
+} from './taxonomy/text-types.ts';
+export {
+  BIOCLIP_TEMPLATES,
+  OPENAI_IMAGENET_TEMPLATES,
+  SIMPLE_IMAGENET_TEMPLATES,
+  expandTemplates,
+  type TemplateSet,
+} from './taxonomy/templates.ts';
+export { textTypeSchedule, type TextMixing, type TextTypeSchedule } from './taxonomy/text-type-schedule.ts';
+export { cifar100Taxonomy, cifar100CoarseOfFine, CIFAR100_SUPERCLASSES } from './taxonomy/cifar100-taxonomy.ts';
+
+// Built-in synthetic dataset
+export {
+  syntheticTaxonomy,
+  SYNTHETIC_TABULAR_FEATURES,
+  type SyntheticTaxonomyDataset,
+  type SyntheticTaxonomyOptions,
+} from './synthetic/synthetic-taxonomy.ts';
+export { buildSpecies, DEFAULT_TREE, HABITATS, SYNTHETIC_RANKS, type SpeciesSpec, type TreeShape, type Habitat } from './synthetic/species.ts';
+export { renderOrganism, drawNuisance, type OrganismVariants, type Nuisance } from './synthetic/render.ts';
