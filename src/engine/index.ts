@@ -10,3 +10,6 @@ export { evaluate } from './runtime/reference.ts';
 export type { RefValue } from './runtime/reference.ts';
 export { compile, Compiled } from './runtime/ort.ts';
 export type { HostArray } from './runtime/ort.ts';
+export * as F from './functional/index.ts';
+export { flatten, mapTree, unflattenLike } from './tree.ts';
+export type { Tree } from './tree.ts';
