@@ -32,3 +32,8 @@ export {
 } from './synthetic/synthetic-taxonomy.ts';
 export { buildSpecies, DEFAULT_TREE, HABITATS, SYNTHETIC_RANKS, type SpeciesSpec, type TreeShape, type Habitat } from './synthetic/species.ts';
 export { renderOrganism, drawNuisance, type OrganismVariants, type Nuisance } from './synthetic/render.ts';
+
+// Readers: binary formats
+export { readCifar10, readCifar100, CIFAR10_LABELS, type CifarDataset, type CifarOptions } from './readers/cifar.ts';
+export { readIdx, readMnist, MNIST_LABELS, FASHION_MNIST_LABELS, type IdxArray, type MnistDataset } from './readers/mnist.ts';
+export { readBytes, planarToHwc } from './readers/files.ts';
