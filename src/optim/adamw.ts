@@ -1,0 +1,42 @@
+import type { Optimizer } from './types.ts';
+
+export interface AdamWConfig {
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly weightDecay?: number;
+}
+
+/**
+ * AdamW with `torch.optim.AdamW` semantics (decoupled weight decay, bias-corrected moments):
+ * p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
+ * Three scalars are fed per step (`decay`, `stepSize`, `invSqrtBc2`), so schedules never rebuild the graph.
+ * Paper: Loshchilov & Hutter, https://arxiv.org/abs/1711.05101
+ *
+ * @example
+ * const opt = adamw({ weightDecay: 0.05 });
+ * opt.scalars(1, 1e-3); // { decay: 0.99995, stepSize: 0.01, invSqrtBc2: 31.62… }
+ */
+export function adamw(cfg: AdamWConfig = {}): Optimizer {
+  const b1 = cfg.beta1 ?? 0.9;
+  const b2 = cfg.beta2 ?? 0.999;
+  const eps = cfg.eps ?? 1e-8;
+  const wd = cfg.weightDecay ?? 0.01;
+  return {
+    kind: 'adamw',
+    slots: ['m', 'v'],
+    scalarNames: ['decay', 'stepSize', 'invSqrtBc2'],
+    scalars: (t, lr) => ({
+      decay: 1 - lr * wd,
+      stepSize: lr / (1 - b1 ** t),
+      invSqrtBc2: 1 / Math.sqrt(1 - b2 ** t),
+    }),
+    update(p, g, { m, v }, s, decay) {
+      const m2 = m.mul(b1).add(g.mul(1 - b1));
+      const v2 = v.mul(b2).add(g.square().mul(1 - b2));
+      const denom = v2.sqrt().mul(s.invSqrtBc2).add(eps);
+      const base = decay ? p.mul(s.decay) : p;
+      return { p: base.sub(m2.div(denom).mul(s.stepSize)), state: { m: m2, v: v2 } };
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export type { Optimizer, UpdateResult } from './types.ts';
+export { decays } from './types.ts';
+export { adamw } from './adamw.ts';
+export type { AdamWConfig } from './adamw.ts';
+export { sgd } from './sgd.ts';
+export type { SgdConfig } from './sgd.ts';
+export { lars } from './lars.ts';
+export { warmupCosine, constantLr } from './schedule.ts';
+export { clipGlobalNorm } from './clip.ts';
+export { emaUpdate, emaUpdateHost } from './ema.ts';

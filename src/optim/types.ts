@@ -1,0 +1,34 @@
+import type { Tensor } from '../engine/tensor.ts';
+
+/**
+ * An optimizer as a pure in-graph update: state tensors and per-step scalars are graph inputs, so a learning-rate
+ * schedule or bias correction never rebuilds the graph.
+ */
+export interface Optimizer {
+  readonly kind: string;
+  /** Names of per-parameter state slots (e.g. ['m', 'v']); each starts at zero. */
+  readonly slots: readonly string[];
+  /** Names of scalar inputs the update reads each step (fed as [] float32). */
+  readonly scalarNames: readonly string[];
+  /** Scalar values for optimizer step `t` (1-based) at learning rate `lr`. */
+  scalars(t: number, lr: number): Record<string, number>;
+  /** Symbolic update of one parameter. `decay` is false for the no-weight-decay group (biases, norms, scales). */
+  update(
+    p: Tensor,
+    g: Tensor,
+    state: Record<string, Tensor>,
+    s: Record<string, Tensor>,
+    decay: boolean,
+  ): UpdateResult;
+}
+export interface UpdateResult {
+  readonly p: Tensor;
+  readonly state: Record<string, Tensor>;
+}
+
+/**
+ * The default no-weight-decay rule (as open_clip and timm): tensors of rank < 2 (biases, norm gains), and
+ * learnable scalars such as logit scales and loss weights.
+ */
+export const decays = (path: string, shape: readonly number[]): boolean =>
+  shape.length >= 2 && !/(logitScale|logit_scale|logitBias|lambda|temperature)/i.test(path);

@@ -1,0 +1,142 @@
+import { describe, expect, test } from 'vitest';
+import { F } from '../engine/index.ts';
+import { constant } from '../engine/tensor.ts';
+import type { HostTensor } from '../nn/context.ts';
+import { adamw } from '../optim/adamw.ts';
+import { lars } from '../optim/lars.ts';
+import { sgd } from '../optim/sgd.ts';
+import { Rng } from '../util/rng.ts';
+import { NonFiniteLossError, TrainStep } from './step.ts';
+
+const host = (shape: number[], data: number[]): HostTensor => ({ shape, data: Float32Array.from(data) });
+
+// loss = Σ c·w + ½ Σ w² has gradient c + w: simple enough to replay optimizers on the host in float64.
+function quadratic(c: number[]) {
+  return (p: any) => ({
+    loss: p.w
+      .mul(constant(Float32Array.from(c), [2, 2]))
+      .sum()
+      .add(p.w.square().sum().mul(0.5)),
+  });
+}
+
+describe('optimizer updates inside the step graph match their formulas', () => {
+  const c = [0.5, -1, 2, 0.1];
+  const w0 = [1, -2, 0.3, 0.7];
+
+  test('AdamW (torch.optim.AdamW semantics)', async () => {
+    const cfg = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+    const step = await TrainStep.create({
+      params: { w: host([2, 2], w0) },
+      batch: {},
+      loss: quadratic(c),
+      optimizer: adamw(cfg),
+    });
+    const w = [...w0];
+    const m = [0, 0, 0, 0];
+    const v = [0, 0, 0, 0];
+    const lrs = [1e-2, 5e-3, 2e-2, 1e-2, 3e-3];
+    for (const [i, lr] of lrs.entries()) {
+      await step.run({}, lr);
+      const t = i + 1;
+      for (let j = 0; j < 4; j++) {
+        const g = c[j] + w[j];
+        w[j] *= 1 - lr * cfg.weightDecay;
+        m[j] = cfg.beta1 * m[j] + (1 - cfg.beta1) * g;
+        v[j] = cfg.beta2 * v[j] + (1 - cfg.beta2) * g * g;
+        const mh = m[j] / (1 - cfg.beta1 ** t);
+        const vh = v[j] / (1 - cfg.beta2 ** t);
+        w[j] -= (lr * mh) / (Math.sqrt(vh) + cfg.eps);
+      }
+    }
+    const got = step.state().get('w')!.data;
+    for (let j = 0; j < 4; j++) expect(got[j]).toBeCloseTo(w[j], 5);
+    expect(step.state().get('opt.m.w')!.data[2]).toBeCloseTo(m[2], 5);
+  });
+
+  test('SGD with Nesterov momentum and weight decay (torch.optim.SGD semantics)', async () => {
+    const cfg = { momentum: 0.9, nesterov: true, weightDecay: 0.01 };
+    const step = await TrainStep.create({
+      params: { w: host([2, 2], w0) },
+      batch: {},
+      loss: quadratic(c),
+      optimizer: sgd(cfg),
+    });
+    const w = [...w0];
+    const buf = [0, 0, 0, 0];
+    for (let i = 0; i < 4; i++) {
+      await step.run({}, 0.1);
+      for (let j = 0; j < 4; j++) {
+        const g = c[j] + w[j] + cfg.weightDecay * w[j];
+        buf[j] = cfg.momentum * buf[j] + g;
+        w[j] -= 0.1 * (g + cfg.momentum * buf[j]);
+      }
+    }
+    const got = step.state().get('w')!.data;
+    for (let j = 0; j < 4; j++) expect(got[j]).toBeCloseTo(w[j], 5);
+  });
+
+  test('LARS scales each decayed tensor by its trust ratio', async () => {
+    const cfg = { momentum: 0.9, weightDecay: 1e-4, eta: 0.02 };
+    const step = await TrainStep.create({
+      params: { w: host([2, 2], w0) },
+      batch: {},
+      loss: quadratic(c),
+      optimizer: lars(cfg),
+    });
+    const w = [...w0];
+    const buf = [0, 0, 0, 0];
+    for (let i = 0; i < 3; i++) {
+      await step.run({}, 0.5);
+      const g = w.map((x, j) => c[j] + x);
+      const pn = Math.hypot(...w);
+      const gn = Math.hypot(...g);
+      const trust = (cfg.eta * pn) / (gn + cfg.weightDecay * pn);
+      for (let j = 0; j < 4; j++) {
+        buf[j] = cfg.momentum * buf[j] + trust * (g[j] + cfg.weightDecay * w[j]);
+        w[j] -= 0.5 * buf[j];
+      }
+    }
+    const got = step.state().get('w')!.data;
+    for (let j = 0; j < 4; j++) expect(got[j]).toBeCloseTo(w[j], 5);
+  });
+});
+
+test('a non-finite loss is reported with its step and leaves parameters unchanged', async () => {
+  const step = await TrainStep.create({
+    params: { w: host([2], [1, 2]) },
+    batch: { x: { shape: [2] } },
+    loss: (p: any, b) => ({ loss: p.w.mul(b.x).log().sum() }),
+    optimizer: sgd(),
+  });
+  await step.run({ x: Float32Array.from([1, 1]) }, 0.1);
+  const before = step.state().get('w')!.data.slice();
+  const err = await step.run({ x: Float32Array.from([-1, 1]) }, 0.1).catch((e) => e);
+  expect(err).toBeInstanceOf(NonFiniteLossError);
+  expect(String(err.message)).toMatch(/step 2.*NaN/);
+  expect(Array.from(step.state().get('w')!.data)).toEqual(Array.from(before));
+});
+
+test('an MLP trained by the step graph fits a nonlinear task', async () => {
+  const rng = new Rng(3);
+  const n = 256;
+  const x = rng.normalArray(n * 2);
+  const y = BigInt64Array.from({ length: n }, (_, i) => BigInt(+(x[2 * i] * x[2 * i + 1] > 0)));
+  const init = (i: number, o: number) => ({
+    w: { shape: [i, o], data: rng.normalArray(i * o, Math.sqrt(2 / i)) },
+    b: { shape: [o], data: new Float32Array(o) },
+  });
+  const params = { l1: init(2, 32), l2: init(32, 2) };
+  const step = await TrainStep.create({
+    params,
+    batch: { x: { shape: [n, 2] }, y: { shape: [n], dtype: 'int64' } },
+    loss: (p: any, b) => {
+      const logits = b.x.matmul(p.l1.w).add(p.l1.b).relu().matmul(p.l2.w).add(p.l2.b);
+      return { loss: F.crossEntropy(logits, b.y), metrics: { acc: F.accuracy(logits, b.y) } };
+    },
+    optimizer: adamw({ weightDecay: 0 }),
+  });
+  let last = { loss: Infinity, metrics: { acc: 0 } as Record<string, number> };
+  for (let i = 0; i < 300; i++) last = await step.run({ x, y }, 0.02);
+  expect(last.metrics.acc).toBeGreaterThan(0.95);
+});

@@ -1,0 +1,241 @@
+import { grad } from '../engine/autodiff/backward.ts';
+import { defineGraph, type Graph } from '../engine/graph.ts';
+import type { DType } from '../engine/ir/ops.ts';
+import { compile, type Compiled, type HostArray } from '../engine/runtime/ort.ts';
+import { input, type Tensor } from '../engine/tensor.ts';
+import { flatten, unflattenLike } from '../engine/tree.ts';
+import {
+  Ctx,
+  isBuffer,
+  sampleDropoutMask,
+  type HostTensor,
+  type Params,
+  type SymParams,
+} from '../nn/context.ts';
+import { clipGlobalNorm } from '../optim/clip.ts';
+import { decays, type Optimizer } from '../optim/types.ts';
+import { CladeError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
+
+export interface BatchSpec {
+  readonly shape: readonly number[];
+  readonly dtype?: DType;
+}
+export interface LossOutput {
+  readonly loss: Tensor;
+  readonly metrics?: Readonly<Record<string, Tensor>>;
+}
+export type LossFn = (p: SymParams, batch: Readonly<Record<string, Tensor>>, ctx: Ctx) => LossOutput;
+
+export interface StepSpec {
+  readonly params: Params;
+  readonly batch: Readonly<Record<string, BatchSpec>>;
+  readonly loss: LossFn;
+  readonly optimizer: Optimizer;
+  /** Global-norm clipping threshold (none when absent). */
+  readonly clipNorm?: number;
+  /** Which parameters the optimizer updates (default: all but buffers). Others pass through unchanged unless the loss updates them via `ctx.updates` (EMA targets, BatchNorm stats). */
+  readonly trainable?: (path: string) => boolean;
+  /** Weight-decay group rule (default: rank ≥ 2 and not a scale/temperature). */
+  readonly decay?: (path: string, shape: readonly number[]) => boolean;
+  /** Clamp after the update, e.g. logit scale to [0, ln 100] (CLIP) or λ to [0, 20] (CLIPin). */
+  readonly clamp?: (path: string) => readonly [number, number] | undefined;
+  /** Seed for the step's own random inputs (dropout masks). */
+  readonly seed?: number;
+}
+
+export interface StepResult {
+  readonly loss: number;
+  readonly metrics: Record<string, number>;
+}
+
+/** A non-finite loss: the step names itself; parameters keep their last good values. */
+export class NonFiniteLossError extends CladeError {
+  constructor(
+    readonly step: number,
+    value: number,
+  ) {
+    super(`loss is ${value} at step ${step}; parameters were not updated`, { step });
+  }
+}
+
+interface Slot {
+  readonly name: string; // graph input name
+  readonly out: string; // graph output name for its next value
+  bufs: [Float32Array, Float32Array];
+}
+
+/**
+ * One training step as ONE ONNX graph: forward, backward, clipping, optimizer update, buffer/EMA updates and
+ * metrics. Parameters and optimizer state cycle between two preallocated host buffer sets (ORT writes the next
+ * values into the set not being read), and the learning rate and bias corrections are fed scalars.
+ *
+ * @example
+ * const step = await TrainStep.create({ params, batch: { x: { shape: [B, 784] }, y: { shape: [B], dtype: 'int64' } },
+ *   loss: (p, b) => ({ loss: F.crossEntropy(mlp.apply(p, b.x), b.y) }), optimizer: adamw() });
+ * const { loss } = await step.run({ x, y }, 1e-3);
+ */
+export class TrainStep {
+  /** Optimizer steps taken so far (1-based count of the next step is `t + 1`). */
+  t = 0;
+  rng: Rng;
+  private cur = 0;
+  private readonly scalarBufs = new Map<string, Float32Array>();
+
+  private constructor(
+    readonly spec: StepSpec,
+    readonly graph: Graph,
+    readonly compiled: Compiled,
+    private readonly slots: Slot[],
+    private readonly randomInputs: Ctx['randomInputs'],
+    private readonly metricNames: string[],
+  ) {
+    this.rng = new Rng(spec.seed ?? 0);
+    for (const n of spec.optimizer.scalarNames) this.scalarBufs.set(n, new Float32Array(1));
+  }
+
+  static async create(spec: StepSpec): Promise<TrainStep> {
+    const { graph, slots, randomInputs, metricNames } = traceStep(spec);
+    return new TrainStep(spec, graph, await compile(graph), slots, randomInputs, metricNames);
+  }
+
+  /** Run one step on a batch at learning rate `lr`. Throws NonFiniteLossError (without updating) on NaN/Inf. */
+  async run(batch: Readonly<Record<string, HostArray>>, lr: number): Promise<StepResult> {
+    const t = this.t + 1;
+    const feeds: Record<string, HostArray> = { ...batch };
+    const into: Record<string, HostArray> = {};
+    for (const s of this.slots) {
+      feeds[s.name] = s.bufs[this.cur];
+      if (s.out) into[s.out] = s.bufs[1 - this.cur];
+    }
+    const sc = this.spec.optimizer.scalars(t, lr);
+    for (const [k, buf] of this.scalarBufs) {
+      buf[0] = sc[k];
+      feeds[`opt.${k}`] = buf;
+    }
+    for (const r of this.randomInputs)
+      feeds[r.tensor.name!] = sampleDropoutMask(r.tensor.size, r.p, this.rng);
+    const out = await this.compiled.run(feeds, into);
+    const loss = (out.loss as Float32Array)[0];
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(t, loss);
+    this.cur = 1 - this.cur;
+    this.t = t;
+    const metrics: Record<string, number> = {};
+    for (const m of this.metricNames) metrics[m] = (out[`metric.${m}`] as Float32Array)[0];
+    return { loss, metrics };
+  }
+
+  /** Current values of every state slot (parameters, buffers, optimizer state) by graph name. */
+  state(): Map<string, HostTensor> {
+    const m = new Map<string, HostTensor>();
+    for (const s of this.slots) {
+      const t = this.graph.inputs.find((i) => i.name === s.name)!;
+      m.set(s.name, { shape: t.shape, data: s.bufs[this.cur] });
+    }
+    return m;
+  }
+
+  /** Current parameters (and buffers) as a tree shaped like the initial one (copies). */
+  params(): Params {
+    const st = this.state();
+    return unflattenLike(
+      this.spec.params,
+      new Map([...st].map(([k, v]) => [k, { shape: v.shape, data: v.data.slice() }])),
+      isHostLeaf,
+    );
+  }
+
+  /** Overwrite state slots (resume from a checkpoint). Every name must exist with the same size. */
+  load(values: ReadonlyMap<string, HostTensor>): void {
+    for (const s of this.slots) {
+      const v = values.get(s.name);
+      if (!v) continue;
+      if (v.data.length !== s.bufs[this.cur].length)
+        throw new CladeError(`size ${v.data.length}, expected ${s.bufs[this.cur].length}`, {
+          tensor: s.name,
+        });
+      s.bufs[this.cur].set(v.data);
+    }
+  }
+
+  slotNames(): string[] {
+    return this.slots.map((s) => s.name);
+  }
+}
+
+const isHostLeaf = (x: unknown): boolean =>
+  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
+
+function traceStep(spec: StepSpec) {
+  const hostFlat = flatten<HostTensor>(spec.params, '', isHostLeaf);
+  const paramIn = new Map(hostFlat.map(([path, h]) => [path, input(path, h.shape)]));
+  const sym = unflattenLike(spec.params, paramIn, isHostLeaf) as SymParams;
+  const batch = Object.fromEntries(
+    Object.entries(spec.batch).map(([k, b]) => [k, input(k, b.shape, b.dtype ?? 'float32')]),
+  );
+  const ctx = new Ctx(true);
+  const { loss, metrics = {} } = spec.loss(sym, batch, ctx);
+  if (loss.size !== 1) throw new CladeError(`the loss must be a scalar, got shape [${loss.shape}]`);
+
+  const isTrainable = spec.trainable ?? ((p: string) => !isBuffer(p));
+  const trainPaths = hostFlat.map(([p]) => p).filter((p) => isTrainable(p) && !isBuffer(p));
+  let grads = grad(
+    loss,
+    trainPaths.map((p) => paramIn.get(p)!),
+  );
+  const outputs: Record<string, Tensor> = { loss: loss.reshape([1]) };
+  if (spec.clipNorm !== undefined) {
+    const c = clipGlobalNorm(grads, spec.clipNorm);
+    grads = c.grads;
+    outputs['metric.gradNorm'] = c.norm.reshape([1]);
+  }
+  for (const [k, m] of Object.entries(metrics)) outputs[`metric.${k}`] = m.reshape([1]);
+
+  const opt = spec.optimizer;
+  const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, input(`opt.${n}`, [])]));
+  const stateIn: Tensor[] = [];
+  const decayRule = spec.decay ?? decays;
+  trainPaths.forEach((path, i) => {
+    const p = paramIn.get(path)!;
+    const state = Object.fromEntries(opt.slots.map((s) => [s, input(`opt.${s}.${path}`, p.shape)]));
+    stateIn.push(...Object.values(state));
+    const r = opt.update(p, grads[i], state, scalars, decayRule(path, p.shape));
+    const range = spec.clamp?.(path);
+    outputs[`new.${path}`] = range ? r.p.maximum(range[0]).minimum(range[1]) : r.p;
+    for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = r.state[s];
+  });
+  for (const [path, t] of ctx.updates) {
+    if (!paramIn.has(path))
+      throw new CladeError(`an update targets '${path}', which is not a parameter or buffer`);
+    if (trainPaths.includes(path))
+      throw new CladeError(`'${path}' is trained by the optimizer and also updated by the loss`);
+    outputs[`new.${path}`] = t;
+  }
+  // Slots whose values change each step cycle through ping-pong buffers; frozen ones are plain inputs that
+  // keep their single buffer (fed as both halves).
+  const slots: Slot[] = [];
+  for (const [path, h] of hostFlat) {
+    const a = h.data.slice();
+    const changes = `new.${path}` in outputs;
+    slots.push({ name: path, out: changes ? `new.${path}` : '', bufs: [a, changes ? a.slice() : a] });
+  }
+  for (const t of stateIn)
+    slots.push({
+      name: t.name!,
+      out: `new.${t.name}`,
+      bufs: [new Float32Array(t.size), new Float32Array(t.size)],
+    });
+  const randomInputs = ctx.randomInputs;
+  const graphInputs = [
+    ...paramIn.values(),
+    ...stateIn,
+    ...Object.values(batch),
+    ...Object.values(scalars),
+    ...randomInputs.map((r) => r.tensor),
+  ];
+  const used = defineGraph(graphInputs, outputs);
+  const metricNames = Object.keys(outputs)
+    .filter((k) => k.startsWith('metric.'))
+    .map((k) => k.slice(7));
+  return { graph: used, slots, randomInputs, metricNames };
+}
