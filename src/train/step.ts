@@ -158,6 +158,10 @@ export class TrainStep {
     }
   }
 
+  setRngState(words: number[]): void {
+    this.rng = new Rng(words);
+  }
+
   slotNames(): string[] {
     return this.slots.map((s) => s.name);
   }
