@@ -44,6 +44,7 @@ table { border-collapse:collapse; background:#fff; font-size:13px; }
 th, td { padding:4px 10px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 th { font-weight:600; background:#f3f3f3; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; }
+table.comparison td, table.comparison th { white-space:nowrap; }
 .table-wrap { overflow-x:auto; max-width:100%; border:1px solid var(--line); border-radius:6px; }
 .results { display:grid; grid-template-columns:repeat(auto-fill,minmax(420px,1fr)); gap:16px; }
 article.clade-result { background:#fff; border:1px solid var(--line); border-radius:8px; padding:14px; min-width:0; }

@@ -176,7 +176,7 @@ function orthogonality(rs: LabelledResult[]): PlotSpec | null {
           sort: classes,
           axis: { labelAngle: classes.length > 8 ? -45 : 0 },
         },
-        y: { field: 'ratio', type: 'quantitative', title: 'orthogonality ratio ρ (lower = more orthogonal)' },
+        y: { field: 'ratio', type: 'quantitative', title: 'ratio ρ (lower = more orthogonal)' },
         ...(multi
           ? {
               xOffset: { field: 'run', type: 'nominal', sort: null },

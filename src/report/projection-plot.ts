@@ -67,7 +67,7 @@ export function projectionPlots(
       width: 520,
       height: 420,
       data: { values: rows },
-      mark: { type: 'circle', size: n > 2000 ? 10 : n > 500 ? 18 : 30, opacity: 0.75 },
+      mark: { type: 'circle', size: n > 2000 ? 10 : n > 500 ? 18 : 30, opacity: 0.75, aria: false },
       encoding: {
         x: {
           field: 'x',

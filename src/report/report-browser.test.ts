@@ -60,10 +60,12 @@ describe.skipIf(!haveChromium)(
             const svg = f.querySelector('svg');
             const box = svg?.getBoundingClientRect();
             // marks = drawn data items inside vega's mark groups (points, bars, lines, rules)
-            const marks = Array.from(f.querySelectorAll('g.role-mark > path, g.role-mark > line')).filter((m) => {
-              const b = (m as SVGGraphicsElement).getBBox();
-              return b.width > 0 || b.height > 0;
-            });
+            const marks = Array.from(f.querySelectorAll('g.role-mark > path, g.role-mark > line')).filter(
+              (m) => {
+                const b = (m as SVGGraphicsElement).getBBox();
+                return b.width > 0 || b.height > 0;
+              },
+            );
             return {
               id: f.getAttribute('data-plot'),
               width: box?.width ?? 0,

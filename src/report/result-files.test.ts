@@ -132,9 +132,11 @@ describe('files', () => {
     writeResult(out, base());
     writeResult(out, makeResult({ kind: 'zeroshot', metrics: { top1: 0.5 } }));
     writeFileSync(join(out, 'notes.txt'), 'ignored');
+    writeFileSync(join(out, 'config.json'), '{"model": "tiny"}'); // not a result: skipped in a directory…
     const rs = readResults(out);
     expect(rs.map((r) => r.result.kind)).toEqual(['knn', 'zeroshot']);
     expect(readResults([out, rs[0].file])).toHaveLength(2); // de-duplicated
+    expect(() => readResults(join(out, 'config.json'))).toThrow(/config\.json: field schema:/); // …but not when named
     writeFileSync(join(out, 'zz-broken.json'), '{"schema": "clade.result/1", ');
     expect(() => readResults(out)).toThrow(/zz-broken\.json: not valid JSON/);
     writeFileSync(join(out, 'zz-broken.json'), JSON.stringify({ ...base(), timings: { knn: -1 } }));

@@ -196,44 +196,55 @@ export function writeResult(
   return { path, skipped: false };
 }
 
-/** Reads and validates one result file. */
-export function readResult(file: string): CladeResult {
+function readJson(file: string): unknown {
   if (!existsSync(file)) throw new CladeError('result file not found', { file });
-  let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new CladeError(`not valid JSON (${(e as Error).message})`, { file });
   }
-  return validateResult(value, file);
+}
+
+/** True when a parsed JSON document declares itself a clade result (any version). */
+function claimsResult(v: unknown): boolean {
+  const schema = v && typeof v === 'object' ? (v as { schema?: unknown }).schema : undefined;
+  return typeof schema === 'string' && schema.startsWith('clade.result/');
+}
+
+/** Reads and validates one result file. */
+export function readResult(file: string): CladeResult {
+  return validateResult(readJson(file), file);
 }
 
 /**
- * Reads result files. Each argument is a `.json` file or a directory, whose `*.json` files (not recursive, hidden
- * files skipped) are read in name order. Files whose `schema` is not a clade result are rejected, naming the file.
+ * Reads result files. Each argument is a `.json` file (validated strictly) or a directory, whose `*.json` files
+ * are read in name order (not recursive; hidden files skipped). In a directory, JSON files that do not declare
+ * `"schema": "clade.result/…"` (configs, model metadata…) are skipped; ones that do must be valid.
  *
  * @example
  * const results = readResults(['runs/demo']); // [{ file: 'runs/demo/knn-1a2b3c4d5e6f.json', result }, …]
  */
 export function readResults(paths: string | readonly string[]): LoadedResult[] {
   const list = typeof paths === 'string' ? [paths] : paths;
-  const files: string[] = [];
+  const files: { file: string; fromDir: boolean }[] = [];
   for (const p of list) {
     if (!existsSync(p)) throw new CladeError('no such file or directory', { file: p });
     if (statSync(p).isDirectory()) {
       const names = readdirSync(p)
         .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
         .sort();
-      files.push(...names.map((n) => join(p, n)));
-    } else files.push(p);
+      files.push(...names.map((n) => ({ file: join(p, n), fromDir: true })));
+    } else files.push({ file: p, fromDir: false });
   }
   const seen = new Set<string>();
   const out: LoadedResult[] = [];
-  for (const f of files) {
-    const abs = resolve(f);
+  for (const { file, fromDir } of files) {
+    const abs = resolve(file);
     if (seen.has(abs)) continue;
     seen.add(abs);
-    out.push({ file: f, result: readResult(f) });
+    const value = readJson(file);
+    if (fromDir && !claimsResult(value)) continue;
+    out.push({ file, result: validateResult(value, file) });
   }
   return out;
 }
