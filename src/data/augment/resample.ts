@@ -1,0 +1,203 @@
+import type { AnyImage } from './float-image.ts';
+
+/** Resampling filter, with torchvision's names. Both use PIL's kernels (bicubic with a = -0.5). */
+export type Interpolation = 'bilinear' | 'bicubic';
+
+/** Per-output-position filter taps along one axis: output i reads `count[i]` inputs from `start[i]`. */
+export interface AxisCoeffs {
+  readonly start: Int32Array; /* [N] */
+  readonly count: Int32Array; /* [N] */
+  readonly weights: Float64Array; /* [N, taps] */
+  readonly taps: number;
+}
+
+const SUPPORT: Record<Interpolation, number> = { bilinear: 1, bicubic: 2 };
+
+export function filterWeight(interpolation: Interpolation, x: number): number {
+  x = Math.abs(x);
+  if (interpolation === 'bilinear') return x < 1 ? 1 - x : 0;
+  const a = -0.5;
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+
+/**
+ * PIL's `precompute_coeffs` (what torchvision's PIL path and its `antialias=True` tensor path use): resizing
+ * `inSize` samples to `outSize`, output i is centred at `(i + 0.5) * inSize / outSize` and, when downscaling with
+ * antialias, the kernel is stretched by the scale. Weights are normalised to sum to 1 over the taps that fall
+ * inside the input. Only outputs `offset .. offset + n - 1` are computed (a centre crop of the resized axis);
+ * positions outside `[0, outSize)` get no taps (value 0, torchvision's crop padding). `reverse` mirrors the order
+ * (a horizontal flip).
+ */
+export function axisCoeffs(
+  inSize: number,
+  outSize: number,
+  interpolation: Interpolation,
+  antialias = true,
+  offset = 0,
+  n = outSize,
+  reverse = false,
+): AxisCoeffs {
+  const scale = inSize / outSize;
+  const filterScale = antialias ? Math.max(scale, 1) : 1;
+  const support = SUPPORT[interpolation] * filterScale;
+  const taps = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weights = new Float64Array(n * taps);
+  const inv = 1 / filterScale;
+  for (let j = 0; j < n; j++) {
+    const i = offset + (reverse ? n - 1 - j : j);
+    if (i < 0 || i >= outSize) continue;
+    const center = (i + 0.5) * scale;
+    const lo = Math.max(Math.trunc(center - support + 0.5), 0);
+    const hi = Math.min(Math.trunc(center + support + 0.5), inSize);
+    let sum = 0;
+    for (let x = lo; x < hi; x++) {
+      const w = filterWeight(interpolation, (x - center + 0.5) * inv);
+      weights[j * taps + x - lo] = w;
+      sum += w;
+    }
+    if (sum !== 0) for (let x = lo; x < hi; x++) weights[j * taps + x - lo] /= sum;
+    start[j] = lo;
+    count[j] = hi - lo;
+  }
+  return { start, count, weights, taps };
+}
+
+/** What to resample: a source box, the size it is resized to, the window of that kept, and a per-channel affine. */
+export interface ResampleSpec {
+  /** Source region, integer pixels (torchvision's `top, left, height, width`). */
+  readonly top: number;
+  readonly left: number;
+  readonly height: number;
+  readonly width: number;
+  /** Size the region is resized to. */
+  readonly resizeHeight: number;
+  readonly resizeWidth: number;
+  /** Window of the resized image written out (centre crop); defaults to all of it. */
+  readonly cropTop?: number;
+  readonly cropLeft?: number;
+  readonly outHeight?: number;
+  readonly outWidth?: number;
+  readonly interpolation: Interpolation;
+  readonly antialias?: boolean;
+  readonly flip?: boolean;
+  /** Per-channel `out = value01 * scale[c] + bias[c]` (value01 in [0, 1]); default identity (ToTensor). */
+  readonly scale?: ArrayLike<number>;
+  readonly bias?: ArrayLike<number>;
+}
+
+let tmp = new Float32Array(0);
+let acc = new Float64Array(0);
+
+/**
+ * Fused crop -> resize -> (centre crop) -> flip -> ToTensor -> affine, writing CHW float into `out` at `offset`.
+ * Reads HWC uint8 (`Image`, scaled by 1/255 and clamped to [0, 1] like PIL's 8-bit output) or CHW float.
+ * Separable: a horizontal pass over only the source rows the vertical taps touch, then a vertical pass.
+ */
+export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Array, offset = 0): void {
+  const C = src.channels;
+  const outH = spec.outHeight ?? spec.resizeHeight;
+  const outW = spec.outWidth ?? spec.resizeWidth;
+  const aa = spec.antialias ?? true;
+  const xc = axisCoeffs(
+    spec.width,
+    spec.resizeWidth,
+    spec.interpolation,
+    aa,
+    spec.cropLeft ?? 0,
+    outW,
+    !!spec.flip,
+  );
+  const yc = axisCoeffs(
+    spec.height,
+    spec.resizeHeight,
+    spec.interpolation,
+    aa,
+    spec.cropTop ?? 0,
+    outH,
+    false,
+  );
+  let r0 = Infinity;
+  let r1 = -Infinity;
+  for (let y = 0; y < outH; y++) {
+    if (yc.count[y] === 0) continue;
+    r0 = Math.min(r0, yc.start[y]);
+    r1 = Math.max(r1, yc.start[y] + yc.count[y]);
+  }
+  const rows = r1 > r0 ? r1 - r0 : 0;
+  if (tmp.length < C * rows * outW) tmp = new Float32Array(C * rows * outW);
+  if (acc.length < outW) acc = new Float64Array(outW);
+  const plane = rows * outW;
+  const u8 = !(src.data instanceof Float32Array);
+  const xs = xc.start;
+  const xn = xc.count;
+  const xw = xc.weights;
+  const xt = xc.taps;
+  // Horizontal pass: tmp[c, r, x] for source rows top + r0 .. top + r1 - 1.
+  if (u8 && C === 3) {
+    const d = src.data;
+    const rowStride = src.width * 3;
+    for (let r = 0; r < rows; r++) {
+      const rowBase = (spec.top + r0 + r) * rowStride + spec.left * 3;
+      const t = r * outW;
+      for (let x = 0; x < outW; x++) {
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let p = rowBase + xs[x] * 3;
+        const wb = x * xt;
+        for (let k = 0, n = xn[x]; k < n; k++, p += 3) {
+          const w = xw[wb + k];
+          a0 += w * d[p];
+          a1 += w * d[p + 1];
+          a2 += w * d[p + 2];
+        }
+        tmp[t + x] = a0;
+        tmp[plane + t + x] = a1;
+        tmp[2 * plane + t + x] = a2;
+      }
+    }
+  } else {
+    const d = src.data;
+    const cs = u8 ? 1 : src.width * src.height;
+    const ps = u8 ? C : 1;
+    const rs = src.width * ps;
+    for (let c = 0; c < C; c++)
+      for (let r = 0; r < rows; r++) {
+        const rowBase = c * cs + (spec.top + r0 + r) * rs + spec.left * ps;
+        const t = c * plane + r * outW;
+        for (let x = 0; x < outW; x++) {
+          let a = 0;
+          let p = rowBase + xs[x] * ps;
+          const wb = x * xt;
+          for (let k = 0, n = xn[x]; k < n; k++, p += ps) a += xw[wb + k] * d[p];
+          tmp[t + x] = a;
+        }
+      }
+  }
+  // Vertical pass, then clamp (8-bit sources), scale and bias.
+  const norm = u8 ? 1 / 255 : 1;
+  for (let c = 0; c < C; c++) {
+    const sc = spec.scale ? spec.scale[c] : 1;
+    const bi = spec.bias ? spec.bias[c] : 0;
+    for (let y = 0; y < outH; y++) {
+      acc.fill(0, 0, outW);
+      const n = yc.count[y];
+      for (let k = 0; k < n; k++) {
+        const w = yc.weights[y * yc.taps + k];
+        const t = c * plane + (yc.start[y] - r0 + k) * outW;
+        for (let x = 0; x < outW; x++) acc[x] += w * tmp[t + x];
+      }
+      const o = offset + (c * outH + y) * outW;
+      if (u8)
+        for (let x = 0; x < outW; x++) {
+          const v = acc[x] * norm;
+          out[o + x] = (v < 0 ? 0 : v > 1 ? 1 : v) * sc + bi;
+        }
+      else for (let x = 0; x < outW; x++) out[o + x] = acc[x] * sc + bi;
+    }
+  }
+}
