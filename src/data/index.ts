@@ -37,3 +37,9 @@ export { renderOrganism, drawNuisance, type OrganismVariants, type Nuisance } fr
 export { readCifar10, readCifar100, CIFAR10_LABELS, type CifarDataset, type CifarOptions } from './readers/cifar.ts';
 export { readIdx, readMnist, MNIST_LABELS, FASHION_MNIST_LABELS, type IdxArray, type MnistDataset } from './readers/mnist.ts';
 export { readBytes, planarToHwc } from './readers/files.ts';
+
+// Tokenizers
+export { packTokens, type Tokenizer, type TokenBatch } from './tokenizers/tokenizer.ts';
+export { WordTokenizer, WORD_SPECIALS, type WordTokenizerJson } from './tokenizers/word-tokenizer.ts';
+export { ClipBpeTokenizer, bytesToUnicode, clipClean, type ClipBpeJson } from './tokenizers/clip-bpe.ts';
+export { loadTokenizer, tokenizerFromJSON, type TokenizerSource } from './tokenizers/load-tokenizer.ts';

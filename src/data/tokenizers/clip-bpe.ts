@@ -1,0 +1,185 @@
+import { CladeError } from '../../util/errors.ts';
+import { packTokens, type TokenBatch, type Tokenizer } from './tokenizer.ts';
+
+export const SOT = '<|startoftext|>';
+export const EOT = '<|endoftext|>';
+const PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+/gu;
+
+/** GPT-2 / CLIP byte → printable character table (`bytes_to_unicode`), in CLIP's vocabulary order. */
+export function bytesToUnicode(): [number, string][] {
+  const bs: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++)
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  return bs.map((b, i) => [b, String.fromCharCode(cs[i])]);
+}
+
+/** CLIP's text cleanup: HTML unescaped twice, whitespace runs collapsed, trimmed, lower-cased. (No ftfy: NFC only.) */
+export function clipClean(text: string): string {
+  const t = htmlUnescape(htmlUnescape(text.normalize('NFC'))).trim();
+  return t.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+export interface ClipBpeJson {
+  readonly kind: 'clip-bpe';
+  readonly contextLength: number;
+  /** Merges in rank order, each `"a b"`. */
+  readonly merges: readonly string[];
+  /** Token → id. */
+  readonly vocab: Readonly<Record<string, number>>;
+  readonly padId: number;
+}
+
+/**
+ * CLIP's byte-level BPE tokenizer (OpenAI `simple_tokenizer.py` / open_clip `tokenize`): cleanup and lower-casing,
+ * the CLIP split pattern, byte → unicode mapping, BPE with the `</w>` end-of-word suffix, `<|startoftext|>` and
+ * `<|endoftext|>`, context length (default 77), truncation keeping `<|endoftext|>` last, padding with id 0.
+ * Load vocabularies with `loadTokenizer` (HF `tokenizer.json`, `vocab.json` + `merges.txt`, OpenAI merges list).
+ *
+ * @example
+ * const tok = loadTokenizer({ openaiMerges: 'bpe_simple_vocab_16e6.txt.gz' });
+ * tok.encode(['Hello world']); // { ids: Int32Array [1 × 77], eotIndex: Int32Array [1] }
+ */
+export class ClipBpeTokenizer implements Tokenizer {
+  readonly kind = 'clip-bpe' as const;
+  readonly sotId: number;
+  readonly eotId: number;
+  private readonly ranks: Map<string, number>;
+  private readonly decoder: string[];
+  private readonly byteEncoder: string[];
+  private readonly byteDecoder: Map<string, number>;
+  private readonly cache = new Map<string, number[]>();
+
+  constructor(
+    readonly vocab: Readonly<Record<string, number>>,
+    readonly merges: readonly string[],
+    readonly contextLength = 77,
+    readonly padId = 0,
+  ) {
+    this.ranks = new Map(merges.map((m, i) => [m, i]));
+    this.decoder = [];
+    for (const [tok, id] of Object.entries(vocab)) this.decoder[id] = tok;
+    const sot = vocab[SOT];
+    const eot = vocab[EOT];
+    if (sot === undefined || eot === undefined) throw new CladeError(`vocabulary lacks ${SOT} or ${EOT}`, { field: 'vocab' });
+    this.sotId = sot;
+    this.eotId = eot;
+    const table = bytesToUnicode();
+    this.byteEncoder = [];
+    this.byteDecoder = new Map();
+    for (const [b, c] of table) {
+      this.byteEncoder[b] = c;
+      this.byteDecoder.set(c, b);
+    }
+  }
+
+  /**
+   * The OpenAI construction: vocabulary = 256 byte symbols, the same with `</w>`, one token per merge, then
+   * `<|startoftext|>`, `<|endoftext|>` (49,408 tokens for CLIP's 48,894 merges).
+   */
+  static fromMerges(merges: readonly string[], contextLength = 77): ClipBpeTokenizer {
+    const syms = bytesToUnicode().map(([, c]) => c);
+    const list = [...syms, ...syms.map((s) => s + '</w>'), ...merges.map((m) => m.replace(' ', '')), SOT, EOT];
+    const vocab: Record<string, number> = {};
+    list.forEach((t, i) => (vocab[t] = i));
+    return new ClipBpeTokenizer(vocab, merges, contextLength);
+  }
+
+  get vocabSize(): number {
+    return this.decoder.length;
+  }
+
+  tokenize(text: string): number[] {
+    const out: number[] = [];
+    for (const m of clipClean(text).matchAll(PATTERN)) {
+      const word = m[0];
+      if (word === SOT || word === EOT) {
+        out.push(this.vocab[word]);
+        continue;
+      }
+      let ids = this.cache.get(word);
+      if (!ids) {
+        let mapped = '';
+        for (const b of new TextEncoder().encode(word)) mapped += this.byteEncoder[b];
+        ids = this.bpe(mapped).map((t) => {
+          const id = this.vocab[t];
+          if (id === undefined) throw new CladeError(`BPE produced '${t}', which is not in the vocabulary`, { field: 'vocab' });
+          return id;
+        });
+        if (this.cache.size < 100_000) this.cache.set(word, ids);
+      }
+      out.push(...ids);
+    }
+    return out;
+  }
+
+  encode(texts: readonly string[]): TokenBatch {
+    return packTokens(texts.map((t) => this.tokenize(t)), this.contextLength, this.sotId, this.eotId, this.padId);
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    let s = '';
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id === this.sotId) continue;
+      if (id === this.eotId) break;
+      s += this.decoder[id] ?? '';
+    }
+    const bytes: number[] = [];
+    for (const ch of s.replace(/<\/w>/g, ' ')) bytes.push(ch === ' ' ? 0x20 : (this.byteDecoder.get(ch) ?? 0x3f));
+    return new TextDecoder().decode(Uint8Array.from(bytes)).trim();
+  }
+
+  toJSON(): ClipBpeJson {
+    return { kind: 'clip-bpe', contextLength: this.contextLength, merges: this.merges, vocab: this.vocab, padId: this.padId };
+  }
+
+  /** BPE of one byte-mapped word: symbols with `</w>` on the last, lowest-rank pair merged first, all occurrences. */
+  private bpe(token: string): string[] {
+    const chars = Array.from(token);
+    let word = chars.slice(0, -1).concat(chars[chars.length - 1] + '</w>');
+    for (;;) {
+      if (word.length < 2) break;
+      let best = -1;
+      let bestRank = Infinity;
+      for (let i = 0; i < word.length - 1; i++) {
+        const r = this.ranks.get(`${word[i]} ${word[i + 1]}`);
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      const a = word[best];
+      const b = word[best + 1];
+      const next: string[] = [];
+      for (let i = 0; i < word.length; ) {
+        if (i < word.length - 1 && word[i] === a && word[i + 1] === b) {
+          next.push(a + b);
+          i += 2;
+        } else next.push(word[i++]);
+      }
+      word = next;
+    }
+    return word;
+  }
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+function htmlUnescape(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+}
