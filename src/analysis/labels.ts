@@ -1,0 +1,32 @@
+import { CladeError } from '../util/errors.ts';
+
+/**
+ * Checks a label vector against `n` points and returns the number of classes (`max + 1`). Labels must be integers
+ * in `[0, K)`; classes with no points are allowed.
+ *
+ * @example
+ * const K = checkLabels(y, x.n);
+ */
+export function checkLabels(y: ArrayLike<number>, n: number, what = 'labels'): number {
+  if (y.length !== n) throw new CladeError(`expected ${n} ${what}, got ${y.length} (mismatched counts)`);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    if (!Number.isInteger(v) || v < 0)
+      throw new CladeError(`expected a non-negative integer label, got ${v}`, { row: i });
+    if (v + 1 > k) k = v + 1;
+  }
+  return k;
+}
+
+/** Relabels arbitrary integer labels to `0..K-1` in order of first appearance. */
+export function denseLabels(y: ArrayLike<number>): { labels: Int32Array; k: number } {
+  const map = new Map<number, number>();
+  const labels = new Int32Array(y.length);
+  for (let i = 0; i < y.length; i++) {
+    let c = map.get(y[i]);
+    if (c === undefined) map.set(y[i], (c = map.size));
+    labels[i] = c;
+  }
+  return { labels, k: map.size };
+}

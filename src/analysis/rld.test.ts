@@ -1,0 +1,124 @@
+import { describe, expect, test } from 'vitest';
+import { relativeLocalDensity } from './rld.ts';
+import { calinskiHarabasz } from './calinski-harabasz.ts';
+import { Rng } from '../util/rng.ts';
+import type { Embeddings } from '../io/embeddings.ts';
+
+const XA = { data: new Float32Array([0, 0, 0, 1, 1, 0, 5, 5, 5, 6, 6, 5]), n: 6, d: 2 };
+const XC = {
+  data: new Float32Array([1, 0, 0, 0.9, 0.1, 0, 0, 1, 0, 0.1, 0.9, 0.1, 0, 0, 1, 0.1, 0, 0.9, 0.5, 0.5, 0]),
+  n: 7,
+  d: 3,
+};
+
+/** Straight float64 port of the §E.2 formula with a dense matrix, as an independent oracle. */
+function rldDense(x: Embeddings, y: ArrayLike<number>, T: number): number {
+  const { n, d, data } = x;
+  const D = (i: number, j: number) => {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += (data[i * d + k] - data[j * d + k]) ** 2;
+    return Math.sqrt(s) / Math.sqrt(d);
+  };
+  let mu = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) mu += D(i, j);
+  mu /= (n * (n - 1)) / 2;
+  const E = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? 0 : Math.exp(-D(i, j) / mu / T))),
+  );
+  const r = E.map((row) => row.reduce((a, b) => a + b, 0));
+  const W = E.map((row, i) => row.map((e, j) => (n * n * e * e) / (r[i] * r[j])));
+  const k = W.map((row) => row.reduce((a, b) => a + b, 0));
+  const m2 = k.reduce((a, b) => a + b, 0);
+  let q = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) if (y[i] === y[j]) q += W[i][j] - (k[i] * k[j]) / m2;
+  return q / m2;
+}
+
+describe('RLD and CH reference vectors (§E.2)', () => {
+  test.each([
+    ['A', XA, [0, 0, 0, 1, 1, 1], [1, 0.5, 0.1], [0.392172, 0.489986, 0.5], 112.5],
+    ['B', XA, [0, 1, 0, 1, 0, 1], [1, 0.1], [-0.141452, -0.054504], 0.480769],
+    ['C', XC, [0, 0, 1, 1, 2, 2, 0], [1, 0.2, 0.1], [0.290034, 0.647785, 0.664245], 21.213115],
+  ] as const)('case %s', (_name, x, y, T, want, ch) => {
+    const r = relativeLocalDensity(x, y, { temperatures: T, normalize: false });
+    r.rld.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+    expect(calinskiHarabasz(x, y)).toBeCloseTo(ch, 5);
+  });
+});
+
+function blobs(
+  rng: Rng,
+  k: number,
+  per: number,
+  d: number,
+  spread: (c: number, i: number) => number[],
+): { x: Embeddings; y: Int32Array } {
+  const data = new Float32Array(k * per * d);
+  const y = new Int32Array(k * per);
+  for (let c = 0; c < k; c++)
+    for (let i = 0; i < per; i++) {
+      const v = spread(c, i);
+      data.set(v, (c * per + i) * d);
+      y[c * per + i] = c;
+    }
+  return { x: { data, n: k * per, d }, y };
+}
+
+describe('RLD properties', () => {
+  const rng = new Rng(7);
+  const dim = 8;
+  const centers = Array.from({ length: 4 }, () => Array.from({ length: dim }, () => rng.normal() * 3));
+  const { x, y } = blobs(rng, 4, 60, dim, (c) => centers[c].map((m) => m + rng.normal()));
+
+  test('chunked computation equals the dense oracle at tiny tile sizes', () => {
+    const got = relativeLocalDensity(x, y, { temperatures: [1, 0.2, 0.05], rowBlock: 7, colBlock: 13 });
+    const xn = { ...x, data: x.data.map(() => 0) };
+    for (let i = 0; i < x.n; i++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += x.data[i * dim + k] ** 2;
+      for (let k = 0; k < dim; k++) xn.data[i * dim + k] = x.data[i * dim + k] / Math.sqrt(s);
+    }
+    [1, 0.2, 0.05].forEach((T, t) => expect(got.rld[t]).toBeCloseTo(rldDense(xn, y, T), 6));
+  });
+
+  test('invariant to point permutation and label renaming', () => {
+    const base = relativeLocalDensity(x, y, { temperatures: [0.5, 0.1] }).rld;
+    const perm = new Rng(3).permutation(x.n);
+    const px = new Float32Array(x.data.length);
+    const py = new Int32Array(x.n);
+    perm.forEach((src, dst) => {
+      px.set(x.data.subarray(src * dim, (src + 1) * dim), dst * dim);
+      py[dst] = [2, 0, 3, 1][y[src]];
+    });
+    const got = relativeLocalDensity({ data: px, n: x.n, d: dim }, py, { temperatures: [0.5, 0.1] }).rld;
+    got.forEach((v, i) => expect(v).toBeCloseTo(base[i], 9));
+    expect(calinskiHarabasz({ data: px, n: x.n, d: dim }, py)).toBeCloseTo(calinskiHarabasz(x, y), 6);
+  });
+
+  test('locally dense vs globally dense clusters: small-T RLD and CH order them as the paper says', () => {
+    // Globally dense: each class one tight Gaussian blob. Locally dense: each class is a chain of micro-clusters
+    // spread along a long ring that interleaves with other classes' chains (like the "small"/"line" toy families).
+    const r2 = new Rng(11);
+    const K = 4;
+    const per = 80;
+    const glob = blobs(r2, K, per, 2, (c) => [
+      Math.cos((c * Math.PI) / 2) * 4 + r2.normal() * 0.3,
+      Math.sin((c * Math.PI) / 2) * 4 + r2.normal() * 0.3,
+    ]);
+    const local = blobs(r2, K, per, 2, (c, i) => {
+      const micro = i % 8; // 8 micro-clusters per class, interleaved around a circle of radius 6
+      const ang = ((micro * K + c) / (8 * K)) * 2 * Math.PI;
+      return [Math.cos(ang) * 6 + r2.normal() * 0.05, Math.sin(ang) * 6 + r2.normal() * 0.05];
+    });
+    const g = relativeLocalDensity(glob.x, glob.y, { temperatures: [1, 0.05], normalize: false }).rld;
+    const l = relativeLocalDensity(local.x, local.y, { temperatures: [1, 0.05], normalize: false }).rld;
+    // Both are locally dense at small T (RLD near its maximum 1 − Σ(vol_c/vol)² = 0.75) ...
+    expect(l[1]).toBeGreaterThan(0.6);
+    expect(g[1]).toBeGreaterThan(0.6);
+    // ... but only the supervised-like one is globally dense: CH collapses for the local one, and so does large-T RLD.
+    expect(calinskiHarabasz(glob.x, glob.y)).toBeGreaterThan(100 * calinskiHarabasz(local.x, local.y));
+    expect(g[0]).toBeGreaterThan(l[0] + 0.1);
+    expect(Math.abs(l[0])).toBeLessThan(0.05);
+  });
+});
