@@ -96,7 +96,13 @@ export function tableToCsv(t: ResultTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Formats a cell for humans: numbers to ~4 significant decimals, null as '–'. */
+/**
+ * Formats a cell for humans: numbers to ~4 significant decimals, null as '–'.
+ *
+ * @example
+ * formatCell(0.81234567); // '0.8123'
+ * formatCell(null);       // '–'
+ */
 export function formatCell(v: Cell): string {
   if (v === null) return '–';
   if (typeof v === 'number') return formatNumber(v);

@@ -3,7 +3,12 @@ import { formatCell, type ResultTable } from './aggregate.ts';
 import { metricEntries } from './summary-table.ts';
 import type { CladeResult } from './result-schema.ts';
 
-/** Escapes text for HTML element content and attribute values. */
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @example
+ * esc('<b class="x">'); // '&lt;b class=&quot;x&quot;&gt;'
+ */
 export function esc(s: unknown): string {
   return String(s)
     .replaceAll('&', '&amp;')
@@ -54,7 +59,12 @@ code { font-size:12px; }
 .empty { color:var(--muted); font-style:italic; }
 `;
 
-/** An HTML table from a {@link ResultTable}; numeric cells right-aligned. */
+/**
+ * An HTML table from a {@link ResultTable}; numeric cells right-aligned.
+ *
+ * @example
+ * htmlTable(aggregateResults(results), 'comparison'); // '<div class="table-wrap"><table class="comparison">…'
+ */
 export function htmlTable(t: ResultTable, cls = ''): string {
   const head = t.columns.map((c) => `<th>${esc(c)}</th>`).join('');
   const body = t.rows

@@ -5,7 +5,10 @@ import type { LabelledResult, PlotSpec } from './plot-specs.ts';
 
 /** Options for the 2-D projection scatter. */
 export interface ProjectionOptions {
-  /** Rank (key of `projection.labels`) whose labels colour the points; default: the first rank in the file. */
+  /**
+   * Rank (key of `projection.labels`) whose labels colour the points. Default: the finest rank (last in the file's
+   * order, ranks listed coarse to fine) with 2 to `maxClasses` classes; failing that, the rank with the fewest.
+   */
   colorBy?: string;
   /** Points drawn per plot at most (a seeded uniform subsample above it); default 5000. */
   maxPoints?: number;
@@ -34,7 +37,7 @@ export function projectionPlots(
   return withProj.map(({ label, result, file }, j) => {
     const p = result.projection!;
     const ranks = Object.keys(p.labels);
-    const rank = opts.colorBy ?? ranks[0];
+    const rank = opts.colorBy ?? defaultRank(p.labels, maxClasses);
     if (rank !== undefined && !(rank in p.labels))
       throw new CladeError(
         `no labels for rank "${rank}" to colour by; this result has: ${ranks.join(', ') || '(none)'}`,
@@ -108,6 +111,23 @@ export function projectionPlots(
       colorBy: rank,
     };
   });
+}
+
+/**
+ * The rank to colour by when none is chosen: the finest rank (last key) with 2..maxClasses distinct labels,
+ * else the rank with the fewest distinct labels; undefined when there are no ranks.
+ *
+ * @example
+ * defaultRank({ family: ['a', 'b'], species: ['x', 'y'] }, 20); // 'species'
+ */
+export function defaultRank(
+  labels: Record<string, ArrayLike<string | number>>,
+  maxClasses = 20,
+): string | undefined {
+  const distinct = Object.entries(labels).map(([k, v]) => [k, new Set(Array.from(v, String)).size] as const);
+  const fits = distinct.filter(([, d]) => d >= 2 && d <= maxClasses);
+  if (fits.length) return fits[fits.length - 1][0];
+  return [...distinct].sort((a, b) => a[1] - b[1])[0]?.[0];
 }
 
 const TABLEAU10 = [

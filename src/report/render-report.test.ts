@@ -85,6 +85,14 @@ describe('renderReport', () => {
     );
   });
 
+  test('default colour: the finest rank with at most maxClasses classes', async () => {
+    const proj = (h: string) => figures(h).get('projection')![0];
+    expect(proj(await renderReport(results))).toContain('species-11'); // 12 species ≤ 20
+    expect(proj(await renderReport(results, { maxClasses: 8 }))).toContain('genus-5'); // 12 > 8 ≥ 6 genera
+    const fewest = proj(await renderReport(results, { maxClasses: 2 })); // none fit: the rank with fewest classes
+    expect(fewest.includes('coloured by family</strong>')).toBe(true);
+  });
+
   test('large projections are subsampled; many classes collapse into "other"', async () => {
     const [, knn] = sampleResults(1, { points: 3000 });
     const h = await renderReport([knn], { colorBy: 'species', maxPoints: 1000, maxClasses: 5 });

@@ -22,13 +22,23 @@ export interface LoadedResult {
 /** Either a bare result or one read from a file; the report and aggregation functions accept both. */
 export type ResultLike = CladeResult | LoadedResult;
 
-/** Normalises {@link ResultLike} to `{ file?, result }`. */
+/**
+ * Normalises {@link ResultLike} to `{ file?, result }`.
+ *
+ * @example
+ * asLoaded(makeResult({ kind: 'knn', metrics: {} })).file; // undefined
+ */
 export function asLoaded(r: ResultLike): { file?: string; result: CladeResult } {
   return 'result' in r && 'file' in r ? r : { result: r as CladeResult };
 }
 
 let versionCache: string | undefined;
-/** clade's version from package.json. */
+/**
+ * clade's version from package.json (recorded in every result).
+ *
+ * @example
+ * cladeVersion(); // '0.1.0'
+ */
 export function cladeVersion(): string {
   if (versionCache === undefined) {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -152,6 +162,9 @@ function canonical(v: unknown): string {
 /**
  * A result's identity: 12 hex digits of SHA-256 over kind, name, input hashes and params — not timings, metrics or
  * date, so re-running the same evaluation on the same inputs maps to the same file (what `skipExisting` relies on).
+ *
+ * @example
+ * resultId({ kind: 'knn', inputs, params: { k: 200 } }); // '3f9a1c0b7e21'
  */
 export function resultId(r: Pick<CladeResult, 'kind' | 'inputs' | 'params'> & { name?: string }): string {
   const key = canonical({
@@ -211,7 +224,12 @@ function claimsResult(v: unknown): boolean {
   return typeof schema === 'string' && schema.startsWith('clade.result/');
 }
 
-/** Reads and validates one result file. */
+/**
+ * Reads and validates one result file (any JSON file, whatever its name).
+ *
+ * @example
+ * readResult('runs/demo/knn-3f9a1c0b7e21.json').metrics.top1; // 0.81
+ */
 export function readResult(file: string): CladeResult {
   return validateResult(readJson(file), file);
 }
@@ -249,7 +267,12 @@ export function readResults(paths: string | readonly string[]): LoadedResult[] {
   return out;
 }
 
-/** A short label for a result in tables and legends: its `name`, else kind plus file name. */
+/**
+ * A short label for a result in tables and legends: its `name`, else the file name without `.json`, else its kind.
+ *
+ * @example
+ * resultLabel({ file: 'runs/knn-3f9a1c0b7e21.json', result }); // 'knn-3f9a1c0b7e21' when result.name is unset
+ */
 export function resultLabel(r: ResultLike): string {
   const { file, result } = asLoaded(r);
   if (result.name) return result.name;

@@ -169,7 +169,12 @@ export type Projection = z.infer<typeof ProjectionSchema>;
 /** One evaluation's result document (see {@link ResultSchema}). */
 export type CladeResult = z.infer<typeof ResultSchema>;
 
-/** Formats a zod issue path as a dotted field name: `series.rld.T[3]`. */
+/**
+ * Formats a zod issue path as a dotted field name.
+ *
+ * @example
+ * fieldName(['series', 'rld', 'T', 3]); // 'series.rld.T[3]'
+ */
 export function fieldName(path: readonly PropertyKey[]): string {
   let out = '';
   for (const k of path) {

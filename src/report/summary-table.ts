@@ -1,7 +1,13 @@
 import { formatNumber, formatTime } from '../util/progress.ts';
 import { asLoaded, resultLabel, type ResultLike } from './result-files.ts';
 
-/** Scalar metrics of a result as `[name, value]`, records flattened (`accuracy.genus`), lists as mean ± std. */
+/**
+ * Metrics of a result as display pairs: records flattened (`accuracy.genus`), lists as mean ± std.
+ *
+ * @example
+ * metricEntries({ top1: 0.5, acc: { genus: 0.9 }, folds: [0.1, 0.3] });
+ * // [['top1', '0.5000'], ['acc.genus', '0.9000'], ['folds', '0.2000 ± 0.1000 (n=2)']]
+ */
 export function metricEntries(metrics: Record<string, unknown>): [string, string][] {
   const out: [string, string][] = [];
   const fmt = (v: unknown) => (typeof v === 'number' ? formatNumber(v) : v === null ? '–' : String(v));

@@ -6,8 +6,9 @@ import { readResults } from '../../report/result-files.ts';
 const USAGE = `usage: clade report <dir|result.json>... [--out report.html] [--color-by <rank>] [--title <text>]
                     [--max-points <n>] [--seed <n>]
   Writes one self-contained offline HTML file (static SVG plots, no scripts, no network) from result JSON files:
-  2-D projection coloured by --color-by (default: the first rank in the file), per-rank accuracy, class-homogeneity
-  curve, RLD against T, radius by level, orthogonality per class, and metric tables. Default --out: report.html.`;
+  2-D projection coloured by --color-by (default: the finest rank with at most 20 classes), per-rank accuracy,
+  class-homogeneity curve, RLD against T, radius by level, orthogonality per class, and metric tables.
+  Default --out: report.html.`;
 
 function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
