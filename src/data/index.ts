@@ -43,3 +43,14 @@ export { packTokens, type Tokenizer, type TokenBatch } from './tokenizers/tokeni
 export { WordTokenizer, WORD_SPECIALS, type WordTokenizerJson } from './tokenizers/word-tokenizer.ts';
 export { ClipBpeTokenizer, bytesToUnicode, clipClean, type ClipBpeJson } from './tokenizers/clip-bpe.ts';
 export { loadTokenizer, tokenizerFromJSON, type TokenizerSource } from './tokenizers/load-tokenizer.ts';
+
+// Readers: CSV and HierarCaps
+export { parseCsv, readCsv, columnIndex, type CsvTable } from './readers/csv.ts';
+export {
+  readHierarCaps,
+  readHierarCapsExpanded,
+  splitChain,
+  type HierarCapsDataset,
+  type HierarCapsOptions,
+  type HierarCapsPair,
+} from './readers/hierarcaps.ts';
