@@ -28,7 +28,7 @@ function homogeneity(rs: LabelledResult[]): PlotSpec | null {
     spec: lineSpec(
       rows,
       { field: 'p', title: 'neighbourhood size p (log)', log: true },
-      { field: 'fraction', title: 'fraction with the same label', domain: [0, 1] },
+      { field: 'fraction', title: 'same-label fraction', domain: [0, 1] },
       with_.length,
     ),
   };
@@ -146,6 +146,8 @@ function radius(rs: LabelledResult[]): PlotSpec | null {
   };
 }
 
+const RHO_TITLE = 'ratio ρ (lower = orthogonal)';
+
 function orthogonality(rs: LabelledResult[]): PlotSpec | null {
   const with_ = rs.filter((r) => r.result.series?.orthogonality);
   if (!with_.length) return null;
@@ -176,7 +178,7 @@ function orthogonality(rs: LabelledResult[]): PlotSpec | null {
           sort: classes,
           axis: { labelAngle: classes.length > 8 ? -45 : 0 },
         },
-        y: { field: 'ratio', type: 'quantitative', title: 'ratio ρ (lower = more orthogonal)' },
+        y: { field: 'ratio', type: 'quantitative', title: RHO_TITLE },
         ...(multi
           ? {
               xOffset: { field: 'run', type: 'nominal', sort: null },
@@ -190,7 +192,7 @@ function orthogonality(rs: LabelledResult[]): PlotSpec | null {
     layers.push({
       data: { values: baselines },
       mark: { type: 'rule', strokeDash: [5, 4], strokeWidth: 1.5, color: '#d62728' },
-      encoding: { y: { field: 'baseline', type: 'quantitative' } },
+      encoding: { y: { field: 'baseline', type: 'quantitative', title: RHO_TITLE } },
     });
   return {
     id: 'orthogonality',

@@ -136,7 +136,11 @@ export function makeResult(init: ResultInit): CladeResult {
     schema: RESULT_SCHEMA_ID,
     kind: init.kind,
     name: init.name,
-    clade: { version: cladeVersion() },
+    clade: {
+      version: cladeVersion(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
     createdAt,
     inputs: init.inputs ?? [],
     params: init.params ?? {},
