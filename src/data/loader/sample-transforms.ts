@@ -1,0 +1,42 @@
+import { CladeError } from '../../util/errors.ts';
+import type { Rng } from '../../util/rng.ts';
+import type { ImageView } from '../augment/image-view.ts';
+import type { TabularView } from '../augment/tabular-views.ts';
+import type { Sample } from '../types.ts';
+import type { Item, SampleTransform } from './loader-types.ts';
+
+export interface ViewsTransformOptions {
+  /** Image views drawn in order from the sample's stream (e.g. `simclrViews()`). */
+  image?: readonly ImageView[];
+  /** Tabular views of `sample.tabular`, drawn after the image views. */
+  tabular?: readonly TabularView<unknown>[];
+  /** Token ids for the sample (e.g. a tokenizer over its first caption, then a text view). */
+  tokens?: (sample: Sample, rng: Rng) => Int32Array;
+  /** Pass `sample.captions` through (default true). */
+  captions?: boolean;
+}
+
+/**
+ * The usual per-sample transform: image views, tabular views and tokens, plus the label and captions.
+ *
+ * @example
+ * const transform = viewsTransform({ image: simclrViews({ size: 32 }) });
+ * // Item { views: [v1, v2], label }
+ */
+export function viewsTransform(opts: ViewsTransformOptions): SampleTransform {
+  return (sample, rng) => {
+    const item: { -readonly [K in keyof Item]: Item[K] } = {};
+    if (opts.image?.length) {
+      if (!sample.image) throw new CladeError('sample has no image', { sample: sample.id });
+      item.views = opts.image.map((v) => v.forward(sample.image!, rng));
+    }
+    if (opts.tabular?.length) {
+      if (!sample.tabular) throw new CladeError('sample has no tabular features', { sample: sample.id });
+      item.tabular = opts.tabular.map((t) => t.forward(sample.tabular!, rng));
+    }
+    if (opts.tokens) item.tokens = opts.tokens(sample, rng);
+    if (sample.label !== undefined) item.label = sample.label;
+    if ((opts.captions ?? true) && sample.captions) item.captions = sample.captions;
+    return item;
+  };
+}

@@ -1,0 +1,104 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CladeError } from '../../util/errors.ts';
+import type { Batch, PipelineSource } from './loader-types.ts';
+
+// Workers start from plain JS that registers tsx's loader and then imports worker.ts, so they load TypeScript
+// whether the parent runs under tsx, vitest or anything else.
+const BOOT = `const { workerData } = require('node:worker_threads');
+(async () => {
+  const { register } = await import(workerData.tsxApi);
+  register();
+  await import(workerData.entry);
+})().catch((e) => { throw e; });`;
+
+function tsxApiUrl(): string {
+  const req = createRequire(import.meta.url);
+  return pathToFileURL(join(dirname(req.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+}
+
+interface Pending {
+  resolve: (b: Batch) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * A fixed set of worker threads, each holding its own copy of the pipeline built from `source`.
+ *
+ * @example
+ * const { pool, length } = await WorkerPool.start(source, 42, 2);
+ * const batch = await pool.run(0, 0, Int32Array.of(5, 3, 9));
+ * await pool.close();
+ */
+export class WorkerPool {
+  private nextId = 0;
+  private constructor(private readonly slots: Slot[]) {}
+
+  static async start(
+    source: PipelineSource,
+    seed: number,
+    n: number,
+  ): Promise<{ pool: WorkerPool; length: number }> {
+    if (!(Number.isInteger(n) && n > 0)) throw new CladeError(`expected a positive worker count, got ${n}`);
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    const tsxApi = tsxApiUrl();
+    const slots: Slot[] = [];
+    const lengths = await Promise.all(
+      Array.from({ length: n }, () => {
+        const worker = new Worker(BOOT, {
+          eval: true,
+          execArgv: [],
+          workerData: { source, seed, entry, tsxApi },
+        });
+        const slot: Slot = { worker, pending: new Map() };
+        slots.push(slot);
+        return new Promise<number>((resolve, reject) => {
+          worker.once('error', reject);
+          worker.on(
+            'message',
+            (m: { ready?: boolean; length?: number; error?: string; id?: number; batch?: Batch }) => {
+              if (m.ready === true) return resolve(m.length!);
+              if (m.ready === false)
+                return reject(new CladeError(`worker could not build the pipeline: ${m.error}`));
+              const p = slot.pending.get(m.id!);
+              if (!p) return;
+              slot.pending.delete(m.id!);
+              if (m.error) p.reject(new CladeError(`worker failed on a batch: ${m.error}`));
+              else p.resolve(m.batch!);
+            },
+          );
+          worker.on('error', (e) => {
+            for (const p of slot.pending.values()) p.reject(e);
+            slot.pending.clear();
+          });
+        });
+      }),
+    ).catch(async (e) => {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      throw e;
+    });
+    return { pool: new WorkerPool(slots), length: lengths[0] };
+  }
+
+  /** Computes one batch on the least busy worker. */
+  run(epoch: number, step: number, indices: Int32Array): Promise<Batch> {
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.nextId++;
+    return new Promise<Batch>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, epoch, step, indices });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
