@@ -1,0 +1,76 @@
+import { scalar, type Tensor } from '../engine/tensor.ts';
+import { CladeError } from '../util/errors.ts';
+import { filled, type Ctx, type HostTensor } from './context.ts';
+
+/**
+ * BatchNorm parameters and buffers, PyTorch's names: `gamma`/`beta` [C] when affine; `running_mean` (zeros) and
+ * `running_var` (ones) [C] are buffers (`isBuffer`), updated through `ctx.updates` rather than by the optimizer.
+ */
+export type BatchNormParams<L = Tensor> = {
+  readonly gamma?: L;
+  readonly beta?: L;
+  readonly running_mean: L;
+  readonly running_var: L;
+};
+
+export interface BatchNormOptions {
+  /** Learnable scale and shift (default true; CLIPin's projector uses `affine: false`). */
+  readonly affine?: boolean;
+  readonly momentum?: number;
+  readonly eps?: number;
+}
+
+/**
+ * Batch normalisation over channel axis 1 of [B, C], [B, C, L] or [B, C, H, W] (BatchNorm1d and 2d).
+ * Training: normalise with the batch mean and biased variance; record running stats
+ * `(1 − m)·running + m·batch` with the *unbiased* variance (PyTorch) in `ctx.updates` under the buffers'
+ * paths. Eval: normalise with the running stats.
+ *
+ * @example
+ * const p = batchNorm.init(64);
+ * const y = batchNorm.apply(paramInputs(p, 'bn'), x, ctx);   // x [B, 64, H, W] -> same shape
+ */
+export const batchNorm = {
+  init(channels: number, opts: Pick<BatchNormOptions, 'affine'> = {}): BatchNormParams<HostTensor> {
+    const stats = { running_mean: filled([channels], 0), running_var: filled([channels], 1) };
+    return opts.affine === false ? stats : { gamma: filled([channels], 1), beta: filled([channels], 0), ...stats };
+  },
+
+  apply(p: BatchNormParams, x: Tensor /* [B, C, ...] */, ctx: Ctx, opts: BatchNormOptions = {}): Tensor {
+    const eps = opts.eps ?? 1e-5;
+    const m = opts.momentum ?? 0.1;
+    const c = x.shape[1];
+    if (x.rank < 2 || p.running_mean.shape[0] !== c)
+      throw new CladeError(`batchNorm expects [B, ${p.running_mean.shape[0]}, ...], got [${x.shape}]`, {
+        buffer: p.running_mean.name,
+      });
+    // Statistics broadcast as [C, 1, ...] against [B, C, ...].
+    const statShape = [c, ...x.shape.slice(2).map(() => 1)];
+    const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
+    // gamma / √(var + eps) is folded into one per-channel scale, so the full-size work is a sub, a mul, an add.
+    if (ctx.train) {
+      const n = x.size / c;
+      if (n < 2) throw new CladeError(`batchNorm in training needs more than one value per channel, got [${x.shape}]`);
+      const mean = x.mean(axes, true); // [1, C, 1, ...]
+      const xc = x.sub(mean);
+      const variance = xc.square().mean(axes, true);
+      let inv = scalar(1).div(variance.add(eps).sqrt());
+      if (p.gamma) inv = inv.mul(p.gamma.reshape(statShape));
+      record(ctx, p.running_mean, p.running_mean.mul(1 - m).add(mean.reshape([c]).mul(m)));
+      record(ctx, p.running_var, p.running_var.mul(1 - m).add(variance.reshape([c]).mul((m * n) / (n - 1))));
+      const y = xc.mul(inv);
+      return p.beta ? y.add(p.beta.reshape(statShape)) : y;
+    }
+    let inv = scalar(1).div(p.running_var.add(eps).sqrt()); // [C]
+    if (p.gamma) inv = inv.mul(p.gamma);
+    let shift = p.running_mean.mul(inv).neg();
+    if (p.beta) shift = shift.add(p.beta);
+    return x.mul(inv.reshape(statShape)).add(shift.reshape(statShape));
+  },
+};
+
+function record(ctx: Ctx, buffer: Tensor, next: Tensor): void {
+  if (buffer.op !== 'input' || !buffer.name)
+    throw new CladeError(`batchNorm running statistics must be named graph inputs (paramInputs), got ${buffer}`);
+  ctx.updates.set(buffer.name, next.stopGradient());
+}
