@@ -13,3 +13,4 @@ export type { HostArray } from './runtime/ort.ts';
 export * as F from './functional/index.ts';
 export { flatten, mapTree, unflattenLike } from './tree.ts';
 export type { Tree } from './tree.ts';
+export { graphFlops } from './flops.ts';

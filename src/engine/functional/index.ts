@@ -25,19 +25,30 @@ export function oneHot(labels: Tensor /* [B] int64 */, k: number): Tensor {
     [k],
     'int64',
   );
-  return labels.reshape([...labels.shape, 1]).eq(classes).cast('float32');
+  return labels
+    .reshape([...labels.shape, 1])
+    .eq(classes)
+    .cast('float32');
 }
 
 /**
  * Mean cross-entropy of logits [B, K] against int64 labels [B] or soft targets [B, K], with optional label
  * smoothing (PyTorch semantics: targets (1-ε)·y + ε/K). The gradient is (softmax − targets)/B via LogSoftmax.
  */
-export function crossEntropy(logits: Tensor, targets: Tensor, opts: { labelSmoothing?: number } = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  opts: { labelSmoothing?: number } = {},
+): Tensor {
   const [b, k] = logits.shape;
   let t = targets.dtype === 'int64' ? oneHot(targets, k) : targets;
   const eps = opts.labelSmoothing ?? 0;
   if (eps > 0) t = t.mul(1 - eps).add(eps / k);
-  return logits.logSoftmax(-1).mul(t).sum().mul(-1 / b);
+  return logits
+    .logSoftmax(-1)
+    .mul(t)
+    .sum()
+    .mul(-1 / b);
 }
 
 /** Fraction of rows whose arg-max equals the label (a metric; no gradient). */
@@ -96,7 +107,8 @@ export function causalMask(t: number, neg = -1e9): Tensor {
 /** Multiply by a fed {0, 1/(1-p)} mask: dropout whose randomness comes from clade's seeded RNG, not ORT's. */
 export function dropout(x: Tensor, mask: Tensor | null): Tensor {
   if (!mask) return x;
-  if (mask.dtype !== 'float32') throw new GraphError(`dropout mask must be float32 (values 0 or 1/(1-p)), got ${mask.dtype}`);
+  if (mask.dtype !== 'float32')
+    throw new GraphError(`dropout mask must be float32 (values 0 or 1/(1-p)), got ${mask.dtype}`);
   return x.mul(mask);
 }
 
