@@ -1,13 +1,13 @@
 import { expect, test } from 'vitest';
-import { input } from './tensor.ts';
-import { defineGraph } from './graph.ts';
-import { grad } from './autodiff/backward.ts';
+import { input } from '../src/engine/tensor.ts';
+import { defineGraph } from '../src/engine/graph.ts';
+import { grad } from '../src/engine/autodiff/backward.ts';
 
 test('a shape error names the op, both shapes and the calling line', () => {
   const a = input('a', [3, 4]);
   const b = input('b', [5, 6]);
   expect(() => a.matmul(b)).toThrow(
-    /matmul\(\[3, 4\], \[5, 6\]\): inner dimensions differ \(4 vs 5\).*errors\.test\.ts/,
+    /matmul\(\[3, 4\], \[5, 6\]\): inner dimensions differ \(4 vs 5\).*engine-errors\.test\.ts/,
   );
   expect(() => a.add(input('c', [3, 5]))).toThrow(
     /add\(\[3, 4\], \[3, 5\]\): shapes \[3, 4\] and \[3, 5\] do not broadcast/,
