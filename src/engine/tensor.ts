@@ -90,6 +90,9 @@ export class Tensor {
   abs(): Tensor {
     return prim('abs', [this], {});
   }
+  acos(): Tensor {
+    return prim('acos', [this], {});
+  }
   square(): Tensor {
     return this.mul(this);
   }

@@ -5,7 +5,12 @@
  */
 import { Tensor } from './tensor.ts';
 
-export type Tree<T> = T | { readonly [k: string]: Tree<T> } | readonly Tree<T>[];
+export type Tree<T> = T | TreeRecord<T> | TreeArray<T>;
+// Interfaces (not inline types) keep the recursive type from being expanded eagerly by the compiler.
+export interface TreeRecord<T> {
+  readonly [k: string]: Tree<T>;
+}
+export type TreeArray<T> = ReadonlyArray<Tree<T>>;
 
 function isLeaf<T>(x: Tree<T>, leaf: (x: unknown) => boolean): x is T {
   return leaf(x);

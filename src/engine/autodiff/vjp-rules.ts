@@ -56,6 +56,7 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
     ),
   ],
   abs: (g, _y, [x]) => [g.mul(mask(x.gt(0)).sub(mask(x.neg().gt(0))))],
+  acos: (g, _y, [x]) => [g.div(x.square().neg().add(1).sqrt()).neg()],
   cast: (g, y, [x]) => [x.dtype === 'float32' && y.dtype === 'float32' ? g : null],
   stopGradient: () => [null],
   where: (g, _y, [c]) => {

@@ -68,6 +68,7 @@ export const INFER: { [K in PrimOp]: Rule<K> } = {
   relu: float,
   erf: float,
   abs: float,
+  acos: float,
   cast: ([a], { to }) => ({ shape: a.shape, dtype: to }),
   stopGradient: ([a]) => a,
   where: (ins) => {

@@ -40,6 +40,7 @@ export interface OpAttrs {
   relu: None;
   erf: None;
   abs: None;
+  acos: None;
   cast: { readonly to: DType };
   stopGradient: None;
   // selection
@@ -95,6 +96,7 @@ export const PRIM_OPS = [
   'relu',
   'erf',
   'abs',
+  'acos',
   'cast',
   'stopGradient',
   'where',

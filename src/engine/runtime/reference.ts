@@ -255,6 +255,7 @@ export const REFERENCE: { [K in PrimOp]: Impl<K> } = {
   relu: un((x) => Math.max(x, 0)),
   erf: un(erf),
   abs: un(Math.abs),
+  acos: un(Math.acos),
   // float targets keep float64 precision: the oracle models exact arithmetic, not float32 rounding.
   cast: (ins, { to }) =>
     elementwise(ins, to === 'float32' ? (x) => x : to === 'bool' ? (x) => +(x !== 0) : Math.trunc),

@@ -50,6 +50,7 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
   softplus: [{ inputs: [f(2, 3)], build: ([a]) => a.mul(8).softplus() }],
   relu: [{ inputs: [f(3, 4)], build: ([a]) => a.relu() }],
   erf: [{ inputs: [f(2, 3)], build: ([a]) => a.erf() }],
+  acos: [{ inputs: [f(2, 3)], build: ([a]) => a.tanh().mul(0.9).acos() }],
   abs: [{ inputs: [f(2, 3)], build: ([a]) => a.abs() }],
   cast: [
     {
