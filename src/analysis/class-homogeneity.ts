@@ -1,0 +1,44 @@
+import type { Embeddings } from '../io/embeddings.ts';
+import { l2Normalize } from '../io/embeddings.ts';
+import { CladeError } from '../util/errors.ts';
+import { similarityTopK } from './kernels.ts';
+import { checkLabels } from './labels.ts';
+
+/**
+ * kNN class-homogeneity curve (methods §E.4, clade's naming): for each neighbourhood size `p`, the mean over points
+ * of the fraction of the `p` nearest neighbours (cosine, the point itself excluded) sharing the point's label.
+ * One exact top-`max(p)` pass (chunked). arXiv 2305.10229 reports p=1 → 0.873 (contrastive) vs 0.990 (supervised).
+ *
+ * @example
+ * classHomogeneityCurve(x, y, [1, 10, 100]); // [{ p: 1, value: 0.87 }, ...]
+ */
+export function classHomogeneityCurve(
+  x: Embeddings,
+  labels: ArrayLike<number>,
+  ps: readonly number[] = [1, 10, 100, 500, 1000],
+): { p: number; value: number }[] {
+  checkLabels(labels, x.n);
+  const pmax = Math.max(...ps);
+  if (ps.some((p) => !Number.isInteger(p) || p < 1))
+    throw new CladeError(`neighbourhood sizes must be positive integers, got [${ps}]`);
+  if (pmax > x.n - 1) throw new CladeError(`neighbourhood size ${pmax} needs more than ${x.n} points`);
+  const z = l2Normalize(x);
+  const nn = similarityTopK(z, z, pmax, { excludeSelf: true });
+  const sorted = [...ps].sort((a, b) => a - b);
+  const sums = new Float64Array(sorted.length);
+  for (let i = 0; i < x.n; i++) {
+    let same = 0;
+    let s = 0;
+    for (let r = 0; r < pmax; r++) {
+      if (labels[nn.index[i * nn.k + r]] === labels[i]) same++;
+      while (s < sorted.length && sorted[s] === r + 1) sums[s++] += same / (r + 1);
+    }
+  }
+  const byP = new Map(sorted.map((p, s) => [p, sums[s] / x.n]));
+  return ps.map((p) => ({ p, value: byP.get(p)! }));
+}
+
+/** Class homogeneity at one neighbourhood size `p` (see `classHomogeneityCurve`). */
+export function classHomogeneity(x: Embeddings, labels: ArrayLike<number>, p: number): number {
+  return classHomogeneityCurve(x, labels, [p])[0].value;
+}
