@@ -1,12 +1,11 @@
 import { expect, test } from 'vitest';
-import { compile } from '../../engine/runtime/ort.ts';
 import { input } from '../../engine/tensor.ts';
 import { Rng } from '../../util/rng.ts';
 import { Ctx, paramInputs } from '../context.ts';
 import { parameterCount } from '../parameter-count.ts';
 import { gradCheck } from '../testing/grad-check.ts';
-import { leaves, maxRelDiff, paramFeeds, runReference } from '../testing/feeds.ts';
-import { defineGraph } from '../../engine/graph.ts';
+import { leaves, paramFeeds } from '../testing/feeds.ts';
+import { ortVsReference } from '../testing/ort-check.ts';
 import { cifarResNet18 } from './resnet.ts';
 
 test('CIFAR ResNet-18 with a 10-way head has 11,173,962 parameters (PyTorch figure) and 20 BatchNorms', () => {
@@ -35,16 +34,18 @@ test('tiny ResNet gradients (training mode) match finite differences', () => {
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-5);
 });
 
-test('tiny ResNet on ONNX Runtime equals the reference (train-mode outputs and running stats, eval outputs)', async () => {
+test('tiny ResNet on ONNX Runtime equals the reference (train outputs, gradients, running stats; eval outputs)', async () => {
   const rng = new Rng(21);
   const host = tiny.init(rng);
   const p = paramInputs(host);
   const x = input('x', [2, 3, 8, 8]);
   const ctx = new Ctx(true);
-  const outputs = { train: tiny.apply(p, x, ctx), eval: tiny.apply(p, x, new Ctx(false)), ...Object.fromEntries([...ctx.updates].map(([k, v]) => [`new.${k}`, v])) };
-  const ins = [x, ...leaves(p)];
+  const train = tiny.apply(p, x, ctx);
+  const updates = Object.fromEntries([...ctx.updates].map(([k, v]) => [`new.${k}`, v]));
+  const outputs = { train, eval: tiny.apply(p, x, new Ctx(false)), ...updates };
   const feeds = { x: rng.normalArray(x.size), ...paramFeeds(host) };
-  const ref = runReference(ins, outputs, feeds);
-  const got = await (await compile(defineGraph(ins, outputs))).run(feeds);
-  for (const k of Object.keys(outputs)) expect(maxRelDiff(got[k] as Float32Array, ref[k].data), k).toBeLessThan(1e-4);
+  const trainable = leaves(p).filter((t) => !t.name!.includes('running'));
+  const diffs = await ortVsReference([x, ...leaves(p)], outputs, feeds, trainable);
+  expect(Object.keys(diffs)).toHaveLength(2 + 12 + trainable.length);
+  for (const [k, v] of Object.entries(diffs)) expect(v, k).toBeLessThan(1e-4);
 });

@@ -1,11 +1,10 @@
 import { expect, test } from 'vitest';
-import { defineGraph } from '../../engine/graph.ts';
-import { compile } from '../../engine/runtime/ort.ts';
 import { input } from '../../engine/tensor.ts';
 import { Rng } from '../../util/rng.ts';
 import { Ctx, paramInputs } from '../context.ts';
 import { parameterCount } from '../parameter-count.ts';
 import { gradCheck } from '../testing/grad-check.ts';
+import { ortVsReference } from '../testing/ort-check.ts';
 import { leaves, maxRelDiff, paramFeeds, runReference } from '../testing/feeds.ts';
 import { gatherPositions, textTransformer } from './text-transformer.ts';
 
@@ -57,7 +56,7 @@ test('tiny text transformer gradients (incl. embedding scatter-add) match finite
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-6);
 });
 
-test('small text transformer forward on ONNX Runtime equals the float64 reference', async () => {
+test('small text transformer forward and gradients on ONNX Runtime equal the float64 reference', async () => {
   const m = textTransformer({ vocab: 11, context: 6, width: 8, depth: 2, heads: 2, outDim: 4 });
   const rng = new Rng(42);
   const host = m.init(rng);
@@ -71,7 +70,7 @@ test('small text transformer forward on ONNX Runtime equals the float64 referenc
     eot: BigInt64Array.from([5n, 0n, 3n]),
     ...paramFeeds(host, 'text'),
   };
-  const ref = runReference(ins, outputs, feeds);
-  const got = await (await compile(defineGraph(ins, outputs))).run(feeds);
-  expect(maxRelDiff(got.y as Float32Array, ref.y.data)).toBeLessThan(1e-4);
+  const diffs = await ortVsReference(ins, outputs, feeds, leaves(p));
+  expect(Object.keys(diffs)).toHaveLength(1 + leaves(p).length);
+  for (const [k, v] of Object.entries(diffs)) expect(v, k).toBeLessThan(1e-4);
 });

@@ -1,6 +1,4 @@
 import { expect, test } from 'vitest';
-import { defineGraph } from '../../engine/graph.ts';
-import { compile } from '../../engine/runtime/ort.ts';
 import { input } from '../../engine/tensor.ts';
 import { Rng } from '../../util/rng.ts';
 import { Ctx, paramInputs } from '../context.ts';
@@ -8,6 +6,7 @@ import { conv2d } from '../conv2d.ts';
 import { linear } from '../linear.ts';
 import { parameterCount } from '../parameter-count.ts';
 import { gradCheck } from '../testing/grad-check.ts';
+import { ortVsReference } from '../testing/ort-check.ts';
 import { leaves, maxRelDiff, paramFeeds, runReference } from '../testing/feeds.ts';
 import { patchify, vit } from './vit.ts';
 
@@ -53,7 +52,7 @@ for (const pool of ['cls', 'mean'] as const) {
   });
 }
 
-test('small ViT forward on ONNX Runtime equals the float64 reference', async () => {
+test('small ViT forward and gradients on ONNX Runtime equal the float64 reference', async () => {
   const m = vit({ image: 8, patch: 4, width: 8, depth: 2, heads: 2, mlp: 16, outDim: 5 });
   const rng = new Rng(32);
   const host = m.init(rng);
@@ -62,7 +61,7 @@ test('small ViT forward on ONNX Runtime equals the float64 reference', async () 
   const ins = [x, ...leaves(p)];
   const outputs = { y: m.apply(p, x, new Ctx(false)) };
   const feeds = { x: rng.normalArray(x.size), ...paramFeeds(host, 'image') };
-  const ref = runReference(ins, outputs, feeds);
-  const got = await (await compile(defineGraph(ins, outputs))).run(feeds);
-  expect(maxRelDiff(got.y as Float32Array, ref.y.data)).toBeLessThan(1e-4);
+  const diffs = await ortVsReference(ins, outputs, feeds, leaves(p));
+  expect(Object.keys(diffs)).toHaveLength(1 + leaves(p).length);
+  for (const [k, v] of Object.entries(diffs)) expect(v, k).toBeLessThan(1e-4);
 });
