@@ -142,6 +142,22 @@ describe('renderReport', () => {
     expect(figs.get('rld')![0]).toMatch(/aria-label="[^"]*RLD \(modularity\): 0\.5; result: supervised"/);
   });
 
+  test('undefined values (null) and an unlabelled projection still render', async () => {
+    const r = makeResult({
+      kind: 'rld',
+      metrics: { rld: Number.NaN },
+      series: { rld: { T: [1, 0.5, 0.1], rld: [0.3, Number.NaN, 0.5] } },
+      projection: { x: [0, 1, 2], y: [1, 0, 2], labels: {} },
+    });
+    const figs = figures(await renderReport([r]));
+    expect(figs.get('rld')![0]).toMatch(/mark-line role-mark/);
+    const proj = figs.get('projection')![0];
+    expect(
+      proj.match(/<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/)![1].match(/<path /g),
+    ).toHaveLength(3);
+    await expect(renderReport([r], { colorBy: 'genus' })).rejects.toThrow(/this result has: \(none\)/);
+  });
+
   test('writeReport writes atomically and returns the plot count', async () => {
     const path = join(dir, 'sub', 'report.html');
     expect(await writeReport(path, results, { colorBy: 'genus' })).toBe(7);
