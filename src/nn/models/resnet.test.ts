@@ -12,6 +12,7 @@ test('CIFAR ResNet-18 with a 10-way head has 11,173,962 parameters (PyTorch figu
   const m = cifarResNet18({ outDim: 10 });
   const host = m.init(new Rng(0));
   expect(parameterCount(host)).toBe(11_173_962);
+  expect(parameterCount(host, { includeBuffers: true })).toBe(11_173_962 + 9_600);
   expect(host.stages.map((s) => s.map((b) => !!b.shortcut))).toEqual([[false, false], [true, false], [true, false], [true, false]]);
   const ctx = new Ctx(true);
   const y = m.apply(paramInputs(host, 'image'), input('x', [2, 3, 32, 32]), ctx);
