@@ -1,15 +1,6 @@
 import { F, constant, type Tensor } from '../engine/index.ts';
 
-const { l2normalize, crossEntropy, logSigmoid } = F;
-
-/** Integer targets 0..n-1 as an int64 constant: the diagonal of a paired similarity matrix. */
-export function arange(n: number): Tensor {
-  return constant(
-    BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
-    [n],
-    'int64',
-  );
-}
+const { l2normalize, crossEntropy, logSigmoid, arange } = F;
 
 /**
  * CLIP's symmetric InfoNCE (Radford et al. 2021, https://arxiv.org/abs/2103.00020; methods.md §A.2, §D.3):

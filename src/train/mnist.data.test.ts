@@ -110,7 +110,9 @@ test('MLP trained on MNIST (8k) reaches ≥ 96 % held-out accuracy via the expor
   type MlpParams = { l1: { w: HostTensor; b: HostTensor }; l2: { w: HostTensor; b: HostTensor } };
   const sym = paramInputs(params as unknown as MlpParams);
   const run = await compile(
-    defineGraph([xIn, ...flatten<Tensor>(sym as unknown as Record<string, Tensor>).map(([, t]) => t)], { logits: models.mlp.apply(sym, xIn) }),
+    defineGraph([xIn, ...flatten<Tensor>(sym as unknown as Record<string, Tensor>).map(([, t]) => t)], {
+      logits: models.mlp.apply(sym, xIn),
+    }),
   );
   const feeds = Object.fromEntries(
     flatten<HostTensor>(params, '', (v) => !!v && typeof v === 'object' && 'data' in v).map(([k, v]) => [

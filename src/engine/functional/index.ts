@@ -18,6 +18,15 @@ export function l2normalize(x: Tensor, axis = -1, eps = 1e-12): Tensor {
   return x.div(norm);
 }
 
+/** Integer targets 0..n-1 (int64): the diagonal of a paired similarity matrix. */
+export function arange(n: number): Tensor {
+  return constant(
+    BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+    [n],
+    'int64',
+  );
+}
+
 /** One-hot float rows from int64 class indices: [B] -> [B, K]. */
 export function oneHot(labels: Tensor /* [B] int64 */, k: number): Tensor {
   const classes = constant(

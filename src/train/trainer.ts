@@ -1,0 +1,164 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataLoader } from '../data/loader/loader.ts';
+import type { LoaderPosition } from '../data/loader/loader-types.ts';
+import type { Params } from '../nn/context.ts';
+import { warmupCosine } from '../optim/schedule.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { CladeError } from '../util/errors.ts';
+import { progress } from '../util/progress.ts';
+import { Rng } from '../util/rng.ts';
+import { restoreStepCheckpoint, saveStepCheckpoint } from './checkpoint.ts';
+import type { Recipe } from './recipes/recipe.ts';
+import { NonFiniteLossError, TrainStep } from './step.ts';
+
+export interface TrainOptions {
+  readonly steps: number;
+  readonly lr: number;
+  readonly warmup: number;
+  readonly minLr?: number;
+  readonly seed: number;
+  /** Run directory: checkpoints/, metrics.jsonl. */
+  readonly outDir: string;
+  readonly checkpointEvery: number;
+  /** Checkpoints kept (oldest deleted first). */
+  readonly keepLast: number;
+  /** Continue from the newest checkpoint in `outDir/checkpoints` (exact: params, optimizer, RNG, data position). */
+  readonly resume?: boolean;
+  /** Loader worker threads (results do not depend on it). */
+  readonly workers?: number;
+  /** Periodic evaluation (e.g. kNN accuracy, zero-shot by rank); its numbers go to metrics.jsonl. */
+  readonly evalEvery?: number;
+  readonly onEval?: (params: Params, step: number) => Promise<Record<string, number>>;
+  /** Stop after this many steps of this invocation (used to simulate interruption in tests). */
+  readonly stopAfter?: number;
+  readonly quiet?: boolean;
+}
+
+export interface TrainResult {
+  readonly params: Params;
+  readonly step: TrainStep;
+  readonly lastLoss: number;
+  readonly stepsPerSecond: number;
+}
+
+const CKPT = /^step-(\d{8})\.safetensors$/;
+
+/** Newest checkpoint file in a run directory, or null. */
+export function latestCheckpoint(outDir: string): string | null {
+  const dir = join(outDir, 'checkpoints');
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir)
+    .filter((f) => CKPT.test(f))
+    .sort();
+  return files.length ? join(dir, files[files.length - 1]) : null;
+}
+
+/**
+ * Train a recipe: warm-up + cosine schedule, one ONNX graph per step, metrics as JSONL, a progress bar on a
+ * TTY, checkpoints every N steps (last K kept, written atomically) and exact resume.
+ *
+ * @example
+ * await train(clipTaxonomy(cfg), { steps: 300, lr: 1e-3, warmup: 30, seed: 0, outDir: 'runs/x', checkpointEvery: 100, keepLast: 2 });
+ */
+export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResult> {
+  mkdirSync(join(o.outDir, 'checkpoints'), { recursive: true });
+  const params = recipe.init(new Rng(o.seed).fork('init'));
+  const step = await TrainStep.create({
+    params,
+    batch: recipe.batchSpec,
+    loss: recipe.loss,
+    optimizer: recipe.optimizer,
+    clamp: recipe.clamp,
+    trainable: recipe.trainable,
+    clipNorm: recipe.clipNorm,
+    seed: new Rng(o.seed).fork('step').uint32(),
+  });
+  const metricsPath = join(o.outDir, 'metrics.jsonl');
+  let start: LoaderPosition = { epoch: 0, step: 0 };
+  let lastGood: string | null = null;
+  if (o.resume) {
+    const ckpt = latestCheckpoint(o.outDir);
+    if (ckpt) {
+      const extra = restoreStepCheckpoint(ckpt, step);
+      start = extra.loader as LoaderPosition;
+      lastGood = ckpt;
+      truncateMetrics(metricsPath, step.t);
+    }
+  } else if (existsSync(metricsPath)) rmSync(metricsPath);
+
+  const loader = await DataLoader.create({
+    source: recipe.pipeline,
+    batchSize: recipe.batchSize,
+    seed: o.seed,
+    epochs: Infinity,
+    dropLast: true,
+    workers: o.workers ?? 0,
+    start,
+  });
+  const lr = warmupCosine({ base: o.lr, warmup: o.warmup, total: o.steps, minLr: o.minLr ?? 0 });
+  const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step' });
+  bar?.tick(step.t);
+  let lastLoss = NaN;
+  let ran = 0;
+  const t0 = performance.now();
+  try {
+    if (step.t < o.steps) {
+      for await (const batch of loader) {
+        const rate = lr(step.t);
+        let res;
+        try {
+          res = await step.run(recipe.feeds(batch, step.t), rate);
+        } catch (e) {
+          if (e instanceof NonFiniteLossError)
+            throw new CladeError(
+              `${e.message}. Last good checkpoint: ${lastGood ?? 'none (no checkpoint written yet)'}`,
+              { run: o.outDir },
+            );
+          throw e;
+        }
+        lastLoss = res.loss;
+        ran++;
+        const line: Record<string, unknown> = {
+          step: step.t,
+          loss: res.loss,
+          lr: rate,
+          ...res.metrics,
+          epoch: batch.epoch,
+        };
+        if (o.evalEvery && o.onEval && step.t % o.evalEvery === 0)
+          Object.assign(line, await o.onEval(step.params(), step.t));
+        appendFileSync(metricsPath, JSON.stringify(line) + '\n');
+        bar?.tick(1, { loss: res.loss, lr: rate });
+        if (step.t % o.checkpointEvery === 0 || step.t === o.steps) {
+          lastGood = join(o.outDir, 'checkpoints', `step-${String(step.t).padStart(8, '0')}.safetensors`);
+          saveStepCheckpoint(lastGood, step, { loader: loader.position() });
+          pruneCheckpoints(o.outDir, o.keepLast);
+        }
+        if (step.t >= o.steps || (o.stopAfter !== undefined && ran >= o.stopAfter)) break;
+      }
+    }
+  } finally {
+    await loader.close();
+  }
+  const secs = (performance.now() - t0) / 1000;
+  bar?.done({ loss: lastLoss });
+  return { params: step.params(), step, lastLoss, stepsPerSecond: ran / Math.max(secs, 1e-9) };
+}
+
+function pruneCheckpoints(outDir: string, keep: number): void {
+  const dir = join(outDir, 'checkpoints');
+  const files = readdirSync(dir)
+    .filter((f) => CKPT.test(f))
+    .sort();
+  for (const f of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(dir, f));
+}
+
+/** Drop metric lines written after the checkpoint a run resumes from (the interrupted run's tail). */
+function truncateMetrics(path: string, upTo: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= upTo);
+  writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+}
