@@ -7,7 +7,15 @@ import { gradCheck } from './testing/grad-check.ts';
 import { leaves, maxRelDiff, paramFeeds, runReference } from './testing/feeds.ts';
 
 /** x [R, I] · w [I, O] (+ columns c0.. of w, when w is wider) + b, in float64. */
-function affine(x: ArrayLike<number>, rows: number, w: Float32Array, wCols: number, c0: number, n: number, b?: Float32Array) {
+function affine(
+  x: ArrayLike<number>,
+  rows: number,
+  w: Float32Array,
+  wCols: number,
+  c0: number,
+  n: number,
+  b?: Float32Array,
+) {
   const inDim = w.length / wCols;
   const out = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++)
@@ -20,9 +28,19 @@ function affine(x: ArrayLike<number>, rows: number, w: Float32Array, wCols: numb
 }
 
 /** softmax(Q·Kᵀ/√d_h [+ causal mask])·V per head, then the output projection, all by hand in float64. */
-function handAttention(xs: Float32Array, b: number, t: number, d: number, h: number, causal: boolean, host: ReturnType<typeof attention.init>) {
+function handAttention(
+  xs: Float32Array,
+  b: number,
+  t: number,
+  d: number,
+  h: number,
+  causal: boolean,
+  host: ReturnType<typeof attention.init>,
+) {
   const dh = d / h;
-  const [q, k, v] = [0, 1, 2].map((i) => affine(xs, b * t, host.qkv.w.data, 3 * d, i * d, d, host.qkv.b!.data));
+  const [q, k, v] = [0, 1, 2].map((i) =>
+    affine(xs, b * t, host.qkv.w.data, 3 * d, i * d, d, host.qkv.b!.data),
+  );
   const merged = new Float64Array(b * t * d);
   for (let n = 0; n < b; n++)
     for (let hh = 0; hh < h; hh++)

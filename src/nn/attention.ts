@@ -34,11 +34,18 @@ export const attention = {
     return { qkv: linear.init(rng, width, 3 * width), proj: linear.init(rng, width, width) };
   },
 
-  apply(p: AttentionParams, x: Tensor /* [B, T, D] */, opts: AttentionOptions, ctx?: Ctx): Tensor /* [B, T, D] */ {
+  apply(
+    p: AttentionParams,
+    x: Tensor /* [B, T, D] */,
+    opts: AttentionOptions,
+    ctx?: Ctx,
+  ): Tensor /* [B, T, D] */ {
     const [b, t, d] = x.shape;
     const h = opts.heads;
     if (x.rank !== 3 || d % h !== 0 || p.qkv.w.shape[1] !== 3 * d)
-      throw new CladeError(`attention expects [B, T, D] with D divisible by heads ${h} and qkv [D, 3D], got x [${x.shape}] and qkv.w [${p.qkv.w.shape}]`);
+      throw new CladeError(
+        `attention expects [B, T, D] with D divisible by heads ${h} and qkv [D, 3D], got x [${x.shape}] and qkv.w [${p.qkv.w.shape}]`,
+      );
     const dh = d / h;
     const x2 = x.reshape([b * t, d]);
     const project = (i: number, scale = 1): Tensor /* [B, H, T, dh] */ => {

@@ -38,7 +38,11 @@ describe('batchNorm', () => {
       const ctx = new Ctx(true);
       const y = batchNorm.apply(p, x, ctx);
       expect([...ctx.updates.keys()]).toEqual(['bn.running_mean', 'bn.running_var']);
-      const r = runReference(ins, { y, mean: ctx.updates.get('bn.running_mean')!, var: ctx.updates.get('bn.running_var')! }, feeds);
+      const r = runReference(
+        ins,
+        { y, mean: ctx.updates.get('bn.running_mean')!, var: ctx.updates.get('bn.running_var')! },
+        feeds,
+      );
       const [b, c] = shape;
       const s = x.size / (b * c);
       const n = b * s;
@@ -65,7 +69,10 @@ describe('batchNorm', () => {
       const s = x.size / (b * c);
       for (let ch = 0; ch < c; ch++) {
         const want = channel(xs, b, c, s, ch).map(
-          (z) => ((z - host.running_mean.data[ch]) / Math.sqrt(host.running_var.data[ch] + 1e-5)) * (host.gamma?.data[ch] ?? 1) + (host.beta?.data[ch] ?? 0),
+          (z) =>
+            ((z - host.running_mean.data[ch]) / Math.sqrt(host.running_var.data[ch] + 1e-5)) *
+              (host.gamma?.data[ch] ?? 1) +
+            (host.beta?.data[ch] ?? 0),
         );
         expect(maxRelDiff(channel(Float32Array.from(y.data), b, c, s, ch), want)).toBeLessThan(1e-5);
       }

@@ -33,7 +33,9 @@ export interface BatchNormOptions {
 export const batchNorm = {
   init(channels: number, opts: Pick<BatchNormOptions, 'affine'> = {}): BatchNormParams<HostTensor> {
     const stats = { running_mean: filled([channels], 0), running_var: filled([channels], 1) };
-    return opts.affine === false ? stats : { gamma: filled([channels], 1), beta: filled([channels], 0), ...stats };
+    return opts.affine === false
+      ? stats
+      : { gamma: filled([channels], 1), beta: filled([channels], 0), ...stats };
   },
 
   apply(p: BatchNormParams, x: Tensor /* [B, C, ...] */, ctx: Ctx, opts: BatchNormOptions = {}): Tensor {
@@ -50,7 +52,8 @@ export const batchNorm = {
     // gamma / √(var + eps) is folded into one per-channel scale, so the full-size work is a sub, a mul, an add.
     if (ctx.train) {
       const n = x.size / c;
-      if (n < 2) throw new CladeError(`batchNorm in training needs more than one value per channel, got [${x.shape}]`);
+      if (n < 2)
+        throw new CladeError(`batchNorm in training needs more than one value per channel, got [${x.shape}]`);
       const mean = x.mean(axes, true); // [1, C, 1, ...]
       const xc = x.sub(mean);
       const variance = xc.square().mean(axes, true);
@@ -71,6 +74,8 @@ export const batchNorm = {
 
 function record(ctx: Ctx, buffer: Tensor, next: Tensor): void {
   if (buffer.op !== 'input' || !buffer.name)
-    throw new CladeError(`batchNorm running statistics must be named graph inputs (paramInputs), got ${buffer}`);
+    throw new CladeError(
+      `batchNorm running statistics must be named graph inputs (paramInputs), got ${buffer}`,
+    );
   ctx.updates.set(buffer.name, next.stopGradient());
 }

@@ -12,11 +12,17 @@ export type SymParams = Tree<Tensor>;
 /** The symbolic twin of a host parameter-tree type: every `HostTensor` leaf becomes a `Tensor`. */
 export type Symbolic<P> = P extends HostTensor ? Tensor : { readonly [K in keyof P]: Symbolic<P[K]> };
 
-const isHost = (x: unknown): boolean => x !== null && typeof x === 'object' && 'data' in x && (x as HostTensor).data instanceof Float32Array;
+const isHost = (x: unknown): boolean =>
+  x !== null && typeof x === 'object' && 'data' in x && (x as HostTensor).data instanceof Float32Array;
 
 /** One symbolic graph input per leaf, named by its dotted path (`image.blocks.0.attn.qkv.w`). */
 export function paramInputs<P extends Params>(params: P, prefix = ''): Symbolic<P> {
-  return mapTree<HostTensor, Tensor>(params, (h, path) => input(path, h.shape), prefix, isHost) as Symbolic<P>;
+  return mapTree<HostTensor, Tensor>(
+    params,
+    (h, path) => input(path, h.shape),
+    prefix,
+    isHost,
+  ) as Symbolic<P>;
 }
 
 /** Paths of non-trainable buffers (BatchNorm running statistics). */
@@ -58,12 +64,25 @@ export function sampleDropoutMask(n: number, p: number, rng: Rng, out = new Floa
 /** PyTorch's default Linear/Conv init: U(−1/√fanIn, 1/√fanIn). */
 export function uniformInit(rng: Rng, shape: readonly number[], fanIn: number): HostTensor {
   const bound = 1 / Math.sqrt(fanIn);
-  return { shape, data: rng.uniformArray(shape.reduce((a, b) => a * b, 1), -bound, bound) };
+  return {
+    shape,
+    data: rng.uniformArray(
+      shape.reduce((a, b) => a * b, 1),
+      -bound,
+      bound,
+    ),
+  };
 }
 
 /** Normal init N(0, std²) (embeddings, class tokens, position embeddings, CLIP's projections). */
 export function normalInit(rng: Rng, shape: readonly number[], std: number): HostTensor {
-  return { shape, data: rng.normalArray(shape.reduce((a, b) => a * b, 1), std) };
+  return {
+    shape,
+    data: rng.normalArray(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ),
+  };
 }
 
 export const filled = (shape: readonly number[], v: number): HostTensor => ({

@@ -7,7 +7,15 @@ import { gradCheck } from './testing/grad-check.ts';
 import { leaves, maxRelDiff, paramFeeds, runReference } from './testing/feeds.ts';
 
 /** Direct loops: y[n,o,i,j] = b[o] + Σ w[o,c,u,v]·x[n, c, i·s + u − pad, j·s + v − pad]. */
-function directConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | undefined, s: number, pad: number) {
+function directConv(
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  ws: number[],
+  b: Float32Array | undefined,
+  s: number,
+  pad: number,
+) {
   const [n, c, h, wd] = xs;
   const [o, , k] = ws;
   const ho = Math.floor((h + 2 * pad - k) / s) + 1;
@@ -52,7 +60,15 @@ for (const [stride, padding, bias] of [
     const y = conv2d.apply(p, x, { stride, padding });
     const feeds = { x: xs, ...paramFeeds(host) };
     const got = runReference([x, ...leaves(p)], { y }, feeds).y;
-    const want = directConv(xs, x.shape as number[], host.w.data, host.w.shape as number[], host.b?.data, stride, padding);
+    const want = directConv(
+      xs,
+      x.shape as number[],
+      host.w.data,
+      host.w.shape as number[],
+      host.b?.data,
+      stride,
+      padding,
+    );
     expect(got.shape).toEqual(want.shape);
     expect(maxRelDiff(got.data, want.out)).toBeLessThan(1e-6);
     const report = gradCheck([x, ...leaves(p)], y, feeds);

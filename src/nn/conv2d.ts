@@ -22,13 +22,23 @@ export interface Conv2dOptions {
  * const y = conv2d.apply(paramInputs(p), x, { padding: 1 });   // x [B, 3, 32, 32] -> [B, 32, 32, 32]
  */
 export const conv2d = {
-  init(rng: Rng, inChannels: number, outChannels: number, kernel: number, opts: Pick<Conv2dOptions, 'bias'> = {}): Conv2dParams<HostTensor> {
+  init(
+    rng: Rng,
+    inChannels: number,
+    outChannels: number,
+    kernel: number,
+    opts: Pick<Conv2dOptions, 'bias'> = {},
+  ): Conv2dParams<HostTensor> {
     const fanIn = inChannels * kernel * kernel;
     const w = uniformInit(rng, [outChannels, inChannels, kernel, kernel], fanIn);
     return opts.bias === false ? { w } : { w, b: uniformInit(rng, [outChannels], fanIn) };
   },
 
-  apply(p: Conv2dParams, x: Tensor /* [B, C, H, W] */, opts: Omit<Conv2dOptions, 'bias'> = {}): Tensor /* [B, O, Ho, Wo] */ {
+  apply(
+    p: Conv2dParams,
+    x: Tensor /* [B, C, H, W] */,
+    opts: Omit<Conv2dOptions, 'bias'> = {},
+  ): Tensor /* [B, O, Ho, Wo] */ {
     const s = opts.stride ?? 1;
     const pad = opts.padding ?? 0;
     const attrs = { strides: [s, s] as const, pads: [pad, pad, pad, pad] as const, group: 1 };

@@ -28,6 +28,12 @@ test('embedding: table gradient (scatter-add, repeated ids) matches finite diffe
   const host = embedding.init(rng, 4, 2);
   const p = paramInputs(host);
   const ids = input('ids', [5], 'int64');
-  const report = gradCheck([ids, p.table], embedding.apply(p, ids), { ids: BigInt64Array.from([1n, 3n, 1n, 0n, 1n]), ...paramFeeds(host) }, [p.table], { samples: 8 });
+  const report = gradCheck(
+    [ids, p.table],
+    embedding.apply(p, ids),
+    { ids: BigInt64Array.from([1n, 3n, 1n, 0n, 1n]), ...paramFeeds(host) },
+    [p.table],
+    { samples: 8 },
+  );
   expect(report.table).toBeLessThan(1e-6);
 });

@@ -15,7 +15,14 @@ export type { LayerNormParams } from './layer-norm.ts';
 export { linear } from './linear.ts';
 export type { LinearOptions, LinearParams } from './linear.ts';
 export { activate, mlp } from './mlp.ts';
-export type { Activation, MlpApplyOptions, MlpInitOptions, MlpLayerParams, MlpNorm, MlpParams } from './mlp.ts';
+export type {
+  Activation,
+  MlpApplyOptions,
+  MlpInitOptions,
+  MlpLayerParams,
+  MlpNorm,
+  MlpParams,
+} from './mlp.ts';
 export { parameterCount } from './parameter-count.ts';
 export { avgPool, globalAvgPool, maxPool } from './pooling.ts';
 export { transformerBlock } from './transformer-block.ts';

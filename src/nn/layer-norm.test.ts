@@ -22,7 +22,10 @@ test('layerNorm: init ones/zeros, output equals (x − μ)/√(σ² + ε)·γ + 
     const row = Array.from(xs.subarray(r * 4, r * 4 + 4));
     const mu = row.reduce((a, b) => a + b) / 4;
     const v = row.reduce((a, b) => a + (b - mu) ** 2, 0) / 4;
-    row.forEach((xv, j) => (want[r * 4 + j] = ((xv - mu) / Math.sqrt(v + 1e-5)) * host.gamma.data[j] + host.beta.data[j]));
+    row.forEach(
+      (xv, j) =>
+        (want[r * 4 + j] = ((xv - mu) / Math.sqrt(v + 1e-5)) * host.gamma.data[j] + host.beta.data[j]),
+    );
   }
   expect(maxRelDiff(y.data, want)).toBeLessThan(1e-6);
 });
@@ -33,6 +36,9 @@ test('layerNorm: gradients match finite differences', () => {
   host.gamma.data.set(rng.normalArray(5));
   const p = paramInputs(host);
   const x = input('x', [2, 3, 5]);
-  const report = gradCheck([x, ...leaves(p)], layerNorm.apply(p, x), { x: rng.normalArray(30), ...paramFeeds(host) });
+  const report = gradCheck([x, ...leaves(p)], layerNorm.apply(p, x), {
+    x: rng.normalArray(30),
+    ...paramFeeds(host),
+  });
   for (const v of Object.values(report)) expect(v).toBeLessThan(1e-6);
 });

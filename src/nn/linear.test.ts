@@ -23,7 +23,10 @@ describe('linear', () => {
     const p = paramInputs(host);
     const x = input('x', [2, 4, 3]);
     const xs = rng.normalArray(24);
-    const out = evaluate(defineGraph([x, ...leaves(p)], { y: linear.apply(p, x) }), { x: xs, ...paramFeeds(host) }).y;
+    const out = evaluate(defineGraph([x, ...leaves(p)], { y: linear.apply(p, x) }), {
+      x: xs,
+      ...paramFeeds(host),
+    }).y;
     expect(out.shape).toEqual([2, 4, 2]);
     const want = new Float64Array(16);
     for (let r = 0; r < 8; r++)

@@ -27,7 +27,9 @@ export const linear = {
         : { shape: [inDim, outDim], data: rng.normalArray(inDim * outDim, opts.std) };
     if (opts.bias === false) return { w };
     const b: HostTensor =
-      opts.std === undefined ? uniformInit(rng, [outDim], inDim) : { shape: [outDim], data: new Float32Array(outDim) };
+      opts.std === undefined
+        ? uniformInit(rng, [outDim], inDim)
+        : { shape: [outDim], data: new Float32Array(outDim) };
     return { w, b };
   },
 

@@ -18,7 +18,9 @@ test('mlp = linear → norm → activation per hidden layer, plain last linear',
   const rng = new Rng(13);
   for (const norm of ['none', 'layer', 'batch'] as const) {
     const host = mlp.init(rng, [3, 5, 4, 2], { norm });
-    expect(host.layers.map((l) => !!l.norm)).toEqual(norm === 'none' ? [false, false, false] : [true, true, false]);
+    expect(host.layers.map((l) => !!l.norm)).toEqual(
+      norm === 'none' ? [false, false, false] : [true, true, false],
+    );
     const p = paramInputs(host, 'mlp');
     const x = input('x', [6, 3]);
     const ctx = new Ctx(true);
@@ -47,7 +49,10 @@ test('mlp gradients match finite differences (with BatchNorm, GELU)', () => {
   const x = input('x', [5, 3]);
   const feeds = { x: rng.normalArray(15), ...paramFeeds(host, 'mlp') };
   const wrt = leaves(p).filter((t) => !t.name!.includes('running'));
-  const report = gradCheck([x, ...leaves(p)], mlp.apply(p, x, new Ctx(true), { activation: 'gelu' }), feeds, [x, ...wrt]);
+  const report = gradCheck([x, ...leaves(p)], mlp.apply(p, x, new Ctx(true), { activation: 'gelu' }), feeds, [
+    x,
+    ...wrt,
+  ]);
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-6);
 });
 
@@ -55,5 +60,8 @@ test('mlp dropout: one fed mask per hidden layer in training', () => {
   const p = paramInputs(mlp.init(new Rng(15), [3, 4, 4, 2]));
   const ctx = new Ctx(true);
   mlp.apply(p, input('x', [2, 3]), ctx, { dropout: 0.5 });
-  expect(ctx.randomInputs.map((r) => r.tensor.shape)).toEqual([[2, 4], [2, 4]]);
+  expect(ctx.randomInputs.map((r) => r.tensor.shape)).toEqual([
+    [2, 4],
+    [2, 4],
+  ]);
 });

@@ -44,7 +44,12 @@ export const mlp = {
     for (let i = 0; i + 1 < widths.length; i++) {
       const lin = linear.init(rng, widths[i], widths[i + 1], { bias: opts.bias });
       const hidden = i + 2 < widths.length;
-      const norm = !hidden || !opts.norm || opts.norm === 'none' ? undefined : opts.norm === 'layer' ? layerNorm.init(widths[i + 1]) : batchNorm.init(widths[i + 1]);
+      const norm =
+        !hidden || !opts.norm || opts.norm === 'none'
+          ? undefined
+          : opts.norm === 'layer'
+            ? layerNorm.init(widths[i + 1])
+            : batchNorm.init(widths[i + 1]);
       layers.push(norm ? { linear: lin, norm } : { linear: lin });
     }
     return { layers };
@@ -55,7 +60,9 @@ export const mlp = {
     p.layers.forEach((layer, i) => {
       h = linear.apply(layer.linear, h);
       if (i + 1 === p.layers.length) return;
-      if (layer.norm) h = 'running_mean' in layer.norm ? batchNorm.apply(layer.norm, h, ctx) : layerNorm.apply(layer.norm, h);
+      if (layer.norm)
+        h =
+          'running_mean' in layer.norm ? batchNorm.apply(layer.norm, h, ctx) : layerNorm.apply(layer.norm, h);
       h = activate(h, opts.activation ?? 'relu');
       if (opts.dropout) h = dropout(h, opts.dropout, ctx);
     });

@@ -5,7 +5,11 @@ import { parameterCount } from './parameter-count.ts';
 import { Rng } from '../util/rng.ts';
 
 test('parameterCount counts trainable leaves and leaves out BatchNorm buffers unless asked', () => {
-  const tree = { fc: linear.init(new Rng(0), 3, 4), bn: batchNorm.init(4), nested: [batchNorm.init(2, { affine: false })] };
+  const tree = {
+    fc: linear.init(new Rng(0), 3, 4),
+    bn: batchNorm.init(4),
+    nested: [batchNorm.init(2, { affine: false })],
+  };
   expect(parameterCount(tree)).toBe(12 + 4 + 8);
   expect(parameterCount(tree, { includeBuffers: true })).toBe(12 + 4 + 8 + 8 + 4);
 });

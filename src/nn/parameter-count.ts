@@ -1,7 +1,8 @@
 import { flatten } from '../engine/tree.ts';
 import { isBuffer, type HostTensor, type Params } from './context.ts';
 
-const isHost = (x: unknown): boolean => x !== null && typeof x === 'object' && (x as HostTensor).data instanceof Float32Array;
+const isHost = (x: unknown): boolean =>
+  x !== null && typeof x === 'object' && (x as HostTensor).data instanceof Float32Array;
 
 /**
  * Number of trainable values in a parameter tree; buffers (BatchNorm running stats) are left out unless
@@ -12,6 +13,7 @@ const isHost = (x: unknown): boolean => x !== null && typeof x === 'object' && (
  */
 export function parameterCount(params: Params, opts: { includeBuffers?: boolean } = {}): number {
   let n = 0;
-  for (const [path, h] of flatten<HostTensor>(params, '', isHost)) if (opts.includeBuffers || !isBuffer(path)) n += h.data.length;
+  for (const [path, h] of flatten<HostTensor>(params, '', isHost))
+    if (opts.includeBuffers || !isBuffer(path)) n += h.data.length;
   return n;
 }

@@ -37,7 +37,12 @@ test('globalAvgPool, avgPool and maxPool equal direct window loops', () => {
   expect(maxRelDiff(r.g.data, g)).toBeLessThan(1e-6);
   expect(r.a.shape).toEqual([2, 3, 2, 3]);
   expect(maxRelDiff(r.a.data, pooled(2, mean))).toBeLessThan(1e-6);
-  expect(maxRelDiff(r.m.data, pooled(2, (v) => Math.max(...v)))).toBeLessThan(1e-6);
+  expect(
+    maxRelDiff(
+      r.m.data,
+      pooled(2, (v) => Math.max(...v)),
+    ),
+  ).toBeLessThan(1e-6);
 });
 
 test('pooling gradients match finite differences', () => {

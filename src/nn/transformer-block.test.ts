@@ -19,7 +19,12 @@ function setup(seed: number) {
   }
   const p = paramInputs(host, 'block');
   const x = input('x', [2, 3, 4]);
-  return { p, x, ins: [x, ...leaves(p)], feeds: { x: rng.normalArray(x.size), ...paramFeeds(host, 'block') } };
+  return {
+    p,
+    x,
+    ins: [x, ...leaves(p)],
+    feeds: { x: rng.normalArray(x.size), ...paramFeeds(host, 'block') },
+  };
 }
 
 test('transformer block = x + attn(ln1(x)), then + fc2(gelu(fc1(ln2(·)))) (pre-norm)', () => {
@@ -34,7 +39,13 @@ test('transformer block = x + attn(ln1(x)), then + fc2(gelu(fc1(ln2(·)))) (pre-
 
 test('transformer block gradients match finite differences', () => {
   const { p, x, ins, feeds } = setup(11);
-  const report = gradCheck(ins, transformerBlock.apply(p, x, { heads: 2, causal: true }, new Ctx(false)), feeds, undefined, { samples: 4 });
+  const report = gradCheck(
+    ins,
+    transformerBlock.apply(p, x, { heads: 2, causal: true }, new Ctx(false)),
+    feeds,
+    undefined,
+    { samples: 4 },
+  );
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-6);
 });
 

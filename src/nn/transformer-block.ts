@@ -41,9 +41,19 @@ export const transformerBlock = {
     };
   },
 
-  apply(p: TransformerBlockParams, x: Tensor /* [B, T, D] */, opts: TransformerBlockOptions, ctx: Ctx): Tensor /* [B, T, D] */ {
+  apply(
+    p: TransformerBlockParams,
+    x: Tensor /* [B, T, D] */,
+    opts: TransformerBlockOptions,
+    ctx: Ctx,
+  ): Tensor /* [B, T, D] */ {
     const p1 = opts.dropout ?? 0;
-    const a = attention.apply(p.attn, layerNorm.apply(p.ln1, x), { heads: opts.heads, causal: opts.causal, dropout: p1 }, ctx);
+    const a = attention.apply(
+      p.attn,
+      layerNorm.apply(p.ln1, x),
+      { heads: opts.heads, causal: opts.causal, dropout: p1 },
+      ctx,
+    );
     const h = x.add(a);
     const m = linear.apply(p.fc2, gelu(linear.apply(p.fc1, layerNorm.apply(p.ln2, h))));
     return h.add(dropout(m, p1, ctx));

@@ -15,7 +15,9 @@ export interface ProjectionHeadConfig {
  * const head = projectionHead({ inDim: 512, hidden: 2048, outDim: 128 });
  * const z = head.apply(paramInputs(head.init(rng)), h, ctx);   // h [B, 512] -> [B, 128]
  */
-export function projectionHead(config: ProjectionHeadConfig): Model<MlpParams<HostTensor>, ProjectionHeadConfig> {
+export function projectionHead(
+  config: ProjectionHeadConfig,
+): Model<MlpParams<HostTensor>, ProjectionHeadConfig> {
   return {
     name: 'projectionHead',
     config,

@@ -13,13 +13,20 @@ test('CIFAR ResNet-18 with a 10-way head has 11,173,962 parameters (PyTorch figu
   const host = m.init(new Rng(0));
   expect(parameterCount(host)).toBe(11_173_962);
   expect(parameterCount(host, { includeBuffers: true })).toBe(11_173_962 + 9_600);
-  expect(host.stages.map((s) => s.map((b) => !!b.shortcut))).toEqual([[false, false], [true, false], [true, false], [true, false]]);
+  expect(host.stages.map((s) => s.map((b) => !!b.shortcut))).toEqual([
+    [false, false],
+    [true, false],
+    [true, false],
+    [true, false],
+  ]);
   const ctx = new Ctx(true);
   const y = m.apply(paramInputs(host, 'image'), input('x', [2, 3, 32, 32]), ctx);
   expect(y.shape).toEqual([2, 10]);
   expect(ctx.updates.size).toBe(40);
   expect([...ctx.updates.keys()][0]).toBe('image.stem.bn.running_mean');
-  expect(m.apply(paramInputs(cifarResNet18().init(new Rng(0))), input('x', [2, 3, 32, 32]), new Ctx(false)).shape).toEqual([2, 512]);
+  expect(
+    m.apply(paramInputs(cifarResNet18().init(new Rng(0))), input('x', [2, 3, 32, 32]), new Ctx(false)).shape,
+  ).toEqual([2, 512]);
 });
 
 const tiny = cifarResNet18({ width: 2, blocks: [1, 1], outDim: 3 });
@@ -31,7 +38,9 @@ test('tiny ResNet gradients (training mode) match finite differences', () => {
   const x = input('x', [2, 3, 4, 4]);
   const wrt = leaves(p).filter((t) => !t.name!.includes('running'));
   const feeds = { x: rng.normalArray(x.size), ...paramFeeds(host) };
-  const report = gradCheck([x, ...leaves(p)], tiny.apply(p, x, new Ctx(true)), feeds, [x, ...wrt], { samples: 3 });
+  const report = gradCheck([x, ...leaves(p)], tiny.apply(p, x, new Ctx(true)), feeds, [x, ...wrt], {
+    samples: 3,
+  });
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-5);
 });
 

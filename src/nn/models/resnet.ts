@@ -39,13 +39,18 @@ function initBlock(rng: Rng, inC: number, outC: number, stride: number): BasicBl
     bn2: batchNorm.init(outC),
   };
   if (stride === 1 && inC === outC) return block;
-  return { ...block, shortcut: { conv: conv2d.init(rng, inC, outC, 1, { bias: false }), bn: batchNorm.init(outC) } };
+  return {
+    ...block,
+    shortcut: { conv: conv2d.init(rng, inC, outC, 1, { bias: false }), bn: batchNorm.init(outC) },
+  };
 }
 
 function applyBlock(p: BasicBlockParams, x: Tensor, stride: number, ctx: Ctx): Tensor {
   const h = batchNorm.apply(p.bn1, conv2d.apply(p.conv1, x, { stride, padding: 1 }), ctx).relu();
   const y = batchNorm.apply(p.bn2, conv2d.apply(p.conv2, h, { padding: 1 }), ctx);
-  const skip = p.shortcut ? batchNorm.apply(p.shortcut.bn, conv2d.apply(p.shortcut.conv, x, { stride }), ctx) : x;
+  const skip = p.shortcut
+    ? batchNorm.apply(p.shortcut.bn, conv2d.apply(p.shortcut.conv, x, { stride }), ctx)
+    : x;
   return y.add(skip).relu();
 }
 
@@ -67,7 +72,10 @@ export function cifarResNet18(config: ResNetConfig = {}): Model<ResNetParams<Hos
     name: 'cifarResNet18',
     config,
     init(rng) {
-      const stem = { conv: conv2d.init(rng, config.inChannels ?? 3, width, 3, { bias: false }), bn: batchNorm.init(width) };
+      const stem = {
+        conv: conv2d.init(rng, config.inChannels ?? 3, width, 3, { bias: false }),
+        bn: batchNorm.init(width),
+      };
       let inC = width;
       const stages = blocks.map((n, s) =>
         Array.from({ length: n }, (_, b) => {
@@ -80,7 +88,9 @@ export function cifarResNet18(config: ResNetConfig = {}): Model<ResNetParams<Hos
     },
     apply(p, x /* [B, C, H, W] */, ctx) {
       let h = batchNorm.apply(p.stem.bn, conv2d.apply(p.stem.conv, x, { padding: 1 }), ctx).relu();
-      p.stages.forEach((stage, s) => stage.forEach((block, b) => (h = applyBlock(block, h, strideOf(s, b), ctx))));
+      p.stages.forEach((stage, s) =>
+        stage.forEach((block, b) => (h = applyBlock(block, h, strideOf(s, b), ctx))),
+      );
       const pooled = globalAvgPool(h); // [B, 8·width]
       return p.head ? linear.apply(p.head, pooled) : pooled;
     },

@@ -11,7 +11,10 @@ export interface SmallCnnConfig {
   readonly channels?: readonly [number, number, number];
   readonly outDim?: number;
 }
-export type SmallCnnParams<L = Tensor> = { readonly convs: readonly Conv2dParams<L>[]; readonly head?: LinearParams<L> };
+export type SmallCnnParams<L = Tensor> = {
+  readonly convs: readonly Conv2dParams<L>[];
+  readonly head?: LinearParams<L>;
+};
 
 /**
  * The engine benchmark's CNN (issue 2 (b)): conv3×3 32 s1 → 64 s2 → 128 s2 (padding 1, bias, ReLU), global

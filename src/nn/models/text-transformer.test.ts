@@ -15,7 +15,12 @@ test('benchmark text transformer (d: vocab 8192, context 32, width 256, 4 layers
   const block = 4 * d + (3 * d * d + 3 * d) + (d * d + d) + (4 * d * d + 4 * d) + (4 * d * d + d);
   expect(parameterCount(host)).toBe(8192 * d + 32 * d + 4 * block + 2 * d + d * 256);
   expect(parameterCount(host)).toBe(5_330_432);
-  const y = m.apply(paramInputs(host), input('ids', [2, 32], 'int64'), new Ctx(true), input('eot', [2], 'int64'));
+  const y = m.apply(
+    paramInputs(host),
+    input('ids', [2, 32], 'int64'),
+    new Ctx(true),
+    input('eot', [2], 'int64'),
+  );
   expect(y.shape).toEqual([2, 256]);
 });
 
@@ -23,7 +28,11 @@ test('gatherPositions picks row eot[b] of sequence b', () => {
   const x = input('x', [2, 3, 2]);
   const eot = input('eot', [2], 'int64');
   const xs = Float32Array.from({ length: 12 }, (_, i) => i);
-  const r = runReference([x, eot], { y: gatherPositions(x, eot) }, { x: xs, eot: BigInt64Array.from([2n, 1n]) });
+  const r = runReference(
+    [x, eot],
+    { y: gatherPositions(x, eot) },
+    { x: xs, eot: BigInt64Array.from([2n, 1n]) },
+  );
   expect(Array.from(r.y.data)).toEqual([4, 5, 8, 9]);
 });
 
@@ -36,7 +45,12 @@ test('pooled at the end-of-text token of a causal model: later tokens do not mat
   const ids = input('ids', [2, 4], 'int64');
   const eot = input('eot', [2], 'int64');
   const y = tiny.apply(p, ids, new Ctx(false), eot);
-  const run = (v: bigint[]) => runReference([ids, eot, ...leaves(p)], { y }, { ids: BigInt64Array.from(v), eot: BigInt64Array.from([2n, 1n]), ...paramFeeds(host) }).y.data;
+  const run = (v: bigint[]) =>
+    runReference(
+      [ids, eot, ...leaves(p)],
+      { y },
+      { ids: BigInt64Array.from(v), eot: BigInt64Array.from([2n, 1n]), ...paramFeeds(host) },
+    ).y.data;
   const base = run([1n, 2n, 3n, 4n, 5n, 6n, 1n, 2n]);
   const later = run([1n, 2n, 3n, 0n, 5n, 6n, 0n, 0n]);
   const earlier = run([1n, 0n, 3n, 4n, 5n, 6n, 1n, 2n]);
@@ -51,8 +65,18 @@ test('tiny text transformer gradients (incl. embedding scatter-add) match finite
   const p = paramInputs(host);
   const ids = input('ids', [2, 3], 'int64');
   const eot = input('eot', [2], 'int64');
-  const feeds = { ids: BigInt64Array.from([1n, 2n, 1n, 5n, 6n, 0n]), eot: BigInt64Array.from([2n, 1n]), ...paramFeeds(host) };
-  const report = gradCheck([ids, eot, ...leaves(p)], tiny.apply(p, ids, new Ctx(false), eot), feeds, leaves(p), { samples: 3 });
+  const feeds = {
+    ids: BigInt64Array.from([1n, 2n, 1n, 5n, 6n, 0n]),
+    eot: BigInt64Array.from([2n, 1n]),
+    ...paramFeeds(host),
+  };
+  const report = gradCheck(
+    [ids, eot, ...leaves(p)],
+    tiny.apply(p, ids, new Ctx(false), eot),
+    feeds,
+    leaves(p),
+    { samples: 3 },
+  );
   for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-6);
 });
 

@@ -37,7 +37,11 @@ export function gatherPositions(x: Tensor /* [B, T, D] */, eot: Tensor /* [B] in
   const [b, t, d] = x.shape;
   if (eot.dtype !== 'int64' || eot.rank !== 1 || eot.shape[0] !== b)
     throw new CladeError(`text transformer: eot must be int64 [${b}], got ${eot.dtype} [${eot.shape}]`);
-  const offsets = constant(BigInt64Array.from({ length: b }, (_, i) => BigInt(i * t)), [b], 'int64');
+  const offsets = constant(
+    BigInt64Array.from({ length: b }, (_, i) => BigInt(i * t)),
+    [b],
+    'int64',
+  );
   return x.reshape([b * t, d]).gather(offsets.add(eot));
 }
 
@@ -50,9 +54,12 @@ export function gatherPositions(x: Tensor /* [B, T, D] */, eot: Tensor /* [B] in
  * const m = textTransformer({ vocab: 8192, context: 32, width: 256, depth: 4, heads: 4, outDim: 256 });
  * const e = m.apply(paramInputs(m.init(rng)), ids, ctx, eot);   // ids [B, T] int64, eot [B] int64 -> [B, 256]
  */
-export function textTransformer(config: TextTransformerConfig): Model<TextTransformerParams<HostTensor>, TextTransformerConfig, Tensor, [eot: Tensor]> {
+export function textTransformer(
+  config: TextTransformerConfig,
+): Model<TextTransformerParams<HostTensor>, TextTransformerConfig, Tensor, [eot: Tensor]> {
   const { vocab, context, width, depth, heads } = config;
-  if (width % heads !== 0) throw new CladeError(`text transformer: heads must divide width`, { width, heads });
+  if (width % heads !== 0)
+    throw new CladeError(`text transformer: heads must divide width`, { width, heads });
   return {
     name: 'textTransformer',
     config,
@@ -60,18 +67,25 @@ export function textTransformer(config: TextTransformerConfig): Model<TextTransf
       const params = {
         token: embedding.init(rng, vocab, width, { std: 0.02 }),
         pos: normalInit(rng, [context, width], 0.01),
-        blocks: Array.from({ length: depth }, () => transformerBlock.init(rng, width, config.mlp ?? 4 * width)),
+        blocks: Array.from({ length: depth }, () =>
+          transformerBlock.init(rng, width, config.mlp ?? 4 * width),
+        ),
         ln: layerNorm.init(width),
       };
-      return config.outDim ? { ...params, proj: normalInit(rng, [width, config.outDim], width ** -0.5) } : params;
+      return config.outDim
+        ? { ...params, proj: normalInit(rng, [width, config.outDim], width ** -0.5) }
+        : params;
     },
     apply(p, ids /* [B, T] int64 */, ctx, eot /* [B] int64 */) {
       const t = ids.shape[1];
       if (ids.rank !== 2 || ids.dtype !== 'int64' || t > context)
-        throw new CladeError(`text transformer: ids must be int64 [B, T ≤ ${context}], got ${ids.dtype} [${ids.shape}]`);
+        throw new CladeError(
+          `text transformer: ids must be int64 [B, T ≤ ${context}], got ${ids.dtype} [${ids.shape}]`,
+        );
       const pos = t === context ? p.pos : p.pos.slice([0], [0], [t]);
       let h = dropout(embedding.apply(p.token, ids).add(pos), config.dropout ?? 0, ctx); // [B, T, D]
-      for (const block of p.blocks) h = transformerBlock.apply(block, h, { heads, causal: true, dropout: config.dropout }, ctx);
+      for (const block of p.blocks)
+        h = transformerBlock.apply(block, h, { heads, causal: true, dropout: config.dropout }, ctx);
       // LayerNorm acts per token, so gathering the end-of-text rows first and normalising B rows is the same.
       const pooled = layerNorm.apply(p.ln, gatherPositions(h, eot)); // [B, D]
       return p.proj ? pooled.matmul(p.proj) : pooled;

@@ -29,13 +29,18 @@ test('patchify + linear computes the same function as a stride-p conv', () => {
   const [c, p, d] = [2, 2, 3];
   const host = linear.init(rng, c * p * p, d);
   const conv = { w: { shape: [d, c, p, p], data: new Float32Array(d * c * p * p) }, b: host.b! };
-  for (let o = 0; o < d; o++) for (let r = 0; r < c * p * p; r++) conv.w.data[o * c * p * p + r] = host.w.data[r * d + o];
+  for (let o = 0; o < d; o++)
+    for (let r = 0; r < c * p * p; r++) conv.w.data[o * c * p * p + r] = host.w.data[r * d + o];
   const lp = paramInputs(host, 'lin');
   const cp = paramInputs(conv, 'conv');
   const x = input('x', [2, c, 4, 6]);
   const viaLinear = linear.apply(lp, patchify(x, p)).reshape([2, 2, 3, d]).transpose([0, 3, 1, 2]);
   const viaConv = conv2d.apply(cp, x, { stride: p });
-  const r = runReference([x, ...leaves(lp), ...leaves(cp)], { viaLinear, viaConv }, { x: rng.normalArray(x.size), ...paramFeeds(host, 'lin'), ...paramFeeds(conv, 'conv') });
+  const r = runReference(
+    [x, ...leaves(lp), ...leaves(cp)],
+    { viaLinear, viaConv },
+    { x: rng.normalArray(x.size), ...paramFeeds(host, 'lin'), ...paramFeeds(conv, 'conv') },
+  );
   expect(maxRelDiff(r.viaLinear.data, r.viaConv.data)).toBeLessThan(1e-12);
 });
 
@@ -47,7 +52,9 @@ for (const pool of ['cls', 'mean'] as const) {
     const p = paramInputs(host);
     const x = input('x', [2, 2, 4, 4]);
     const feeds = { x: rng.normalArray(x.size), ...paramFeeds(host) };
-    const report = gradCheck([x, ...leaves(p)], m.apply(p, x, new Ctx(false)), feeds, leaves(p), { samples: 3 });
+    const report = gradCheck([x, ...leaves(p)], m.apply(p, x, new Ctx(false)), feeds, leaves(p), {
+      samples: 3,
+    });
     for (const [k, v] of Object.entries(report)) expect(v, k).toBeLessThan(1e-6);
   });
 }

@@ -71,7 +71,12 @@ export function vit(config: VitConfig): Model<VitParams<HostTensor>, VitConfig> 
   const { width, depth, heads } = config;
   const tokens = (image / patch) ** 2;
   if (!Number.isInteger(tokens) || width % heads !== 0)
-    throw new CladeError(`vit: patch must divide image and heads must divide width`, { image, patch, width, heads });
+    throw new CladeError(`vit: patch must divide image and heads must divide width`, {
+      image,
+      patch,
+      width,
+      heads,
+    });
   return {
     name: 'vit',
     config,
@@ -81,7 +86,9 @@ export function vit(config: VitConfig): Model<VitParams<HostTensor>, VitConfig> 
         patch: linear.init(rng, channels * patch * patch, width),
         cls: normalInit(rng, [width], scale),
         pos: normalInit(rng, [1 + tokens, width], scale),
-        blocks: Array.from({ length: depth }, () => transformerBlock.init(rng, width, config.mlp ?? 4 * width)),
+        blocks: Array.from({ length: depth }, () =>
+          transformerBlock.init(rng, width, config.mlp ?? 4 * width),
+        ),
         ln: layerNorm.init(width),
       };
       return config.outDim ? { ...params, head: linear.init(rng, width, config.outDim) } : params;
@@ -91,7 +98,8 @@ export function vit(config: VitConfig): Model<VitParams<HostTensor>, VitConfig> 
       const patches = linear.apply(p.patch, patchify(x, patch)).reshape([b, tokens, width]);
       const cls = p.cls.reshape([1, 1, width]).expand([b, 1, width]);
       let h = dropout(concat([cls, patches], 1).add(p.pos), config.dropout ?? 0, ctx); // [B, 1 + N, D]
-      for (const block of p.blocks) h = transformerBlock.apply(block, h, { heads, dropout: config.dropout }, ctx);
+      for (const block of p.blocks)
+        h = transformerBlock.apply(block, h, { heads, dropout: config.dropout }, ctx);
       // LayerNorm acts per token, so pooling the class token first and normalising one row is the same.
       const pooled =
         config.pool === 'mean'

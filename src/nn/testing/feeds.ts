@@ -10,7 +10,8 @@ import { flatten } from '../../engine/tree.ts';
 import type { Rng } from '../../util/rng.ts';
 import type { HostTensor, Params, SymParams } from '../context.ts';
 
-const isHost = (x: unknown): boolean => x !== null && typeof x === 'object' && (x as HostTensor).data instanceof Float32Array;
+const isHost = (x: unknown): boolean =>
+  x !== null && typeof x === 'object' && (x as HostTensor).data instanceof Float32Array;
 
 /** One feed per parameter leaf, named by its dotted path (as `paramInputs` names the graph inputs). */
 export function paramFeeds(params: Params, prefix = ''): Record<string, Float32Array> {
@@ -28,8 +29,10 @@ export function randomFeeds(
 ): Record<string, HostArray> {
   const out: Record<string, HostArray> = {};
   for (const t of inputs) {
-    if (t.dtype === 'int64') out[t.name!] = BigInt64Array.from({ length: t.size }, () => BigInt(rng.int(opts.intRange ?? 2)));
-    else if (opts.positive?.includes(t.name!)) out[t.name!] = Float32Array.from({ length: t.size }, () => 0.5 + 2 * rng.float());
+    if (t.dtype === 'int64')
+      out[t.name!] = BigInt64Array.from({ length: t.size }, () => BigInt(rng.int(opts.intRange ?? 2)));
+    else if (opts.positive?.includes(t.name!))
+      out[t.name!] = Float32Array.from({ length: t.size }, () => 0.5 + 2 * rng.float());
     else out[t.name!] = rng.normalArray(t.size);
   }
   return out;

@@ -39,7 +39,10 @@ export function gradCheck(
   const eps = opts.eps ?? 1e-6;
   const loss = out.mul(constant(rng.normalArray(out.size), out.shape)).sum();
   const grads = grad(loss, wrt);
-  const analytic = evaluate(defineGraph(inputs, Object.fromEntries(grads.map((g, i) => [`g${i}`, g]))), feeds);
+  const analytic = evaluate(
+    defineGraph(inputs, Object.fromEntries(grads.map((g, i) => [`g${i}`, g]))),
+    feeds,
+  );
   const lossGraph = defineGraph(inputs, { loss });
   const f64: Record<string, Float64Array> = Object.fromEntries(
     Object.entries(feeds).map(([k, v]) => [k, Float64Array.from(v as ArrayLike<number>, Number)]),
@@ -50,7 +53,10 @@ export function gradCheck(
     const x = f64[t.name!];
     const a = analytic[`g${i}`].data;
     const n = x.length;
-    const picks = n <= (opts.samples ?? 8) ? [...Array(n).keys()] : Array.from({ length: opts.samples ?? 8 }, () => rng.int(n));
+    const picks =
+      n <= (opts.samples ?? 8)
+        ? [...Array(n).keys()]
+        : Array.from({ length: opts.samples ?? 8 }, () => rng.int(n));
     let scale = 1e-3;
     for (const v of a) scale = Math.max(scale, Math.abs(v));
     let worst = 0;

@@ -29,5 +29,7 @@ export async function ortVsReference(
   const graph = defineGraph(inputs, all);
   const ref = evaluate(graph, feeds);
   const got = await (await compile(graph)).run(feeds);
-  return Object.fromEntries(Object.keys(all).map((k) => [k, maxRelDiff(got[k] as Float32Array, ref[k].data)]));
+  return Object.fromEntries(
+    Object.keys(all).map((k) => [k, maxRelDiff(got[k] as Float32Array, ref[k].data)]),
+  );
 }
