@@ -24,7 +24,7 @@ test('mlp = linear → norm → activation per hidden layer, plain last linear',
     const p = paramInputs(host, 'mlp');
     const x = input('x', [6, 3]);
     const ctx = new Ctx(true);
-    for (const activation of ['relu', 'gelu'] as const) {
+    for (const activation of ['relu', 'gelu', 'selu'] as const) {
       const y = mlp.apply(p, x, ctx, { activation });
       let h = x;
       p.layers.forEach((l, i) => {
@@ -32,7 +32,12 @@ test('mlp = linear → norm → activation per hidden layer, plain last linear',
         if (i === 2) return;
         if (norm === 'layer') h = layerNorm.apply(l.norm as never, h);
         if (norm === 'batch') h = batchNorm.apply(l.norm as never, h, new Ctx(true));
-        h = activation === 'relu' ? h.relu() : h.mul(h.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+        h =
+          activation === 'relu'
+            ? h.relu()
+            : activation === 'gelu'
+              ? h.mul(h.mul(Math.SQRT1_2).erf().add(1)).mul(0.5)
+              : h.relu().add(h.minimum(0).exp().sub(1).mul(1.6732632423543772)).mul(1.0507009873554805);
       });
       const feeds = { x: rng.normalArray(18), ...paramFeeds(host, 'mlp') };
       const r = runReference([x, ...leaves(p)], { y, h }, feeds);

@@ -1,4 +1,4 @@
-import { gelu } from '../engine/functional/index.ts';
+import { gelu, selu } from '../engine/functional/index.ts';
 import type { Tensor } from '../engine/tensor.ts';
 import type { Rng } from '../util/rng.ts';
 import type { Ctx, HostTensor } from './context.ts';
@@ -8,7 +8,7 @@ import { layerNorm, type LayerNormParams } from './layer-norm.ts';
 import { linear, type LinearParams } from './linear.ts';
 
 export type MlpNorm = 'none' | 'layer' | 'batch';
-export type Activation = 'relu' | 'gelu';
+export type Activation = 'relu' | 'gelu' | 'selu';
 
 /** One MLP layer: its linear and, on hidden layers, an optional norm (LayerNorm or BatchNorm, told apart by its buffers). */
 export type MlpLayerParams<L = Tensor> = {
@@ -28,7 +28,19 @@ export interface MlpApplyOptions {
   readonly dropout?: number;
 }
 
-export const activate = (x: Tensor, a: Activation): Tensor => (a === 'relu' ? x.relu() : gelu(x));
+const ACTIVATIONS: { readonly [K in Activation]: (x: Tensor) => Tensor } = {
+  relu: (x) => x.relu(),
+  gelu,
+  selu,
+};
+
+/**
+ * Apply a named activation (exact-erf GELU as PyTorch's default; SELU with the standard constants).
+ *
+ * @example
+ * activate(h, 'gelu');
+ */
+export const activate = (x: Tensor, a: Activation): Tensor => ACTIVATIONS[a](x);
 
 /**
  * Multi-layer perceptron over `widths` = [in, hidden..., out]: linear → [norm] → activation → [dropout] on

@@ -25,7 +25,7 @@ export type GradCheckReport = Record<string, number>;
  * @example
  * const x = input('x', [2, 3]);
  * const p = paramInputs(linear.init(rng, 3, 4));
- * const report = gradCheck([x, ...leaves(p)], linear.apply(p, x), feeds, [x, p.w, p.b]);
+ * const report = gradCheck([x, ...leaves(p)], linear.apply(p, x), feeds);
  * // every value of `report` should be < 1e-6
  */
 export function gradCheck(
