@@ -98,3 +98,13 @@ test('small text transformer forward and gradients on ONNX Runtime equal the flo
   expect(Object.keys(diffs)).toHaveLength(1 + leaves(p).length);
   for (const [k, v] of Object.entries(diffs)) expect(v, k).toBeLessThan(1e-4);
 });
+
+test('text transformer rejects float ids, sequences longer than the context and a bad eot', () => {
+  const p = paramInputs(tiny.init(new Rng(0)));
+  const eot = input('eot', [2], 'int64');
+  expect(() => tiny.apply(p, input('ids', [2, 3]), new Ctx(false), eot)).toThrow(/ids must be int64/);
+  expect(() => tiny.apply(p, input('ids', [2, 5], 'int64'), new Ctx(false), eot)).toThrow(/T ≤ 4/);
+  expect(() =>
+    tiny.apply(p, input('ids', [2, 3], 'int64'), new Ctx(false), input('e', [3], 'int64')),
+  ).toThrow(/eot must be int64 \[2\]/);
+});

@@ -72,3 +72,12 @@ test('small ViT forward and gradients on ONNX Runtime equal the float64 referenc
   expect(Object.keys(diffs)).toHaveLength(1 + leaves(p).length);
   for (const [k, v] of Object.entries(diffs)) expect(v, k).toBeLessThan(1e-4);
 });
+
+test('vit rejects images of the wrong size and heads that do not divide the width', () => {
+  const m = vit({ image: 8, patch: 4, width: 8, depth: 1, heads: 2 });
+  const p = paramInputs(m.init(new Rng(0)));
+  expect(() => m.apply(p, input('x', [2, 3, 16, 16]), new Ctx(false))).toThrow(
+    /expected images \[B, 3, 8, 8\]/,
+  );
+  expect(() => vit({ image: 8, patch: 4, width: 8, depth: 1, heads: 3 })).toThrow(/heads must divide width/);
+});

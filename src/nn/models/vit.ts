@@ -95,6 +95,8 @@ export function vit(config: VitConfig): Model<VitParams<HostTensor>, VitConfig> 
     },
     apply(p, x /* [B, C, H, W] */, ctx) {
       const b = x.shape[0];
+      if (x.rank !== 4 || x.shape[1] !== channels || x.shape[2] !== image || x.shape[3] !== image)
+        throw new CladeError(`vit: expected images [B, ${channels}, ${image}, ${image}], got [${x.shape}]`);
       const patches = linear.apply(p.patch, patchify(x, patch)).reshape([b, tokens, width]);
       const cls = p.cls.reshape([1, 1, width]).expand([b, 1, width]);
       let h = dropout(concat([cls, patches], 1).add(p.pos), config.dropout ?? 0, ctx); // [B, 1 + N, D]
