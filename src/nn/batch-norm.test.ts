@@ -88,6 +88,25 @@ describe('batchNorm', () => {
     });
   }
 
+  test('two applications in one step chain their running-stat updates (as PyTorch does sequentially)', () => {
+    const { host, p, x, xs, ins } = setup([4, 2], true, 4);
+    const second = x.square(); // a second batch: x²
+    const ctx = new Ctx(true);
+    batchNorm.apply(p, x, ctx);
+    batchNorm.apply(p, second, ctx);
+    const r = runReference(
+      ins,
+      { mean: ctx.updates.get('bn.running_mean')! },
+      { x: xs, ...paramFeeds(host, 'bn') },
+    );
+    for (let ch = 0; ch < 2; ch++) {
+      const v = channel(xs, 4, 2, 1, ch);
+      const m1 = v.reduce((a, z) => a + z) / 4;
+      const m2 = v.reduce((a, z) => a + z * z, 0) / 4;
+      expect(r.mean.data[ch]).toBeCloseTo(0.9 * (0.9 * host.running_mean.data[ch] + 0.1 * m1) + 0.1 * m2, 6);
+    }
+  });
+
   test('rejects a channel mismatch and a batch of one value per channel in training', () => {
     const p = paramInputs(batchNorm.init(3));
     expect(() => batchNorm.apply(p, input('x', [4, 2]), new Ctx(true))).toThrow(/batchNorm expects \[B, 3/);

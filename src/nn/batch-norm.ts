@@ -24,7 +24,7 @@ export interface BatchNormOptions {
  * Batch normalisation over channel axis 1 of [B, C], [B, C, L] or [B, C, H, W] (BatchNorm1d and 2d).
  * Training: normalise with the batch mean and biased variance; record running stats
  * `(1 − m)·running + m·batch` with the *unbiased* variance (PyTorch) in `ctx.updates` under the buffers'
- * paths. Eval: normalise with the running stats.
+ * paths (a second call in the same step chains onto the first update). Eval: normalise with the running stats.
  *
  * @example
  * const p = batchNorm.init(64);
@@ -49,7 +49,7 @@ export const batchNorm = {
     // Statistics broadcast as [C, 1, ...] against [B, C, ...].
     const statShape = [c, ...x.shape.slice(2).map(() => 1)];
     const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
-    // gamma / √(var + eps) is folded into one per-channel scale, so the full-size work is a sub, a mul, an add.
+    // gamma / √(var + eps) is folded into one per-channel scale: normalising is one sub, mul and add at full size.
     if (ctx.train) {
       const n = x.size / c;
       if (n < 2)
@@ -59,8 +59,21 @@ export const batchNorm = {
       const variance = xc.square().mean(axes, true);
       let inv = scalar(1).div(variance.add(eps).sqrt());
       if (p.gamma) inv = inv.mul(p.gamma.reshape(statShape));
-      record(ctx, p.running_mean, p.running_mean.mul(1 - m).add(mean.reshape([c]).mul(m)));
-      record(ctx, p.running_var, p.running_var.mul(1 - m).add(variance.reshape([c]).mul((m * n) / (n - 1))));
+      // A second application in the same step (another view through the same layer) continues from the
+      // first one's update, as PyTorch's sequential in-place updates do.
+      const stat = (buffer: Tensor, batch: Tensor) => {
+        const name = bufferName(buffer);
+        const prev = ctx.updates.get(name) ?? buffer;
+        ctx.updates.set(
+          name,
+          prev
+            .mul(1 - m)
+            .add(batch.reshape([c]).mul(m))
+            .stopGradient(),
+        );
+      };
+      stat(p.running_mean, mean);
+      stat(p.running_var, variance.mul(n / (n - 1)));
       const y = xc.mul(inv);
       return p.beta ? y.add(p.beta.reshape(statShape)) : y;
     }
@@ -72,10 +85,10 @@ export const batchNorm = {
   },
 };
 
-function record(ctx: Ctx, buffer: Tensor, next: Tensor): void {
+function bufferName(buffer: Tensor): string {
   if (buffer.op !== 'input' || !buffer.name)
     throw new CladeError(
       `batchNorm running statistics must be named graph inputs (paramInputs), got ${buffer}`,
     );
-  ctx.updates.set(buffer.name, next.stopGradient());
+  return buffer.name;
 }
