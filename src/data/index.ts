@@ -54,3 +54,8 @@ export {
   type HierarCapsOptions,
   type HierarCapsPair,
 } from './readers/hierarcaps.ts';
+
+// Readers: encoded images, ImageFolder, manifests
+export { decodeImage, withImage } from './readers/decode-image.ts';
+export { readImageFolder, IMAGE_EXTENSIONS, type ImageFolderDataset } from './readers/image-folder.ts';
+export { readManifest, type ManifestColumns, type ManifestOptions, type ManifestDataset } from './readers/manifest.ts';

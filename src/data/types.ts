@@ -13,6 +13,8 @@ export interface Sample {
   /** Stable identifier: file path, tar member key, or `${dataset}/${split}/${index}`. */
   readonly id: string;
   readonly image?: Image;
+  /** An encoded image file (JPEG/PNG/WebP) not decoded yet (ImageFolder, manifests); `withImage` decodes it. */
+  readonly imagePath?: string;
   /** Class index at the finest rank the dataset labels. */
   readonly label?: number;
   /** Taxonomic names from the coarsest to the finest rank; `null` where a rank is missing. */
