@@ -90,7 +90,6 @@ export interface ResampleSpec {
 }
 
 let tmp = new Float32Array(0);
-let acc = new Float64Array(0);
 
 /**
  * Fused crop -> resize -> (centre crop) -> flip -> ToTensor -> affine, writing CHW float into `out` at `offset`.
@@ -129,7 +128,6 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
   }
   const rows = r1 > r0 ? r1 - r0 : 0;
   if (tmp.length < C * rows * outW) tmp = new Float32Array(C * rows * outW);
-  if (acc.length < outW) acc = new Float64Array(outW);
   const plane = rows * outW;
   const u8 = !(src.data instanceof Float32Array);
   const xs = xc.start;
@@ -149,12 +147,20 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
         let a2 = 0;
         let p = rowBase + xs[x] * 3;
         const wb = x * xt;
-        for (let k = 0, n = xn[x]; k < n; k++, p += 3) {
-          const w = xw[wb + k];
-          a0 += w * d[p];
-          a1 += w * d[p + 1];
-          a2 += w * d[p + 2];
-        }
+        const n = xn[x];
+        if (n === 2) {
+          const w0 = xw[wb];
+          const w1 = xw[wb + 1];
+          a0 = w0 * d[p] + w1 * d[p + 3];
+          a1 = w0 * d[p + 1] + w1 * d[p + 4];
+          a2 = w0 * d[p + 2] + w1 * d[p + 5];
+        } else
+          for (let k = 0; k < n; k++, p += 3) {
+            const w = xw[wb + k];
+            a0 += w * d[p];
+            a1 += w * d[p + 1];
+            a2 += w * d[p + 2];
+          }
         tmp[t + x] = a0;
         tmp[plane + t + x] = a1;
         tmp[2 * plane + t + x] = a2;
@@ -178,26 +184,39 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
         }
       }
   }
-  // Vertical pass, then clamp (8-bit sources), scale and bias.
+  // Vertical pass, then clamp (8-bit sources), scale and bias: out[x] = sum_k w_k * tmp[row_k, x].
   const norm = u8 ? 1 / 255 : 1;
+  const yw = yc.weights;
   for (let c = 0; c < C; c++) {
-    const sc = spec.scale ? spec.scale[c] : 1;
+    const s1 = spec.scale ? spec.scale[c] : 1;
+    const sc = s1 * norm;
     const bi = spec.bias ? spec.bias[c] : 0;
+    // 8-bit sources: clamp the [0, 1] value, i.e. the output to [bias, scale + bias].
+    const lo = u8 ? bi : -Infinity;
+    const hi = u8 ? s1 + bi : Infinity;
+    const flipBounds = s1 < 0;
+    const vmin = flipBounds ? hi : lo;
+    const vmax = flipBounds ? lo : hi;
     for (let y = 0; y < outH; y++) {
-      acc.fill(0, 0, outW);
       const n = yc.count[y];
-      for (let k = 0; k < n; k++) {
-        const w = yc.weights[y * yc.taps + k];
-        const t = c * plane + (yc.start[y] - r0 + k) * outW;
-        for (let x = 0; x < outW; x++) acc[x] += w * tmp[t + x];
-      }
+      const wb = y * yc.taps;
+      const base = c * plane + (yc.start[y] - r0) * outW;
       const o = offset + (c * outH + y) * outW;
-      if (u8)
+      if (n === 2) {
+        const w0 = yw[wb] * sc;
+        const w1 = yw[wb + 1] * sc;
+        const t1 = base + outW;
         for (let x = 0; x < outW; x++) {
-          const v = acc[x] * norm;
-          out[o + x] = (v < 0 ? 0 : v > 1 ? 1 : v) * sc + bi;
+          const v = w0 * tmp[base + x] + w1 * tmp[t1 + x] + bi;
+          out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
         }
-      else for (let x = 0; x < outW; x++) out[o + x] = acc[x] * sc + bi;
+      } else
+        for (let x = 0; x < outW; x++) {
+          let a = 0;
+          for (let k = 0, t = base + x; k < n; k++, t += outW) a += yw[wb + k] * tmp[t];
+          const v = a * sc + bi;
+          out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
+        }
     }
   }
 }

@@ -11,6 +11,8 @@ import type { Batch, Item } from './loader-types.ts';
 export function collate(
   items: readonly Item[],
   meta: { epoch: number; step: number; indices: Int32Array },
+  /** Batch buffers the items' views may already have been written into (see `ItemContext`). */
+  viewBuffers: readonly (Float32Array | undefined)[] = [],
 ): Batch {
   const B = items.length;
   if (B === 0) throw new CladeError('cannot collate an empty batch');
@@ -27,13 +29,18 @@ export function collate(
     const v0 = first.views[0];
     viewShape = [v0.channels, v0.height, v0.width];
     const n = v0.channels * v0.height * v0.width;
-    views = first.views.map(() => new Float32Array(B * n));
+    views = first.views.map((_, k) => {
+      const b = viewBuffers[k];
+      return b && b.length === B * n ? b : new Float32Array(B * n);
+    });
     items.forEach((it, i) => {
       if (!it.views || it.views.length !== views.length) throw mismatch(i, 'views');
       it.views.forEach((v, k) => {
         if (v.data.length !== n || v.channels !== viewShape![0] || v.height !== viewShape![1])
           throw mismatch(i, `views[${k}] shape`);
-        views[k].set(v.data, i * n);
+        const inPlace =
+          v.data.buffer === views[k].buffer && v.data.byteOffset === views[k].byteOffset + i * n * 4;
+        if (!inPlace) views[k].set(v.data, i * n);
       });
     });
   }

@@ -20,11 +20,18 @@ export interface Item {
   readonly tabular?: readonly Float32Array[];
 }
 
+/** Lets a transform write a view straight into the batch buffer instead of returning its own copy. */
+export interface ItemContext {
+  /** This sample's slot (`size` floats, one [C, H, W] view) in the batch buffer of view `view`. */
+  viewSlot(view: number, size: number): Float32Array;
+}
+
 /**
  * Turns one sample into one item. `rng` is derived from (seed, epoch, sample index) only, so results do not depend
- * on batch composition, worker count or timing.
+ * on batch composition, worker count or timing. A view written into `ctx.viewSlot(k, n)` and returned as is is not
+ * copied again.
  */
-export type SampleTransform = (sample: Sample, rng: Rng) => Item | Promise<Item>;
+export type SampleTransform = (sample: Sample, rng: Rng, ctx?: ItemContext) => Item | Promise<Item>;
 
 /** A dataset plus its per-sample transform. */
 export interface Pipeline {

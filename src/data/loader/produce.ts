@@ -14,13 +14,25 @@ export async function produceBatch(
   step: number,
   indices: Int32Array,
 ): Promise<Batch> {
+  const B = indices.length;
+  const buffers: Float32Array[] = [];
+  const slotFor = (i: number) => ({
+    viewSlot(view: number, size: number): Float32Array {
+      buffers[view] ??= new Float32Array(B * size);
+      if (buffers[view].length !== B * size)
+        throw new CladeError(`view ${view} has ${size} values here but not in the batch's other samples`, {
+          sample: indices[i],
+        });
+      return buffers[view].subarray(i * size, (i + 1) * size);
+    },
+  });
   const items: Item[] = await Promise.all(
-    Array.from(indices, async (index) => {
+    Array.from(indices, async (index, i) => {
       const sample = await pipeline.dataset.get(index);
-      return pipeline.transform(sample, sampleRng(seed, epoch, index));
+      return pipeline.transform(sample, sampleRng(seed, epoch, index), slotFor(i));
     }),
   );
-  return collate(items, { epoch, step, indices });
+  return collate(items, { epoch, step, indices }, buffers);
 }
 
 /** Imports `source.module` and calls its `source.export` factory with `source.args`. */

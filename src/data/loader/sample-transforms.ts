@@ -24,11 +24,14 @@ export interface ViewsTransformOptions {
  * // Item { views: [v1, v2], label }
  */
 export function viewsTransform(opts: ViewsTransformOptions): SampleTransform {
-  return (sample, rng) => {
+  return (sample, rng, ctx) => {
     const item: { -readonly [K in keyof Item]: Item[K] } = {};
     if (opts.image?.length) {
       if (!sample.image) throw new CladeError('sample has no image', { sample: sample.id });
-      item.views = opts.image.map((v) => v.forward(sample.image!, rng));
+      const img = sample.image;
+      item.views = opts.image.map((v, k) =>
+        ctx ? v.forward(img, rng, ctx.viewSlot(k, v.size(img.channels))) : v.forward(img, rng),
+      );
     }
     if (opts.tabular?.length) {
       if (!sample.tabular) throw new CladeError('sample has no tabular features', { sample: sample.id });
