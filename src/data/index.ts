@@ -59,3 +59,7 @@ export {
 export { decodeImage, withImage } from './readers/decode-image.ts';
 export { readImageFolder, IMAGE_EXTENSIONS, type ImageFolderDataset } from './readers/image-folder.ts';
 export { readManifest, type ManifestColumns, type ManifestOptions, type ManifestDataset } from './readers/manifest.ts';
+
+// Readers: WebDataset shards
+export { expandBraces } from './readers/braces.ts';
+export { webDataset, splitName, type WebDataset, type WebDatasetOptions } from './readers/webdataset.ts';

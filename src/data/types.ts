@@ -20,6 +20,8 @@ export interface Sample {
   /** Taxonomic names from the coarsest to the finest rank; `null` where a rank is missing. */
   readonly lineage?: readonly (string | null)[];
   readonly captions?: readonly string[];
+  /** Named texts, e.g. BioCLIP 2's five text types keyed by type (`taxon`, `sci`, `com`, `sci_com`, `taxon_com`). */
+  readonly texts?: Readonly<Record<string, string>>;
   /** Within-class variant factors, e.g. `{ stage: 'juvenile', sex: 'female' }`. */
   readonly variants?: Readonly<Record<string, string>>;
   /** Numeric traits, e.g. `{ beak: 1.7 }`. */

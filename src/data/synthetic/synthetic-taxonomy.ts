@@ -52,7 +52,7 @@ export interface SyntheticTaxonomyDataset extends Dataset {
  * regenerated alone.
  *
  * Each sample carries: `image` (S×S×3), `label` (species), `lineage` (kingdom, order, genus, epithet),
- * `captions` (the five BioCLIP 2 text types in `TEXT_TYPES` order), `variants` `{ stage, sex }`,
+ * `captions` (the five BioCLIP 2 text types in `TEXT_TYPES` order; also keyed by type in `texts`), `variants` `{ stage, sex }`,
  * `traits` `{ beak }`, `attributes` `{ habitat }`, `tabular` (F = 6, `SYNTHETIC_TABULAR_FEATURES`), `split`.
  *
  * @example
@@ -75,6 +75,7 @@ export function syntheticTaxonomy(opts: SyntheticTaxonomyOptions = {}): Syntheti
   const captions = species.map((s) =>
     TEXT_TYPES.map((t) => taxonText(s.lineage, s.common, t, { scientific: s.scientific })),
   );
+  const texts = captions.map((c) => Object.fromEntries(TEXT_TYPES.map((t, i) => [t, c[i]])));
   const base = new Rng(seed).fork(`synthetic-taxonomy/split:${split}`);
   const length = K * perSpecies;
 
@@ -108,6 +109,7 @@ export function syntheticTaxonomy(opts: SyntheticTaxonomyOptions = {}): Syntheti
       label: s.label,
       lineage: s.lineage,
       captions: captions[s.label],
+      texts: texts[s.label],
       variants: { stage: variants.stage, sex: variants.sex },
       traits: { beak },
       attributes: { habitat: s.habitat },
