@@ -1,3 +1,53 @@
-const [cmd] = process.argv.slice(2);
-console.error(`clade: command '${cmd ?? ''}' is not available yet`);
-process.exit(2);
+import { CladeError } from '../util/errors.ts';
+
+type Command = { run(argv: string[]): Promise<number> };
+const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
+  demo: {
+    about: 'train + evaluate + report on the built-in synthetic-taxonomy dataset',
+    load: () => import('./commands/demo.ts'),
+  },
+  results: {
+    about: 'aggregate / validate / show result JSON files',
+    load: () => import('./commands/results.ts'),
+  },
+  report: {
+    about: 'write a self-contained HTML report from result files',
+    load: () => import('./commands/report.ts'),
+  },
+};
+
+function help(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `clade — contrastive representation learning in TypeScript\n\nusage: clade <command> [options]\n\n${Object.entries(
+    COMMANDS,
+  )
+    .map(([k, c]) => `  ${k.padEnd(w)}  ${c.about}`)
+    .join('\n')}\n\nRun 'clade <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(help());
+    return cmd ? 0 : 2;
+  }
+  if (cmd === '--version') {
+    console.log('0.1.0');
+    return 0;
+  }
+  const entry = COMMANDS[cmd];
+  if (!entry) {
+    console.error(`clade: unknown command '${cmd}'\n\n${help()}`);
+    return 2;
+  }
+  return (await entry.load()).run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof CladeError) {
+    console.error(`clade: ${e.message}`);
+    process.exitCode = 1;
+  } else throw e;
+}

@@ -1,0 +1,58 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { expect, test } from 'vitest';
+import { runDemo } from '../../src/cli/workflows/demo.ts';
+import { readResults } from '../../src/report/index.ts';
+
+test('clade demo trains, exports, evaluates and reports (short run, small model)', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'clade-demo-')), 'run');
+  const r = await runDemo({
+    outDir: out,
+    steps: 60,
+    seed: 0,
+    workers: 0,
+    testPerSpecies: 4,
+    recipe: {
+      perSpecies: 10,
+      batchSize: 60,
+      imageChannels: [16, 32, 32],
+      embedDim: 32,
+      textWidth: 32,
+      textDepth: 1,
+    },
+  });
+  for (const f of [
+    'model/model.json',
+    'model/weights.safetensors',
+    'model/image.onnx',
+    'model/text.onnx',
+    'metrics.jsonl',
+    'embeddings.safetensors',
+    'report.html',
+  ])
+    expect(existsSync(join(out, f)), f).toBe(true);
+  const results = readResults(out);
+  const kinds = results.map((x) => x.result.kind).sort();
+  expect(kinds).toEqual([
+    'cluster-structure',
+    'knn',
+    'linear-probe',
+    'orthogonality',
+    'projection',
+    'radial',
+    'zeroshot',
+  ]);
+  const zs = results.find((x) => x.result.kind === 'zeroshot')!.result.metrics as Record<string, number>;
+  // 60 species (chance 1.7 %), 3 kingdoms (chance 33 %): a learned model is far above both after 60 steps.
+  expect(zs.top1).toBeGreaterThan(0.1);
+  expect(zs.acc_kingdom).toBeGreaterThan(0.6);
+  const html = readFileSync(r.report, 'utf8');
+  for (const plot of ['projection', 'rank-accuracy', 'homogeneity', 'rld', 'radius', 'orthogonality'])
+    expect(html).toContain(`data-plot="${plot}"`);
+  // The exported image tower is a plain ONNX model.
+  const s = await ort.InferenceSession.create(join(out, 'model/image.onnx'));
+  expect(s.inputNames).toEqual(['image']);
+  expect(s.outputNames).toEqual(['embedding']);
+});
