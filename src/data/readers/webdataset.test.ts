@@ -14,8 +14,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function tar(members: [string, Uint8Array | string][]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
-  const end = new Promise((r) => p.on('end', r));
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const end = new Promise<void>((r) => p.on('end', () => r()));
   for (const [name, data] of members) p.entry({ name }, typeof data === 'string' ? data : Buffer.from(data));
   p.finalize();
   await end;
