@@ -154,6 +154,21 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
           a0 = w0 * d[p] + w1 * d[p + 3];
           a1 = w0 * d[p + 1] + w1 * d[p + 4];
           a2 = w0 * d[p + 2] + w1 * d[p + 5];
+        } else if (n === 3) {
+          const w0 = xw[wb];
+          const w1 = xw[wb + 1];
+          const w2 = xw[wb + 2];
+          a0 = w0 * d[p] + w1 * d[p + 3] + w2 * d[p + 6];
+          a1 = w0 * d[p + 1] + w1 * d[p + 4] + w2 * d[p + 7];
+          a2 = w0 * d[p + 2] + w1 * d[p + 5] + w2 * d[p + 8];
+        } else if (n === 4) {
+          const w0 = xw[wb];
+          const w1 = xw[wb + 1];
+          const w2 = xw[wb + 2];
+          const w3 = xw[wb + 3];
+          a0 = w0 * d[p] + w1 * d[p + 3] + w2 * d[p + 6] + w3 * d[p + 9];
+          a1 = w0 * d[p + 1] + w1 * d[p + 4] + w2 * d[p + 7] + w3 * d[p + 10];
+          a2 = w0 * d[p + 2] + w1 * d[p + 5] + w2 * d[p + 8] + w3 * d[p + 11];
         } else
           for (let k = 0; k < n; k++, p += 3) {
             const w = xw[wb + k];
@@ -208,6 +223,28 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
         const t1 = base + outW;
         for (let x = 0; x < outW; x++) {
           const v = w0 * tmp[base + x] + w1 * tmp[t1 + x] + bi;
+          out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
+        }
+      } else if (n === 3) {
+        const w0 = yw[wb] * sc;
+        const w1 = yw[wb + 1] * sc;
+        const w2 = yw[wb + 2] * sc;
+        const t1 = base + outW;
+        const t2 = t1 + outW;
+        for (let x = 0; x < outW; x++) {
+          const v = w0 * tmp[base + x] + w1 * tmp[t1 + x] + w2 * tmp[t2 + x] + bi;
+          out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
+        }
+      } else if (n === 4) {
+        const w0 = yw[wb] * sc;
+        const w1 = yw[wb + 1] * sc;
+        const w2 = yw[wb + 2] * sc;
+        const w3 = yw[wb + 3] * sc;
+        const t1 = base + outW;
+        const t2 = t1 + outW;
+        const t3 = t2 + outW;
+        for (let x = 0; x < outW; x++) {
+          const v = w0 * tmp[base + x] + w1 * tmp[t1 + x] + w2 * tmp[t2 + x] + w3 * tmp[t3 + x] + bi;
           out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
         }
       } else
