@@ -151,24 +151,26 @@ export function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddings): C
     const xs = takeRows(test, rows);
     const ys = Int32Array.from(rows, (i) => yTest[i]);
     spear.push(Math.abs(traitOrderCorrelation(xs, ys, beak).spearman));
-    stageRuns.push(
-      variantAnalysis(
-        xs,
-        ys,
-        rows.map((i) => e.testSamples[i].variants?.stage ?? null),
-        'juvenile',
-        'adult',
-      ),
+    // A genus whose species lack two samples of each variant has no defined shift: it is left out.
+    const tryVariant = (v: (string | null)[], a: string, b: string) => {
+      try {
+        return variantAnalysis(xs, ys, v, a, b);
+      } catch {
+        return null;
+      }
+    };
+    const st = tryVariant(
+      rows.map((i) => e.testSamples[i].variants?.stage ?? null),
+      'juvenile',
+      'adult',
     );
-    sexRuns.push(
-      variantAnalysis(
-        xs,
-        ys,
-        rows.map((i) => e.testSamples[i].variants?.sex ?? null),
-        'female',
-        'male',
-      ),
+    const sx = tryVariant(
+      rows.map((i) => e.testSamples[i].variants?.sex ?? null),
+      'female',
+      'male',
     );
+    if (st) stageRuns.push(st);
+    if (sx) sexRuns.push(sx);
   }
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const vStage = {
