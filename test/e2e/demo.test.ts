@@ -10,7 +10,7 @@ test('clade demo trains, exports, evaluates and reports (short run, small model)
   const out = join(mkdtempSync(join(tmpdir(), 'clade-demo-')), 'run');
   const r = await runDemo({
     outDir: out,
-    steps: 60,
+    steps: 120,
     seed: 0,
     workers: 0,
     testPerSpecies: 4,
@@ -45,7 +45,7 @@ test('clade demo trains, exports, evaluates and reports (short run, small model)
     'zeroshot',
   ]);
   const zs = results.find((x) => x.result.kind === 'zeroshot')!.result.metrics as Record<string, number>;
-  // 60 species (chance 1.7 %), 3 kingdoms (chance 33 %): a learned model is far above both after 60 steps.
+  // 60 species (chance 1.7 %), 3 kingdoms (chance 33 %): a learned model is far above both after 120 steps.
   expect(zs.top1).toBeGreaterThan(0.1);
   expect(zs.acc_kingdom).toBeGreaterThan(0.6);
   const html = readFileSync(r.report, 'utf8');
