@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
+import type { Recipe } from './recipe.ts';
+
+/**
+ * A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder.
+ * Presets (src/config/presets/*.json) name an entry and give its options.
+ */
+export interface RecipeEntry<S extends z.ZodType = z.ZodType> {
+  readonly about: string;
+  readonly schema: S;
+  readonly build: (config: z.infer<S>) => Recipe;
+}
+
+const d = CLIP_TAXONOMY_DEFAULTS;
+export const clipTaxonomySchema = z
+  .object({
+    seed: z.number().int().default(d.seed),
+    perSpecies: z.number().int().positive().default(d.perSpecies),
+    size: z.number().int().positive().default(d.size),
+    batchSize: z.number().int().positive().default(d.batchSize),
+    embedDim: z.number().int().positive().default(d.embedDim),
+    imageChannels: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([...d.imageChannels] as [number, number, number]),
+    textWidth: z.number().int().positive().default(d.textWidth),
+    textDepth: z.number().int().positive().default(d.textDepth),
+    textHeads: z.number().int().positive().default(d.textHeads),
+    contextLength: z.number().int().min(2).default(d.contextLength),
+    mixing: z.enum(['perBatch', 'perSample']).default(d.mixing),
+    weightDecay: z.number().min(0).default(d.weightDecay),
+    rankWeights: z.array(z.number()).default([]),
+  })
+  .strict();
+
+/** Every recipe clade ships, by name. Add an entry here to make a recipe available to presets and `clade train`. */
+export const RECIPES = {
+  'clip-taxonomy': {
+    about: 'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy)',
+    schema: clipTaxonomySchema,
+    build: (c) => clipTaxonomy(c),
+  } satisfies RecipeEntry<typeof clipTaxonomySchema>,
+} as const;
+export type RecipeName = keyof typeof RECIPES;
