@@ -21,7 +21,11 @@ export {
   type TemplateSet,
 } from './taxonomy/templates.ts';
 export { textTypeSchedule, type TextMixing, type TextTypeSchedule } from './taxonomy/text-type-schedule.ts';
-export { cifar100Taxonomy, cifar100CoarseOfFine, CIFAR100_SUPERCLASSES } from './taxonomy/cifar100-taxonomy.ts';
+export {
+  cifar100Taxonomy,
+  cifar100CoarseOfFine,
+  CIFAR100_SUPERCLASSES,
+} from './taxonomy/cifar100-taxonomy.ts';
 
 // Built-in synthetic dataset
 export {
@@ -30,12 +34,33 @@ export {
   type SyntheticTaxonomyDataset,
   type SyntheticTaxonomyOptions,
 } from './synthetic/synthetic-taxonomy.ts';
-export { buildSpecies, DEFAULT_TREE, HABITATS, SYNTHETIC_RANKS, type SpeciesSpec, type TreeShape, type Habitat } from './synthetic/species.ts';
+export {
+  buildSpecies,
+  DEFAULT_TREE,
+  HABITATS,
+  SYNTHETIC_RANKS,
+  type SpeciesSpec,
+  type TreeShape,
+  type Habitat,
+} from './synthetic/species.ts';
 export { renderOrganism, drawNuisance, type OrganismVariants, type Nuisance } from './synthetic/render.ts';
 
 // Readers: binary formats
-export { readCifar10, readCifar100, CIFAR10_LABELS, type CifarDataset, type CifarOptions } from './readers/cifar.ts';
-export { readIdx, readMnist, MNIST_LABELS, FASHION_MNIST_LABELS, type IdxArray, type MnistDataset } from './readers/mnist.ts';
+export {
+  readCifar10,
+  readCifar100,
+  CIFAR10_LABELS,
+  type CifarDataset,
+  type CifarOptions,
+} from './readers/cifar.ts';
+export {
+  readIdx,
+  readMnist,
+  MNIST_LABELS,
+  FASHION_MNIST_LABELS,
+  type IdxArray,
+  type MnistDataset,
+} from './readers/mnist.ts';
 export { readBytes, planarToHwc } from './readers/files.ts';
 
 // Tokenizers
@@ -58,7 +83,12 @@ export {
 // Readers: encoded images, ImageFolder, manifests
 export { decodeImage, withImage } from './readers/decode-image.ts';
 export { readImageFolder, IMAGE_EXTENSIONS, type ImageFolderDataset } from './readers/image-folder.ts';
-export { readManifest, type ManifestColumns, type ManifestOptions, type ManifestDataset } from './readers/manifest.ts';
+export {
+  readManifest,
+  type ManifestColumns,
+  type ManifestOptions,
+  type ManifestDataset,
+} from './readers/manifest.ts';
 
 // Readers: WebDataset shards
 export { expandBraces } from './readers/braces.ts';

@@ -23,15 +23,33 @@ describe('CIFAR-10 test_batch.bin', () => {
   test('10,000 records, 1,000 per class, round-robin order, names', () => {
     expect(ds.length).toBe(10000);
     expect(counts(ds.labels, 10)).toEqual(new Array(10).fill(1000));
-    for (let k = 0; k < 10000; k++) if (ds.labels[k] !== k % 10) throw new Error(`record ${k} label ${ds.labels[k]}`);
-    expect(ds.labelNames).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+    for (let k = 0; k < 10000; k++)
+      if (ds.labels[k] !== k % 10) throw new Error(`record ${k} label ${ds.labels[k]}`);
+    expect(ds.labelNames).toEqual([
+      'airplane',
+      'automobile',
+      'bird',
+      'cat',
+      'deer',
+      'dog',
+      'frog',
+      'horse',
+      'ship',
+      'truck',
+    ]);
   });
   test('pixels: planar → HWC for a few records', () => {
     const raw = readFileSync(file);
     for (const r of [0, 1, 4321, 9999]) {
       const img = ds.get(r).image!;
-      for (const [y, x] of [[0, 0], [0, 31], [13, 7], [31, 31]])
-        for (let c = 0; c < 3; c++) expect(img.data[(y * 32 + x) * 3 + c]).toBe(cifarPixel(raw, 1, r, c, y, x));
+      for (const [y, x] of [
+        [0, 0],
+        [0, 31],
+        [13, 7],
+        [31, 31],
+      ])
+        for (let c = 0; c < 3; c++)
+          expect(img.data[(y * 32 + x) * 3 + c]).toBe(cifarPixel(raw, 1, r, c, y, x));
     }
   });
 });
@@ -40,7 +58,10 @@ describe('CIFAR-100 train.bin / test.bin', () => {
   const dir = sharedDatasetsDir('cifar-100');
   test('counts, balance, round-robin fine labels, official superclass grouping', () => {
     const official = cifar100Taxonomy();
-    for (const [f, n] of [['train.bin', 20000], ['test.bin', 10000]] as const) {
+    for (const [f, n] of [
+      ['train.bin', 20000],
+      ['test.bin', 10000],
+    ] as const) {
       const ds = readCifar100(`${dir}/${f}`);
       expect(ds.length).toBe(n);
       expect(counts(ds.labels, 100)).toEqual(new Array(100).fill(n / 100));
@@ -50,7 +71,11 @@ describe('CIFAR-100 train.bin / test.bin', () => {
       expect(ds.coarseLabelNames![11]).toBe('large_omnivores_and_herbivores');
       for (let k = 0; k < 100; k++) expect(ds.taxonomy!.lineage(k)).toEqual(official.lineage(k));
       expect(ds.taxonomy!.classesUnder('superclass', 'trees').map((k) => ds.labelNames[k])).toEqual([
-        'maple_tree', 'oak_tree', 'palm_tree', 'pine_tree', 'willow_tree',
+        'maple_tree',
+        'oak_tree',
+        'palm_tree',
+        'pine_tree',
+        'willow_tree',
       ]);
     }
   });
@@ -60,8 +85,13 @@ describe('CIFAR-100 train.bin / test.bin', () => {
     for (const r of [0, 99, 5000, 9999]) {
       const s = ds.get(r);
       expect(s.lineage![1]).toBe(ds.labelNames[r % 100]);
-      for (const [y, x] of [[0, 0], [16, 16], [31, 0]])
-        for (let c = 0; c < 3; c++) expect(s.image!.data[(y * 32 + x) * 3 + c]).toBe(cifarPixel(raw, 2, r, c, y, x));
+      for (const [y, x] of [
+        [0, 0],
+        [16, 16],
+        [31, 0],
+      ])
+        for (let c = 0; c < 3; c++)
+          expect(s.image!.data[(y * 32 + x) * 3 + c]).toBe(cifarPixel(raw, 2, r, c, y, x));
     }
   });
 });

@@ -15,7 +15,9 @@ function cifarRecord(labels: number[]): Uint8Array {
   r.set(labels);
   const l = labels[labels.length - 1];
   for (let c = 0; c < 3; c++)
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) r[labels.length + c * 1024 + y * 32 + x] = (l * 7 + c * 50 + y * 3 + x) % 256;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++)
+        r[labels.length + c * 1024 + y * 32 + x] = (l * 7 + c * 50 + y * 3 + x) % 256;
   return r;
 }
 
@@ -40,8 +42,13 @@ describe('CIFAR binary', () => {
     const s = ds.get(1);
     expect(s.label).toBe(9);
     const img = s.image!;
-    for (const [y, x] of [[0, 0], [5, 17], [31, 31]])
-      for (let c = 0; c < 3; c++) expect(img.data[(y * 32 + x) * 3 + c]).toBe((9 * 7 + c * 50 + y * 3 + x) % 256);
+    for (const [y, x] of [
+      [0, 0],
+      [5, 17],
+      [31, 31],
+    ])
+      for (let c = 0; c < 3; c++)
+        expect(img.data[(y * 32 + x) * 3 + c]).toBe((9 * 7 + c * 50 + y * 3 + x) % 256);
   });
 
   test('CIFAR-10: truncated last record names file and record; skip reports it', () => {
@@ -100,7 +107,9 @@ describe('MNIST idx', () => {
     writeFileSync(join(dir, 'bad'), Uint8Array.from([1, 2, 3, 4, 5]));
     expect(() => readIdx(join(dir, 'bad'))).toThrow(/not an IDX file/);
     writeFileSync(join(dir, 'short'), idx([3, 4, 5], images.subarray(0, 45)));
-    expect(() => readIdx(join(dir, 'short'))).toThrow(`${join(dir, 'short')}: record 2: truncated: header says 3 records of 20 bytes, file holds 2 complete`);
+    expect(() => readIdx(join(dir, 'short'))).toThrow(
+      `${join(dir, 'short')}: record 2: truncated: header says 3 records of 20 bytes, file holds 2 complete`,
+    );
     const skipped: { where: string; reason: string }[] = [];
     expect(readIdx(join(dir, 'short'), { onError: 'skip', skipped }).dims).toEqual([2, 4, 5]);
     expect(skipped).toHaveLength(1);

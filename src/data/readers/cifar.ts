@@ -4,7 +4,18 @@ import type { Dataset, OnError, Sample, SkipReport } from '../types.ts';
 import { Taxonomy } from '../taxonomy/taxonomy.ts';
 import { labelNamesFrom, planarToHwc, readBytes, SkipLog } from './files.ts';
 
-export const CIFAR10_LABELS = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export const CIFAR10_LABELS = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+];
 
 export interface CifarOptions {
   /** `fail` (default): a truncated file or an out-of-range label throws naming file and record; `skip`: drop and report. */
@@ -51,7 +62,10 @@ export function readCifar10(file: string, opts: CifarOptions = {}): CifarDataset
 export function readCifar100(file: string, opts: CifarOptions = {}): CifarDataset {
   const dir = dirname(file);
   const fine = labelNamesFrom(opts.labelNames ? [opts.labelNames] : [join(dir, 'fine_label_names.txt')], []);
-  const coarse = labelNamesFrom(opts.coarseLabelNames ? [opts.coarseLabelNames] : [join(dir, 'coarse_label_names.txt')], []);
+  const coarse = labelNamesFrom(
+    opts.coarseLabelNames ? [opts.coarseLabelNames] : [join(dir, 'coarse_label_names.txt')],
+    [],
+  );
   const f = fine.length ? fine : Array.from({ length: 100 }, (_, i) => `class_${i}`);
   const c = coarse.length ? coarse : Array.from({ length: 20 }, (_, i) => `superclass_${i}`);
   return readCifarBinary(file, 'cifar-100', 2, f, c, opts.onError);
@@ -88,7 +102,9 @@ function readCifarBinary(
       continue;
     }
     if (coarseNames && cl >= coarseNames.length) {
-      log.bad(new CladeError(`coarse label ${cl} out of range 0..${coarseNames.length - 1}`, { file, record: r }));
+      log.bad(
+        new CladeError(`coarse label ${cl} out of range 0..${coarseNames.length - 1}`, { file, record: r }),
+      );
       continue;
     }
     offsets.push(o);

@@ -102,7 +102,12 @@ export function readCsv(file: string, opts: { delimiter?: string } = {}): CsvTab
 export function columnIndex(table: CsvTable, names: readonly string[], file?: string): number[] {
   return names.map((name) => {
     const k = table.header.indexOf(name);
-    if (k < 0) throw new CladeError(`missing column '${name}' (header: ${table.header.join(', ')})`, { file, row: 0, column: name });
+    if (k < 0)
+      throw new CladeError(`missing column '${name}' (header: ${table.header.join(', ')})`, {
+        file,
+        row: 0,
+        column: name,
+      });
     return k;
   });
 }

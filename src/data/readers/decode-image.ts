@@ -21,7 +21,12 @@ export async function decodeImage(
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== channels)
       throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      channels,
+    };
   } catch (e) {
     throw new CladeError(`image failed to decode: ${(e as Error).message}`, where);
   }
@@ -30,5 +35,11 @@ export async function decodeImage(
 /** The sample with `image` decoded from `imagePath` (unchanged when it already has an image or no path). */
 export async function withImage(sample: Sample, opts: { channels?: 1 | 3 } = {}): Promise<Sample> {
   if (sample.image || !sample.imagePath) return sample;
-  return { ...sample, image: await decodeImage(sample.imagePath, { ...opts, where: { file: sample.imagePath, record: sample.index } }) };
+  return {
+    ...sample,
+    image: await decodeImage(sample.imagePath, {
+      ...opts,
+      where: { file: sample.imagePath, record: sample.index },
+    }),
+  };
 }

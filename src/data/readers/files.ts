@@ -42,7 +42,12 @@ export class SkipLog {
   constructor(readonly onError: OnError = 'fail') {}
   bad(error: CladeError): void {
     if (this.onError === 'fail') throw error;
-    this.skipped.push({ where: Object.entries(error.where).map(([k, v]) => (k === 'file' ? v : `${k} ${v}`)).join(': '), reason: error.message });
+    this.skipped.push({
+      where: Object.entries(error.where)
+        .map(([k, v]) => (k === 'file' ? v : `${k} ${v}`))
+        .join(': '),
+      reason: error.message,
+    });
   }
 }
 

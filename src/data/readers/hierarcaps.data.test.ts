@@ -27,7 +27,8 @@ describe('HierarCaps (shared/datasets/hierarcaps)', () => {
     expect(perLevel.map((s) => s.size)).toEqual([491, 717, 999, 1000]);
     expect(all.size).toBe(3132);
     expect(new Set(ds.imageUrls).size).toBe(1000);
-    for (const u of ds.imageUrls) expect(u).toMatch(/^http:\/\/images\.cocodataset\.org\/val2014\/COCO_val2014_\d{12}\.jpg$/);
+    for (const u of ds.imageUrls)
+      expect(u).toMatch(/^http:\/\/images\.cocodataset\.org\/val2014\/COCO_val2014_\d{12}\.jpg$/);
   });
 
   test('images: 64x64 planar → HWC, record i = row id i', () => {
@@ -37,8 +38,13 @@ describe('HierarCaps (shared/datasets/hierarcaps)', () => {
       const s = ds.get(i); // rows are in id order in this file
       const img = s.image!;
       expect(img).toMatchObject({ width: 64, height: 64, channels: 3 });
-      for (const [y, x] of [[0, 0], [32, 17], [63, 63]])
-        for (let c = 0; c < 3; c++) expect(img.data[(y * 64 + x) * 3 + c]).toBe(raw[i * 12288 + c * 4096 + y * 64 + x]);
+      for (const [y, x] of [
+        [0, 0],
+        [32, 17],
+        [63, 63],
+      ])
+        for (let c = 0; c < 3; c++)
+          expect(img.data[(y * 64 + x) * 3 + c]).toBe(raw[i * 12288 + c * 4096 + y * 64 + x]);
     }
   });
 
@@ -49,6 +55,8 @@ describe('HierarCaps (shared/datasets/hierarcaps)', () => {
     expect(new Set(pairs.map((p) => p.imageUrl)).size).toBe(5000);
     expect(new Set(pairs.flatMap((p) => p.positive)).size).toBe(52401);
     expect(pairs[0].positive[1]).toBe('motorcycle');
-    expect(pairs.some((p) => p.positive.some((t) => t.includes('\n')) || p.negative.some((t) => t.includes('\n')))).toBe(true);
+    expect(
+      pairs.some((p) => p.positive.some((t) => t.includes('\n')) || p.negative.some((t) => t.includes('\n'))),
+    ).toBe(true);
   });
 });

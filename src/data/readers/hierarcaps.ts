@@ -42,9 +42,17 @@ export function readHierarCaps(file: string, opts: HierarCapsOptions = {}): Hier
     const where = { file, row: i + 1, line: table.lines[i] };
     const id = Number(r[cId]);
     const chain = r[cCap] === undefined ? [] : splitChain(r[cCap]);
-    if (!Number.isInteger(id) || id < 0) return log.bad(new CladeError(`id '${r[cId]}' is not a non-negative integer`, { ...where, column: 'id' }));
+    if (!Number.isInteger(id) || id < 0)
+      return log.bad(
+        new CladeError(`id '${r[cId]}' is not a non-negative integer`, { ...where, column: 'id' }),
+      );
     if (chain.length !== levels || chain.some((c) => c === ''))
-      return log.bad(new CladeError(`expected ${levels} non-empty levels separated by '=>', got ${chain.length}`, { ...where, column: 'captions' }));
+      return log.bad(
+        new CladeError(`expected ${levels} non-empty levels separated by '=>', got ${chain.length}`, {
+          ...where,
+          column: 'captions',
+        }),
+      );
     ids.push(id);
     caps.push(chain);
     urls.push(r[cUrl] ?? '');
@@ -54,13 +62,19 @@ export function readHierarCaps(file: string, opts: HierarCapsOptions = {}): Hier
   if (opts.images) {
     images = readBytes(opts.images);
     if (images.length % rec !== 0)
-      throw new CladeError(`truncated record: ${images.length % rec} of ${rec} bytes`, { file: opts.images, record: Math.floor(images.length / rec) });
+      throw new CladeError(`truncated record: ${images.length % rec} of ${rec} bytes`, {
+        file: opts.images,
+        record: Math.floor(images.length / rec),
+      });
     const max = ids.reduce((a, b) => Math.max(a, b), -1);
     if (max >= images.length / rec)
-      throw new CladeError(`id ${max} has no image: the file holds ${images.length / rec} records`, { file: opts.images });
+      throw new CladeError(`id ${max} has no image: the file holds ${images.length / rec} records`, {
+        file: opts.images,
+      });
   }
   const get = (index: number): Sample => {
-    if (!(index >= 0 && index < ids.length)) throw new CladeError(`index ${index} out of range 0..${ids.length - 1}`, { file });
+    if (!(index >= 0 && index < ids.length))
+      throw new CladeError(`index ${index} out of range 0..${ids.length - 1}`, { file });
     const o = ids[index] * rec;
     return {
       index,
@@ -99,9 +113,19 @@ export function readHierarCapsExpanded(
   table.rows.forEach((r, i) => {
     const positive = splitChain(r[cPos] ?? '');
     const negative = splitChain(r[cNeg] ?? '');
-    for (const [col, chain] of [['positive', positive], ['negative', negative]] as const)
+    for (const [col, chain] of [
+      ['positive', positive],
+      ['negative', negative],
+    ] as const)
       if (chain.length !== levels)
-        return log.bad(new CladeError(`expected ${levels} levels separated by '=>', got ${chain.length}`, { file, row: i + 1, line: table.lines[i], column: col }));
+        return log.bad(
+          new CladeError(`expected ${levels} levels separated by '=>', got ${chain.length}`, {
+            file,
+            row: i + 1,
+            line: table.lines[i],
+            column: col,
+          }),
+        );
     pairs.push({ positive, negative, imageUrl: r[cUrl] ?? '', row: i + 1 });
   });
   return { pairs, skipped: log.skipped };

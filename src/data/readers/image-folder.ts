@@ -35,7 +35,9 @@ export async function readImageFolder(
   } catch (e) {
     throw new CladeError(`cannot read folder: ${(e as Error).message}`, { file: root });
   }
-  const classNames = entries.filter((d) => !d.startsWith('.') && statSync(join(root, d)).isDirectory()).sort();
+  const classNames = entries
+    .filter((d) => !d.startsWith('.') && statSync(join(root, d)).isDirectory())
+    .sort();
   if (classNames.length === 0) throw new CladeError('no class sub-folders', { file: root });
   const log = new SkipLog(opts.onError);
   let paths: string[] = [];
@@ -63,8 +65,17 @@ export async function readImageFolder(
     labels = keep.map((i) => labels[i]);
   }
   const get = (index: number): Sample => {
-    if (!(index >= 0 && index < paths.length)) throw new CladeError(`index ${index} out of range 0..${paths.length - 1}`, { file: root });
+    if (!(index >= 0 && index < paths.length))
+      throw new CladeError(`index ${index} out of range 0..${paths.length - 1}`, { file: root });
     return { index, id: paths[index], imagePath: paths[index], image: images[index], label: labels[index] };
   };
-  return { name: root, length: paths.length, get, classNames, labels: Int32Array.from(labels), paths, skipped: log.skipped };
+  return {
+    name: root,
+    length: paths.length,
+    get,
+    classNames,
+    labels: Int32Array.from(labels),
+    paths,
+    skipped: log.skipped,
+  };
 }

@@ -20,10 +20,15 @@ function raw(v: number): Buffer {
 const RAW = { raw: { width: 6, height: 4, channels: 3 as const } };
 
 beforeAll(async () => {
-  for (const [cls, file, fmt] of [['dog', 'a.png', 'png'], ['dog', 'B.WEBP', 'webp'], ['cat', 'c.jpg', 'jpeg']] as const) {
+  for (const [cls, file, fmt] of [
+    ['dog', 'a.png', 'png'],
+    ['dog', 'B.WEBP', 'webp'],
+    ['cat', 'c.jpg', 'jpeg'],
+  ] as const) {
     mkdirSync(join(dir, 'folder', cls), { recursive: true });
     const img = sharp(raw(200), RAW);
-    const out = fmt === 'png' ? img.png() : fmt === 'webp' ? img.webp({ lossless: true }) : img.jpeg({ quality: 95 });
+    const out =
+      fmt === 'png' ? img.png() : fmt === 'webp' ? img.webp({ lossless: true }) : img.jpeg({ quality: 95 });
     await out.toFile(join(dir, 'folder', cls, file));
   }
   writeFileSync(join(dir, 'folder', 'cat', 'notes.txt'), 'ignored');
@@ -46,7 +51,9 @@ describe('ImageFolder', () => {
     expect(maxErr).toBeLessThan(40);
   });
   test('a file that fails to decode names the file', async () => {
-    await expect(readImageFolder(join(dir, 'folder'), { decode: true })).rejects.toThrow(`${join(dir, 'folder', 'cat', 'broken.png')}: image failed to decode`);
+    await expect(readImageFolder(join(dir, 'folder'), { decode: true })).rejects.toThrow(
+      `${join(dir, 'folder', 'cat', 'broken.png')}: image failed to decode`,
+    );
     const lazy = await readImageFolder(join(dir, 'folder'));
     expect(lazy.length).toBe(4);
     expect(lazy.get(1).image).toBeUndefined();
@@ -68,12 +75,48 @@ describe('manifests (CSV, JSONL, Parquet)', () => {
     split: 'split',
   };
   const rows = [
-    { path: 'dog/a.png', caption: 'a bird', genus: 'Pica', species: 'pica', common: 'magpie', sex: 'male', beak: 1.5, mass: 200, habitat: 'forest', split: 'train' },
-    { path: 'x/b.png', caption: 'another', genus: 'Corvus', species: '', common: 'crow', sex: 'NA', beak: 2.5, mass: null, habitat: 'city', split: 'val' },
-    { path: '/abs/c.png', caption: 'third', genus: 'Pica', species: 'pica', common: 'magpie', sex: 'female', beak: 1.0, mass: 180, habitat: 'forest', split: 'train' },
+    {
+      path: 'dog/a.png',
+      caption: 'a bird',
+      genus: 'Pica',
+      species: 'pica',
+      common: 'magpie',
+      sex: 'male',
+      beak: 1.5,
+      mass: 200,
+      habitat: 'forest',
+      split: 'train',
+    },
+    {
+      path: 'x/b.png',
+      caption: 'another',
+      genus: 'Corvus',
+      species: '',
+      common: 'crow',
+      sex: 'NA',
+      beak: 2.5,
+      mass: null,
+      habitat: 'city',
+      split: 'val',
+    },
+    {
+      path: '/abs/c.png',
+      caption: 'third',
+      genus: 'Pica',
+      species: 'pica',
+      common: 'magpie',
+      sex: 'female',
+      beak: 1.0,
+      mass: 180,
+      habitat: 'forest',
+      split: 'train',
+    },
   ];
   const cols = Object.keys(rows[0]) as (keyof (typeof rows)[0])[];
-  const csv = [cols.join(','), ...rows.map((r) => cols.map((c) => (r[c] === null ? 'NA' : String(r[c]))).join(','))].join('\n');
+  const csv = [
+    cols.join(','),
+    ...rows.map((r) => cols.map((c) => (r[c] === null ? 'NA' : String(r[c]))).join(',')),
+  ].join('\n');
 
   const check = async (file: string) => {
     const ds = await readManifest(file, { columns });
@@ -104,7 +147,10 @@ describe('manifests (CSV, JSONL, Parquet)', () => {
     writeFileSync(join(dir, 'm.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await check(join(dir, 'm.jsonl'));
     writeFileSync(join(dir, 'c.jsonl'), JSON.stringify({ path: 'a.png', caps: ['one', ' two '] }));
-    expect((await readManifest(join(dir, 'c.jsonl'), { columns: { image: 'path', captions: ['caps'] } })).get(0).captions).toEqual(['one', 'two']);
+    expect(
+      (await readManifest(join(dir, 'c.jsonl'), { columns: { image: 'path', captions: ['caps'] } })).get(0)
+        .captions,
+    ).toEqual(['one', 'two']);
   });
   test('Parquet', async () => {
     const columnData = cols.map((c) => ({
@@ -117,17 +163,29 @@ describe('manifests (CSV, JSONL, Parquet)', () => {
   });
   test('bad input: missing column, missing required value, non-numeric value, bad JSON line', async () => {
     const f = join(dir, 'm.csv');
-    await expect(readManifest(f, { columns: { ...columns, ranks: ['family', 'genus'] } })).rejects.toThrow(`${f}: row 0: column family: missing column 'family'`);
-    writeFileSync(join(dir, 'bad.csv'), 'path,beak\na.png,1\n,2\nc.png,xx\n');
-    await expect(readManifest(join(dir, 'bad.csv'), { columns: { image: 'path', traits: ['beak'] } })).rejects.toThrow(
-      `${join(dir, 'bad.csv')}: row 2: column path: required value is missing`,
+    await expect(readManifest(f, { columns: { ...columns, ranks: ['family', 'genus'] } })).rejects.toThrow(
+      `${f}: row 0: column family: missing column 'family'`,
     );
-    const skipped = await readManifest(join(dir, 'bad.csv'), { columns: { image: 'path', traits: ['beak'] }, onError: 'skip' });
+    writeFileSync(join(dir, 'bad.csv'), 'path,beak\na.png,1\n,2\nc.png,xx\n');
+    await expect(
+      readManifest(join(dir, 'bad.csv'), { columns: { image: 'path', traits: ['beak'] } }),
+    ).rejects.toThrow(`${join(dir, 'bad.csv')}: row 2: column path: required value is missing`);
+    const skipped = await readManifest(join(dir, 'bad.csv'), {
+      columns: { image: 'path', traits: ['beak'] },
+      onError: 'skip',
+    });
     expect(skipped.length).toBe(1);
-    expect(skipped.skipped.map((s) => s.where)).toEqual([`${join(dir, 'bad.csv')}: row 2: column path`, `${join(dir, 'bad.csv')}: row 3: column beak`]);
+    expect(skipped.skipped.map((s) => s.where)).toEqual([
+      `${join(dir, 'bad.csv')}: row 2: column path`,
+      `${join(dir, 'bad.csv')}: row 3: column beak`,
+    ]);
     writeFileSync(join(dir, 'bad.jsonl'), '{"path":"a"}\n{oops\n');
-    await expect(readManifest(join(dir, 'bad.jsonl'), { columns: { image: 'path' } })).rejects.toThrow(/bad.jsonl: line 2: invalid JSON/);
+    await expect(readManifest(join(dir, 'bad.jsonl'), { columns: { image: 'path' } })).rejects.toThrow(
+      /bad.jsonl: line 2: invalid JSON/,
+    );
     writeFileSync(join(dir, 'short.csv'), 'path,beak\na.png\n');
-    await expect(readManifest(join(dir, 'short.csv'), { columns: { image: 'path' } })).rejects.toThrow(/row 1: line 2: has 1 fields, header has 2/);
+    await expect(readManifest(join(dir, 'short.csv'), { columns: { image: 'path' } })).rejects.toThrow(
+      /row 1: line 2: has 1 fields, header has 2/,
+    );
   });
 });

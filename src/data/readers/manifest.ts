@@ -70,11 +70,26 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
   const format = opts.format ?? formatOf(file);
   const { header, rows } = await readRows(file, format);
   const c = opts.columns;
-  const named = [c.image, ...(c.captions ?? []), ...(c.ranks ?? []), c.label, c.common, c.scientific, ...(c.variants ?? []), ...(c.traits ?? []), ...(c.tabular ?? []), ...(c.attributes ?? []), c.split].filter(
-    (x): x is string => !!x,
-  );
+  const named = [
+    c.image,
+    ...(c.captions ?? []),
+    ...(c.ranks ?? []),
+    c.label,
+    c.common,
+    c.scientific,
+    ...(c.variants ?? []),
+    ...(c.traits ?? []),
+    ...(c.tabular ?? []),
+    ...(c.attributes ?? []),
+    c.split,
+  ].filter((x): x is string => !!x);
   for (const name of named)
-    if (!header.includes(name)) throw new CladeError(`missing column '${name}' (columns: ${header.join(', ')})`, { file, row: 0, column: name });
+    if (!header.includes(name))
+      throw new CladeError(`missing column '${name}' (columns: ${header.join(', ')})`, {
+        file,
+        row: 0,
+        column: name,
+      });
   const missing = new Set(opts.missing ?? ['', 'NA']);
   const str = (v: unknown): string | null => {
     if (v === null || v === undefined) return null;
@@ -88,10 +103,12 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
   rows.forEach((row, i) => {
     const n = i + 1;
     for (const col of required)
-      if (str(row[col]) === null) return log.bad(new CladeError('required value is missing', { file, row: n, column: col }));
+      if (str(row[col]) === null)
+        return log.bad(new CladeError('required value is missing', { file, row: n, column: col }));
     for (const col of [...(c.traits ?? []), ...(c.tabular ?? [])]) {
       const v = str(row[col]);
-      if (v !== null && !Number.isFinite(Number(v))) return log.bad(new CladeError(`'${v}' is not a number`, { file, row: n, column: col }));
+      if (v !== null && !Number.isFinite(Number(v)))
+        return log.bad(new CladeError(`'${v}' is not a number`, { file, row: n, column: col }));
     }
     if (opts.split !== undefined && c.split && str(row[c.split]) !== opts.split) return;
     kept.push({ row, n });
@@ -108,12 +125,19 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
       if (lineage.every((x) => x === null)) return null;
       const key = lineage.map((x) => x ?? '').join('\u0000');
       if (!byKey.has(key))
-        byKey.set(key, { lineage, common: c.common ? str(row[c.common]) ?? undefined : undefined, scientific: c.scientific ? str(row[c.scientific]) ?? undefined : undefined });
+        byKey.set(key, {
+          lineage,
+          common: c.common ? (str(row[c.common]) ?? undefined) : undefined,
+          scientific: c.scientific ? (str(row[c.scientific]) ?? undefined) : undefined,
+        });
       return key;
     });
     const sorted = [...byKey.keys()].sort();
     const index = new Map(sorted.map((k, i) => [k, i]));
-    taxonomy = new Taxonomy(c.ranks, sorted.map((k) => byKey.get(k)!));
+    taxonomy = new Taxonomy(
+      c.ranks,
+      sorted.map((k) => byKey.get(k)!),
+    );
     classNames = sorted.map((_, k) => taxonomy!.scientific(k));
     keys.forEach((k, i) => (labels[i] = k === null ? -1 : index.get(k)!));
   } else if (c.label) {
@@ -124,7 +148,9 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
   }
 
   const record = (cols: readonly string[] | undefined, row: Row) =>
-    cols?.length ? Object.fromEntries(cols.flatMap((k) => (str(row[k]) === null ? [] : [[k, str(row[k])!]]))) : undefined;
+    cols?.length
+      ? Object.fromEntries(cols.flatMap((k) => (str(row[k]) === null ? [] : [[k, str(row[k])!]])))
+      : undefined;
   const get = (index: number): Sample => {
     const k = kept[index];
     if (!k) throw new CladeError(`index ${index} out of range 0..${kept.length - 1}`, { file });
@@ -135,7 +161,12 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
       if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter((x) => x.length > 0);
       const s = str(v);
       if (s === null) return [];
-      return opts.captionSeparator ? s.split(opts.captionSeparator).map((x) => x.trim()).filter((x) => x) : [s];
+      return opts.captionSeparator
+        ? s
+            .split(opts.captionSeparator)
+            .map((x) => x.trim())
+            .filter((x) => x)
+        : [s];
     });
     const traits = c.traits?.length
       ? Object.fromEntries(c.traits.flatMap((t) => (str(row[t]) === null ? [] : [[t, Number(str(row[t]))]])))
@@ -150,7 +181,9 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
       variants: record(c.variants, row),
       traits,
       attributes: record(c.attributes, row),
-      tabular: c.tabular?.length ? Float32Array.from(c.tabular, (t) => (str(row[t]) === null ? NaN : Number(str(row[t])))) : undefined,
+      tabular: c.tabular?.length
+        ? Float32Array.from(c.tabular, (t) => (str(row[t]) === null ? NaN : Number(str(row[t]))))
+        : undefined,
       split: c.split ? (str(row[c.split]) ?? undefined) : undefined,
     };
   };
@@ -163,15 +196,25 @@ function formatOf(file: string): 'csv' | 'jsonl' | 'parquet' {
   if (ext === '.csv' || ext === '.tsv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.parquet') return 'parquet';
-  throw new CladeError(`unknown manifest format '${ext}'; expected .csv, .tsv, .jsonl, .ndjson or .parquet (or pass format)`, { file });
+  throw new CladeError(
+    `unknown manifest format '${ext}'; expected .csv, .tsv, .jsonl, .ndjson or .parquet (or pass format)`,
+    { file },
+  );
 }
 
-async function readRows(file: string, format: 'csv' | 'jsonl' | 'parquet'): Promise<{ header: string[]; rows: Row[] }> {
+async function readRows(
+  file: string,
+  format: 'csv' | 'jsonl' | 'parquet',
+): Promise<{ header: string[]; rows: Row[] }> {
   if (format === 'csv') {
     const t = readCsv(file, { delimiter: /\.tsv(\.gz)?$/i.test(file) ? '\t' : ',' });
     const rows = t.rows.map((r, i) => {
       if (r.length !== t.header.length)
-        throw new CladeError(`has ${r.length} fields, header has ${t.header.length}`, { file, row: i + 1, line: t.lines[i] });
+        throw new CladeError(`has ${r.length} fields, header has ${t.header.length}`, {
+          file,
+          row: i + 1,
+          line: t.lines[i],
+        });
       return Object.fromEntries(t.header.map((h, k) => [h, r[k]]));
     });
     return { header: [...t.header], rows };
@@ -188,7 +231,8 @@ async function readRows(file: string, format: 'csv' | 'jsonl' | 'parquet'): Prom
       } catch (e) {
         throw new CladeError(`invalid JSON: ${(e as Error).message}`, { file, line: i + 1 });
       }
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CladeError('expected a JSON object', { file, line: i + 1 });
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw new CladeError('expected a JSON object', { file, line: i + 1 });
       for (const k of Object.keys(v)) header.add(k);
       rows.push(v as Row);
     });

@@ -25,7 +25,9 @@ async function tar(members: [string, Uint8Array | string][]): Promise<Buffer> {
 }
 
 async function png(v: number): Promise<Uint8Array> {
-  return sharp(Buffer.alloc(4 * 4 * 3, v), { raw: { width: 4, height: 4, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.alloc(4 * 4 * 3, v), { raw: { width: 4, height: 4, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 async function collect(it: AsyncIterable<Sample>): Promise<Sample[]> {
@@ -39,8 +41,15 @@ beforeAll(async () => {
     const members: [string, Uint8Array | string][] = [];
     for (let i = 0; i < 4; i++) {
       const key = `s${s}/${String(i).padStart(3, '0')}`;
-      members.push([`${key}.png`, await png(10 * s + i)], [`${key}.sci.txt`, `sci ${s}-${i}`], [`${key}.txt`, ` cap ${s}-${i} `]);
-      members.push([`${key}.cls`, String(s)], [`${key}.json`, JSON.stringify({ habitat: 'reef', beak: i / 2 })]);
+      members.push(
+        [`${key}.png`, await png(10 * s + i)],
+        [`${key}.sci.txt`, `sci ${s}-${i}`],
+        [`${key}.txt`, ` cap ${s}-${i} `],
+      );
+      members.push(
+        [`${key}.cls`, String(s)],
+        [`${key}.json`, JSON.stringify({ habitat: 'reef', beak: i / 2 })],
+      );
     }
     writeFileSync(join(dir, `shard-${String(s).padStart(4, '0')}.tar`), await tar(members));
   }
@@ -48,7 +57,11 @@ beforeAll(async () => {
 
 describe('WebDataset', () => {
   test('brace patterns and member keys', () => {
-    expect(expandBraces('a/shard-{0000..0002}.tar')).toEqual(['a/shard-0000.tar', 'a/shard-0001.tar', 'a/shard-0002.tar']);
+    expect(expandBraces('a/shard-{0000..0002}.tar')).toEqual([
+      'a/shard-0000.tar',
+      'a/shard-0001.tar',
+      'a/shard-0002.tar',
+    ]);
     expect(expandBraces('{x,y}-{8..10}')).toEqual(['x-8', 'x-9', 'x-10', 'y-8', 'y-9', 'y-10']);
     expect(expandBraces('a.tar::b-{1..2}.tar')).toEqual(['a.tar', 'b-1.tar', 'b-2.tar']);
     expect(() => expandBraces('shard-{0..3.tar')).toThrow(/unmatched '\{'/);
@@ -72,7 +85,8 @@ describe('WebDataset', () => {
 
   test('shard shuffling and the sample buffer: seeded, per epoch, a permutation', async () => {
     const wds = webDataset(join(dir, 'shard-{0000..0002}.tar'), { bufferSize: 5, decode: false });
-    const ids = async (seed: number, epoch: number) => (await collect(wds.stream({ seed, epoch }))).map((s) => s.id);
+    const ids = async (seed: number, epoch: number) =>
+      (await collect(wds.stream({ seed, epoch }))).map((s) => s.id);
     const a = await ids(1, 0);
     expect(await ids(1, 0)).toEqual(a);
     expect(new Set(a).size).toBe(12);
@@ -90,18 +104,40 @@ describe('WebDataset', () => {
     const at = full.indexOf(Buffer.from('s0/002.png'));
     const cut = join(dir, 'cut.tar');
     writeFileSync(cut, full.subarray(0, at + 512 + 20));
-    await expect(collect(webDataset(cut).stream())).rejects.toThrow(`${cut}: member s0/002.png: shard cut or corrupt`);
-    const wds = webDataset([cut, join(dir, 'shard-0001.tar')], { onError: 'skip', shuffleShards: false, decode: false });
+    await expect(collect(webDataset(cut).stream())).rejects.toThrow(
+      `${cut}: member s0/002.png: shard cut or corrupt`,
+    );
+    const wds = webDataset([cut, join(dir, 'shard-0001.tar')], {
+      onError: 'skip',
+      shuffleShards: false,
+      decode: false,
+    });
     const got = await collect(wds.stream());
-    expect(got.map((s) => s.id.split('/').slice(-2).join('/'))).toEqual(['s0/000', 's0/001', 's1/000', 's1/001', 's1/002', 's1/003']);
+    expect(got.map((s) => s.id.split('/').slice(-2).join('/'))).toEqual([
+      's0/000',
+      's0/001',
+      's1/000',
+      's1/001',
+      's1/002',
+      's1/003',
+    ]);
     expect(wds.skipped).toHaveLength(1);
     expect(wds.skipped[0].where).toBe(`${cut}: member s0/002.png`);
   });
 
   test('an image that fails to decode names the member', async () => {
     const f = join(dir, 'badimg.tar');
-    writeFileSync(f, await tar([['k1.jpg', 'not a jpeg'], ['k1.txt', 'x'], ['k2.png', await png(3)]]));
-    await expect(collect(webDataset(f).stream())).rejects.toThrow(`${f}: member k1.jpg: image failed to decode`);
+    writeFileSync(
+      f,
+      await tar([
+        ['k1.jpg', 'not a jpeg'],
+        ['k1.txt', 'x'],
+        ['k2.png', await png(3)],
+      ]),
+    );
+    await expect(collect(webDataset(f).stream())).rejects.toThrow(
+      `${f}: member k1.jpg: image failed to decode`,
+    );
     const wds = webDataset(f, { onError: 'skip' });
     expect((await collect(wds.stream())).map((s) => s.id)).toEqual([`${f}/k2`]);
     expect(wds.skipped[0].where).toBe(`${f}: member k1.jpg`);

@@ -4,6 +4,7 @@ import { extract } from 'tar-stream';
 import { Rng } from '../../util/rng.ts';
 import { CladeError } from '../../util/errors.ts';
 import type { OnError, Sample, SkipReport, StreamDataset } from '../types.ts';
+import { SkipLog } from './files.ts';
 import { TEXT_TYPES } from '../taxonomy/text-types.ts';
 import { decodeImage } from './decode-image.ts';
 import { expandBraces } from './braces.ts';
@@ -47,14 +48,9 @@ interface Group {
 export function webDataset(pattern: string | readonly string[], opts: WebDatasetOptions = {}): WebDataset {
   const shards = typeof pattern === 'string' ? expandBraces(pattern) : [...pattern];
   if (shards.length === 0) throw new CladeError('no shards');
-  const skipped: SkipReport[] = [];
-  const onError = opts.onError ?? 'fail';
+  const log = new SkipLog(opts.onError);
+  const bad = (e: CladeError) => log.bad(e);
   const decode = opts.decode ?? true;
-
-  const bad = (e: CladeError) => {
-    if (onError === 'fail') throw e;
-    skipped.push({ where: Object.entries(e.where).map(([k, v]) => (k === 'file' ? v : `${k} ${v}`)).join(': '), reason: e.message });
-  };
 
   async function* groups(shard: string): AsyncGenerator<Group> {
     const ex = extract();
@@ -105,7 +101,8 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
           bad(e as CladeError);
           return undefined;
         }
-      } else if (ext === 'txt' || ext.endsWith('.txt')) texts[ext === 'txt' ? 'txt' : ext.slice(0, -4)] = utf8(bytes).trim();
+      } else if (ext === 'txt' || ext.endsWith('.txt'))
+        texts[ext === 'txt' ? 'txt' : ext.slice(0, -4)] = utf8(bytes).trim();
       else if (ext === 'cls') {
         const v = Number(utf8(bytes).trim());
         if (!Number.isInteger(v)) {
@@ -128,7 +125,12 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
           }
       }
     }
-    const order = (k: string) => (k === 'txt' ? -1 : (TEXT_TYPES as readonly string[]).indexOf(k) >= 0 ? (TEXT_TYPES as readonly string[]).indexOf(k) : 100);
+    const order = (k: string) =>
+      k === 'txt'
+        ? -1
+        : (TEXT_TYPES as readonly string[]).indexOf(k) >= 0
+          ? (TEXT_TYPES as readonly string[]).indexOf(k)
+          : 100;
     const keys = Object.keys(texts).sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
     return {
       index,
@@ -142,7 +144,10 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
     };
   }
 
-  async function* stream({ seed = 0, epoch = 0 }: { seed?: number; epoch?: number } = {}): AsyncGenerator<Sample> {
+  async function* stream({
+    seed = 0,
+    epoch = 0,
+  }: { seed?: number; epoch?: number } = {}): AsyncGenerator<Sample> {
     const rng = new Rng(seed).fork(`webdataset/epoch:${epoch}`);
     const order = [...shards];
     if (opts.shuffleShards ?? true) rng.shuffle(order);
@@ -170,7 +175,7 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
     yield* buffer;
   }
 
-  return { name: typeof pattern === 'string' ? pattern : 'webdataset', shards, skipped, stream };
+  return { name: typeof pattern === 'string' ? pattern : 'webdataset', shards, skipped: log.skipped, stream };
 }
 
 /** `dir/abc.def.jpg` → key `dir/abc`, extension `def.jpg` (WebDataset splits at the first dot of the file name). */

@@ -1,7 +1,28 @@
 import type { Rng } from '../../util/rng.ts';
 
 // Latin-like names from syllables; deterministic in the Rng. Uniqueness is enforced by the caller's `taken` set.
-const ONSETS = ['b', 'c', 'd', 'f', 'g', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'th', 'ch', 'ph', 'cr', 'tr', 'pl', 'st'];
+const ONSETS = [
+  'b',
+  'c',
+  'd',
+  'f',
+  'g',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'th',
+  'ch',
+  'ph',
+  'cr',
+  'tr',
+  'pl',
+  'st',
+];
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'ae', 'io', 'ea'];
 const CODAS = ['', '', 'l', 'n', 'r', 's', 'x', 'nt', 'rc'];
 
@@ -27,7 +48,11 @@ function unique(taken: Set<string>, make: () => string): string {
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 /** Latin-like names per rank: `Velloria` (kingdom), `Tragiformes` (order), `Phaelus` (genus), `crantensis` (epithet). */
-export function latinName(rng: Rng, rank: 'kingdom' | 'order' | 'genus' | 'species', taken: Set<string>): string {
+export function latinName(
+  rng: Rng,
+  rank: 'kingdom' | 'order' | 'genus' | 'species',
+  taken: Set<string>,
+): string {
   return unique(taken, () => {
     switch (rank) {
       case 'kingdom':
@@ -44,13 +69,52 @@ export function latinName(rng: Rng, rank: 'kingdom' | 'order' | 'genus' | 'speci
 
 // Common names: "<modifier> <genus noun>", nouns unique per genus, modifiers unique within a genus.
 const NOUNS = [
-  'glimmer', 'tumbler', 'fanwing', 'burrowback', 'spinelet', 'dartfin', 'mossling', 'quillhop', 'lanternbug',
-  'ridgeback', 'puffcap', 'whistler', 'sprigtail', 'crestling', 'driftmoth', 'pebblejaw', 'reedrunner', 'thornlet',
-  'bellowfrog', 'sunskipper', 'dustwing', 'coralhopper', 'brambler', 'flickertail',
+  'glimmer',
+  'tumbler',
+  'fanwing',
+  'burrowback',
+  'spinelet',
+  'dartfin',
+  'mossling',
+  'quillhop',
+  'lanternbug',
+  'ridgeback',
+  'puffcap',
+  'whistler',
+  'sprigtail',
+  'crestling',
+  'driftmoth',
+  'pebblejaw',
+  'reedrunner',
+  'thornlet',
+  'bellowfrog',
+  'sunskipper',
+  'dustwing',
+  'coralhopper',
+  'brambler',
+  'flickertail',
 ];
 const MODIFIERS = [
-  'lesser', 'greater', 'pale', 'dusky', 'golden', 'banded', 'speckled', 'crested', 'northern', 'southern',
-  'ashy', 'ruddy', 'spotted', 'slender', 'stout', 'marsh', 'hill', 'little', 'giant', 'frosted',
+  'lesser',
+  'greater',
+  'pale',
+  'dusky',
+  'golden',
+  'banded',
+  'speckled',
+  'crested',
+  'northern',
+  'southern',
+  'ashy',
+  'ruddy',
+  'spotted',
+  'slender',
+  'stout',
+  'marsh',
+  'hill',
+  'little',
+  'giant',
+  'frosted',
 ];
 
 export function commonNoun(rng: Rng, taken: Set<string>): string {

@@ -96,9 +96,18 @@ export function renderOrganism(
           on = du * du + dv * dv < 0.09;
         }
         [R, G, B] = on ? patt : body;
-      } else if (u > 0.8 * a && u < a + beakLen && Math.abs(v) < beakH * (1 - (u - 0.8 * a) / (0.2 * a + beakLen))) {
+      } else if (
+        u > 0.8 * a &&
+        u < a + beakLen &&
+        Math.abs(v) < beakH * (1 - (u - 0.8 * a) / (0.2 * a + beakLen))
+      ) {
         [R, G, B] = BEAK_RGB;
-      } else if (male && v < -0.8 * b && v > -b - crestH && Math.abs(u) < crestW * ((v + b + crestH) / (crestH + 0.2 * b))) {
+      } else if (
+        male &&
+        v < -0.8 * b &&
+        v > -b - crestH &&
+        Math.abs(u) < crestW * ((v + b + crestH) / (crestH + 0.2 * b))
+      ) {
         [R, G, B] = CREST_RGB;
       } else {
         const t = bg.texture(x, y, S) + nz.light;
@@ -122,14 +131,27 @@ export function renderOrganism(
 }
 
 /** Habitat backgrounds: aquatic = blue-grey with waves; terrestrial = sand with speckles; arboreal = green bands. */
-function background(h: Habitat): { rgb: readonly [number, number, number]; texture: (x: number, y: number, S: number) => number } {
+function background(h: Habitat): {
+  rgb: readonly [number, number, number];
+  texture: (x: number, y: number, S: number) => number;
+} {
   switch (h) {
     case 'aquatic':
-      return { rgb: [116, 124, 136], texture: (x, y, S) => 14 * Math.sin((2 * Math.PI * y * 32) / (6 * S) + 2 * Math.sin((x * 32) / (2 * S))) };
+      return {
+        rgb: [116, 124, 136],
+        texture: (x, y, S) =>
+          14 * Math.sin((2 * Math.PI * y * 32) / (6 * S) + 2 * Math.sin((x * 32) / (2 * S))),
+      };
     case 'terrestrial':
-      return { rgb: [132, 126, 116], texture: (x, y) => ((((x * 73856093) ^ (y * 19349663)) >>> 0) % 29) - 14 };
+      return {
+        rgb: [132, 126, 116],
+        texture: (x, y) => ((((x * 73856093) ^ (y * 19349663)) >>> 0) % 29) - 14,
+      };
     default:
-      return { rgb: [118, 132, 118], texture: (x, y, S) => 14 * Math.sin((2 * Math.PI * x * 32) / (5 * S) + (y * 32) / (7 * S)) };
+      return {
+        rgb: [118, 132, 118],
+        texture: (x, y, S) => 14 * Math.sin((2 * Math.PI * x * 32) / (5 * S) + (y * 32) / (7 * S)),
+      };
   }
 }
 
@@ -148,6 +170,16 @@ export function hsl(h: number, s: number, l: number): [number, number, number] {
   const x = c * (1 - Math.abs((hh % 2) - 1));
   const m = l - c / 2;
   const [r, g, b] =
-    hh < 1 ? [c, x, 0] : hh < 2 ? [x, c, 0] : hh < 3 ? [0, c, x] : hh < 4 ? [0, x, c] : hh < 5 ? [x, 0, c] : [c, 0, x];
+    hh < 1
+      ? [c, x, 0]
+      : hh < 2
+        ? [x, c, 0]
+        : hh < 3
+          ? [0, c, x]
+          : hh < 4
+            ? [0, x, c]
+            : hh < 5
+              ? [x, 0, c]
+              : [c, 0, x];
   return [(r + m) * 255, (g + m) * 255, (b + m) * 255];
 }

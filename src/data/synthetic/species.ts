@@ -60,9 +60,16 @@ const ASPECTS = [1.15, 1.7, 1.4];
  * const { species, taxonomy } = buildSpecies(0);
  * species.length; // 60
  */
-export function buildSpecies(seed: number, tree: TreeShape = DEFAULT_TREE): { species: SpeciesSpec[]; taxonomy: Taxonomy } {
+export function buildSpecies(
+  seed: number,
+  tree: TreeShape = DEFAULT_TREE,
+): { species: SpeciesSpec[]; taxonomy: Taxonomy } {
   for (const [k, v] of Object.entries(tree))
-    if (typeof v === 'number' ? !(v >= 1) : v.length === 0 || v.some((x: number) => !(Number.isInteger(x) && x >= 1)))
+    if (
+      typeof v === 'number'
+        ? !(v >= 1)
+        : v.length === 0 || v.some((x: number) => !(Number.isInteger(x) && x >= 1))
+    )
       throw new CladeError(`tree.${k} must be positive integers`, { field: `tree.${k}` });
   const rng = new Rng(seed).fork('synthetic-taxonomy/species');
   const taken = new Set<string>();
@@ -75,7 +82,8 @@ export function buildSpecies(seed: number, tree: TreeShape = DEFAULT_TREE): { sp
     const nOrders = tree.ordersPerKingdom[k % tree.ordersPerKingdom.length];
     // Genera of this kingdom, to spread their hues over ±45° around the kingdom's base hue.
     const generaCounts: number[] = [];
-    for (let o = 0; o < nOrders; o++) generaCounts.push(tree.generaPerOrder[(orderIdx + o) % tree.generaPerOrder.length]);
+    for (let o = 0; o < nOrders; o++)
+      generaCounts.push(tree.generaPerOrder[(orderIdx + o) % tree.generaPerOrder.length]);
     const kingdomGenera = generaCounts.reduce((a, b) => a + b, 0);
     let gInKingdom = 0;
     for (let o = 0; o < nOrders; o++, orderIdx++) {
@@ -84,7 +92,9 @@ export function buildSpecies(seed: number, tree: TreeShape = DEFAULT_TREE): { sp
         const genusName = latinName(rng, 'genus', taken);
         const noun = commonNoun(rng, nouns);
         const n = tree.speciesPerGenus[genusIdx % tree.speciesPerGenus.length];
-        const genusHue = KINGDOM_HUES[k % 3] + 120 * Math.floor(k / 3) * 0.25 +
+        const genusHue =
+          KINGDOM_HUES[k % 3] +
+          120 * Math.floor(k / 3) * 0.25 +
           (kingdomGenera > 1 ? -50 + (100 * gInKingdom) / (kingdomGenera - 1) : 0);
         const period = 4 + (genusIdx % 4);
         const angleOrder = rng.permutation(n); // decorrelate pattern angle from the beak ordering

@@ -52,7 +52,9 @@ describe('synthetic-taxonomy', () => {
     expect(s.image).toMatchObject({ width: 32, height: 32, channels: 3 });
     expect(s.lineage).toEqual(ds.taxonomy.lineage(1));
     const sp = ds.species[1];
-    expect(s.captions).toEqual(TEXT_TYPES.map((t) => taxonText(sp.lineage, sp.common, t, { scientific: sp.scientific })));
+    expect(s.captions).toEqual(
+      TEXT_TYPES.map((t) => taxonText(sp.lineage, sp.common, t, { scientific: sp.scientific })),
+    );
     expect(s.captions![1]).toBe(`a photo of ${sp.scientific}.`);
     expect(s.captions![3]).toBe(`a photo of ${sp.scientific} with common name ${sp.common}.`);
     expect(['adult', 'juvenile']).toContain(s.variants!.stage);
@@ -67,8 +69,17 @@ describe('synthetic-taxonomy', () => {
       const rng = new Rng(1);
       const adult = renderOrganism(sp, { stage: 'adult', sex: 'female' }, 0.5, still, rng);
       const juv = renderOrganism(sp, { stage: 'juvenile', sex: 'female' }, 0.5, still, rng);
-      const bg = renderOrganism({ ...sp, aspect: 1e-6 } as typeof sp, { stage: 'adult', sex: 'female' }, 0, still, rng);
-      let areaA = 0, areaJ = 0, satA = 0, satJ = 0;
+      const bg = renderOrganism(
+        { ...sp, aspect: 1e-6 } as typeof sp,
+        { stage: 'adult', sex: 'female' },
+        0,
+        still,
+        rng,
+      );
+      let areaA = 0,
+        areaJ = 0,
+        satA = 0,
+        satJ = 0;
       for (let i = 0; i < 1024; i++) {
         const [a, j, b] = [px(adult, i), px(juv, i), px(bg, i)];
         if (!eq(a, b) && !eq(a, BEAK_RGB)) (areaA++, (satA += Math.max(...a) - Math.min(...a)));
@@ -108,22 +119,25 @@ describe('synthetic-taxonomy', () => {
     // Sampled traits: the per-species mean order matches the documented order, and the tabular beak length tracks it.
     const big = syntheticTaxonomy({ seed: 3, perSpecies: 20 });
     const mean = new Float64Array(60);
-    const xs: number[] = [], ys: number[] = [];
+    const xs: number[] = [],
+      ys: number[] = [];
     for (let i = 0; i < big.length; i++) {
       const s = big.get(i);
       mean[s.label!] += s.traits!.beak / 20;
       xs.push(s.traits!.beak);
       ys.push(s.tabular![2]);
     }
-    for (const s of big.species) if (s.rankInGenus > 0) expect(mean[s.label]).toBeGreaterThan(mean[s.label - 1]);
+    for (const s of big.species)
+      if (s.rankInGenus > 0) expect(mean[s.label]).toBeGreaterThan(mean[s.label - 1]);
     expect(corr(xs, ys)).toBeGreaterThan(0.95);
   });
 
   test('variants are balanced within species and independent of it; habitat cuts across genera', () => {
     const big = syntheticTaxonomy({ seed: 3, perSpecies: 40 });
     const juv = new Float64Array(60);
-    for (let i = 0; i < big.length; i++) if (big.get(i).variants!.stage === 'juvenile') juv[big.get(i).label!]++;
-    for (const c of juv) expect(c).toBeGreaterThan(5), expect(c).toBeLessThan(35);
+    for (let i = 0; i < big.length; i++)
+      if (big.get(i).variants!.stage === 'juvenile') juv[big.get(i).label!]++;
+    for (const c of juv) (expect(c).toBeGreaterThan(5), expect(c).toBeLessThan(35));
     const byGenus = new Map<number, Set<string>>();
     for (const s of big.species) byGenus.set(s.genus, (byGenus.get(s.genus) ?? new Set()).add(s.habitat));
     for (const hs of byGenus.values()) expect(hs.size).toBeGreaterThanOrEqual(2);
@@ -143,10 +157,19 @@ describe('synthetic-taxonomy', () => {
     const sp = tr.species;
     for (let a = 0; a < 60; a++)
       for (let b = a + 1; b < 60; b++) {
-        const key = sp[a].genus === sp[b].genus ? 'genus' : sp[a].order === sp[b].order ? 'order' : sp[a].kingdom === sp[b].kingdom ? 'kingdom' : 'none';
+        const key =
+          sp[a].genus === sp[b].genus
+            ? 'genus'
+            : sp[a].order === sp[b].order
+              ? 'order'
+              : sp[a].kingdom === sp[b].kingdom
+                ? 'kingdom'
+                : 'none';
         groups[key].push(dist(mu[a], mu[b]));
       }
-    const m = Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, v.reduce((x, y) => x + y) / v.length]));
+    const m = Object.fromEntries(
+      Object.entries(groups).map(([k, v]) => [k, v.reduce((x, y) => x + y) / v.length]),
+    );
     expect(m.genus).toBeLessThan(m.order);
     expect(m.order).toBeLessThan(m.kingdom);
     expect(m.kingdom).toBeLessThan(m.none);
@@ -167,7 +190,8 @@ function pool(img: Image): Float64Array {
   const o = new Float64Array(8 * 8 * 3);
   for (let y = 0; y < 32; y++)
     for (let x = 0; x < 32; x++)
-      for (let c = 0; c < 3; c++) o[((y >> 2) * 8 + (x >> 2)) * 3 + c] += img.data[(y * 32 + x) * 3 + c] / (16 * 255);
+      for (let c = 0; c < 3; c++)
+        o[((y >> 2) * 8 + (x >> 2)) * 3 + c] += img.data[(y * 32 + x) * 3 + c] / (16 * 255);
   return o;
 }
 function dist(a: Float64Array, b: Float64Array): number {
@@ -176,8 +200,12 @@ function dist(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(s);
 }
 function corr(x: number[], y: number[]): number {
-  const mx = x.reduce((a, b) => a + b) / x.length, my = y.reduce((a, b) => a + b) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) (sxy += (x[i] - mx) * (y[i] - my)), (sxx += (x[i] - mx) ** 2), (syy += (y[i] - my) ** 2);
+  const mx = x.reduce((a, b) => a + b) / x.length,
+    my = y.reduce((a, b) => a + b) / y.length;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < x.length; i++)
+    ((sxy += (x[i] - mx) * (y[i] - my)), (sxx += (x[i] - mx) ** 2), (syy += (y[i] - my) ** 2));
   return sxy / Math.sqrt(sxx * syy);
 }

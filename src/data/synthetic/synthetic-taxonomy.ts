@@ -69,7 +69,8 @@ export function syntheticTaxonomy(opts: SyntheticTaxonomyOptions = {}): Syntheti
   const traitNoise = opts.traitNoise ?? 0.04;
   if (!(Number.isInteger(perSpecies) && perSpecies >= 1))
     throw new CladeError(`perSpecies must be a positive integer, got ${perSpecies}`, { field: 'perSpecies' });
-  if (!(Number.isInteger(size) && size >= 8)) throw new CladeError(`size must be an integer >= 8, got ${size}`, { field: 'size' });
+  if (!(Number.isInteger(size) && size >= 8))
+    throw new CladeError(`size must be an integer >= 8, got ${size}`, { field: 'size' });
   const { species, taxonomy } = buildSpecies(seed, opts.tree ?? DEFAULT_TREE);
   const K = species.length;
   const captions = species.map((s) =>
@@ -81,7 +82,10 @@ export function syntheticTaxonomy(opts: SyntheticTaxonomyOptions = {}): Syntheti
 
   const get = (index: number): Sample => {
     if (!(Number.isInteger(index) && index >= 0 && index < length))
-      throw new CladeError(`index ${index} out of range 0..${length - 1}`, { file: 'synthetic-taxonomy', record: index });
+      throw new CladeError(`index ${index} out of range 0..${length - 1}`, {
+        file: 'synthetic-taxonomy',
+        record: index,
+      });
     const s = species[index % K];
     const rng = base.fork(index);
     const variants: OrganismVariants = {

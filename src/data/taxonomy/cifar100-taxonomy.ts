@@ -37,7 +37,8 @@ export const CIFAR100_SUPERCLASSES: Readonly<Record<string, readonly string[]>> 
  */
 export function cifar100Taxonomy(): Taxonomy {
   const fineToCoarse = new Map<string, string>();
-  for (const [coarse, fines] of Object.entries(CIFAR100_SUPERCLASSES)) for (const f of fines) fineToCoarse.set(f, coarse);
+  for (const [coarse, fines] of Object.entries(CIFAR100_SUPERCLASSES))
+    for (const f of fines) fineToCoarse.set(f, coarse);
   const fine = [...fineToCoarse.keys()].sort();
   return new Taxonomy(
     ['superclass', 'class'],

@@ -2,7 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { CladeError } from '../../util/errors.ts';
 import { Taxonomy } from './taxonomy.ts';
 import { TEXT_TYPES, taxonText, applyTemplate } from './text-types.ts';
-import { BIOCLIP_TEMPLATES, OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES, expandTemplates } from './templates.ts';
+import {
+  BIOCLIP_TEMPLATES,
+  OPENAI_IMAGENET_TEMPLATES,
+  SIMPLE_IMAGENET_TEMPLATES,
+  expandTemplates,
+} from './templates.ts';
 import { textTypeSchedule } from './text-type-schedule.ts';
 import { cifar100Taxonomy, cifar100CoarseOfFine } from './cifar100-taxonomy.ts';
 
@@ -12,7 +17,10 @@ const MAGPIE = ['Animalia', 'Chordata', 'Aves', 'Passeriformes', 'Corvidae', 'Pi
 describe('Taxonomy', () => {
   const t = new Taxonomy(RANKS, [
     { lineage: MAGPIE, common: 'black-billed magpie' },
-    { lineage: ['Animalia', 'Chordata', 'Aves', 'Passeriformes', 'Corvidae', 'Pica', 'pica'], common: 'Eurasian magpie' },
+    {
+      lineage: ['Animalia', 'Chordata', 'Aves', 'Passeriformes', 'Corvidae', 'Pica', 'pica'],
+      common: 'Eurasian magpie',
+    },
     { lineage: ['Animalia', 'Chordata', 'Aves', 'Passeriformes', null, 'Incertus', 'dubius'] },
     { lineage: ['Plantae', 'Tracheophyta', 'Magnoliopsida', 'Rosales', 'Rosaceae', 'Rosa', 'canina'] },
     // same genus name under a different family: a different clade
@@ -33,7 +41,15 @@ describe('Taxonomy', () => {
 
   test('missing intermediate ranks are explicit: null name, label -1, never filled', () => {
     expect(Array.from(t.labelsAt('family'))).toEqual([0, 0, -1, 1, 2]);
-    expect(t.lineage(2)).toEqual(['Animalia', 'Chordata', 'Aves', 'Passeriformes', null, 'Incertus', 'dubius']);
+    expect(t.lineage(2)).toEqual([
+      'Animalia',
+      'Chordata',
+      'Aves',
+      'Passeriformes',
+      null,
+      'Incertus',
+      'dubius',
+    ]);
     expect(Array.from(t.labelsAt('order'))).toEqual([0, 0, 0, 1, 2]);
   });
 
@@ -47,14 +63,18 @@ describe('Taxonomy', () => {
   test('bad input: unknown rank, wrong lineage length, unknown clade', () => {
     expect(() => t.labelsAt('tribe')).toThrow(/unknown rank 'tribe'; ranks are kingdom/);
     expect(() => t.classesUnder('genus', 'Nope')).toThrow(CladeError);
-    expect(() => new Taxonomy(['a', 'b'], [{ lineage: ['x'] }])).toThrow(/class 0: lineage has 1 names, expected 2/);
+    expect(() => new Taxonomy(['a', 'b'], [{ lineage: ['x'] }])).toThrow(
+      /class 0: lineage has 1 names, expected 2/,
+    );
     expect(() => Taxonomy.fromRows(['genus', 'species'], [{ genus: 'Pica' }], { file: 'tax.csv' })).toThrow(
       "tax.csv: row 1: missing rank column 'species'",
     );
   });
 
   test('fromRows treats empty and NA as missing', () => {
-    const r = Taxonomy.fromRows(['family', 'genus'], [{ family: 'NA', genus: 'Pica', com: 'magpie' }], { common: 'com' });
+    const r = Taxonomy.fromRows(['family', 'genus'], [{ family: 'NA', genus: 'Pica', com: 'magpie' }], {
+      common: 'com',
+    });
     expect(r.lineage(0)).toEqual([null, 'Pica']);
     expect(r.classes[0].common).toBe('magpie');
   });
@@ -64,10 +84,14 @@ describe('text types (methods.md §A.3)', () => {
   const common = 'black-billed magpie';
   const opts = { scientific: 'Pica hudsonia' };
   test('the five types render exactly as the table', () => {
-    expect(taxonText(MAGPIE, common, 'taxon')).toBe('a photo of Animalia Chordata Aves Passeriformes Corvidae Pica hudsonia.');
+    expect(taxonText(MAGPIE, common, 'taxon')).toBe(
+      'a photo of Animalia Chordata Aves Passeriformes Corvidae Pica hudsonia.',
+    );
     expect(taxonText(MAGPIE, common, 'sci', opts)).toBe('a photo of Pica hudsonia.');
     expect(taxonText(MAGPIE, common, 'com', opts)).toBe('a photo of black-billed magpie.');
-    expect(taxonText(MAGPIE, common, 'sci_com', opts)).toBe('a photo of Pica hudsonia with common name black-billed magpie.');
+    expect(taxonText(MAGPIE, common, 'sci_com', opts)).toBe(
+      'a photo of Pica hudsonia with common name black-billed magpie.',
+    );
     expect(taxonText(MAGPIE, common, 'taxon_com')).toBe(
       'a photo of Animalia Chordata Aves Passeriformes Corvidae Pica hudsonia with common name black-billed magpie.',
     );
@@ -85,7 +109,10 @@ describe('text types (methods.md §A.3)', () => {
     expect(new Set(OPENAI_IMAGENET_TEMPLATES).size).toBe(80);
     expect(SIMPLE_IMAGENET_TEMPLATES).toHaveLength(7);
     expect(OPENAI_IMAGENET_TEMPLATES[0]).toBe('a bad photo of a {c}.');
-    expect(expandTemplates(['cat', 'dog'], BIOCLIP_TEMPLATES)).toEqual([['a photo of cat.'], ['a photo of dog.']]);
+    expect(expandTemplates(['cat', 'dog'], BIOCLIP_TEMPLATES)).toEqual([
+      ['a photo of cat.'],
+      ['a photo of dog.'],
+    ]);
     expect(expandTemplates(['cat'], OPENAI_IMAGENET_TEMPLATES)[0][35]).toBe('a cat in a video game.');
     expect(applyTemplate('a {} b', 'x')).toBe('a x b');
     expect(() => applyTemplate('no slot', 'x')).toThrow(CladeError);
@@ -105,13 +132,17 @@ describe('textTypeSchedule', () => {
     for (const c of counts.values()) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expect(textTypeSchedule(42, 'perBatch').batch(77, 3)).toEqual(s.batch(77, 3));
     const other = textTypeSchedule(43, 'perBatch');
-    expect(Array.from({ length: 50 }, (_, i) => other.typeAt(i))).not.toEqual(Array.from({ length: 50 }, (_, i) => s.typeAt(i)));
+    expect(Array.from({ length: 50 }, (_, i) => other.typeAt(i))).not.toEqual(
+      Array.from({ length: 50 }, (_, i) => s.typeAt(i)),
+    );
   });
   test('perSample: types vary inside a batch; restricted type sets', () => {
     const s = textTypeSchedule(1, 'perSample');
     expect(new Set(s.batch(0, 64)).size).toBe(5);
     expect(s.batch(3, 16)).toEqual(textTypeSchedule(1, 'perSample').batch(3, 16));
-    expect(new Set(textTypeSchedule(1, 'perSample', ['sci', 'com']).batch(0, 64))).toEqual(new Set(['sci', 'com']));
+    expect(new Set(textTypeSchedule(1, 'perSample', ['sci', 'com']).batch(0, 64))).toEqual(
+      new Set(['sci', 'com']),
+    );
     expect(() => textTypeSchedule(1, 'perBatch', ['genus'])).toThrow(/unknown text type 'genus'/);
   });
 });

@@ -30,13 +30,17 @@ export class Taxonomy {
 
   constructor(ranks: readonly string[], classes: readonly TaxonClass[]) {
     if (ranks.length === 0) throw new CladeError('a taxonomy needs at least one rank');
-    if (new Set(ranks).size !== ranks.length) throw new CladeError(`duplicate rank names in [${ranks.join(', ')}]`);
+    if (new Set(ranks).size !== ranks.length)
+      throw new CladeError(`duplicate rank names in [${ranks.join(', ')}]`);
     this.ranks = [...ranks];
     this.classes = classes.map((c, i) => {
       if (c.lineage.length !== ranks.length)
-        throw new CladeError(`lineage has ${c.lineage.length} names, expected ${ranks.length} (${ranks.join(', ')})`, {
-          class: i,
-        });
+        throw new CladeError(
+          `lineage has ${c.lineage.length} names, expected ${ranks.length} (${ranks.join(', ')})`,
+          {
+            class: i,
+          },
+        );
       return { ...c, lineage: c.lineage.map((n) => (n === null || n === undefined || n === '' ? null : n)) };
     });
     this.cladeKeys = [];
@@ -147,7 +151,8 @@ export class Taxonomy {
       ranks,
       rows.map((row, i) => {
         const lineage = ranks.map((r) => {
-          if (!(r in row)) throw new CladeError(`missing rank column '${r}'`, { file: opts.file, row: i + 1 });
+          if (!(r in row))
+            throw new CladeError(`missing rank column '${r}'`, { file: opts.file, row: i + 1 });
           const v = row[r]?.trim();
           return v === undefined || v === '' || v === 'NA' ? null : v;
         });

@@ -32,7 +32,8 @@ export function textTypeSchedule(
     throw new CladeError(`unknown text mixing '${mixing as string}'; expected perBatch or perSample`);
   if (types.length === 0) throw new CladeError('textTypeSchedule needs at least one text type');
   for (const t of types)
-    if (!isTextType(t)) throw new CladeError(`unknown text type '${t}'; expected one of ${TEXT_TYPES.join(', ')}`);
+    if (!isTextType(t))
+      throw new CladeError(`unknown text type '${t}'; expected one of ${TEXT_TYPES.join(', ')}`);
   const ts = types as readonly TextType[];
   const base = new Rng(seed);
   const draw = (tag: string) => ts[base.fork(tag).int(ts.length)];

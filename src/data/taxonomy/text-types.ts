@@ -57,7 +57,10 @@ export function taxonText(
   type: TextType,
   opts: { scientific?: string; template?: string } = {},
 ): string {
-  return applyTemplate(opts.template ?? BIOCLIP_TEMPLATE, taxonContent(lineage, common, type, opts.scientific));
+  return applyTemplate(
+    opts.template ?? BIOCLIP_TEMPLATE,
+    taxonContent(lineage, common, type, opts.scientific),
+  );
 }
 
 /** Replaces `{c}` (or `{}`) in a template with the class text. */

@@ -68,7 +68,8 @@ export class ClipBpeTokenizer implements Tokenizer {
     for (const [tok, id] of Object.entries(vocab)) this.decoder[id] = tok;
     const sot = vocab[SOT];
     const eot = vocab[EOT];
-    if (sot === undefined || eot === undefined) throw new CladeError(`vocabulary lacks ${SOT} or ${EOT}`, { field: 'vocab' });
+    if (sot === undefined || eot === undefined)
+      throw new CladeError(`vocabulary lacks ${SOT} or ${EOT}`, { field: 'vocab' });
     this.sotId = sot;
     this.eotId = eot;
     const table = bytesToUnicode();
@@ -86,7 +87,13 @@ export class ClipBpeTokenizer implements Tokenizer {
    */
   static fromMerges(merges: readonly string[], contextLength = 77): ClipBpeTokenizer {
     const syms = bytesToUnicode().map(([, c]) => c);
-    const list = [...syms, ...syms.map((s) => s + '</w>'), ...merges.map((m) => m.replace(' ', '')), SOT, EOT];
+    const list = [
+      ...syms,
+      ...syms.map((s) => s + '</w>'),
+      ...merges.map((m) => m.replace(' ', '')),
+      SOT,
+      EOT,
+    ];
     const vocab: Record<string, number> = {};
     list.forEach((t, i) => (vocab[t] = i));
     return new ClipBpeTokenizer(vocab, merges, contextLength);
@@ -110,7 +117,8 @@ export class ClipBpeTokenizer implements Tokenizer {
         for (const b of new TextEncoder().encode(word)) mapped += this.byteEncoder[b];
         ids = this.bpe(mapped).map((t) => {
           const id = this.vocab[t];
-          if (id === undefined) throw new CladeError(`BPE produced '${t}', which is not in the vocabulary`, { field: 'vocab' });
+          if (id === undefined)
+            throw new CladeError(`BPE produced '${t}', which is not in the vocabulary`, { field: 'vocab' });
           return id;
         });
         if (this.cache.size < 100_000) this.cache.set(word, ids);
@@ -121,7 +129,13 @@ export class ClipBpeTokenizer implements Tokenizer {
   }
 
   encode(texts: readonly string[]): TokenBatch {
-    return packTokens(texts.map((t) => this.tokenize(t)), this.contextLength, this.sotId, this.eotId, this.padId);
+    return packTokens(
+      texts.map((t) => this.tokenize(t)),
+      this.contextLength,
+      this.sotId,
+      this.eotId,
+      this.padId,
+    );
   }
 
   decode(ids: ArrayLike<number>): string {
@@ -133,12 +147,19 @@ export class ClipBpeTokenizer implements Tokenizer {
       s += this.decoder[id] ?? '';
     }
     const bytes: number[] = [];
-    for (const ch of s.replace(/<\/w>/g, ' ')) bytes.push(ch === ' ' ? 0x20 : (this.byteDecoder.get(ch) ?? 0x3f));
+    for (const ch of s.replace(/<\/w>/g, ' '))
+      bytes.push(ch === ' ' ? 0x20 : (this.byteDecoder.get(ch) ?? 0x3f));
     return new TextDecoder().decode(Uint8Array.from(bytes)).trim();
   }
 
   toJSON(): ClipBpeJson {
-    return { kind: 'clip-bpe', contextLength: this.contextLength, merges: this.merges, vocab: this.vocab, padId: this.padId };
+    return {
+      kind: 'clip-bpe',
+      contextLength: this.contextLength,
+      merges: this.merges,
+      vocab: this.vocab,
+      padId: this.padId,
+    };
   }
 
   /** BPE of one byte-mapped word: symbols with `</w>` on the last, lowest-rank pair merged first, all occurrences. */
@@ -160,7 +181,7 @@ export class ClipBpeTokenizer implements Tokenizer {
       const a = word[best];
       const b = word[best + 1];
       const next: string[] = [];
-      for (let i = 0; i < word.length; ) {
+      for (let i = 0; i < word.length;) {
         if (i < word.length - 1 && word[i] === a && word[i + 1] === b) {
           next.push(a + b);
           i += 2;

@@ -25,16 +25,25 @@ export type TokenizerSource =
 export function loadTokenizer(src: TokenizerSource, opts: { contextLength?: number } = {}): Tokenizer {
   const T = opts.contextLength;
   if ('tokenizerJson' in src) {
-    const j = readJson(src.tokenizerJson) as { model?: { type?: string; vocab?: Record<string, number>; merges?: unknown[] }; added_tokens?: { id: number; content: string }[] };
+    const j = readJson(src.tokenizerJson) as {
+      model?: { type?: string; vocab?: Record<string, number>; merges?: unknown[] };
+      added_tokens?: { id: number; content: string }[];
+    };
     const m = j.model;
     if (!m || m.type !== 'BPE' || !m.vocab || !Array.isArray(m.merges))
-      throw new CladeError('expected a BPE model with vocab and merges', { file: src.tokenizerJson, field: 'model' });
+      throw new CladeError('expected a BPE model with vocab and merges', {
+        file: src.tokenizerJson,
+        field: 'model',
+      });
     const vocab = { ...m.vocab };
     for (const t of j.added_tokens ?? []) vocab[t.content] = t.id;
     const merges = m.merges.map((x, i) => {
       if (typeof x === 'string') return x;
       if (Array.isArray(x) && x.length === 2) return `${x[0]} ${x[1]}`;
-      throw new CladeError('merge must be "a b" or [a, b]', { file: src.tokenizerJson, field: `model.merges[${i}]` });
+      throw new CladeError('merge must be "a b" or [a, b]', {
+        file: src.tokenizerJson,
+        field: `model.merges[${i}]`,
+      });
     });
     return new ClipBpeTokenizer(vocab, merges, T ?? 77);
   }
@@ -46,7 +55,10 @@ export function loadTokenizer(src: TokenizerSource, opts: { contextLength?: numb
     return new ClipBpeTokenizer(vocab, merges, T ?? 77);
   }
   if ('openaiMerges' in src) {
-    const lines = text(src.openaiMerges).split('\n').slice(1).filter((l) => l.length > 0);
+    const lines = text(src.openaiMerges)
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.length > 0);
     return ClipBpeTokenizer.fromMerges(lines.slice(0, src.maxMerges ?? 49152 - 256 - 2), T ?? 77);
   }
   return tokenizerFromJSON(readJson(src.saved), T, src.saved);
@@ -63,7 +75,10 @@ export function tokenizerFromJSON(json: unknown, contextLength?: number, file?: 
     const c = j as ClipBpeJson;
     return new ClipBpeTokenizer(c.vocab, c.merges, contextLength ?? c.contextLength, c.padId);
   }
-  throw new CladeError(`unknown tokenizer kind '${j?.kind}'; expected 'word' or 'clip-bpe'`, { file, field: 'kind' });
+  throw new CladeError(`unknown tokenizer kind '${j?.kind}'; expected 'word' or 'clip-bpe'`, {
+    file,
+    field: 'kind',
+  });
 }
 
 function text(file: string): string {

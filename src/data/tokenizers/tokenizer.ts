@@ -35,7 +35,8 @@ export function packTokens(
   eot: number,
   pad: number,
 ): TokenBatch {
-  if (!(Number.isInteger(T) && T >= 2)) throw new CladeError(`context length must be an integer >= 2, got ${T}`);
+  if (!(Number.isInteger(T) && T >= 2))
+    throw new CladeError(`context length must be an integer >= 2, got ${T}`);
   const B = lists.length;
   const ids = new Int32Array(B * T).fill(pad);
   const eotIndex = new Int32Array(B);

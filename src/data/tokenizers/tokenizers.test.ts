@@ -36,7 +36,12 @@ describe('CLIP byte-level BPE', () => {
     const w = 'world'.split('').map((c) => byteId(c.charCodeAt(0)));
     expect(ids).toEqual([515, w[0], w[1], w[2], w[3], 256 + w[4], 256 + byteId(0x21)]);
     expect(tok.tokenize('Café')).toEqual([tok.vocab['cafÃ©</w>']]);
-    expect(tok.tokenize("it's")).toEqual([byteId(0x69), 256 + byteId(0x74), byteId(0x27), 256 + byteId(0x73)]);
+    expect(tok.tokenize("it's")).toEqual([
+      byteId(0x69),
+      256 + byteId(0x74),
+      byteId(0x27),
+      256 + byteId(0x73),
+    ]);
     // 日 = E6 97 A5: three byte symbols, the last with </w>
     expect(tok.tokenize('日')).toEqual([byteId(0xe6), byteId(0x97), 256 + byteId(0xa5)]);
     expect(tok.decode(tok.encode(['Café 日本 hello!']).ids)).toBe('café 日本 hello !');
@@ -58,13 +63,24 @@ describe('CLIP byte-level BPE', () => {
     writeFileSync(
       join(dir, 'tokenizer.json'),
       JSON.stringify({
-        model: { type: 'BPE', vocab: base, merges: MERGES.map((m) => m.split(' ')), end_of_word_suffix: '</w>' },
-        added_tokens: [{ id: s, content: '<|startoftext|>' }, { id: e, content: '<|endoftext|>' }],
+        model: {
+          type: 'BPE',
+          vocab: base,
+          merges: MERGES.map((m) => m.split(' ')),
+          end_of_word_suffix: '</w>',
+        },
+        added_tokens: [
+          { id: s, content: '<|startoftext|>' },
+          { id: e, content: '<|endoftext|>' },
+        ],
       }),
     );
     writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
     writeFileSync(join(dir, 'merges.txt'), ['#version: 0.2', ...MERGES].join('\n') + '\n');
-    writeFileSync(join(dir, 'bpe.txt.gz'), gzipSync(['"bpe_simple_vocab_16e6.txt#version: 0.2', ...MERGES].join('\n')));
+    writeFileSync(
+      join(dir, 'bpe.txt.gz'),
+      gzipSync(['"bpe_simple_vocab_16e6.txt#version: 0.2', ...MERGES].join('\n')),
+    );
     const texts = ['Hello café!', 'ÅNGSTRÖM 東京 123', "they're here"];
     const want = Array.from(tok.encode(texts).ids);
     for (const src of [
@@ -73,12 +89,16 @@ describe('CLIP byte-level BPE', () => {
       { openaiMerges: join(dir, 'bpe.txt.gz') },
     ])
       expect(Array.from(loadTokenizer(src, { contextLength: 12 }).encode(texts).ids)).toEqual(want);
-    expect(Array.from(tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON()))).encode(texts).ids)).toEqual(want);
+    expect(Array.from(tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON()))).encode(texts).ids)).toEqual(
+      want,
+    );
   });
 
   test('bad input names the file and field', () => {
     writeFileSync(join(dir, 'wp.json'), JSON.stringify({ model: { type: 'WordPiece', vocab: {} } }));
-    expect(() => loadTokenizer({ tokenizerJson: join(dir, 'wp.json') })).toThrow(`${join(dir, 'wp.json')}: field model: expected a BPE model`);
+    expect(() => loadTokenizer({ tokenizerJson: join(dir, 'wp.json') })).toThrow(
+      `${join(dir, 'wp.json')}: field model: expected a BPE model`,
+    );
     writeFileSync(join(dir, 'broken.json'), '{');
     expect(() => loadTokenizer({ saved: join(dir, 'broken.json') })).toThrow(/broken.json: invalid JSON/);
     expect(() => new ClipBpeTokenizer({ a: 0 }, [])).toThrow(/lacks <\|startoftext\|>/);
@@ -92,7 +112,13 @@ describe('word-level tokenizer', () => {
   test('vocabulary: specials, then by frequency, ties alphabetical; lower-cased', () => {
     expect(tok.vocab.slice(0, 4)).toEqual(['<pad>', '<unk>', '<sot>', '<eot>']);
     expect(tok.vocab.slice(4)).toEqual(['a', 'photo', 'pica', '.', 'of', '!', 'café', 'hudsonia']);
-    expect(WordTokenizer.fromCorpus(corpus, { minCount: 2 }).vocab.slice(4)).toEqual(['a', 'photo', 'pica', '.', 'of']);
+    expect(WordTokenizer.fromCorpus(corpus, { minCount: 2 }).vocab.slice(4)).toEqual([
+      'a',
+      'photo',
+      'pica',
+      '.',
+      'of',
+    ]);
     expect(WordTokenizer.fromCorpus(corpus, { maxVocab: 6 }).vocabSize).toBe(6);
   });
 

@@ -35,10 +35,14 @@ export class WordTokenizer implements Tokenizer {
     readonly lowercase = true,
   ) {
     WORD_SPECIALS.forEach((s, i) => {
-      if (vocab[i] !== s) throw new CladeError(`word vocabulary must start with ${WORD_SPECIALS.join(', ')}`, { field: `vocab[${i}]` });
+      if (vocab[i] !== s)
+        throw new CladeError(`word vocabulary must start with ${WORD_SPECIALS.join(', ')}`, {
+          field: `vocab[${i}]`,
+        });
     });
     this.index = new Map(vocab.map((w, i) => [w, i]));
-    if (this.index.size !== vocab.length) throw new CladeError('word vocabulary has duplicate entries', { field: 'vocab' });
+    if (this.index.size !== vocab.length)
+      throw new CladeError('word vocabulary has duplicate entries', { field: 'vocab' });
   }
 
   /** Builds the vocabulary from a corpus: words seen at least `minCount` times, most frequent first (ties alphabetical). */
@@ -55,11 +59,16 @@ export class WordTokenizer implements Tokenizer {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([w]) => w);
     const max = (opts.maxVocab ?? Infinity) - WORD_SPECIALS.length;
-    return new WordTokenizer([...WORD_SPECIALS, ...ranked.slice(0, Math.max(0, max))], opts.contextLength ?? 77, lower);
+    return new WordTokenizer(
+      [...WORD_SPECIALS, ...ranked.slice(0, Math.max(0, max))],
+      opts.contextLength ?? 77,
+      lower,
+    );
   }
 
   static fromJSON(json: WordTokenizerJson): WordTokenizer {
-    if (json.kind !== 'word') throw new CladeError(`expected kind 'word', got '${json.kind as string}'`, { field: 'kind' });
+    if (json.kind !== 'word')
+      throw new CladeError(`expected kind 'word', got '${json.kind as string}'`, { field: 'kind' });
     return new WordTokenizer(json.vocab, json.contextLength, json.lowercase);
   }
 
@@ -72,7 +81,13 @@ export class WordTokenizer implements Tokenizer {
   }
 
   encode(texts: readonly string[]): TokenBatch {
-    return packTokens(texts.map((t) => this.tokenize(t)), this.contextLength, this.sotId, this.eotId, this.padId);
+    return packTokens(
+      texts.map((t) => this.tokenize(t)),
+      this.contextLength,
+      this.sotId,
+      this.eotId,
+      this.padId,
+    );
   }
 
   decode(ids: ArrayLike<number>): string {
