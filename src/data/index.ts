@@ -93,3 +93,72 @@ export {
 // Readers: WebDataset shards
 export { expandBraces } from './readers/braces.ts';
 export { webDataset, splitName, type WebDataset, type WebDatasetOptions } from './readers/webdataset.ts';
+
+// Augmentation and views (see docs/augmentation.md)
+export {
+  toTensor,
+  toImage,
+  floatImage,
+  isFloatImage,
+  type FloatImage,
+  type AnyImage,
+} from './augment/float-image.ts';
+export { axisCoeffs, resampleInto, type Interpolation, type ResampleSpec } from './augment/resample.ts';
+export {
+  RandomResizedCrop,
+  type RandomResizedCropOptions,
+  type CropBox,
+  type Size,
+} from './augment/random-resized-crop.ts';
+export { ResizeCenterCrop, resizedSize, centerCrop } from './augment/resize.ts';
+export { RandomHorizontalFlip } from './augment/flip.ts';
+export { ColorJitter, type ColorJitterParams, type JitterRange } from './augment/color-jitter.ts';
+export { GRAY_WEIGHTS } from './augment/color.ts';
+export { GaussianBlur, gaussianKernel1d } from './augment/gaussian-blur.ts';
+export type { PixelOp } from './augment/pixel-op.ts';
+export {
+  RandomApply,
+  RandomGrayscale,
+  RandomSolarize,
+  Normalize,
+  OPENAI_MEAN,
+  OPENAI_STD,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+} from './augment/pixel-ops.ts';
+export { ImageView, type ImageViewOptions, type ImageViewParams } from './augment/image-view.ts';
+export {
+  simclrViews,
+  byolViews,
+  clipinViews,
+  bioclipTrainView,
+  clipEvalView,
+  drawViews,
+  blurKernelFor,
+} from './augment/views.ts';
+export {
+  FeatureMask,
+  ScarfCorruption,
+  GaussianNoise,
+  type TabularView,
+  type ScarfParams,
+} from './augment/tabular-views.ts';
+export { TokenMask, TokenDropout, type TokenViewOptions } from './augment/text-views.ts';
+
+// Loader
+export { DataLoader, type LoaderOptions } from './loader/loader.ts';
+export type {
+  Batch,
+  Item,
+  ItemContext,
+  LoaderDataset,
+  LoaderPosition,
+  Pipeline,
+  PipelineSource,
+  SampleTransform,
+} from './loader/loader-types.ts';
+export { viewsTransform, type ViewsTransformOptions } from './loader/sample-transforms.ts';
+export { sampleRng, epochOrder, batchesPerEpoch } from './loader/order.ts';
+export { collate } from './loader/collate.ts';
