@@ -1,0 +1,70 @@
+import type { Embeddings } from '../io/embeddings.ts';
+import { l2Normalize } from '../io/embeddings.ts';
+import { CladeError } from '../util/errors.ts';
+import { distanceStats, forEachPairDistance } from './rld.ts';
+
+/**
+ * The dense mutual-soft-kNN graph of RLD (methods §E.2 steps 1–5), materialised: `W_ij = n² E_ij² / (r_i c_j)`,
+ * `E_ij = exp(−d_ij / (μT))`, zero diagonal. This is the graph the GCN head propagates over (§E.5).
+ * Memory is `n²` float32 — guarded by `maxNodes` (default 8,000 → 256 MB).
+ *
+ * @example
+ * const W = mutualSoftmaxGraph(z, 0.1); // Float32Array [n, n]
+ */
+export function mutualSoftmaxGraph(
+  x: Embeddings,
+  T: number,
+  opts: { normalize?: boolean; maxNodes?: number } = {},
+): Float32Array /* [N, N] */ {
+  const n = x.n;
+  const maxNodes = opts.maxNodes ?? 8000;
+  if (n > maxNodes)
+    throw new CladeError(
+      `dense graph over ${n} nodes exceeds maxNodes ${maxNodes} (${((n * n * 4) / 2 ** 20).toFixed(0)} MB)`,
+    );
+  if (!(T > 0)) throw new CladeError(`temperature must be positive, got ${T}`);
+  const z = opts.normalize === false ? x : l2Normalize(x);
+  const { mu, rowMin } = distanceStats(z);
+  const inv = 1 / (mu * T);
+  const W = new Float32Array(n * n);
+  const R = new Float64Array(n);
+  // Store d_ij in W first (one n × n buffer) while accumulating the shifted row sums.
+  forEachPairDistance(z, (i0, i1, j0, j1, dist) => {
+    const w = j1 - j0;
+    for (let i = i0; i < i1; i++)
+      for (let j = Math.max(j0, i + 1); j < j1; j++) {
+        const v = dist[(i - i0) * w + j - j0];
+        W[i * n + j] = W[j * n + i] = v;
+        R[i] += Math.exp(-(v - rowMin[i]) * inv);
+        R[j] += Math.exp(-(v - rowMin[j]) * inv);
+      }
+  });
+  const n2 = n * n;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      if (i === j) continue;
+      const v = W[i * n + j];
+      // n² E_ij² / (r_i r_j) with r_i = exp(−m_i/(μT)) R_i — exact, and free of underflow in the row sums.
+      W[i * n + j] = (n2 * Math.exp(-(2 * v - rowMin[i] - rowMin[j]) * inv)) / (R[i] * R[j]);
+    }
+  return W;
+}
+
+/**
+ * GraphConv normalisation (DGL, `norm='both'`): `Â = D_dst^{−½} W D_src^{−½}` with `D_src = colsum(W)` and
+ * `D_dst = rowsum(W)` clamped to ≥ 1. Returns a new matrix.
+ */
+export function normalizeGraph(W: Float32Array, n: number): Float32Array {
+  const rs = new Float64Array(n);
+  const cs = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      rs[i] += W[i * n + j];
+      cs[j] += W[i * n + j];
+    }
+  const a = rs.map((v) => 1 / Math.sqrt(Math.max(1, v)));
+  const b = cs.map((v) => 1 / Math.sqrt(Math.max(1, v)));
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = a[i] * W[i * n + j] * b[j];
+  return out;
+}
