@@ -31,7 +31,10 @@ function refWeights(inSize: number, outSize: number, i: number, k: (x: number) =
   return w.map((v) => v / sum);
 }
 
-/** Naive 2-D reference: crop `box` of `img`, resize to outH x outW, clamp to [0, 1]. */
+/**
+ * Reference from the definition: crop `box` of `img`, resize rows then columns with the weights above; like PIL's
+ * 8-bit pipeline, the intermediate is clipped to [0, 1] (only bicubic can overshoot), and so is the result.
+ */
 function refResize(
   img: Image,
   box: { top: number; left: number; height: number; width: number },
@@ -40,21 +43,26 @@ function refResize(
   kind: 'bilinear' | 'bicubic',
 ) {
   const [k, sup] = kind === 'bilinear' ? [tri, 1] : [cubic, 2];
+  const clip = (v: number) => Math.min(1, Math.max(0, v));
   const out: number[][][] = [];
   for (let c = 0; c < img.channels; c++) {
-    out.push([]);
-    for (let y = 0; y < outH; y++) {
-      const wy = refWeights(box.height, outH, y, k, sup);
+    const rows: number[][] = [];
+    for (let yy = 0; yy < box.height; yy++) {
       const row: number[] = [];
       for (let x = 0; x < outW; x++) {
         const wx = refWeights(box.width, outW, x, k, sup);
         let v = 0;
-        for (let yy = 0; yy < box.height; yy++)
-          for (let xx = 0; xx < box.width; xx++)
-            v += wy[yy] * wx[xx] * px(img, c, box.top + yy, box.left + xx);
-        row.push(Math.min(1, Math.max(0, v)));
+        for (let xx = 0; xx < box.width; xx++) v += wx[xx] * px(img, c, box.top + yy, box.left + xx);
+        row.push(clip(v));
       }
-      out[c].push(row);
+      rows.push(row);
+    }
+    out.push([]);
+    for (let y = 0; y < outH; y++) {
+      const wy = refWeights(box.height, outH, y, k, sup);
+      out[c].push(
+        Array.from({ length: outW }, (_, x) => clip(rows.reduce((a, r, yy) => a + wy[yy] * r[x], 0))),
+      );
     }
   }
   return out;

@@ -199,6 +199,9 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
         }
       }
   }
+  // PIL keeps the intermediate image in 8 bits, so a bicubic overshoot of the first pass is clipped before the second.
+  if (u8 && spec.interpolation === 'bicubic')
+    for (let i = 0, n = C * plane; i < n; i++) tmp[i] = tmp[i] < 0 ? 0 : tmp[i] > 255 ? 255 : tmp[i];
   // Vertical pass, then clamp (8-bit sources), scale and bias: out[x] = sum_k w_k * tmp[row_k, x].
   const norm = u8 ? 1 / 255 : 1;
   const yw = yc.weights;

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { ColorJitter } from './color-jitter.ts';
+import { ColorJitter, type ColorJitterParams } from './color-jitter.ts';
 import { toTensor, type FloatImage } from './float-image.ts';
 import { GaussianBlur } from './gaussian-blur.ts';
 import { RandomGrayscale, RandomSolarize } from './pixel-ops.ts';
@@ -48,7 +48,13 @@ function torchvision(): Record<string, number[]> | null {
 }
 
 const ref = torchvision();
-const none = { order: [0, 1, 2, 3], brightness: null, contrast: null, saturation: null, hue: null };
+const none: ColorJitterParams = {
+  order: [0, 1, 2, 3],
+  brightness: null,
+  contrast: null,
+  saturation: null,
+  hue: null,
+};
 
 function maxDiff(a: Float32Array, b: number[]): number {
   expect(a.length).toBe(b.length);
@@ -77,7 +83,7 @@ describe.skipIf(!ref)('parity with torchvision', () => {
         expect(maxDiff(out.data, ref![`pil_${kind}_${name}`])).toBeLessThanOrEqual(1 / 255 + 1e-6);
       });
 
-  const jitter = (p: Partial<typeof none>) => {
+  const jitter = (p: Partial<ColorJitterParams>) => {
     const t = toTensor(img);
     new ColorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.5, hue: 0.5 }).apply(t, {
       ...none,
