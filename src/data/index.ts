@@ -162,3 +162,7 @@ export type {
 export { viewsTransform, type ViewsTransformOptions } from './loader/sample-transforms.ts';
 export { sampleRng, epochOrder, batchesPerEpoch } from './loader/order.ts';
 export { collate } from './loader/collate.ts';
+
+// Opening datasets by spec
+export { openDataset, sharedDatasetSpecs, DATASET_KINDS, type DatasetSpec } from './readers/open-dataset.ts';
+export { sharedDatasetsDir } from './readers/shared-datasets.ts';

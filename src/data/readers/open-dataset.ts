@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { CladeError } from '../../util/errors.ts';
+import type { Dataset, OnError, StreamDataset } from '../types.ts';
+import { syntheticTaxonomy, type SyntheticTaxonomyOptions } from '../synthetic/synthetic-taxonomy.ts';
+import { readCifar10, readCifar100 } from './cifar.ts';
+import { readMnist } from './mnist.ts';
+import { readImageFolder } from './image-folder.ts';
+import { readManifest, type ManifestColumns } from './manifest.ts';
+import { webDataset, type WebDatasetOptions } from './webdataset.ts';
+import { readHierarCaps } from './hierarcaps.ts';
+
+/** Every dataset source by kind: what a config file or a CLI flag names. */
+export type DatasetSpec =
+  | ({ readonly kind: 'synthetic-taxonomy' } & SyntheticTaxonomyOptions)
+  | { readonly kind: 'cifar10'; readonly file: string; readonly onError?: OnError }
+  | { readonly kind: 'cifar100'; readonly file: string; readonly onError?: OnError }
+  | { readonly kind: 'mnist'; readonly images: string; readonly labels: string; readonly onError?: OnError }
+  | {
+      readonly kind: 'image-folder';
+      readonly root: string;
+      readonly decode?: boolean;
+      readonly onError?: OnError;
+    }
+  | {
+      readonly kind: 'manifest';
+      readonly file: string;
+      readonly columns: ManifestColumns;
+      readonly split?: string;
+      readonly onError?: OnError;
+    }
+  | ({ readonly kind: 'webdataset'; readonly pattern: string } & WebDatasetOptions)
+  | {
+      readonly kind: 'hierarcaps';
+      readonly file: string;
+      readonly images?: string;
+      readonly onError?: OnError;
+    };
+
+export const DATASET_KINDS = [
+  'synthetic-taxonomy',
+  'cifar10',
+  'cifar100',
+  'mnist',
+  'image-folder',
+  'manifest',
+  'webdataset',
+  'hierarcaps',
+] as const;
+
+/**
+ * Opens any supported dataset from a spec; WebDataset gives a `StreamDataset`, everything else a `Dataset`.
+ *
+ * @example
+ * const ds = await openDataset({ kind: 'cifar100', file: '../shared/datasets/cifar-100/test.bin' });
+ * const demo = await openDataset({ kind: 'synthetic-taxonomy', seed: 0, perSpecies: 40 });
+ */
+export async function openDataset(spec: DatasetSpec): Promise<Dataset | StreamDataset> {
+  switch (spec.kind) {
+    case 'synthetic-taxonomy':
+      return syntheticTaxonomy(spec);
+    case 'cifar10':
+      return readCifar10(spec.file, spec);
+    case 'cifar100':
+      return readCifar100(spec.file, spec);
+    case 'mnist':
+      return readMnist(spec.images, spec.labels, spec);
+    case 'image-folder':
+      return readImageFolder(spec.root, spec);
+    case 'manifest':
+      return readManifest(spec.file, spec);
+    case 'webdataset':
+      return webDataset(spec.pattern, spec);
+    case 'hierarcaps':
+      return readHierarCaps(spec.file, spec);
+    default:
+      throw new CladeError(
+        `unknown dataset kind '${(spec as { kind: string }).kind}'; expected one of ${DATASET_KINDS.join(', ')}`,
+        { field: 'kind' },
+      );
+  }
+}
+
+/**
+ * The datasets staged in `dir` (`../shared/datasets` layout) as specs, for the data suite and benchmarks.
+ *
+ * @example
+ * const { cifar10 } = sharedDatasetSpecs('../shared/datasets');
+ */
+export function sharedDatasetSpecs(dir: string) {
+  return {
+    cifar10: { kind: 'cifar10', file: join(dir, 'cifar-10', 'test_batch.bin') },
+    cifar100Train: { kind: 'cifar100', file: join(dir, 'cifar-100', 'train.bin') },
+    cifar100Test: { kind: 'cifar100', file: join(dir, 'cifar-100', 'test.bin') },
+    mnistTest: {
+      kind: 'mnist',
+      images: join(dir, 'mnist', 't10k-images-idx3-ubyte.gz'),
+      labels: join(dir, 'mnist', 't10k-labels-idx1-ubyte.gz'),
+    },
+    hierarcapsTest: {
+      kind: 'hierarcaps',
+      file: join(dir, 'hierarcaps', 'hierarcaps_test.csv'),
+      images: join(dir, 'hierarcaps', 'images_64x64.bin'),
+    },
+  } as const satisfies Record<string, DatasetSpec>;
+}
