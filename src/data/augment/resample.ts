@@ -90,6 +90,7 @@ export interface ResampleSpec {
 }
 
 let tmp = new Float32Array(0);
+let acc = new Float64Array(0);
 
 /**
  * Fused crop -> resize -> (centre crop) -> flip -> ToTensor -> affine, writing CHW float into `out` at `offset`.
@@ -128,6 +129,7 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
   }
   const rows = r1 > r0 ? r1 - r0 : 0;
   if (tmp.length < C * rows * outW) tmp = new Float32Array(C * rows * outW);
+  if (acc.length < outW) acc = new Float64Array(outW);
   const plane = rows * outW;
   const u8 = !(src.data instanceof Float32Array);
   const xs = xc.start;
@@ -250,13 +252,27 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
           const v = w0 * tmp[base + x] + w1 * tmp[t1 + x] + w2 * tmp[t2 + x] + w3 * tmp[t3 + x] + bi;
           out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
         }
-      } else
+      } else {
+        // Longer kernels (bicubic downscaling): accumulate whole rows, two taps at a time.
+        acc.fill(0, 0, outW);
+        let k = 0;
+        for (; k + 1 < n; k += 2) {
+          const w0 = yw[wb + k];
+          const w1 = yw[wb + k + 1];
+          const ta = base + k * outW;
+          const tb = ta + outW;
+          for (let x = 0; x < outW; x++) acc[x] += w0 * tmp[ta + x] + w1 * tmp[tb + x];
+        }
+        if (k < n) {
+          const w0 = yw[wb + k];
+          const ta = base + k * outW;
+          for (let x = 0; x < outW; x++) acc[x] += w0 * tmp[ta + x];
+        }
         for (let x = 0; x < outW; x++) {
-          let a = 0;
-          for (let k = 0, t = base + x; k < n; k++, t += outW) a += yw[wb + k] * tmp[t];
-          const v = a * sc + bi;
+          const v = acc[x] * sc + bi;
           out[o + x] = v < vmin ? vmin : v > vmax ? vmax : v;
         }
+      }
     }
   }
 }
