@@ -105,6 +105,20 @@ describe('synthetic-taxonomy', () => {
     }
   });
 
+  test('habitat: changes only the background, the organism stays the same', () => {
+    const sp = ds.species[4];
+    const imgs = (['aquatic', 'terrestrial', 'arboreal'] as const).map((habitat) =>
+      renderOrganism({ ...sp, habitat }, { stage: 'adult', sex: 'female' }, 0.5, still, new Rng(0)),
+    );
+    let same = 0;
+    for (let i = 0; i < 1024; i++) {
+      const [a, t, r] = imgs.map((im) => px(im, i));
+      if (eq(a, t) && eq(t, r)) same++;
+    }
+    expect(same).toBeGreaterThan(150); // the organism (body, beak) is drawn identically in every habitat
+    expect(1024 - same).toBeGreaterThan(500); // most of the background differs
+  });
+
   test('beak trait: means increase within each genus, rendered beak grows monotonically', () => {
     for (const sp of ds.species) {
       const next = ds.species[sp.label + 1];
