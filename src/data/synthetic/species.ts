@@ -67,7 +67,7 @@ export function buildSpecies(
   for (const [k, v] of Object.entries(tree))
     if (
       typeof v === 'number'
-        ? !(v >= 1)
+        ? !(Number.isInteger(v) && v >= 1)
         : v.length === 0 || v.some((x: number) => !(Number.isInteger(x) && x >= 1))
     )
       throw new CladeError(`tree.${k} must be positive integers`, { field: `tree.${k}` });
@@ -80,7 +80,7 @@ export function buildSpecies(
   for (let k = 0; k < tree.kingdoms; k++) {
     const kingdomName = latinName(rng, 'kingdom', taken);
     const nOrders = tree.ordersPerKingdom[k % tree.ordersPerKingdom.length];
-    // Genera of this kingdom, to spread their hues over ±45° around the kingdom's base hue.
+    // Genera of this kingdom, to spread their hues over ±50° around the kingdom's base hue.
     const generaCounts: number[] = [];
     for (let o = 0; o < nOrders; o++)
       generaCounts.push(tree.generaPerOrder[(orderIdx + o) % tree.generaPerOrder.length]);
@@ -92,9 +92,10 @@ export function buildSpecies(
         const genusName = latinName(rng, 'genus', taken);
         const noun = commonNoun(rng, nouns);
         const n = tree.speciesPerGenus[genusIdx % tree.speciesPerGenus.length];
+        // Kingdoms beyond the third reuse the three shapes and base hues, shifted by 30° per cycle.
         const genusHue =
           KINGDOM_HUES[k % 3] +
-          120 * Math.floor(k / 3) * 0.25 +
+          30 * Math.floor(k / 3) +
           (kingdomGenera > 1 ? -50 + (100 * gInKingdom) / (kingdomGenera - 1) : 0);
         const period = 4 + (genusIdx % 4);
         const angleOrder = rng.permutation(n); // decorrelate pattern angle from the beak ordering
