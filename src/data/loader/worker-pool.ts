@@ -74,10 +74,8 @@ export class WorkerPool {
               else p.resolve(m.batch!);
             },
           );
-          worker.on('error', (e) => {
-            for (const p of slot.pending.values()) p.reject(e);
-            slot.pending.clear();
-          });
+          worker.on('error', (e) => failAll(slot, e));
+          worker.on('exit', (code) => failAll(slot, new CladeError(`loader worker exited (code ${code})`)));
         });
       }),
     ).catch(async (e) => {
@@ -98,7 +96,14 @@ export class WorkerPool {
     });
   }
 
+  /** Stops the workers; batches still being computed reject. */
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    for (const s of this.slots) failAll(s, new CladeError('loader was closed'));
   }
+}
+
+function failAll(slot: Slot, e: Error): void {
+  for (const p of slot.pending.values()) p.reject(e);
+  slot.pending.clear();
 }
