@@ -30,6 +30,23 @@ describe('synthetic-taxonomy', () => {
     for (const s of ds.species) expect(s.scientific).toMatch(/^[A-Z][a-z]+ [a-z]+$/);
   });
 
+  test('custom tree shapes; invalid options name the field', () => {
+    const small = syntheticTaxonomy({
+      perSpecies: 2,
+      tree: { kingdoms: 4, ordersPerKingdom: [1], generaPerOrder: [2], speciesPerGenus: [2] },
+    });
+    expect(small.taxonomy.size).toBe(16);
+    expect(small.taxonomy.cladesAt('kingdom')).toHaveLength(4);
+    expect(small.length).toBe(32);
+    expect(() =>
+      syntheticTaxonomy({
+        tree: { kingdoms: 0, ordersPerKingdom: [1], generaPerOrder: [1], speciesPerGenus: [1] },
+      }),
+    ).toThrow(/field tree.kingdoms/);
+    expect(() => syntheticTaxonomy({ perSpecies: 0 })).toThrow(/field perSpecies/);
+    expect(() => ds.get(600)).toThrow(/record 600: index 600 out of range/);
+  });
+
   test('deterministic in seed and independent of access order; other seeds differ', () => {
     const again = syntheticTaxonomy({ seed: 3, perSpecies: 10 });
     const a = ds.get(123);
