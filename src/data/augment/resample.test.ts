@@ -3,6 +3,7 @@ import { Rng } from '../../util/rng.ts';
 import { CladeError } from '../../util/errors.ts';
 import { RandomResizedCrop } from './random-resized-crop.ts';
 import { ResizeCenterCrop } from './resize.ts';
+import { toTensor } from './float-image.ts';
 import { at, patternImage, px } from './test-helpers.ts';
 import type { Image } from '../types.ts';
 
@@ -174,5 +175,33 @@ describe('ResizeCenterCrop (Resize shorter side + CenterCrop)', () => {
           const inside = y >= 1 && y < 5 && x >= 1 && x < 5;
           expect(at(out, c, y, x)).toBeCloseTo(inside ? px(img, c, y - 1, x - 1) : 0, 6);
         }
+  });
+});
+
+describe('other layouts', () => {
+  test('float CHW input gives the same result as 8-bit HWC input (bilinear)', () => {
+    const img = patternImage(15, 17);
+    const box = { top: 2, left: 1, height: 11, width: 13 };
+    const rrc = new RandomResizedCrop([6, 9]);
+    const a = rrc.apply(img, box, true);
+    const b = rrc.apply(toTensor(img), box, true);
+    for (let i = 0; i < a.data.length; i++) expect(b.data[i]).toBeCloseTo(a.data[i], 6);
+  });
+
+  test('1-channel images: crop copy, flip and resize follow the same definition', () => {
+    const img = patternImage(10, 12, 1);
+    const rrc = new RandomResizedCrop([4, 5]);
+    const copy = rrc.apply(img, { top: 3, left: 2, height: 4, width: 5 }, true);
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 5; x++) expect(at(copy, 0, y, x)).toBeCloseTo(px(img, 0, y + 3, 2 + 4 - x), 6);
+    const down = new RandomResizedCrop([3, 4], { interpolation: 'bicubic' }).apply(img, {
+      top: 0,
+      left: 0,
+      height: 10,
+      width: 12,
+    });
+    const ref = refResize(img, { top: 0, left: 0, height: 10, width: 12 }, 3, 4, 'bicubic');
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 4; x++) expect(at(down, 0, y, x)).toBeCloseTo(ref[0][y][x], 5);
   });
 });
