@@ -273,16 +273,17 @@ export function similarityTopK(
     },
     opts,
   );
+  // Pop each heap (worst first) into its row from the back: best first, ties by lower index, no comparator calls.
   const index = new Int32Array(q.n * kk);
   const score = new Float32Array(q.n * kk);
-  const ord = new Int32Array(kk);
   for (let i = 0; i < q.n; i++) {
     const base = i * kk;
-    for (let a = 0; a < kk; a++) ord[a] = a;
-    const arr = Array.from(ord).sort((a, b) => hs[base + b] - hs[base + a] || hi[base + a] - hi[base + b]);
-    for (let a = 0; a < kk; a++) {
-      index[base + a] = hi[base + arr[a]];
-      score[base + a] = hs[base + arr[a]];
+    for (let sz = size[i]; sz > 0; sz--) {
+      index[base + sz - 1] = hi[base];
+      score[base + sz - 1] = hs[base];
+      const ls = hs[base + sz - 1];
+      const li = hi[base + sz - 1];
+      if (sz > 1) siftDown(hs, hi, base, sz - 1, ls, li);
     }
   }
   return { k: kk, index, score };

@@ -33,11 +33,12 @@ export function pcaFit(
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x.data[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
-  const xc = new Float64Array(n * d);
+  const xc = new Float32Array(n * d); // float32 keeps 10k × 3072 inputs at 120 MB; products accumulate in float64
   let totalVar = 0;
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++) {
-      const v = (xc[i * d + j] = x.data[i * d + j] - mean[j]);
+      const v = x.data[i * d + j] - mean[j];
+      xc[i * d + j] = v;
       totalVar += v * v;
     }
   totalVar /= n - 1;
@@ -106,7 +107,7 @@ export function pcaFit(
 /** Projects onto fitted components: `(x − mean) · componentsᵀ` → `[N, k]` float32. */
 export function pcaTransform(p: Pca, x: Embeddings): Embeddings {
   if (x.d !== p.d) throw new CladeError(`PCA was fitted on dimension ${p.d}, got ${x.d}`);
-  const xc = new Float64Array(x.n * x.d);
+  const xc = new Float32Array(x.n * x.d);
   for (let i = 0; i < x.n; i++)
     for (let j = 0; j < x.d; j++) xc[i * x.d + j] = x.data[i * x.d + j] - p.mean[j];
   const out = new Float64Array(x.n * p.k);

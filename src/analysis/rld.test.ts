@@ -122,3 +122,21 @@ describe('RLD properties', () => {
     expect(Math.abs(l[0])).toBeLessThan(0.05);
   });
 });
+
+describe('sparse top-k RLD approximation', () => {
+  test('with k = n − 1 and all pairs for μ it is exact; small k stays close at small T', async () => {
+    const { relativeLocalDensityApprox } = await import('./rld-approx.ts');
+    const rng = new Rng(21);
+    const centers = Array.from({ length: 5 }, () => Array.from({ length: 6 }, () => rng.normal()));
+    const { x, y } = blobs(rng, 5, 40, 6, (c) => centers[c].map((m) => m + rng.normal() * 0.7));
+    const exact = relativeLocalDensity(x, y, { temperatures: [1, 0.1] }).rld;
+    const full = relativeLocalDensityApprox(x, y, {
+      temperatures: [1, 0.1],
+      k: x.n - 1,
+      muPairs: Infinity,
+    }).rld;
+    full.forEach((v, i) => expect(v).toBeCloseTo(exact[i], 6)); // top-k scores are float32
+    const sparse = relativeLocalDensityApprox(x, y, { temperatures: [1, 0.1], k: 30, muPairs: 5000 }).rld;
+    expect(Math.abs(sparse[1] - exact[1])).toBeLessThan(0.02);
+  });
+});
