@@ -4,6 +4,8 @@ import type { StepSpec } from '../../src/train/step.ts';
 import type { HostArray } from '../../src/engine/index.ts';
 import { adamw } from '../../src/optim/adamw.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { vit } from '../../src/nn/models/vit.ts';
+import { textTransformer } from '../../src/nn/models/text-transformer.ts';
 
 export interface BenchCase {
   readonly name: string;
@@ -56,4 +58,34 @@ export const cnn: BenchCase = {
   batch: () => ({ x: rng.normalArray(128 * 3 * 32 * 32), y: labels(128, 10) }),
 };
 
-export const CASES: readonly BenchCase[] = [mlp, cnn];
+const vitModel = vit({ image: 32, patch: 4, width: 192, depth: 6, heads: 3, mlp: 768, outDim: 10 });
+export const vitTiny: BenchCase = {
+  name: 'vit',
+  title: 'ViT-tiny 32x32 (patch 4, width 192, depth 6, 3 heads, MLP 768), batch 128',
+  spec: () => ({
+    params: vitModel.init(rng) as Params,
+    batch: { x: { shape: [128, 3, 32, 32] }, y: { shape: [128], dtype: 'int64' } },
+    loss: (p: any, b, ctx) => ({ loss: F.crossEntropy(vitModel.apply(p, b.x, ctx), b.y) }),
+    optimizer: adamw({ weightDecay: 0.01 }),
+  }),
+  batch: () => ({ x: rng.normalArray(128 * 3 * 32 * 32), y: labels(128, 10) }),
+};
+
+const textModel = textTransformer({ vocab: 8192, context: 32, width: 256, depth: 4, heads: 4, outDim: 256 });
+export const text: BenchCase = {
+  name: 'text',
+  title: 'causal text transformer (context 32, width 256, 4 layers, 4 heads, vocab 8192), batch 128',
+  spec: () => ({
+    params: textModel.init(rng) as Params,
+    batch: { ids: { shape: [128, 32], dtype: 'int64' }, eot: { shape: [128], dtype: 'int64' }, target: { shape: [128, 256] } },
+    loss: (p: any, b, ctx) => ({ loss: textModel.apply(p, b.ids, ctx, b.eot).sub(b.target).square().mean() }),
+    optimizer: adamw({ weightDecay: 0.01 }),
+  }),
+  batch: () => ({
+    ids: BigInt64Array.from({ length: 128 * 32 }, () => BigInt(rng.int(8192))),
+    eot: BigInt64Array.from({ length: 128 }, () => BigInt(rng.int(32))),
+    target: rng.normalArray(128 * 256),
+  }),
+};
+
+export const CASES: readonly BenchCase[] = [mlp, cnn, vitTiny, text];
