@@ -81,7 +81,7 @@ export {
 } from './readers/hierarcaps.ts';
 
 // Readers: encoded images, ImageFolder, manifests
-export { decodeImage, withImage } from './readers/decode-image.ts';
+export { decodeImage, withImage, decodeDataset } from './readers/decode-image.ts';
 export { readImageFolder, IMAGE_EXTENSIONS, type ImageFolderDataset } from './readers/image-folder.ts';
 export {
   readManifest,

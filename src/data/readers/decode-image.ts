@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { CladeError } from '../../util/errors.ts';
-import type { Image, Sample } from '../types.ts';
+import type { Dataset, Image, OnError, Sample, SkipReport } from '../types.ts';
+import { SkipLog } from './files.ts';
 
 /**
  * Decodes a JPEG/PNG/WebP (file path or bytes) to 8-bit HWC RGB (or grey with `channels: 1`) with sharp.
@@ -42,4 +43,34 @@ export async function withImage(sample: Sample, opts: { channels?: 1 | 3 } = {})
       where: { file: sample.imagePath, record: sample.index },
     }),
   };
+}
+
+/**
+ * Decodes every `imagePath` of a dataset up front (for datasets that fit in memory), so `get` returns samples with
+ * `image`. Files that fail to decode throw naming them, or with `onError: 'skip'` are dropped and reported;
+ * indices are renumbered densely.
+ *
+ * @example
+ * const ds = await decodeDataset(await readManifest('m.csv', { columns: { image: 'path' } }));
+ */
+export async function decodeDataset(
+  ds: Dataset,
+  opts: { channels?: 1 | 3; onError?: OnError } = {},
+): Promise<Dataset & { readonly skipped: readonly SkipReport[] }> {
+  const log = new SkipLog(opts.onError);
+  const kept: Sample[] = [];
+  for (let i = 0; i < ds.length; i++) {
+    try {
+      kept.push(await withImage(ds.get(i), opts));
+    } catch (e) {
+      if (!(e instanceof CladeError)) throw e;
+      log.bad(e);
+    }
+  }
+  const get = (index: number): Sample => {
+    const s = kept[index];
+    if (!s) throw new CladeError(`index ${index} out of range 0..${kept.length - 1}`, { file: ds.name });
+    return { ...s, index };
+  };
+  return { name: ds.name, length: kept.length, get, skipped: log.skipped };
 }

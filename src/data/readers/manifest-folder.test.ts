@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readManifest, type ManifestColumns } from './manifest.ts';
 import { readImageFolder } from './image-folder.ts';
-import { decodeImage, withImage } from './decode-image.ts';
+import { decodeDataset, decodeImage, withImage } from './decode-image.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-man-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,6 +161,21 @@ describe('manifests (CSV, JSONL, Parquet)', () => {
     writeFileSync(join(dir, 'm.parquet'), new Uint8Array(parquetWriteBuffer({ columnData })));
     await check(join(dir, 'm.parquet'));
   });
+  test('decodeDataset: manifest images decoded up front; undecodable files fail or are skipped', async () => {
+    const f = join(dir, 'img.csv');
+    writeFileSync(f, 'path,caption\nfolder/dog/a.png,x\nfolder/cat/broken.png,y\nfolder/dog/B.WEBP,z\n');
+    const m = await readManifest(f, { columns: { image: 'path', captions: ['caption'] } });
+    await expect(decodeDataset(m)).rejects.toThrow(
+      `${join(dir, 'folder/cat/broken.png')}: record 1: image failed to decode`,
+    );
+    const d = await decodeDataset(m, { onError: 'skip' });
+    expect(d.length).toBe(2);
+    expect(d.get(1).captions).toEqual(['z']);
+    expect(d.get(1).index).toBe(1);
+    expect(Buffer.from(d.get(1).image!.data).equals(raw(200))).toBe(true);
+    expect(d.skipped).toHaveLength(1);
+  });
+
   test('bad input: missing column, missing required value, non-numeric value, bad JSON line', async () => {
     const f = join(dir, 'm.csv');
     await expect(readManifest(f, { columns: { ...columns, ranks: ['family', 'genus'] } })).rejects.toThrow(
