@@ -166,3 +166,11 @@ export { collate } from './loader/collate.ts';
 // Opening datasets by spec
 export { openDataset, sharedDatasetSpecs, DATASET_KINDS, type DatasetSpec } from './readers/open-dataset.ts';
 export { sharedDatasetsDir } from './readers/shared-datasets.ts';
+export { buildViews, VIEW_PRESETS, type ViewSpec } from './augment/view-spec.ts';
+export {
+  BUILTIN_PIPELINES,
+  builtinSource,
+  syntheticTaxonomyViews,
+  cifarViews,
+  type BuiltinPipelineArgs,
+} from './loader/builtin-pipelines.ts';
