@@ -66,7 +66,12 @@ export function checkImage(img: AnyImage, where = 'image'): void {
     });
 }
 
-/** Python's `round` (half to even), which torchvision uses for crop sizes and centre-crop offsets. */
+/**
+ * Python's `round` (half to even), which torchvision uses for crop sizes and centre-crop offsets.
+ *
+ * @example
+ * roundHalfEven(2.5); // 2
+ */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;

@@ -3,7 +3,12 @@ import type { Rng } from '../../util/rng.ts';
 import type { FloatImage } from './float-image.ts';
 import type { PixelOp } from './pixel-op.ts';
 
-/** torchvision's 1-D kernel: `exp(-x² / 2σ²)` at x = -(k-1)/2 .. (k-1)/2, normalised to sum 1. */
+/**
+ * torchvision's 1-D kernel: `exp(-x² / 2σ²)` at x = -(k-1)/2 .. (k-1)/2, normalised to sum 1.
+ *
+ * @example
+ * gaussianKernel1d(3, 1); // [0.274, 0.452, 0.274]
+ */
 export function gaussianKernel1d(kernelSize: number, sigma: number): Float64Array {
   const k = new Float64Array(kernelSize);
   const half = (kernelSize - 1) / 2;
@@ -17,7 +22,12 @@ export function gaussianKernel1d(kernelSize: number, sigma: number): Float64Arra
   return k;
 }
 
-/** Index into [0, n) with reflect padding (mirror without repeating the edge, torch `padding_mode='reflect'`). */
+/**
+ * Index into [0, n) with reflect padding (mirror without repeating the edge, torch `padding_mode='reflect'`).
+ *
+ * @example
+ * reflectIndex(-1, 4); // 1
+ */
 export function reflectIndex(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);

@@ -29,6 +29,9 @@ export function filterWeight(interpolation: Interpolation, x: number): number {
  * inside the input. Only outputs `offset .. offset + n - 1` are computed (a centre crop of the resized axis);
  * positions outside `[0, outSize)` get no taps (value 0, torchvision's crop padding). `reverse` mirrors the order
  * (a horizontal flip).
+ *
+ * @example
+ * axisCoeffs(2, 4, 'bilinear').weights; // output 1 reads inputs 0, 1 with weights 0.75, 0.25
  */
 export function axisCoeffs(
   inSize: number,

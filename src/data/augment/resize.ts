@@ -6,6 +6,9 @@ import { resampleInto, type Interpolation, type ResampleSpec } from './resample.
 /**
  * torchvision's `Resize(size: int)`: the shorter side becomes `size`, the longer `int(size * long / short)`.
  * With `[height, width]` the image is resized to exactly that.
+ *
+ * @example
+ * resizedSize(300, 400, 224); // [224, 298]
  */
 export function resizedSize(height: number, width: number, size: Size): [number, number] {
   if (typeof size !== 'number') return sizeHW(size);

@@ -24,7 +24,12 @@ export type Stats = { mean: readonly number[]; std: readonly number[] } | null;
 
 const norm = (s: Stats) => (s ? new Normalize(s.mean, s.std) : undefined);
 
-/** The blur kernel SimCLR/BYOL use: about 10% of the image side, made odd (23 for 224). */
+/**
+ * The blur kernel SimCLR/BYOL use: about 10% of the image side, made odd.
+ *
+ * @example
+ * blurKernelFor(224); // 23
+ */
 export function blurKernelFor(size: number): number {
   const k = Math.round(size / 10);
   return k % 2 === 1 ? k : k + 1;

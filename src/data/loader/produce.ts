@@ -6,6 +6,9 @@ import { sampleRng } from './order.ts';
 /**
  * Builds one batch: gets each sample (concurrently when `get` is async), transforms it with its own
  * (seed, epoch, index) stream, and stacks. The same function runs in worker threads and in the main thread.
+ *
+ * @example
+ * const b = await produceBatch(pipeline, 42, 0, 0, Int32Array.of(3, 1, 4)); // b.views[0]: [3, C, H, W]
  */
 export async function produceBatch(
   pipeline: Pipeline,
@@ -35,7 +38,12 @@ export async function produceBatch(
   return collate(items, { epoch, step, indices }, buffers);
 }
 
-/** Imports `source.module` and calls its `source.export` factory with `source.args`. */
+/**
+ * Imports `source.module` and calls its `source.export` factory with `source.args`.
+ *
+ * @example
+ * const p = await loadPipeline(builtinSource('cifarViews', { file, views: { preset: 'simclr' } }));
+ */
 export async function loadPipeline(source: PipelineSource): Promise<Pipeline> {
   const mod = (await import(source.module)) as Record<string, unknown>;
   const factory = mod[source.export];
