@@ -6,6 +6,19 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     about: 'train + evaluate + report on the built-in synthetic-taxonomy dataset',
     load: () => import('./commands/demo.ts'),
   },
+  train: {
+    about: 'train a preset or config file (dot-path overrides, --resume)',
+    load: () => import('./commands/train.ts'),
+  },
+  export: {
+    about: "write a model directory from a run's newest checkpoint",
+    load: () => import('./commands/export.ts'),
+  },
+  embed: {
+    about: 'embed a dataset with a model directory → .parquet/.arrow/.npy/.safetensors',
+    load: () => import('./commands/embed.ts'),
+  },
+  presets: { about: 'list the presets and recipes', load: () => import('./commands/presets.ts') },
   results: {
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),

@@ -1,0 +1,91 @@
+import { readModelJson } from '../../train/model-dir.ts';
+import { CladeError } from '../../util/errors.ts';
+import { progress } from '../../util/progress.ts';
+import { parseArgs } from '../args.ts';
+import { resolveEmbedData } from '../workflows/embed-data.ts';
+import { embedDataset } from '../workflows/embed-dataset.ts';
+import { writeEmbedOutput } from '../workflows/embed-output.ts';
+
+const HELP = `clade embed <model-dir> <data> --out FILE [--limit N] [--quiet]
+
+Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
+with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
+
+<data>:
+  synthetic-taxonomy[:split[:perSpecies]]   the built-in dataset (seed and size from the model; default test:10)
+  cifar10:FILE.bin, cifar100:FILE.bin        CIFAR binaries (a bare .bin is detected)
+  mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels)
+  DIR                                        an ImageFolder (DIR/<class>/<image>)
+  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths
+
+--out by extension:
+  .parquet       columns id, label, label_name, embedding (list<float>, D per row)
+  .arrow         the same; embedding is FixedSizeList<Float32>[D]
+  .npy           [N, D] float32, plus FILE.json with ids and labels
+  .safetensors   embedding F32 [N, D], label I32 [N]; ids in the metadata
+
+Options:
+  --limit N      only the first N samples
+  --quiet        no progress bar`;
+
+export async function run(argv: string[]): Promise<number> {
+  let a: ReturnType<typeof parseArgs>;
+  try {
+    a = parseArgs(argv, { out: 'string', limit: 'number', quiet: 'boolean', help: 'boolean' });
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade embed: ${e.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (a.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const limit = a.limit as number | undefined;
+  const problem =
+    a._.length !== 2
+      ? 'expected <model-dir> <data>'
+      : !a.out
+        ? 'missing --out FILE'
+        : limit !== undefined && !(Number.isInteger(limit) && limit > 0)
+          ? '--limit: expected a positive integer'
+          : null;
+  if (problem) {
+    console.error(`clade embed: ${problem}\n\n${HELP}`);
+    return 2;
+  }
+  const [modelDir, spec] = a._;
+  const out = a.out as string;
+  try {
+    const model = readModelJson(modelDir);
+    const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
+    const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+    const total = Math.min(data.dataset.length, limit ?? Infinity);
+    const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
+    let shown = 0;
+    const r = await embedDataset(modelDir, data, {
+      limit,
+      onProgress: (done) => {
+        bar?.tick(done - shown);
+        shown = done;
+      },
+    });
+    bar?.done();
+    writeEmbedOutput(out, {
+      ...r,
+      labelNames: data.labelNames,
+      meta: {
+        clade: model.clade,
+        model: modelDir,
+        data: spec,
+        recipe: String(model.description.recipe ?? ''),
+      },
+    });
+    console.log(`embedded ${data.describe}: ${r.embeddings.n} × ${r.embeddings.d} → ${out}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade embed: ${e.message}`);
+    return 1;
+  }
+}

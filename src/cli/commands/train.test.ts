@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, expect, test, vi } from 'vitest';
+import { runTower } from '../../train/model-dir.ts';
+import { run as exportCli } from './export.ts';
+import { run as trainCli } from './train.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'clade-train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+const cfgFile = join(dir, 'tiny.json');
+writeFileSync(
+  cfgFile,
+  JSON.stringify({
+    description: 'tiny test run',
+    recipe: 'clip-taxonomy',
+    recipeConfig: {
+      perSpecies: 2,
+      batchSize: 24,
+      imageChannels: [8, 16, 16],
+      textWidth: 16,
+      textDepth: 1,
+      embedDim: 16,
+      contextLength: 12,
+    },
+    train: {
+      steps: 6,
+      lr: 0.002,
+      warmup: 2,
+      seed: 3,
+      checkpointEvery: 2,
+      keepLast: 2,
+      workers: 0,
+      exportBatch: 4,
+    },
+  }),
+);
+
+function capture() {
+  const out: string[] = [];
+  vi.spyOn(console, 'error').mockImplementation((...s) => void out.push(s.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(s.join(' ')));
+  return out;
+}
+const curve = (run: string) =>
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).loss as number);
+const probe = Float32Array.from({ length: 5 * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37));
+
+test('clade train runs a config, --resume continues exactly, export re-creates the trained model', async () => {
+  const log = capture();
+  const a = join(dir, 'a');
+  expect(await trainCli([cfgFile, '--out', a, '--quiet'])).toBe(0);
+  const saved = JSON.parse(readFileSync(join(a, 'config.json'), 'utf8'));
+  expect(saved.train).toMatchObject({ steps: 6, minLr: 0, exportBatch: 4 });
+  expect(saved.recipeConfig).toMatchObject({ embedDim: 16, mixing: 'perBatch', textHeads: 2 }); // defaults filled
+  expect(curve(a)).toHaveLength(6);
+  expect(existsSync(join(a, 'model', 'image.onnx'))).toBe(true);
+
+  // interrupted after 3 steps (last checkpoint at step 2), then resumed
+  const b = join(dir, 'b');
+  expect(await trainCli([cfgFile, '--out', b, '--quiet', '--stop-after', '3'])).toBe(0);
+  expect(existsSync(join(b, 'model'))).toBe(false);
+  expect(await trainCli([cfgFile, '--out', b, '--quiet'])).toBe(1);
+  expect(log.join('\n')).toContain('run directory already has checkpoints: pass --resume');
+  expect(await trainCli(['--out', b, '--resume', '--quiet', '--train.lr=3e-4'])).toBe(1);
+  expect(log.join('\n')).toContain('these overrides would change it:\n  train.lr: 0.002 → 0.0003');
+  expect(await trainCli([cfgFile, '--out', b, '--resume', '--quiet', '--train.steps=6'])).toBe(0);
+  expect(curve(b)).toEqual(curve(a));
+
+  // export of the newest checkpoint embeds exactly like the model train wrote
+  expect(await exportCli([a, '--out', join(a, 'exported'), '--batch', '3'])).toBe(0);
+  const trained = await runTower(join(a, 'model'), 'image', { image: probe }, 5);
+  const exported = await runTower(join(a, 'exported'), 'image', { image: probe }, 5);
+  const resumed = await runTower(join(b, 'model'), 'image', { image: probe }, 5);
+  expect(trained.d).toBe(16);
+  expect(Array.from(exported.data)).toEqual(Array.from(trained.data));
+  expect(Array.from(resumed.data)).toEqual(Array.from(trained.data));
+  expect(JSON.parse(readFileSync(join(a, 'exported', 'model.json'), 'utf8')).batch).toBe(3);
+});
+
+test('config errors exit 1 naming the key path with suggestions; usage errors exit 2', async () => {
+  const log = capture();
+  expect(await trainCli([cfgFile, '--out', join(dir, 'c'), '--train.lrr=1'])).toBe(1);
+  expect(log.join('\n')).toContain("unknown key 'train.lrr' — did you mean 'train.lr'?");
+  expect(await trainCli([cfgFile, '--out', join(dir, 'c'), '--recipeConfig.embedDim=x'])).toBe(1);
+  expect(log.join('\n')).toContain("'recipeConfig.embedDim': expected number, received string");
+  expect(await trainCli(['dmeo'])).toBe(1);
+  expect(log.join('\n')).toContain("unknown preset 'dmeo' — did you mean 'demo'?");
+  expect(await trainCli([])).toBe(2);
+  expect(await trainCli(['demo', '--resume'])).toBe(2);
+  expect(await trainCli(['demo', '--ouut', 'x'])).toBe(2);
+  expect(await exportCli([join(dir, 'absent')])).toBe(1);
+  expect(log.join('\n')).toContain('not a run directory written by `clade train`');
+  expect(existsSync(join(dir, 'c'))).toBe(false);
+});

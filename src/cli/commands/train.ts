@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadConfig } from '../../config/preset.ts';
+import { splitOverrides, type Override } from '../../config/overrides.ts';
+import { writeModelDir } from '../../train/model-dir.ts';
+import {
+  buildRecipe,
+  configDiff,
+  configJson,
+  resolveConfig,
+  type ResolvedConfig,
+} from '../../train/resolve-config.ts';
+import { latestCheckpoint, train } from '../../train/trainer.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { CladeError } from '../../util/errors.ts';
+import { parseArgs } from '../args.ts';
+import { readRunConfig } from '../workflows/run-dir.ts';
+
+const HELP = `clade train <preset | config.json> [--out DIR] [--dot.path=VALUE ...] [--quiet]
+clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
+
+Trains a recipe from a preset (see 'clade presets') or a JSON config file, with overrides by dot path:
+  clade train demo --train.steps=50 --train.lr=3e-4 --recipeConfig.embedDim=32
+
+Writes to --out (default runs/<name>-<time>/):
+  config.json     the resolved config (every default filled in)
+  checkpoints/    step-NNNNNNNN.safetensors every train.checkpointEvery steps, the last train.keepLast kept
+  metrics.jsonl   one line per step (loss, lr, recipe metrics)
+  model/          model.json, weights.safetensors, image.onnx, text.onnx (when the run finishes)
+
+--resume continues the run in --out from its newest checkpoint exactly (parameters, optimizer state, RNG and
+data position), with the run's own config.json. Overrides given with --resume must agree with it: a resumed
+run cannot change its settings (start a new run to do that).
+
+Options:
+  --out DIR          run directory
+  --resume           continue the run in --out
+  --quiet            no progress bar
+  --stop-after N     stop after N steps of this invocation (simulates an interrupted run)`;
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+
+/** The config a resumed run uses: its saved one, checked against the command line. */
+function resumeConfig(
+  out: string,
+  preset: string | undefined,
+  overrides: readonly Override[],
+): ResolvedConfig {
+  const { config: saved, file } = readRunConfig(out);
+  if (preset !== undefined) {
+    const { raw, file: pf } = loadConfig(preset);
+    const named = resolveConfig(raw, { file: pf });
+    if (named.recipeName !== saved.recipeName)
+      throw new CladeError(
+        `the run trains recipe '${saved.recipeName}', not '${named.recipeName}' of ${preset}`,
+        { file },
+      );
+  }
+  const requested = resolveConfig(configJson(saved), { file, overrides });
+  const diff = configDiff(saved, requested);
+  if (diff.length)
+    throw new CladeError(
+      `--resume continues the run with its saved config; these overrides would change it:\n  ${diff.join('\n  ')}\n` +
+        'Start a new run (another --out) to change settings.',
+      { file },
+    );
+  return saved;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let a: ReturnType<typeof parseArgs>;
+  let overrides: Override[];
+  try {
+    const split = splitOverrides(argv);
+    overrides = split.overrides;
+    a = parseArgs(split.rest, {
+      out: 'string',
+      resume: 'boolean',
+      quiet: 'boolean',
+      'stop-after': 'number',
+      help: 'boolean',
+    });
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade train: ${e.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (a.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const preset = a._[0];
+  if (a._.length > 1 || (!preset && !a.resume) || (a.resume && !a.out)) {
+    console.error(
+      a.resume && !a.out
+        ? 'clade train: --resume needs --out RUN\n'
+        : `clade train: expected one preset or config file\n`,
+    );
+    console.error(HELP);
+    return 2;
+  }
+  try {
+    let cfg: ResolvedConfig;
+    let out: string;
+    if (a.resume) {
+      out = a.out as string;
+      cfg = resumeConfig(out, preset, overrides);
+      const ckpt = latestCheckpoint(out);
+      console.error(
+        ckpt ? `resuming ${out} from ${basename(ckpt)}` : `no checkpoint yet in ${out}: starting it`,
+      );
+    } else {
+      const { raw, file, name } = loadConfig(preset);
+      cfg = resolveConfig(raw, { file, overrides });
+      out = (a.out as string | undefined) ?? join('runs', `${name}-${stamp()}`);
+      if (latestCheckpoint(out))
+        throw new CladeError(
+          'run directory already has checkpoints: pass --resume to continue it, or another --out',
+          {
+            file: out,
+          },
+        );
+      writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
+    }
+    const recipe = buildRecipe(cfg);
+    const t = cfg.train;
+    const r = await train(recipe, {
+      steps: t.steps,
+      lr: t.lr,
+      warmup: t.warmup,
+      minLr: t.minLr,
+      seed: t.seed,
+      outDir: out,
+      checkpointEvery: t.checkpointEvery,
+      keepLast: t.keepLast,
+      workers: t.workers,
+      resume: Boolean(a.resume),
+      stopAfter: a['stop-after'] as number | undefined,
+      quiet: Boolean(a.quiet),
+    });
+    const loss = Number.isFinite(r.lastLoss) ? ` loss ${r.lastLoss.toFixed(4)},` : '';
+    if (r.step.t < t.steps) {
+      console.log(
+        `stopped at step ${r.step.t}/${t.steps} (${loss} ${r.stepsPerSecond.toFixed(2)} steps/s); continue with:\n` +
+          `  clade train --out ${out} --resume`,
+      );
+      return 0;
+    }
+    const modelDir = join(out, 'model');
+    writeModelDir(modelDir, recipe, r.params, t.exportBatch);
+    console.log(
+      `trained ${recipe.name} for ${t.steps} steps (${loss} ${r.stepsPerSecond.toFixed(2)} steps/s)`,
+    );
+    console.log(
+      `run: ${out}\nmodel: ${modelDir}${existsSync(join(modelDir, 'text.onnx')) ? ' (image.onnx, text.onnx)' : ''}`,
+    );
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade train: ${e.message}`);
+    return 1;
+  }
+}

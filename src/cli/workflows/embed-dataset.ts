@@ -1,0 +1,128 @@
+/**
+ * Embed every image of a dataset with a model directory's image tower: decode (when encoded), match the model's
+ * channels, preprocess with the model's recorded evaluation transform (resize shorter side + centre crop,
+ * bicubic, then its mean/std: `clipEvalView`), and run the exported ONNX graph in chunks.
+ */
+import { withImage } from '../../data/readers/decode-image.ts';
+import { GRAY_WEIGHTS } from '../../data/augment/color.ts';
+import { OPENAI_MEAN, OPENAI_STD } from '../../data/augment/pixel-ops.ts';
+import { clipEvalView } from '../../data/augment/views.ts';
+import type { Image } from '../../data/types.ts';
+import type { Embeddings } from '../../io/embeddings.ts';
+import { readModelJson, runTower } from '../../train/model-dir.ts';
+import { CladeError } from '../../util/errors.ts';
+import { Rng } from '../../util/rng.ts';
+import type { EmbedData } from './embed-data.ts';
+
+/** The image preprocessing a model directory records (model.json description.image.preprocessing). */
+export interface ImagePreprocessing {
+  readonly channels: number;
+  readonly size: number;
+  readonly mean: readonly number[] | null;
+  readonly std: readonly number[] | null;
+  /** The image tower's input name. */
+  readonly input: string;
+}
+
+const nums = (v: unknown): number[] | null =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
+
+/**
+ * Read a model directory's image preprocessing; the input shape comes from the exported graph, the normalisation
+ * from `description.image.preprocessing` (`mean`/`std`, or `normalize: { mean, std }`, or `normalize: null`).
+ *
+ * @example
+ * imagePreprocessing('runs/x/model'); // { channels: 3, size: 32, mean: [0.481, …], std: [0.268, …], input: 'image' }
+ */
+export function imagePreprocessing(modelDir: string): ImagePreprocessing {
+  const model = readModelJson(modelDir);
+  const tower = model.towers.image;
+  if (!tower) throw new CladeError('model has no image tower', { file: `${modelDir}/model.json` });
+  const [input, spec] = Object.entries(tower.inputs)[0];
+  const [, channels, h, w] = spec.shape;
+  if (spec.shape.length !== 4 || h !== w)
+    throw new CladeError(`expected a square [B, C, H, W] image input, got [${spec.shape}]`, {
+      file: `${modelDir}/model.json`,
+      field: `towers.image.inputs.${input}`,
+    });
+  const image = (model.description.image ?? {}) as Record<string, unknown>;
+  const pre = (image.preprocessing ?? {}) as Record<string, unknown>;
+  const norm = pre.normalize as Record<string, unknown> | null | undefined;
+  if (norm === null) return { channels, size: h, mean: null, std: null, input };
+  const mean = nums(pre.mean) ?? nums(norm?.mean) ?? [...OPENAI_MEAN];
+  const std = nums(pre.std) ?? nums(norm?.std) ?? [...OPENAI_STD];
+  return { channels, size: h, mean, std, input };
+}
+
+/** An 8-bit image with `channels` channels (grey replicated to RGB, or RGB to grey with the luma weights). */
+function withChannels(img: Image, channels: number): Image {
+  if (img.channels === channels) return img;
+  const n = img.width * img.height;
+  if (channels === 3) {
+    const data = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = img.data[i];
+    return { ...img, data, channels: 3 };
+  }
+  if (channels === 1) {
+    const d = img.data;
+    const data = new Uint8Array(n);
+    for (let i = 0; i < n; i++)
+      data[i] = Math.round(
+        GRAY_WEIGHTS[0] * d[3 * i] + GRAY_WEIGHTS[1] * d[3 * i + 1] + GRAY_WEIGHTS[2] * d[3 * i + 2],
+      );
+    return { ...img, data, channels: 1 };
+  }
+  throw new CladeError(`the model expects ${channels}-channel images`);
+}
+
+export interface EmbedResult {
+  readonly embeddings: Embeddings;
+  readonly ids: string[];
+  readonly labels: Int32Array; /* [N], -1 where unlabelled */
+}
+
+/**
+ * Embed a dataset (optionally only its first `limit` samples) through the model's image tower.
+ *
+ * @example
+ * const data = await resolveEmbedData('synthetic-taxonomy:test:5', { seed: 0 });
+ * const { embeddings, ids, labels } = await embedDataset('runs/x/model', data);
+ */
+export async function embedDataset(
+  modelDir: string,
+  data: EmbedData,
+  o: { limit?: number; chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<EmbedResult> {
+  const pre = imagePreprocessing(modelDir);
+  const view = clipEvalView({
+    size: pre.size,
+    normalize: pre.mean && pre.std ? { mean: pre.mean, std: pre.std } : null,
+  });
+  const ds = data.dataset;
+  const n = Math.min(ds.length, o.limit ?? Infinity);
+  const per = pre.channels * pre.size * pre.size;
+  const chunk = Math.max(1, o.chunk ?? 2048);
+  const ids: string[] = [];
+  const labels = new Int32Array(n).fill(-1);
+  let out: Float32Array | null = null;
+  let d = 0;
+  const rng = new Rng(0); // the eval view is deterministic; it draws nothing
+  for (let start = 0; start < n; start += chunk) {
+    const rows = Math.min(chunk, n - start);
+    const buf = new Float32Array(rows * per);
+    for (let j = 0; j < rows; j++) {
+      const s = await withImage(ds.get(start + j), { channels: pre.channels === 1 ? 1 : 3 });
+      if (!s.image) throw new CladeError('sample has no image', { sample: s.id });
+      view.forward(withChannels(s.image, pre.channels), rng, buf, j * per);
+      ids.push(s.id);
+      if (s.label !== undefined && s.label >= 0) labels[start + j] = s.label;
+    }
+    const e = await runTower(modelDir, 'image', { [pre.input]: buf }, rows, (done) =>
+      o.onProgress?.(start + done, n),
+    );
+    d = e.d;
+    out ??= new Float32Array(n * d);
+    out.set(e.data, start * d);
+  }
+  return { embeddings: { data: out ?? new Float32Array(0), n, d }, ids, labels };
+}
