@@ -174,3 +174,4 @@ export {
   cifarViews,
   type BuiltinPipelineArgs,
 } from './loader/builtin-pipelines.ts';
+export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';

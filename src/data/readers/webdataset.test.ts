@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { pack } from 'tar-stream';
 import { expandBraces } from './braces.ts';
 import { splitName, webDataset } from './webdataset.ts';
+import { samplesOf, writeWebDataset } from './webdataset-writer.ts';
+import { syntheticTaxonomy } from '../synthetic/synthetic-taxonomy.ts';
 import type { Sample } from '../types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-wds-'));
@@ -141,5 +143,30 @@ describe('WebDataset', () => {
     const wds = webDataset(f, { onError: 'skip' });
     expect((await collect(wds.stream())).map((s) => s.id)).toEqual([`${f}/k2`]);
     expect(wds.skipped[0].where).toBe(`${f}: member k1.jpg`);
+  });
+
+  test('writeWebDataset → webDataset round trip of synthetic-taxonomy is exact', async () => {
+    const ds = syntheticTaxonomy({ seed: 5, perSpecies: 2 });
+    const shards = await writeWebDataset(samplesOf(ds), join(dir, 'rt'), { maxPerShard: 50 });
+    expect(shards.map((s) => s.slice(-16))).toEqual([
+      'shard-000000.tar',
+      'shard-000001.tar',
+      'shard-000002.tar',
+    ]);
+    const back = await collect(webDataset(shards, { shuffleShards: false }).stream());
+    expect(back).toHaveLength(120);
+    for (const i of [0, 49, 50, 119]) {
+      const [a, b] = [ds.get(i), back[i]];
+      expect(Buffer.from(b.image!.data).equals(Buffer.from(a.image!.data))).toBe(true);
+      expect(b.label).toBe(a.label);
+      expect(b.captions).toEqual(a.captions);
+      expect(b.texts).toEqual(a.texts);
+      expect(b.lineage).toEqual(a.lineage);
+      expect(b.variants).toEqual(a.variants);
+      expect(b.traits).toEqual(a.traits);
+      expect(b.attributes).toEqual(a.attributes);
+      expect(Array.from(b.tabular!)).toEqual(Array.from(a.tabular!));
+      expect(b.split).toBe('train');
+    }
   });
 });

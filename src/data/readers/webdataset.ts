@@ -38,8 +38,8 @@ interface Group {
  * into samples by key (the member path up to the first dot of its file name; consecutive members with the same key
  * form one sample). Extensions: `jpg`/`jpeg`/`png`/`webp` → `image`; `txt` and `*.txt` → `texts` (keyed by the
  * extension without `.txt`, e.g. `sci`, `taxon_com`) and `captions` (`txt` first, then BioCLIP's five types in
- * `TEXT_TYPES` order, then the rest sorted); `cls` → `label`; `json` → string fields into `attributes`, numbers into
- * `traits`. A shard cut mid-member throws naming the shard and member (or, with `skip`, ends that shard, reported).
+ * `TEXT_TYPES` order, then the rest sorted); `cls` → `label`; `json` → lineage, variants, attributes, traits, tabular
+ * and split (see `readMeta`). A shard cut mid-member throws naming the shard and member (or, with `skip`, ends that shard, reported).
  *
  * @example
  * const wds = webDataset('shards/train-{0000..0099}.tar', { bufferSize: 1000 });
@@ -89,8 +89,7 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
     const texts: Record<string, string> = {};
     let image;
     let label: number | undefined;
-    const attributes: Record<string, string> = {};
-    const traits: Record<string, number> = {};
+    let meta: Meta = { attributes: {}, traits: {} };
     for (const [ext, bytes] of g.files) {
       const where = { file: g.shard, member: `${g.key}.${ext}` };
       if (IMAGE_EXTS.has(ext)) {
@@ -118,11 +117,8 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
           bad(new CladeError(`invalid JSON: ${(e as Error).message}`, where));
           return undefined;
         }
-        if (obj && typeof obj === 'object')
-          for (const [k, v] of Object.entries(obj)) {
-            if (typeof v === 'string') attributes[k] = v;
-            else if (typeof v === 'number') traits[k] = v;
-          }
+        if (obj && typeof obj === 'object' && !Array.isArray(obj))
+          meta = readMeta(obj as Record<string, unknown>);
       }
     }
     const order = (k: string) =>
@@ -139,8 +135,12 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
       label,
       captions: keys.length ? keys.map((k) => texts[k]) : undefined,
       texts: keys.length ? texts : undefined,
-      attributes: Object.keys(attributes).length ? attributes : undefined,
-      traits: Object.keys(traits).length ? traits : undefined,
+      lineage: meta.lineage,
+      variants: meta.variants,
+      attributes: Object.keys(meta.attributes).length ? meta.attributes : undefined,
+      traits: Object.keys(meta.traits).length ? meta.traits : undefined,
+      tabular: meta.tabular,
+      split: meta.split,
     };
   }
 
@@ -176,6 +176,44 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
   }
 
   return { name: typeof pattern === 'string' ? pattern : 'webdataset', shards, skipped: log.skipped, stream };
+}
+
+interface Meta {
+  lineage?: (string | null)[];
+  variants?: Record<string, string>;
+  attributes: Record<string, string>;
+  traits: Record<string, number>;
+  tabular?: Float32Array;
+  split?: string;
+}
+
+/**
+ * A sample's `.json`: the keys `lineage` (array), `variants`, `attributes`, `traits` (objects), `tabular` (numbers)
+ * and `split` fill those fields (as `writeWebDataset` writes them); other string values become attributes and
+ * other numbers traits.
+ */
+function readMeta(obj: Record<string, unknown>): Meta {
+  const m: Meta = { attributes: {}, traits: {} };
+  const strings = (v: unknown) =>
+    Object.fromEntries(Object.entries(v as object).filter(([, x]) => typeof x === 'string')) as Record<
+      string,
+      string
+    >;
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === null || v === undefined) continue;
+    if (k === 'lineage' && Array.isArray(v))
+      m.lineage = v.map((x) => (typeof x === 'string' && x ? x : null));
+    else if (k === 'variants' && typeof v === 'object') m.variants = strings(v);
+    else if (k === 'attributes' && typeof v === 'object') Object.assign(m.attributes, strings(v));
+    else if (k === 'traits' && typeof v === 'object') {
+      for (const [t, x] of Object.entries(v as object)) if (typeof x === 'number') m.traits[t] = x;
+    } else if (k === 'tabular' && Array.isArray(v)) m.tabular = Float32Array.from(v, Number);
+    else if (k === 'split' && typeof v === 'string') m.split = v;
+    else if (k === 'id') continue;
+    else if (typeof v === 'string') m.attributes[k] = v;
+    else if (typeof v === 'number') m.traits[k] = v;
+  }
+  return m;
 }
 
 /** `dir/abc.def.jpg` → key `dir/abc`, extension `def.jpg` (WebDataset splits at the first dot of the file name). */
