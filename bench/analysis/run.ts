@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx]`
+ *
+ * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
+ * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
+ * LogisticRegression (lbfgs) at the same L2 strength; (d) error of the sparse top-k RLD approximation vs exact.
+ * `--scale` shrinks n for (a) and (c). Python references run with 2 threads and OMP_WAIT_POLICY=PASSIVE when
+ * `/usr/bin/python3` (or `python3`) has faiss / numpy / sklearn.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../src/util/rng.ts';
+import { writeFileAtomic } from '../../src/util/atomic-write.ts';
+import { writeNpy, readNpy } from '../../src/io/npy.ts';
+import { l2Normalize, type Embeddings } from '../../src/io/embeddings.ts';
+import { similarityTopK } from '../../src/analysis/kernels.ts';
+import { relativeLocalDensity } from '../../src/analysis/rld.ts';
+import { relativeLocalDensityApprox } from '../../src/analysis/rld-approx.ts';
+import {
+  SoftmaxObjective,
+  lbfgs,
+  linearScores,
+  scoreAccuracy,
+} from '../../src/analysis/softmax-regression.ts';
+
+interface Entry {
+  case: string;
+  clade: number;
+  reference: number | null;
+  ratio: number | null;
+  unit: string;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const scale = Number(opt('scale') ?? 1);
+const cases = (opt('cases') ?? 'knn,rld,probe,approx').split(',');
+const here = dirname(fileURLToPath(import.meta.url));
+const entries: Entry[] = [];
+
+function findPython(modules: string[]): string | null {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function runRef(py: string | null, which: string, dir: string): Record<string, unknown> | null {
+  if (!py) return null;
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: '2',
+    OPENBLAS_NUM_THREADS: '2',
+    MKL_NUM_THREADS: '2',
+    OMP_WAIT_POLICY: 'PASSIVE',
+  };
+  const r = spawnSync(py, [resolve(here, 'reference.py'), which, dir], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) {
+    console.error(`reference ${which} failed: ${r.stderr.slice(-500)}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** Gaussian-mixture embeddings: `classes` centres, unit-normalised rows. */
+function mixture(
+  rng: Rng,
+  n: number,
+  d: number,
+  classes: number,
+  spread: number,
+): { x: Embeddings; y: Int32Array } {
+  const centers = rng.normalArray(classes * d);
+  const data = new Float32Array(n * d);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = (y[i] = rng.int(classes));
+    for (let j = 0; j < d; j++) data[i * d + j] = centers[c * d + j] + rng.normal() * spread;
+  }
+  return { x: l2Normalize({ data, n, d }), y };
+}
+
+const time = <T>(f: () => T): [T, number] => {
+  const t = performance.now();
+  const r = f();
+  return [r, (performance.now() - t) / 1000];
+};
+const push = (e: Entry) => {
+  entries.push(e);
+  console.log(
+    `${e.case.padEnd(44)} clade ${e.clade.toFixed(3).padStart(9)} ${e.unit.padEnd(6)} reference ${e.reference === null ? '      n/a' : e.reference.toFixed(3).padStart(9)}  ratio ${e.ratio === null ? 'n/a' : e.ratio.toFixed(2)}${e.note ? `  (${e.note})` : ''}`,
+  );
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'clade-bench-analysis-'));
+try {
+  if (cases.includes('knn')) {
+    const n = Math.round(50000 * scale);
+    const { x } = mixture(new Rng(1), n, 512, 100, 1.5);
+    const [nn, t] = time(() => similarityTopK(x, x, 10));
+    writeNpy(join(dir, 'x.npy'), x.data, [n, 512]);
+    writeFileSync(join(dir, 'k.txt'), '10');
+    const ref = runRef(findPython(['faiss', 'numpy']), 'knn', dir);
+    let agree = NaN;
+    if (ref) {
+      const fi = readNpy(join(dir, 'faiss_idx.npy')).data as Int32Array;
+      let same = 0;
+      for (let i = 0; i < n; i++) {
+        const s = new Set(fi.subarray(i * 10, i * 10 + 10));
+        for (let r = 0; r < 10; r++) if (s.has(nn.index[i * 10 + r])) same++;
+      }
+      agree = same / (n * 10);
+    }
+    const rs = ref ? (ref.seconds as number) : null;
+    push({
+      case: `(a) self-kNN ${n}x512 k=10 vs faiss FlatIP`,
+      clade: t,
+      reference: rs,
+      ratio: rs ? t / rs : null,
+      unit: 's',
+      note: `neighbour-set agreement ${agree.toFixed(4)}; target ratio <= 1`,
+    });
+  }
+  if (cases.includes('rld')) {
+    const n = 10000;
+    const { x, y } = mixture(new Rng(2), n, 512, 10, 2.5);
+    const [r, t] = time(() => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1] }));
+    writeNpy(join(dir, 'x.npy'), x.data, [n, 512]);
+    writeFileSync(join(dir, 'y.npy'), Buffer.from(npyInt64(y)));
+    const ref = runRef(findPython(['numpy']), 'rld', dir);
+    const rs = ref ? (ref.seconds as number) : null;
+    const diff = ref ? Math.max(...(ref.rld as number[]).map((v, i) => Math.abs(v - r.rld[i]))) : NaN;
+    // Speed ratio as the issue states it: clade speed / NumPy speed = reference time / clade time (target >= 1).
+    push({
+      case: `(b) RLD ${n}x512, T=1/0.5/0.1 vs NumPy formula`,
+      clade: t,
+      reference: rs,
+      ratio: rs ? rs / t : null,
+      unit: 's',
+      note: `speed ratio (higher is better, target >= 1); max |ΔRLD| ${diff.toExponential(2)}`,
+    });
+  }
+  if (cases.includes('probe')) {
+    const n = Math.round(50000 * scale);
+    const nte = Math.round(10000 * scale);
+    const { x, y } = mixture(new Rng(3), n + nte, 512, 100, 5);
+    const tr = { data: x.data.subarray(0, n * 512), n, d: 512 };
+    const te = { data: x.data.subarray(n * 512), n: nte, d: 512 };
+    const ytr = y.subarray(0, n);
+    const yte = y.subarray(n);
+    const lambda = 1e-4;
+    const [fit, t] = time(() => {
+      const obj = new SoftmaxObjective(tr, ytr, 100, lambda);
+      return lbfgs((th, g) => obj.evaluate(th, g), new Float64Array(obj.size), { maxIter: 200, tol: 1e-4 });
+    });
+    const acc = scoreAccuracy(linearScores(fit.theta, te, 100), 100, yte).top1;
+    writeNpy(join(dir, 'xtr.npy'), Float32Array.from(tr.data), [n, 512]);
+    writeNpy(join(dir, 'xte.npy'), Float32Array.from(te.data), [nte, 512]);
+    writeFileSync(join(dir, 'ytr.npy'), Buffer.from(npyInt64(ytr)));
+    writeFileSync(join(dir, 'yte.npy'), Buffer.from(npyInt64(yte)));
+    writeFileSync(join(dir, 'lambda.txt'), String(lambda));
+    const ref = runRef(findPython(['sklearn', 'numpy']), 'probe', dir);
+    const rs = ref ? (ref.seconds as number) : null;
+    push({
+      case: `(c) linear probe ${n}x512, 100 classes vs sklearn lbfgs`,
+      clade: t,
+      reference: rs,
+      ratio: rs ? t / rs : null,
+      unit: 's',
+      note: `top-1 clade ${acc.toFixed(4)} vs sklearn ${ref ? (ref.top1 as number).toFixed(4) : 'n/a'}; ${fit.iterations} L-BFGS iterations; target ratio <= 1`,
+    });
+  }
+  if (cases.includes('approx')) {
+    const n = Math.round(10000 * Math.min(1, scale * 2));
+    const { x, y } = mixture(new Rng(4), n, 256, 10, 2.5);
+    const [exact, te] = time(() => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1, 0.05] }));
+    for (const k of [50, 200]) {
+      const [a, ta] = time(() => relativeLocalDensityApprox(x, y, { temperatures: [1, 0.5, 0.1, 0.05], k }));
+      a.rld.forEach((v, i) =>
+        push({
+          case: `(d) RLD top-${k} approx error ${n}x256 T=${a.temperatures[i]}`,
+          clade: Math.abs(v - exact.rld[i]),
+          reference: null,
+          ratio: null,
+          unit: 'abs',
+          note: `exact ${exact.rld[i].toFixed(4)}, approx ${v.toFixed(4)}; ${ta.toFixed(1)} s vs exact ${te.toFixed(1)} s`,
+        }),
+      );
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const jsonPath = opt('json');
+if (jsonPath) writeFileAtomic(resolve(process.cwd(), jsonPath), JSON.stringify(entries, null, 2) + '\n');
+
+/** A 1-D int64 `.npy` for labels (the float writer in src/io covers embeddings only). */
+function npyInt64(y: ArrayLike<number>): Uint8Array {
+  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${y.length},), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + 8 * y.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const v = new BigInt64Array(out.buffer, 10 + header.length, y.length);
+  for (let i = 0; i < y.length; i++) v[i] = BigInt(y[i]);
+  return out;
+}
