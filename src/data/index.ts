@@ -175,3 +175,4 @@ export {
   type BuiltinPipelineArgs,
 } from './loader/builtin-pipelines.ts';
 export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';
+export { captionTokens, type CaptionTokensOptions } from './loader/caption-tokens.ts';
