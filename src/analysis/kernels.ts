@@ -231,48 +231,51 @@ export function similarityTopK(
   q: Embeddings,
   keys: Embeddings,
   k: number,
-  opts: TileOptions & { excludeSelf?: boolean } = {},
+  opts: TileOptions & { excludeSelf?: boolean; symmetric?: boolean } = {},
 ): TopK {
   const kk = Math.min(k, keys.n - (opts.excludeSelf ? 1 : 0));
   const hs = new Float64Array(q.n * kk).fill(-Infinity); // min-heaps of scores
   const hi = new Int32Array(q.n * kk).fill(-1);
   const size = new Int32Array(q.n);
-  forEachTile(
-    q,
-    keys,
-    (i0, i1, j0, j1, t) => {
-      const w = j1 - j0;
-      for (let i = i0; i < i1; i++) {
-        const base = i * kk;
-        const row = (i - i0) * w;
-        let sz = size[i];
-        let root = sz === kk ? hs[base] : -Infinity;
-        for (let j = j0; j < j1; j++) {
-          if (opts.excludeSelf && j === i) continue;
-          const s = t[row + j - j0];
-          if (sz < kk) {
-            // sift up
-            let c = sz++;
-            while (c > 0) {
-              const p = (c - 1) >> 1;
-              if (worse(hs[base + p], hi[base + p], s, j)) break;
-              hs[base + c] = hs[base + p];
-              hi[base + c] = hi[base + p];
-              c = p;
+  if (q === keys && opts.symmetric !== false) {
+    // Self-similarity: visit the upper triangle only and feed each score to both rows (half the products).
+    forEachTile(
+      q,
+      q,
+      (i0, i1, j0, j1, t) => {
+        const w = j1 - j0;
+        for (let i = i0; i < i1; i++) {
+          const row = (i - i0) * w;
+          for (let j = Math.max(j0, i); j < j1; j++) {
+            const s = t[row + j - j0];
+            if (j === i) {
+              if (!opts.excludeSelf) heapPush(hs, hi, size, kk, i, s, j);
+              continue;
             }
-            hs[base + c] = s;
-            hi[base + c] = j;
-            if (sz === kk) root = hs[base];
-          } else if (s > root) {
-            siftDown(hs, hi, base, kk, s, j);
-            root = hs[base];
+            heapPush(hs, hi, size, kk, i, s, j);
+            heapPush(hs, hi, size, kk, j, s, i);
           }
         }
-        size[i] = sz;
-      }
-    },
-    opts,
-  );
+      },
+      { ...opts, upper: true },
+    );
+  } else {
+    forEachTile(
+      q,
+      keys,
+      (i0, i1, j0, j1, t) => {
+        const w = j1 - j0;
+        for (let i = i0; i < i1; i++) {
+          const row = (i - i0) * w;
+          for (let j = j0; j < j1; j++) {
+            if (opts.excludeSelf && j === i) continue;
+            heapPush(hs, hi, size, kk, i, t[row + j - j0], j);
+          }
+        }
+      },
+      opts,
+    );
+  }
   // Pop each heap (worst first) into its row from the back: best first, ties by lower index, no comparator calls.
   const index = new Int32Array(q.n * kk);
   const score = new Float32Array(q.n * kk);
@@ -287,6 +290,25 @@ export function similarityTopK(
     }
   }
   return { k: kk, index, score };
+}
+
+/** Offers (s, j) to row `r`'s bounded min-heap; order-independent (score, then lower index, wins). */
+function heapPush(hs: Float64Array, hi: Int32Array, size: Int32Array, kk: number, r: number, s: number, j: number): void {
+  const base = r * kk;
+  const sz = size[r];
+  if (sz < kk) {
+    let c = sz;
+    size[r] = sz + 1;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (worse(hs[base + p], hi[base + p], s, j)) break;
+      hs[base + c] = hs[base + p];
+      hi[base + c] = hi[base + p];
+      c = p;
+    }
+    hs[base + c] = s;
+    hi[base + c] = j;
+  } else if (s > hs[base] || (s === hs[base] && j < hi[base])) siftDown(hs, hi, base, kk, s, j);
 }
 
 /** In the min-heap, (sa, ia) is "worse" (closer to the root) than (sb, ib): lower score, or equal and higher index. */

@@ -42,6 +42,11 @@ describe('kernels', () => {
         .map((o) => o.j);
       expect(Array.from(nn.index.subarray(i * 7, i * 7 + 7))).toEqual(s);
     }
+    const plain = similarityTopK(x, x, 7, { excludeSelf: true, symmetric: false, rowBlock: 16, colBlock: 9 });
+    expect(Array.from(plain.index)).toEqual(Array.from(nn.index));
+    const withSelf = similarityTopK(x, x, 3, { rowBlock: 8, colBlock: 10 });
+    const copy = similarityTopK(x, { ...x }, 3);
+    expect(Array.from(withSelf.index)).toEqual(Array.from(copy.index));
     const dup = { data: new Float32Array([1, 0, 1, 0, 1, 0, 0, 1]), n: 4, d: 2 };
     const t = similarityTopK(dup, dup, 2, { excludeSelf: true, colBlock: 1 });
     expect(Array.from(t.index.subarray(0, 2))).toEqual([1, 2]);
