@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import type { Recipe } from './recipe.ts';
+import { clipin } from './clipin.ts';
+import { multiviewTabular } from './multiview-tabular.ts';
+import { radialFinetune } from './radial-finetune.ts';
+import { clipinSchema, multiviewTabularSchema, radialFinetuneSchema } from './multimodal-schemas.ts';
 
 /**
  * A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder.
@@ -38,5 +42,20 @@ export const RECIPES = {
     schema: clipTaxonomySchema,
     build: (c) => clipTaxonomy(c),
   } satisfies RecipeEntry<typeof clipTaxonomySchema>,
+  clipin: {
+    about: 'clip-taxonomy towers + the CLIPin non-contrastive plug-in (EMA target, inter/intra-modal terms)',
+    schema: clipinSchema,
+    build: (c) => clipin(c),
+  } satisfies RecipeEntry<typeof clipinSchema>,
+  'multiview-tabular': {
+    about: 'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
+    schema: multiviewTabularSchema,
+    build: (c) => multiviewTabular(c),
+  } satisfies RecipeEntry<typeof multiviewTabularSchema>,
+  'radial-finetune': {
+    about: 'Radial Embedding fine-tuning of a text tower on taxonomic chains (angle, hardest-pair, pull-back)',
+    schema: radialFinetuneSchema,
+    build: (c) => radialFinetune(c),
+  } satisfies RecipeEntry<typeof radialFinetuneSchema>,
 } as const;
 export type RecipeName = keyof typeof RECIPES;

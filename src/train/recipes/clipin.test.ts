@@ -1,0 +1,106 @@
+import { describe, expect, test } from 'vitest';
+import { flatten } from '../../engine/tree.ts';
+import type { HostTensor, Params } from '../../nn/context.ts';
+import { Rng } from '../../util/rng.ts';
+import { clipin, clipinScores, syncTarget } from './clipin.ts';
+import { firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
+
+const tiny = {
+  perSpecies: 1,
+  batchSize: 12,
+  size: 16,
+  imageChannels: [4, 8, 8] as [number, number, number],
+  textWidth: 8,
+  textDepth: 1,
+  textHeads: 2,
+  contextLength: 12,
+  preDim: 16,
+  clipDim: 8,
+  ncDim: 16,
+  predHidden: 16,
+};
+const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
+const leaves = (p: Params) => new Map(flatten<HostTensor>(p as never, '', isHost));
+
+describe('clipin recipe', () => {
+  test('one step: EMA target moves by exactly m·θ′ + (1 − m)·θ; λ clamped', async () => {
+    const recipe = clipin({ ...tiny, lambdaInit: 25 });
+    const params = recipe.init(new Rng(0).fork('init'));
+    const step = await recipeStep(recipe, params);
+    const feeds = recipe.feeds(await firstBatch(recipe), 0);
+    // Perturb the target so online ≠ target and the EMA is visible.
+    const before = leaves(params);
+    const paths = ['image.convs.0.w', 'text.blocks.0.attn.qkv.w', 'gI.w', 'pT.lin.b'];
+    const tgt0 = new Map(paths.map((k) => [k, slot(step, `target.${k}`)]));
+    for (const k of paths) expect([...tgt0.get(k)!]).toEqual([...before.get(k)!.data]); // starts as a copy
+    step.load(
+      new Map(paths.map((k) => [`target.${k}`, { shape: [], data: tgt0.get(k)!.map((v) => v + 0.5) }])),
+    );
+    const onl0 = new Map(paths.map((k) => [k, slot(step, k)]));
+    const curve = await lossCurve(step, feeds, 1, 1e-3);
+    expect(Number.isFinite(curve[0])).toBe(true);
+    for (const k of paths) {
+      const after = slot(step, `target.${k}`);
+      const o = onl0.get(k)!;
+      const t = tgt0.get(k)!;
+      let worst = 0;
+      for (let i = 0; i < after.length; i++)
+        worst = Math.max(worst, Math.abs(after[i] - (0.95 * (t[i] + 0.5) + 0.05 * o[i])));
+      expect(worst).toBeLessThan(1e-6);
+      expect(slot(step, k)).not.toEqual(o); // the online weights were optimised
+    }
+    // λ initialised at 25 is clamped to the top of [0, 20] after the step; the logit scale stays in [0, ln 100].
+    expect(slot(step, 'lambdaSelf')[0]).toBe(20);
+    expect(slot(step, 'lambdaComb')[0]).toBe(20);
+    const s = slot(step, 'logitScale')[0];
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(s).toBeLessThanOrEqual(Math.log(100) + 1e-6);
+    // Target BatchNorm buffers follow their own batch statistics (not averaged towards the online ones).
+    expect(slot(step, 'target.pI.bn.running_mean')).not.toEqual(
+      before.get('target.pI.bn.running_mean')!.data,
+    );
+  });
+
+  test('loss decreases over a few steps on a fixed batch', async () => {
+    const recipe = clipin(tiny);
+    const step = await recipeStep(recipe);
+    const feeds = recipe.feeds(await firstBatch(recipe), 0);
+    const curve = await lossCurve(step, feeds, 8, 3e-3);
+    expect(curve[curve.length - 1]).toBeLessThan(curve[0]);
+  });
+
+  test('syncTarget copies the online modules into the target (after loading weights)', () => {
+    const recipe = clipin(tiny);
+    const loaded = recipe.init(new Rng(5).fork('init')) as Record<string, Params>;
+    const stale = {
+      ...loaded,
+      target: (recipe.init(new Rng(6).fork('init')) as Record<string, Params>).target,
+    };
+    const synced = syncTarget(stale) as Record<string, Params>;
+    const on = leaves(synced);
+    for (const [k, v] of leaves(synced.target)) {
+      expect([...v.data]).toEqual([...on.get(k)!.data]);
+      expect(v.data).not.toBe(on.get(k)!.data); // a copy, not shared storage
+    }
+    expect(leaves(synced.target).size).toBe(
+      leaves({
+        image: synced.image,
+        text: synced.text,
+        gI: synced.gI,
+        gT: synced.gT,
+        pI: synced.pI,
+        pT: synced.pT,
+      }).size,
+    );
+  });
+
+  test('zero-shot scoring modes', () => {
+    const img = Float32Array.of(3, 4, 0, 1);
+    const txt = Float32Array.of(1, 0, 0, 2);
+    const c = clipinScores('contrastive', img, txt, 2, Math.log(10));
+    expect(c[0]).toBeCloseTo(10 * 0.6, 5);
+    expect(c[1]).toBeCloseTo(10 * 0.8, 5);
+    expect(c[3]).toBeCloseTo(10, 5);
+    expect([...clipinScores('nonContrastive', img, txt, 2)]).toEqual([3, 8, 0, 2]);
+  });
+});

@@ -1,0 +1,285 @@
+import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
+import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
+import { textTypeSchedule, type TextMixing } from '../../data/taxonomy/text-type-schedule.ts';
+import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
+import { F, type Tensor } from '../../engine/index.ts';
+import { filled, type Ctx, type HostTensor, type SymParams } from '../../nn/context.ts';
+import { linear } from '../../nn/linear.ts';
+import { smallCnn } from '../../nn/models/small-cnn.ts';
+import { textTransformer } from '../../nn/models/text-transformer.ts';
+import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, clipinLoss } from '../../objectives/index.ts';
+import { adamw } from '../../optim/adamw.ts';
+import {
+  CLIPIN_LAMBDA_INIT,
+  CLIPIN_LAMBDA_RANGE,
+  CLIPIN_MOMENTUM,
+  CLIPIN_PAPER_DIMS,
+  emaTarget,
+  initClipinHeads,
+  ncProject,
+  predict,
+  syncTarget,
+  type ClipinDims,
+} from './clipin-heads.ts';
+import type { Recipe } from './recipe.ts';
+import type { SyntheticPipelineArgs } from './pipelines.ts';
+
+export interface ClipinConfig extends ClipinDims {
+  readonly seed: number;
+  readonly perSpecies: number;
+  readonly size: number;
+  readonly batchSize: number;
+  readonly imageChannels: readonly [number, number, number];
+  readonly textWidth: number;
+  readonly textDepth: number;
+  readonly textHeads: number;
+  readonly contextLength: number;
+  readonly mixing: TextMixing;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly lambdaInit: number;
+}
+
+/** Towers as clip-taxonomy's; head dims CPU-sized (the paper's are CLIPIN_PAPER_DIMS = 1024/512/8192/2048). */
+export const CLIPIN_DEFAULTS: ClipinConfig = {
+  seed: 0,
+  perSpecies: 40,
+  size: 32,
+  batchSize: 120,
+  imageChannels: [32, 64, 128],
+  textWidth: 64,
+  textDepth: 2,
+  textHeads: 2,
+  contextLength: 16,
+  mixing: 'perBatch', // BioCLIP 2 text types (methods.md §A.3)
+  preDim: 128, // paper 1024
+  clipDim: 64, // paper 512
+  ncDim: 256, // paper 8192
+  predHidden: 128, // paper 2048
+  weightDecay: 0.001, // CLIPin code (§D.6)
+  momentum: CLIPIN_MOMENTUM, // 0.95 fixed (§D.4)
+  lambdaInit: CLIPIN_LAMBDA_INIT, // 1.0 (§D.3)
+};
+export { CLIPIN_PAPER_DIMS, syncTarget };
+
+function corpus(ds: ReturnType<typeof syntheticTaxonomy>): string[] {
+  const texts: string[] = [];
+  for (let k = 0; k < ds.classNames.length; k++) texts.push(...(ds.get(k).captions ?? []));
+  return texts;
+}
+
+export interface ClipinRecipe extends Recipe {
+  readonly config: ClipinConfig;
+  readonly tokenizer: WordTokenizer;
+}
+
+/**
+ * CLIP-taxonomy's image and text towers with the CLIPin plug-in (Yang et al. 2025,
+ * https://arxiv.org/abs/2508.06434; methods.md §D): L = L_inter + λ_self·L_intra + λ_comb·L_CLIP, two image views
+ * (view 1 online, view 2 target), the caption shared by online and target text paths (§D.5), EMA target m = 0.95
+ * updated in-graph, λs clamped to [0, 20] and the logit scale to [0, ln 100] after every step.
+ *
+ * Towers: `image` → `embedding` e_I (contrastive, unnormalised) and `target` y_I (target non-contrastive,
+ * normalised); `text` → `embedding` e_T and `interPred` P_T^x. Zero-shot: `clipinScores` (§D.7).
+ */
+export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
+  const cfg = { ...CLIPIN_DEFAULTS, ...overrides };
+  const dataset = syntheticTaxonomy({
+    seed: cfg.seed,
+    perSpecies: cfg.perSpecies,
+    size: cfg.size,
+    split: 'train',
+  });
+  const tokenizer = WordTokenizer.fromCorpus(corpus(dataset), { contextLength: cfg.contextLength });
+  const image = smallCnn({ channels: cfg.imageChannels });
+  const text = textTransformer({
+    vocab: tokenizer.vocabSize,
+    context: cfg.contextLength,
+    width: cfg.textWidth,
+    depth: cfg.textDepth,
+    heads: cfg.textHeads,
+  });
+  const schedule = textTypeSchedule(cfg.seed, cfg.mixing);
+  const [B, T, S] = [cfg.batchSize, cfg.contextLength, cfg.size];
+  const P = (p: SymParams) => p as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  /** h_I = g_I(f_I(x)) [N, pre] from any (online or target) module set. */
+  const hImage = (m: any, x: Tensor, ctx: Ctx) => linear.apply(m.gI, image.apply(m.image, x, ctx));
+  const hText = (m: any, ids: Tensor, eot: Tensor, ctx: Ctx) =>
+    linear.apply(m.gT, text.apply(m.text, ids, ctx, eot));
+  const pipeline = (split: string, mode: 'train' | 'eval', perSpecies = cfg.perSpecies) => ({
+    module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
+    export: 'clipinPipeline',
+    args: { seed: cfg.seed, perSpecies, size: S, split, mode } satisfies SyntheticPipelineArgs,
+  });
+
+  return {
+    name: 'clipin',
+    config: cfg,
+    tokenizer,
+    batchSize: B,
+    init: (rng) => {
+      const online = {
+        image: image.init(rng.fork('image')),
+        text: text.init(rng.fork('text')),
+        ...initClipinHeads(rng.fork('heads'), cfg.imageChannels[2], cfg.textWidth, cfg),
+        logitScale: filled([], CLIP_LOGIT_SCALE_INIT) as HostTensor,
+        lambdaSelf: filled([], cfg.lambdaInit) as HostTensor,
+        lambdaComb: filled([], cfg.lambdaInit) as HostTensor,
+      };
+      return syncTarget(online); // the target starts as a copy of the online network (§D.4)
+    },
+    batchSpec: {
+      view1: { shape: [B, 3, S, S] },
+      view2: { shape: [B, 3, S, S] },
+      ids: { shape: [B, T], dtype: 'int64' },
+      eot: { shape: [B], dtype: 'int64' },
+    },
+    loss: (sp, b, ctx) => {
+      const p = P(sp);
+      const hI = hImage(p, b.view1, ctx); // [B, pre]
+      const hT = hText(p, b.ids, b.eot, ctx);
+      const zI = ncProject(p.pI, hI, ctx); // [B, nc]
+      const zT = ncProject(p.pT, hT, ctx);
+      const tgt = emaTarget(p, ctx, cfg.momentum); // EMA first, then the target forward (§D.4)
+      const yI = F.l2normalize(ncProject((tgt as any).pI, hImage(tgt, b.view2, ctx), ctx)).stopGradient();
+      const yT = F.l2normalize(ncProject((tgt as any).pT, hText(tgt, b.ids, b.eot, ctx), ctx)).stopGradient();
+      const eI = F.l2normalize(linear.apply(p.cI, hI)); // [B, clip]
+      const eT = F.l2normalize(linear.apply(p.cT, hT));
+      const o = {
+        eI,
+        eT,
+        yI,
+        yT,
+        pIx: predict(p.qIx, zI, ctx),
+        pTx: predict(p.qTx, zT, ctx),
+        pIs: predict(p.qIs, zI, ctx),
+        pTs: predict(p.qTs, zT, ctx),
+      };
+      const { loss, inter, intra, clip } = clipinLoss(o, p.logitScale, p.lambdaSelf, p.lambdaComb);
+      const scalar = (t: Tensor) => t.reshape([1]).sum();
+      return {
+        loss,
+        metrics: {
+          inter,
+          intra,
+          clip,
+          lambdaSelf: scalar(p.lambdaSelf),
+          lambdaComb: scalar(p.lambdaComb),
+          logitScale: scalar(p.logitScale),
+          batchAcc: F.accuracy(F.cosineMatrix(eI, eT), F.arange(B)),
+        },
+      };
+    },
+    // β (0.9, 0.98), ε 1e-6, weight decay 0.001 (CLIPin code, §D.6). clade's decay rule exempts rank < 2 tensors
+    // (norms, biases, logit scale and the λs; the code decays the λs at 0.001 — negligible either way).
+    optimizer: adamw({ beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: cfg.weightDecay }),
+    trainable: (path) => !path.startsWith('target.'),
+    clamp: (path) =>
+      path === 'logitScale'
+        ? [0, CLIP_LOGIT_SCALE_MAX]
+        : path === 'lambdaSelf' || path === 'lambdaComb'
+          ? CLIPIN_LAMBDA_RANGE
+          : undefined,
+    pipeline: pipeline('train', 'train'),
+    feeds(batch, step) {
+      const types = schedule.batch(step, B);
+      const texts = Array.from({ length: B }, (_, i) => batch.captions![i][TEXT_TYPES.indexOf(types[i])]);
+      const tok = tokenizer.encode(texts);
+      return {
+        view1: batch.views[0],
+        view2: batch.views[1],
+        ids: BigInt64Array.from(tok.ids, BigInt),
+        eot: BigInt64Array.from(tok.eotIndex, BigInt),
+      };
+    },
+    towers: (n) => ({
+      image: {
+        inputs: { image: { shape: [n, 3, S, S] } },
+        forward: (sp, i, ctx) => {
+          const p = P(sp);
+          const t = p.target;
+          return {
+            embedding: linear.apply(p.cI, hImage(p, i.image, ctx)),
+            target: F.l2normalize(ncProject(t.pI, hImage(t, i.image, ctx), ctx)),
+          };
+        },
+      },
+      text: {
+        inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
+        forward: (sp, i, ctx) => {
+          const p = P(sp);
+          const h = hText(p, i.ids, i.eot, ctx);
+          return {
+            embedding: linear.apply(p.cT, h),
+            interPred: predict(p.qTx, ncProject(p.pT, h, ctx), ctx),
+          };
+        },
+      },
+    }),
+    describe: () => ({
+      recipe: 'clipin',
+      config: cfg,
+      embedDim: cfg.clipDim,
+      paperDims: CLIPIN_PAPER_DIMS,
+      image: {
+        arch: 'smallCnn',
+        channels: cfg.imageChannels,
+        preprocessing: { size: S, layout: 'NCHW', scale: '1/255', mean: OPENAI_MEAN, std: OPENAI_STD },
+      },
+      text: {
+        arch: 'textTransformer',
+        width: cfg.textWidth,
+        depth: cfg.textDepth,
+        heads: cfg.textHeads,
+        context: T,
+        pooling: 'end-of-text token',
+      },
+      tokenizer: tokenizer.toJSON(),
+      textTypes: TEXT_TYPES,
+      templates: ['a photo of {}.'],
+      zeroShot: {
+        contrastive: 'exp(logitScale) · <n(image.embedding), n(text.embedding)>',
+        nonContrastive: '<image.target, text.interPred> (y_I · P_T^x)',
+      },
+      taxonomy: {
+        ranks: dataset.taxonomy.ranks,
+        classes: dataset.taxonomy.classes.map((c) => c.lineage),
+        classNames: dataset.classNames,
+      },
+    }),
+  };
+}
+
+/**
+ * CLIPin's two zero-shot scoring modes (§D.7) on host embeddings: `contrastive` = exp(logitScale)·⟨n(e_I), n(e_T)⟩
+ * (the CLIP heads); `nonContrastive` = ⟨y_I, P_T^x⟩ (target image embedding against the online text inter-modal
+ * prediction; no scale — whether the code applies one is unverified). Rows: images [N, D]; columns: classes [K, D].
+ * Returns [N, K] row-major.
+ */
+export function clipinScores(
+  mode: 'contrastive' | 'nonContrastive',
+  images: Float32Array,
+  texts: Float32Array,
+  dim: number,
+  logitScale = CLIP_LOGIT_SCALE_INIT,
+): Float32Array {
+  const n = images.length / dim;
+  const k = texts.length / dim;
+  const norm = (a: Float32Array, i: number) => Math.hypot(...a.subarray(i * dim, (i + 1) * dim)) || 1;
+  const scale = mode === 'contrastive' ? Math.exp(logitScale) : 1;
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const ni = mode === 'contrastive' ? norm(images, i) : 1;
+    for (let j = 0; j < k; j++) {
+      const nj = mode === 'contrastive' ? norm(texts, j) : 1;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += images[i * dim + d] * texts[j * dim + d];
+      out[i * k + j] = (scale * s) / (ni * nj);
+    }
+  }
+  return out;
+}
+
+const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073];
+const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711];
