@@ -20,4 +20,4 @@ export {
   type KeysAt,
 } from './overrides.ts';
 export { closeMatches, didYouMean, editDistance } from './suggest.ts';
-export { dotPath, keysAt, parseOrThrow, schemaAt, zodProblems } from './zod-errors.ts';
+export { dotPath, keysAt, parseOrThrow, problemsError, schemaAt, zodProblems } from './zod-errors.ts';

@@ -96,7 +96,7 @@ export function loadConfig(pathOrPreset: string): LoadedConfig {
   if (!names.includes(pathOrPreset)) {
     const hint = didYouMean(pathOrPreset, names);
     throw new CladeError(
-      `unknown preset '${pathOrPreset}'${hint || ` (presets: ${names.join(', ')})`}; or give a path to a .json config`,
+      `unknown preset '${pathOrPreset}'${hint || ` (presets: ${names.join(', ')})`} — or give the path of a .json config`,
     );
   }
   const file = join(PRESETS_DIR, `${pathOrPreset}.json`);

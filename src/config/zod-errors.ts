@@ -120,9 +120,18 @@ export function parseOrThrow<S extends z.ZodType>(
 ): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const problems = zodProblems(r.error, schema, o.prefix);
-  throw new CladeError(
+  throw problemsError(zodProblems(r.error, schema, o.prefix), o.file);
+}
+
+/**
+ * One `CladeError` for a list of config problems: the problem itself when there is one, else a bulleted list.
+ *
+ * @example
+ * throw problemsError(["unknown key 'train.lrr' — did you mean 'train.lr'?"], 'my.json');
+ */
+export function problemsError(problems: readonly string[], file?: string): CladeError {
+  return new CladeError(
     problems.length === 1 ? problems[0] : `invalid config:\n  - ${problems.join('\n  - ')}`,
-    { file: o.file },
+    { file },
   );
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { loadConfig } from '../config/preset.ts';
+import { listPresets, loadConfig } from '../config/preset.ts';
 import { splitOverrides } from '../config/overrides.ts';
 import { buildRecipe, configDiff, configJson, resolveConfig } from './resolve-config.ts';
 
@@ -44,7 +44,7 @@ test('recipeConfig errors name the full dot path and close matches; bad types an
   expect(r(base, '--recipeConfig.imageChannels=[8,16]')).toThrow(/'recipeConfig.imageChannels'/);
   expect(r(base, '--recipeConfig.mixing=sometimes')).toThrow(/'recipeConfig.mixing': .*perBatch.*perSample/);
   expect(r({ recipe: 'clip-taxnomy' })).toThrow(
-    "my.json: key recipe: unknown recipe 'clip-taxnomy' — did you mean 'clip-taxonomy'?",
+    "my.json: 'recipe': unknown recipe 'clip-taxnomy' — did you mean 'clip-taxonomy'?",
   );
   expect(r({ ...base, train: { warmpu: 3 } })).toThrow(
     "unknown key 'train.warmpu' — did you mean 'train.warmup'?",
@@ -60,4 +60,13 @@ test('buildRecipe builds the named recipe with the validated options', () => {
   expect(recipe.name).toBe('clip-taxonomy');
   expect(recipe.batchSize).toBe(24);
   expect(recipe.batchSpec.image.shape).toEqual([24, 3, 32, 32]);
+});
+
+test('every preset in src/config/presets resolves against its recipe schema', () => {
+  for (const p of listPresets()) {
+    const { raw, file } = loadConfig(p.name);
+    const c = resolveConfig(raw, { file });
+    expect(c.recipeName).toBe(p.recipe);
+    expect(c.train.steps).toBe(p.steps);
+  }
 });

@@ -8,7 +8,7 @@ import { applyOverrides, type Override } from '../config/overrides.ts';
 import { PresetSchema } from '../config/preset.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { TrainConfig } from '../config/train-options.ts';
-import { keysAt, parseOrThrow } from '../config/zod-errors.ts';
+import { keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
 import { CladeError } from '../util/errors.ts';
 import { RECIPES, type RecipeEntry, type RecipeName } from './recipes/index.ts';
 import type { Recipe } from './recipes/recipe.ts';
@@ -55,17 +55,24 @@ export function resolveConfig(
       ? keysAt(RECIPES[name].schema, path.slice(1))
       : keysAt(PresetSchema, path),
   );
-  const top = parseOrThrow(PresetSchema, withOverrides, { file });
-  if (!isRecipe(top.recipe))
-    throw new CladeError(
-      `unknown recipe '${top.recipe}'${didYouMean(top.recipe, recipeNames())}; recipes: ${recipeNames().join(', ')}`,
-      { file, key: 'recipe' },
+  // Check the whole config before failing, so every problem (train and recipeConfig alike) is reported at once.
+  const problems: string[] = [];
+  const top = PresetSchema.safeParse(withOverrides);
+  if (!top.success) problems.push(...zodProblems(top.error, PresetSchema));
+  const rcRaw = withOverrides.recipeConfig ?? {};
+  let recipeConfig: Record<string, unknown> = {};
+  if (isRecipe(name)) {
+    const schema = RECIPES[name].schema;
+    const r = schema.safeParse(rcRaw);
+    if (r.success) recipeConfig = r.data as Record<string, unknown>;
+    else if (rcRaw !== null && typeof rcRaw === 'object' && !Array.isArray(rcRaw))
+      problems.push(...zodProblems(r.error, schema, ['recipeConfig']));
+  } else if (typeof name === 'string')
+    problems.push(
+      `'recipe': unknown recipe '${name}'${didYouMean(name, recipeNames())} (recipes: ${recipeNames().join(', ')})`,
     );
-  const recipeConfig = parseOrThrow(RECIPES[top.recipe].schema, top.recipeConfig, {
-    file,
-    prefix: ['recipeConfig'],
-  }) as Record<string, unknown>;
-  return { recipeName: top.recipe, recipeConfig, train: top.train, description: top.description };
+  if (problems.length || !top.success || !isRecipe(name)) throw problemsError(problems, file);
+  return { recipeName: name, recipeConfig, train: top.data.train, description: top.data.description };
 }
 
 /**
