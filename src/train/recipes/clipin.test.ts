@@ -1,4 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
+import { writeModelDir } from '../model-dir.ts';
 import { flatten } from '../../engine/tree.ts';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
@@ -102,5 +107,42 @@ describe('clipin recipe', () => {
     expect(c[1]).toBeCloseTo(10 * 0.8, 5);
     expect(c[3]).toBeCloseTo(10, 5);
     expect([...clipinScores('nonContrastive', img, txt, 2)]).toEqual([3, 8, 0, 2]);
+  });
+
+  test('model directory: image.onnx gives e_I and the target y_I, text.onnx e_T and P_T^x; both zero-shot modes', async () => {
+    const recipe = clipin(tiny);
+    const params = recipe.init(new Rng(0).fork('init'));
+    const dir = join(mkdtempSync(join(tmpdir(), 'clade-clipin-')), 'model');
+    const n = 4;
+    writeModelDir(dir, recipe, params, n);
+    const batch = await firstBatch(recipe);
+    const feeds = recipe.feeds(batch, 0);
+    const img = await ort.InferenceSession.create(join(dir, 'image.onnx'));
+    const txt = await ort.InferenceSession.create(join(dir, 'text.onnx'));
+    const S = tiny.size;
+    const io = await img.run({
+      image: new ort.Tensor('float32', (feeds.view1 as Float32Array).slice(0, n * 3 * S * S), [n, 3, S, S]),
+    });
+    const T = tiny.contextLength;
+    const to = await txt.run({
+      ids: new ort.Tensor('int64', (feeds.ids as BigInt64Array).slice(0, n * T), [n, T]),
+      eot: new ort.Tensor('int64', (feeds.eot as BigInt64Array).slice(0, n), [n]),
+    });
+    expect(io.embedding.dims).toEqual([n, tiny.clipDim]);
+    expect(io.target.dims).toEqual([n, tiny.ncDim]);
+    expect(to.interPred.dims).toEqual([n, tiny.ncDim]);
+    const y = io.target.data as Float32Array;
+    for (let i = 0; i < n; i++)
+      expect(Math.hypot(...y.subarray(i * tiny.ncDim, (i + 1) * tiny.ncDim))).toBeCloseTo(1, 4);
+    const nc = clipinScores('nonContrastive', y, to.interPred.data as Float32Array, tiny.ncDim);
+    const c = clipinScores(
+      'contrastive',
+      io.embedding.data as Float32Array,
+      to.embedding.data as Float32Array,
+      tiny.clipDim,
+    );
+    expect(nc.length).toBe(n * n);
+    for (const v of nc) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-5); // cosine of unit vectors
+    for (const v of c) expect(Math.abs(v)).toBeLessThanOrEqual(1 / 0.07 + 1e-3);
   });
 });

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { runTower, writeModelDir } from '../model-dir.ts';
 import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { Rng } from '../../util/rng.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
@@ -76,5 +80,32 @@ describe('multiview-tabular recipe', () => {
     const curve = await lossCurve(step, recipe.feeds(batch, 0), 8, 3e-3);
     expect(curve[curve.length - 1]).toBeLessThan(curve[0]);
     expect(Object.keys(recipe.towers(4))).toEqual(['image', 'text', 'tabular']);
+  });
+
+  test('tabular.onnx takes raw features (standardised in-graph) and matches the training forward', async () => {
+    const recipe = multiviewTabular(tiny);
+    const params = recipe.init(new Rng(1).fork('init'));
+    const dir = join(mkdtempSync(join(tmpdir(), 'clade-mv-')), 'model');
+    writeModelDir(dir, recipe, params, 5);
+    const ds = syntheticTaxonomy({ seed: 0, perSpecies: 1, size: 16 });
+    const n = 7;
+    const x = new Float32Array(n * 6);
+    for (let i = 0; i < n; i++) x.set(ds.get(i).tabular!, i * 6);
+    const viaOnnx = await runTower(dir, 'tabular', { tabular: x }, n);
+    const spec = recipe.towers(n).tabular;
+    const direct = await evaluateGraph(
+      params,
+      { tabular: { shape: [n, 6] } },
+      { tabular: x },
+      (p, b, ctx) => spec.forward(p, b, ctx),
+      false,
+    );
+    expect(viaOnnx.d).toBe(tiny.embedDim);
+    let worst = 0;
+    for (let i = 0; i < direct.embedding.length; i++)
+      worst = Math.max(worst, Math.abs(direct.embedding[i] - viaOnnx.data[i]));
+    expect(worst).toBeLessThan(1e-4);
+    const abs = direct.embedding.reduce((s, v) => s + Math.abs(v), 0) / direct.embedding.length;
+    expect(abs).toBeLessThan(10); // raw features (masses in the thousands) were standardised
   });
 });
