@@ -6,6 +6,7 @@
  * Memory is bounded by the tile size: no function here allocates an `N × N` matrix.
  */
 import type { Embeddings } from '../io/embeddings.ts';
+import { progress } from '../util/progress.ts';
 
 /**
  * `out[(i - a0) * ldo + (j - b0)] = ⟨A_i, B_j⟩` for rows `a0 ≤ i < a1` of `A` and `b0 ≤ j < b1` of `B`
@@ -184,6 +185,8 @@ export interface TileOptions {
   colBlock?: number;
   /** `q === keys`: visit only tiles with `j0 ≥ i0` (the caller mirrors contributions). */
   upper?: boolean;
+  /** Label for a terminal progress bar over row blocks (silent when stderr is not a TTY). */
+  progress?: string;
 }
 
 /**
@@ -202,6 +205,7 @@ export function forEachTile(
   const rb = opts.rowBlock ?? 128;
   const cb = opts.colBlock ?? 1024;
   const tile = new Float64Array(rb * cb);
+  const bar = opts.progress ? progress(opts.progress, q.n, { unit: 'rows' }) : undefined;
   for (let i0 = 0; i0 < q.n; i0 += rb) {
     const i1 = Math.min(q.n, i0 + rb);
     for (let j0 = opts.upper ? i0 : 0; j0 < keys.n; j0 += cb) {
@@ -210,7 +214,9 @@ export function forEachTile(
       gemmNT(q.data, i0, i1, keys.data, j0, j1, q.d, t);
       fn(i0, i1, j0, j1, t);
     }
+    bar?.tick(i1 - i0);
   }
+  bar?.done();
 }
 
 /** Top-k result: row `i` holds the `k` best keys, best first (ties: lower index first). */
@@ -293,7 +299,15 @@ export function similarityTopK(
 }
 
 /** Offers (s, j) to row `r`'s bounded min-heap; order-independent (score, then lower index, wins). */
-function heapPush(hs: Float64Array, hi: Int32Array, size: Int32Array, kk: number, r: number, s: number, j: number): void {
+function heapPush(
+  hs: Float64Array,
+  hi: Int32Array,
+  size: Int32Array,
+  kk: number,
+  r: number,
+  s: number,
+  j: number,
+): void {
   const base = r * kk;
   const sz = size[r];
   if (sz < kk) {

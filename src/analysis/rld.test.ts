@@ -140,3 +140,18 @@ describe('sparse top-k RLD approximation', () => {
     expect(Math.abs(sparse[1] - exact[1])).toBeLessThan(0.02);
   });
 });
+
+describe('RLD subsampling', () => {
+  test('records size and seed and is deterministic', () => {
+    const rng = new Rng(30);
+    const { x, y } = blobs(rng, 3, 30, 4, (c) => [c, 0, 0, 0].map((m) => m + rng.normal() * 0.3));
+    const a = relativeLocalDensity(x, y, { temperatures: [0.1], subsample: { size: 40, seed: 5 } });
+    const b = relativeLocalDensity(x, y, { temperatures: [0.1], subsample: { size: 40, seed: 5 } });
+    expect(a.subsample).toEqual({ size: 40, seed: 5 });
+    expect(a.n).toBe(40);
+    expect(a.rld[0]).toBe(b.rld[0]);
+    expect(() => relativeLocalDensity(x, y, { subsample: { size: 1000, seed: 0 } })).toThrow(
+      /subsample size/,
+    );
+  });
+});

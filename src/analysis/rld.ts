@@ -1,5 +1,6 @@
 import type { Embeddings } from '../io/embeddings.ts';
-import { l2Normalize } from '../io/embeddings.ts';
+import { l2Normalize, takeRows } from '../io/embeddings.ts';
+import { Rng } from '../util/rng.ts';
 import { CladeError } from '../util/errors.ts';
 import { forEachTile, rowSqNorms } from './kernels.ts';
 import { checkLabels } from './labels.ts';
@@ -12,6 +13,10 @@ export interface RldOptions {
   /** Rows per tile (memory is `rowBlock × colBlock` float64). */
   rowBlock?: number;
   colBlock?: number;
+  /** Evaluate on a seeded random subset of `size` points (recorded in the result) instead of all `n`. */
+  subsample?: { size: number; seed: number };
+  /** Show terminal progress for the three passes. */
+  progress?: boolean;
 }
 
 /** Per-temperature RLD, plus the mean scaled distance `μ` used for normalisation. */
@@ -19,6 +24,8 @@ export interface RldResult {
   readonly temperatures: number[];
   readonly rld: number[];
   readonly meanDistance: number;
+  readonly n: number;
+  readonly subsample?: { size: number; seed: number };
 }
 
 /**
@@ -28,7 +35,7 @@ export interface RldResult {
 export function forEachPairDistance(
   x: Embeddings,
   fn: (i0: number, i1: number, j0: number, j1: number, dist: Float64Array) => void,
-  opts: { rowBlock?: number; colBlock?: number } = {},
+  opts: { rowBlock?: number; colBlock?: number; progress?: string } = {},
 ): void {
   const sq = rowSqNorms(x);
   const invD = 1 / x.d;
@@ -55,7 +62,7 @@ export function forEachPairDistance(
  */
 export function distanceStats(
   x: Embeddings,
-  opts: { rowBlock?: number; colBlock?: number } = {},
+  opts: { rowBlock?: number; colBlock?: number; progress?: string } = {},
 ): { mu: number; rowMin: Float64Array } {
   const n = x.n;
   const rowMin = new Float64Array(n).fill(Infinity);
@@ -99,6 +106,15 @@ export function relativeLocalDensity(
   labels: ArrayLike<number>,
   opts: RldOptions = {},
 ): RldResult {
+  if (opts.subsample) {
+    const { size, seed } = opts.subsample;
+    if (!(size >= 2 && size <= x.n))
+      throw new CladeError(`subsample size must be in [2, ${x.n}], got ${size}`);
+    const idx = new Rng(seed).permutation(x.n).subarray(0, size);
+    const sub = Int32Array.from(idx, (i) => labels[i]);
+    const r = relativeLocalDensity(takeRows(x, idx), sub, { ...opts, subsample: undefined });
+    return { ...r, subsample: { size, seed } };
+  }
   const temps = [...(opts.temperatures ?? [1, 0.5, 0.1])];
   if (temps.some((t) => !(t > 0))) throw new CladeError(`temperatures must be positive, got [${temps}]`);
   const n = x.n;
@@ -106,7 +122,8 @@ export function relativeLocalDensity(
   const K = checkLabels(labels, n);
   const z = opts.normalize === false ? x : l2Normalize(x);
   const tile = { rowBlock: opts.rowBlock, colBlock: opts.colBlock };
-  const { mu, rowMin } = distanceStats(z, tile);
+  const label = (k: number) => (opts.progress ? `RLD pass ${k}/3` : undefined);
+  const { mu, rowMin } = distanceStats(z, { ...tile, progress: label(1) });
   if (!(mu > 0)) throw new CladeError('all points coincide (mean distance 0); RLD is undefined');
   const nt = temps.length;
   const inv = temps.map((t) => 1 / (mu * t));
@@ -129,7 +146,7 @@ export function relativeLocalDensity(
         }
       }
     },
-    tile,
+    { ...tile, progress: label(2) },
   );
   // Pass 3: w_ij ∝ exp(−(2 d_ij − m_i − m_j)/(μT)) / (R_i R_j) (the n² and shift factors cancel in modularity).
   const deg = new Float64Array(n * nt);
@@ -155,7 +172,7 @@ export function relativeLocalDensity(
         }
       }
     },
-    tile,
+    { ...tile, progress: label(3) },
   );
   const rld = temps.map((_, t) => {
     let two_m = 0;
@@ -168,5 +185,5 @@ export function relativeLocalDensity(
     for (let c = 0; c < K; c++) expected += (vol[c] / two_m) ** 2;
     return inClass[t] / two_m - expected;
   });
-  return { temperatures: temps, rld, meanDistance: mu };
+  return { temperatures: temps, rld, meanDistance: mu, n };
 }
