@@ -176,3 +176,4 @@ export {
 } from './loader/builtin-pipelines.ts';
 export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';
 export { captionTokens, type CaptionTokensOptions } from './loader/caption-tokens.ts';
+export { StreamLoader, type StreamLoaderOptions } from './loader/stream-loader.ts';

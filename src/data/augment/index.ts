@@ -12,3 +12,4 @@ export * from './image-view.ts';
 export * from './views.ts';
 export * from './tabular-views.ts';
 export * from './text-views.ts';
+export * from './view-spec.ts';

@@ -4,4 +4,7 @@ export * from './collate.ts';
 export * from './produce.ts';
 export * from './worker-pool.ts';
 export * from './loader.ts';
+export * from './stream-loader.ts';
 export * from './sample-transforms.ts';
+export * from './builtin-pipelines.ts';
+export * from './caption-tokens.ts';

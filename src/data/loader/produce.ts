@@ -1,6 +1,7 @@
 import { CladeError } from '../../util/errors.ts';
 import { collate } from './collate.ts';
-import type { Batch, Item, Pipeline, PipelineSource } from './loader-types.ts';
+import type { Sample } from '../types.ts';
+import type { Batch, Item, Pipeline, PipelineSource, SampleTransform } from './loader-types.ts';
 import { sampleRng } from './order.ts';
 
 /**
@@ -17,6 +18,40 @@ export async function produceBatch(
   step: number,
   indices: Int32Array,
 ): Promise<Batch> {
+  return produce(pipeline.transform, seed, epoch, step, indices, indices, (i) =>
+    pipeline.dataset.get(indices[i]),
+  );
+}
+
+/**
+ * Builds one batch from samples already read (a stream): sample i's stream is keyed by its position in the
+ * epoch's stream, `firstPosition + i`.
+ *
+ * @example
+ * const b = await produceFromSamples(transform, 42, 0, 3, samples, 3 * samples.length);
+ */
+export async function produceFromSamples(
+  transform: SampleTransform,
+  seed: number,
+  epoch: number,
+  step: number,
+  samples: readonly Sample[],
+  firstPosition: number,
+): Promise<Batch> {
+  const keys = Int32Array.from(samples, (_, i) => firstPosition + i);
+  const indices = Int32Array.from(samples, (s) => s.index);
+  return produce(transform, seed, epoch, step, indices, keys, (i) => samples[i]);
+}
+
+async function produce(
+  transform: SampleTransform,
+  seed: number,
+  epoch: number,
+  step: number,
+  indices: Int32Array,
+  keys: Int32Array,
+  get: (i: number) => Sample | Promise<Sample>,
+): Promise<Batch> {
   const B = indices.length;
   const buffers: Float32Array[] = [];
   const slotFor = (i: number) => ({
@@ -30,10 +65,7 @@ export async function produceBatch(
     },
   });
   const items: Item[] = await Promise.all(
-    Array.from(indices, async (index, i) => {
-      const sample = await pipeline.dataset.get(index);
-      return pipeline.transform(sample, sampleRng(seed, epoch, index), slotFor(i));
-    }),
+    Array.from(indices, async (_, i) => transform(await get(i), sampleRng(seed, epoch, keys[i]), slotFor(i))),
   );
   return collate(items, { epoch, step, indices }, buffers);
 }
@@ -45,16 +77,28 @@ export async function produceBatch(
  * const p = await loadPipeline(builtinSource('cifarViews', { file, views: { preset: 'simclr' } }));
  */
 export async function loadPipeline(source: PipelineSource): Promise<Pipeline> {
+  const p = await loadFactory(source);
+  if (!p.dataset)
+    throw new CladeError(`factory '${source.export}' returned no dataset`, { file: source.module });
+  return p as Pipeline;
+}
+
+/** Like `loadPipeline` for stream loaders: only the transform is used; the factory need not return a dataset. */
+export async function loadTransform(source: PipelineSource): Promise<SampleTransform> {
+  return (await loadFactory(source)).transform;
+}
+
+async function loadFactory(source: PipelineSource): Promise<Partial<Pipeline> & Pick<Pipeline, 'transform'>> {
   const mod = (await import(source.module)) as Record<string, unknown>;
   const factory = mod[source.export];
   if (typeof factory !== 'function')
     throw new CladeError(`module does not export a pipeline factory named '${source.export}'`, {
       file: source.module,
     });
-  const p = (await factory(source.args)) as Pipeline;
-  if (!p || !p.dataset || typeof p.transform !== 'function')
+  const p = (await factory(source.args)) as Partial<Pipeline> | undefined;
+  if (!p || typeof p.transform !== 'function')
     throw new CladeError(`factory '${source.export}' must return { dataset, transform }`, {
       file: source.module,
     });
-  return p;
+  return p as Partial<Pipeline> & Pick<Pipeline, 'transform'>;
 }

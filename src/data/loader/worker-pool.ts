@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CladeError } from '../../util/errors.ts';
+import type { Sample } from '../types.ts';
 import type { Batch, PipelineSource } from './loader-types.ts';
 
 // Workers start from plain JS that registers tsx's loader and then imports worker.ts, so they load TypeScript
@@ -45,6 +46,8 @@ export class WorkerPool {
     source: PipelineSource,
     seed: number,
     n: number,
+    /** Workers that only transform samples the main thread sends (stream loaders). */
+    stream = false,
   ): Promise<{ pool: WorkerPool; length: number }> {
     if (!(Number.isInteger(n) && n > 0)) throw new CladeError(`expected a positive worker count, got ${n}`);
     const entry = new URL('./worker.ts', import.meta.url).href;
@@ -55,7 +58,7 @@ export class WorkerPool {
         const worker = new Worker(BOOT, {
           eval: true,
           execArgv: [],
-          workerData: { source, seed, entry, tsxApi },
+          workerData: { source, seed, entry, tsxApi, stream },
         });
         const slot: Slot = { worker, pending: new Map() };
         slots.push(slot);
@@ -85,14 +88,23 @@ export class WorkerPool {
     return { pool: new WorkerPool(slots), length: lengths[0] };
   }
 
-  /** Computes one batch on the least busy worker. */
+  /** Computes one batch (dataset indices) on the least busy worker. */
   run(epoch: number, step: number, indices: Int32Array): Promise<Batch> {
+    return this.send({ epoch, step, indices });
+  }
+
+  /** Transforms samples read by the main thread (copied to the worker) into one batch. */
+  runSamples(epoch: number, step: number, samples: readonly Sample[], firstPosition: number): Promise<Batch> {
+    return this.send({ epoch, step, samples, firstPosition });
+  }
+
+  private send(req: Record<string, unknown>): Promise<Batch> {
     let slot = this.slots[0];
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
     return new Promise<Batch>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, epoch, step, indices });
+      slot.worker.postMessage({ id, ...req });
     });
   }
 

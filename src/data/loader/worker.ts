@@ -1,34 +1,46 @@
-// Worker-thread entry: builds the pipeline from its source once, then answers batch requests in order.
+// Worker-thread entry: builds the pipeline (or, for stream loaders, just the transform) from its source once,
+// then answers batch requests: dataset indices to read, or samples the main thread read from a stream.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Sample } from '../types.ts';
 import { transferables } from './collate.ts';
-import type { Pipeline, PipelineSource } from './loader-types.ts';
-import { loadPipeline, produceBatch } from './produce.ts';
+import type { PipelineSource } from './loader-types.ts';
+import { loadPipeline, loadTransform, produceBatch, produceFromSamples } from './produce.ts';
 
 interface Request {
   readonly id: number;
   readonly epoch: number;
   readonly step: number;
-  readonly indices: Int32Array;
+  readonly indices?: Int32Array;
+  readonly samples?: Sample[];
+  readonly firstPosition?: number;
 }
 
 const port = parentPort!;
-const { source, seed } = workerData as { source: PipelineSource; seed: number };
-const ready: Promise<Pipeline> = loadPipeline(source);
+const { source, seed, stream } = workerData as { source: PipelineSource; seed: number; stream: boolean };
+const ready = stream
+  ? loadTransform(source).then((transform) => ({ transform, dataset: null, length: -1 }))
+  : loadPipeline(source).then((p) => ({ ...p, length: p.dataset.length }));
+const message = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 port.on('message', async (req: Request) => {
   try {
-    const pipeline = await ready;
-    const batch = await produceBatch(pipeline, seed, req.epoch, req.step, req.indices);
+    const p = await ready;
+    const batch = req.samples
+      ? await produceFromSamples(p.transform, seed, req.epoch, req.step, req.samples, req.firstPosition ?? 0)
+      : await produceBatch(
+          { transform: p.transform, dataset: p.dataset! },
+          seed,
+          req.epoch,
+          req.step,
+          req.indices!,
+        );
     port.postMessage({ id: req.id, batch }, transferables(batch));
   } catch (e) {
-    port.postMessage({ id: req.id, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+    port.postMessage({ id: req.id, error: message(e) });
   }
 });
 
 ready.then(
-  (p) => {
-    port.postMessage({ ready: true, length: p.dataset.length });
-  },
-  (e) =>
-    port.postMessage({ ready: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+  (p) => port.postMessage({ ready: true, length: p.length }),
+  (e) => port.postMessage({ ready: false, error: message(e) }),
 );

@@ -1,0 +1,119 @@
+import { CladeError } from '../../util/errors.ts';
+import type { Sample, StreamDataset } from '../types.ts';
+import type { Batch, LoaderPosition, PipelineSource, SampleTransform } from './loader-types.ts';
+import { loadTransform, produceFromSamples } from './produce.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface StreamLoaderOptions {
+  /** Read in the main thread, once per epoch, as `stream({ seed, epoch })` (WebDataset shards). */
+  stream: StreamDataset;
+  /** The per-sample transform (main thread only) … */
+  transform?: SampleTransform;
+  /** … or a module whose factory returns `{ transform }` (required with workers > 0). */
+  source?: PipelineSource;
+  batchSize: number;
+  seed?: number;
+  dropLast?: boolean;
+  epochs?: number;
+  workers?: number;
+  prefetch?: number;
+  /** Resume: the first `step * batchSize` samples of that epoch's stream are read and skipped. */
+  start?: LoaderPosition;
+}
+
+/**
+ * Batches from a stream (a dataset that can only be read in order, such as WebDataset shards). The stream is read
+ * in the main thread; augmentation runs in worker threads when asked. Sample i of an epoch's stream is transformed
+ * with the stream keyed by (seed, epoch, i), so batches do not depend on `workers` or `prefetch`, and resuming
+ * from `position()` gives the same batches provided the stream is itself deterministic in (seed, epoch).
+ *
+ * @example
+ * const loader = await StreamLoader.create({ stream: shards, source, batchSize: 256, seed: 42, workers: 2 });
+ * for await (const b of loader) step(b.views[0]);
+ */
+export class StreamLoader implements AsyncIterable<Batch> {
+  private pos: LoaderPosition;
+
+  private constructor(
+    private readonly o: StreamLoaderOptions & { seed: number; epochs: number; prefetch: number },
+    private readonly transform: SampleTransform | null,
+    private readonly pool: WorkerPool | null,
+  ) {
+    this.pos = o.start ?? { epoch: 0, step: 0 };
+  }
+
+  static async create(o: StreamLoaderOptions): Promise<StreamLoader> {
+    if (!(Number.isInteger(o.batchSize) && o.batchSize > 0))
+      throw new CladeError(`expected a positive integer batch size, got ${o.batchSize}`, {
+        field: 'batchSize',
+      });
+    const workers = o.workers ?? 0;
+    if (!o.transform === !o.source)
+      throw new CladeError('give exactly one of transform and source', { field: 'loader' });
+    if (workers > 0 && !o.source)
+      throw new CladeError('worker threads need a pipeline source (module + export)', { field: 'source' });
+    const opts = {
+      ...o,
+      seed: o.seed ?? 0,
+      epochs: o.epochs ?? 1,
+      prefetch: Math.max(1, o.prefetch ?? Math.max(2, 2 * workers)),
+    };
+    if (workers > 0) {
+      const { pool } = await WorkerPool.start(o.source!, opts.seed, workers, true);
+      return new StreamLoader(opts, null, pool);
+    }
+    return new StreamLoader(opts, o.transform ?? (await loadTransform(o.source!)), null);
+  }
+
+  /** The next batch this loader will yield; pass it as `start` to resume there. */
+  position(): LoaderPosition {
+    return { ...this.pos };
+  }
+
+  private dispatch(epoch: number, step: number, samples: Sample[], first: number): Promise<Batch> {
+    const b = this.pool
+      ? this.pool.runSamples(epoch, step, samples, first)
+      : produceFromSamples(this.transform!, this.o.seed, epoch, step, samples, first);
+    b.catch(() => {}); // surfaced when awaited
+    return b;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
+    const B = this.o.batchSize;
+    const inflight: { epoch: number; step: number; batch: Promise<Batch> }[] = [];
+    const take = async () => {
+      const t = inflight.shift()!;
+      const batch = await t.batch;
+      this.pos = { epoch: t.epoch, step: t.step + 1 };
+      return batch;
+    };
+    for (let epoch = this.pos.epoch, step = this.pos.step; epoch < this.o.epochs; epoch++, step = 0) {
+      let skip = step * B;
+      let position = skip;
+      let pending: Sample[] = [];
+      for await (const sample of this.o.stream.stream({ seed: this.o.seed, epoch })) {
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        pending.push(sample);
+        if (pending.length < B) continue;
+        inflight.push({ epoch, step, batch: this.dispatch(epoch, step++, pending, position) });
+        position += B;
+        pending = [];
+        while (inflight.length >= this.o.prefetch) yield await take();
+      }
+      if (pending.length && !this.o.dropLast)
+        inflight.push({ epoch, step, batch: this.dispatch(epoch, step++, pending, position) });
+      // The next epoch starts where this one ended, even when a resume skipped the whole of it.
+      if (!inflight.length) this.pos = { epoch: epoch + 1, step: 0 };
+    }
+    while (inflight.length) yield await take();
+    this.pos = { epoch: this.o.epochs, step: 0 };
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
