@@ -26,6 +26,8 @@ export const TrainOptionsSchema = z
     keepLast: int().positive().default(2),
     /** Loader worker threads (results do not depend on it). clade's default: 1, as `clade demo` uses on 2 cores. */
     workers: int().min(0).default(1),
+    /** Run the recipe's evaluation hook (`Recipe.periodicEval`) every N steps; 0 = never. clade's default: off. */
+    evalEvery: int().min(0).default(0),
     /** Static batch size of the exported ONNX towers (`writeModelDir`'s default). */
     exportBatch: int().positive().default(64),
   })

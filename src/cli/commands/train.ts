@@ -120,10 +120,15 @@ export async function run(argv: string[]): Promise<number> {
             file: out,
           },
         );
-      writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
     }
     const recipe = buildRecipe(cfg);
     const t = cfg.train;
+    if (t.evalEvery > 0 && !recipe.periodicEval)
+      throw new CladeError(
+        `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
+      );
+    // Written before training starts, so an interrupted run can always be resumed with its exact settings.
+    if (!a.resume) writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
     const r = await train(recipe, {
       steps: t.steps,
       lr: t.lr,
@@ -134,6 +139,8 @@ export async function run(argv: string[]): Promise<number> {
       checkpointEvery: t.checkpointEvery,
       keepLast: t.keepLast,
       workers: t.workers,
+      evalEvery: t.evalEvery || undefined,
+      onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
       resume: Boolean(a.resume),
       stopAfter: a['stop-after'] as number | undefined,
       quiet: Boolean(a.quiet),

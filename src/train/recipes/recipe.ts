@@ -40,4 +40,7 @@ export interface Recipe {
   towers(exportBatch: number): Readonly<Record<string, TowerSpec>>;
   /** JSON-serialisable description written to model.json (architecture, preprocessing, tokenizer, taxonomy). */
   describe(): Record<string, unknown>;
+  /** Optional periodic evaluation (e.g. kNN accuracy, zero-shot by rank), run every `train.evalEvery` steps by
+   * `clade train`; its numbers are added to that step's line of metrics.jsonl. */
+  periodicEval?(params: Params, step: number): Promise<Record<string, number>>;
 }
