@@ -2,9 +2,15 @@ import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import type { Recipe } from './recipe.ts';
 import { clipin } from './clipin.ts';
+import { clipReplay } from './clip-replay.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
 import { radialFinetune } from './radial-finetune.ts';
-import { clipinSchema, multiviewTabularSchema, radialFinetuneSchema } from './multimodal-schemas.ts';
+import {
+  clipinSchema,
+  clipReplaySchema,
+  multiviewTabularSchema,
+  radialFinetuneSchema,
+} from './multimodal-schemas.ts';
 
 /**
  * A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder.
@@ -57,5 +63,10 @@ export const RECIPES = {
     schema: radialFinetuneSchema,
     build: (c) => radialFinetune(c),
   } satisfies RecipeEntry<typeof radialFinetuneSchema>,
+  'clip-replay': {
+    about: 'clip-taxonomy + BioCLIP 2 experience replay: a second data stream through a second visual head',
+    schema: clipReplaySchema,
+    build: (c) => clipReplay(c),
+  } satisfies RecipeEntry<typeof clipReplaySchema>,
 } as const;
 export type RecipeName = keyof typeof RECIPES;

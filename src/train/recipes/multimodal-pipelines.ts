@@ -171,3 +171,34 @@ export function chainPipeline(args: ChainPipelineArgs): Pipeline {
   };
   return { dataset, transform: viewsTransform({}) };
 }
+
+export interface ReplayPipelineArgs extends SyntheticPipelineArgs {
+  /** Seed of the replay stream's own synthetic-taxonomy (another tree of species, names and images). */
+  readonly replaySeed: number;
+  readonly replayPerSpecies: number;
+  /** Index into TEXT_TYPES of the replay caption (clade's stand-in for LAION's raw text: the common name). */
+  readonly replayTextType: number;
+}
+
+/**
+ * BioCLIP 2's experience replay stream (methods.md §A.4) on synthetic data: each item carries a biology sample
+ * (view 0, captions 0–4 = the five text types) and a replay sample drawn uniformly from a second dataset with the
+ * item's rng (view 1, caption 5), so every batch is a biology batch plus an appended replay batch.
+ */
+export function replayPipeline(args: ReplayPipelineArgs): Pipeline {
+  const opts = { size: args.size, split: args.split };
+  const dataset = syntheticTaxonomy({ ...opts, seed: args.seed, perSpecies: args.perSpecies });
+  const replay = syntheticTaxonomy({ ...opts, seed: args.replaySeed, perSpecies: args.replayPerSpecies });
+  const view =
+    args.mode === 'train' ? bioclipTrainView({ size: args.size }) : clipEvalView({ size: args.size });
+  const transform: Pipeline['transform'] = (sample, rng, ctx) => {
+    const r = replay.get(rng.int(replay.length));
+    const k = view.size(sample.image!.channels);
+    const views = [
+      view.forward(sample.image!, rng, ctx?.viewSlot(0, k)),
+      view.forward(r.image!, rng, ctx?.viewSlot(1, k)),
+    ];
+    return { views, label: sample.label, captions: [...sample.captions!, r.captions![args.replayTextType]] };
+  };
+  return { dataset, transform };
+}

@@ -3,8 +3,8 @@ import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides } from '../../config/overrides.ts';
 import { buildRecipe, resolveConfig } from '../resolve-config.ts';
 
-test('the clipin, multiview-tabular and radial-finetune presets resolve and build; unknown keys are named', () => {
-  for (const name of ['clipin', 'multiview-tabular', 'radial-finetune']) {
+test('the clipin, multiview-tabular, radial-finetune and clip-replay presets resolve and build; unknown keys are named', () => {
+  for (const name of ['clipin', 'multiview-tabular', 'radial-finetune', 'clip-replay']) {
     const { raw, file } = loadConfig(name);
     const c = resolveConfig(raw, { file });
     expect(c.recipeName).toBe(name);

@@ -3,6 +3,8 @@
  * rejected), registered in RECIPES (index.ts).
  */
 import { z } from 'zod';
+import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
+import { CLIP_REPLAY_DEFAULTS } from './clip-replay.ts';
 import { CLIPIN_DEFAULTS } from './clipin.ts';
 import { MULTIVIEW_TABULAR_DEFAULTS } from './multiview-tabular.ts';
 import { RADIAL_FINETUNE_DEFAULTS } from './radial-finetune.ts';
@@ -76,5 +78,26 @@ export const radialFinetuneSchema = z
       .strict()
       .default({ ...r.weights }),
     weightDecay: z.number().min(0).default(r.weightDecay),
+  })
+  .strict();
+
+const q = CLIP_REPLAY_DEFAULTS;
+export const clipReplaySchema = z
+  .object({
+    seed: z.number().int().default(q.seed),
+    perSpecies: int().default(q.perSpecies),
+    size: int().default(q.size),
+    batchSize: int().default(q.batchSize),
+    embedDim: int().default(q.embedDim),
+    imageChannels: channels(q.imageChannels),
+    textWidth: int().default(q.textWidth),
+    textDepth: int().default(q.textDepth),
+    textHeads: int().default(q.textHeads),
+    contextLength: z.number().int().min(2).default(q.contextLength),
+    mixing: z.enum(['perBatch', 'perSample']).default(q.mixing),
+    weightDecay: z.number().min(0).default(q.weightDecay),
+    replaySeed: z.number().int().default(q.replaySeed),
+    replayPerSpecies: int().default(q.replayPerSpecies),
+    replayTextType: z.enum(TEXT_TYPES).default(q.replayTextType),
   })
   .strict();
