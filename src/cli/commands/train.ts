@@ -145,10 +145,10 @@ export async function run(argv: string[]): Promise<number> {
       stopAfter: a['stop-after'] as number | undefined,
       quiet: Boolean(a.quiet),
     });
-    const loss = Number.isFinite(r.lastLoss) ? ` loss ${r.lastLoss.toFixed(4)},` : '';
+    const loss = Number.isFinite(r.lastLoss) ? `loss ${r.lastLoss.toFixed(4)}, ` : '';
     if (r.step.t < t.steps) {
       console.log(
-        `stopped at step ${r.step.t}/${t.steps} (${loss} ${r.stepsPerSecond.toFixed(2)} steps/s); continue with:\n` +
+        `stopped at step ${r.step.t}/${t.steps} (${loss}${r.stepsPerSecond.toFixed(2)} steps/s); continue with:\n` +
           `  clade train --out ${out} --resume`,
       );
       return 0;
@@ -156,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     const modelDir = join(out, 'model');
     writeModelDir(modelDir, recipe, r.params, t.exportBatch);
     console.log(
-      `trained ${recipe.name} for ${t.steps} steps (${loss} ${r.stepsPerSecond.toFixed(2)} steps/s)`,
+      `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
     );
     console.log(
       `run: ${out}\nmodel: ${modelDir}${existsSync(join(modelDir, 'text.onnx')) ? ' (image.onnx, text.onnx)' : ''}`,
