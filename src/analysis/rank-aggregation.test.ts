@@ -86,3 +86,37 @@ describe('rank aggregation (pybioclip §A.7)', () => {
     expect(acc.order).toBe(1);
   });
 });
+
+describe('per-rank accuracy at scale', () => {
+  test('grouped fast path agrees with aggregateByRank on random probabilities', async () => {
+    const { Rng } = await import('../util/rng.ts');
+    const { rankKey } = await import('./rank-aggregation.ts');
+    const rng = new Rng(8);
+    const K = L.length;
+    const N = 50;
+    const probs = new Float32Array(N * K);
+    for (let i = 0; i < N; i++) {
+      let s = 0;
+      for (let j = 0; j < K; j++) s += probs[i * K + j] = rng.float();
+      for (let j = 0; j < K; j++) probs[i * K + j] /= s;
+    }
+    const truth = Array.from({ length: N }, () => L[rng.int(K)]);
+    const fast = perRankAccuracy(probs, K, L, truth);
+    for (const [r, name] of ['kingdom', 'class', 'family', 'genus', 'species'].entries()) {
+      void r;
+      let ok = 0;
+      for (let i = 0; i < N; i++) {
+        const top = aggregateByRank(probs.subarray(i * K, (i + 1) * K), L, name as 'genus', { k: 1 })[0];
+        if (
+          top.key ===
+          rankKey(
+            truth[i],
+            ['kingdom', 'phylum', 'class', 'order', 'family', 'genus', 'species'].indexOf(name),
+          )
+        )
+          ok++;
+      }
+      expect(fast[name]).toBe(ok / N);
+    }
+  });
+});

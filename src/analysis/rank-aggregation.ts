@@ -22,6 +22,26 @@ export function rankKey(lineage: Lineage, rank: number): string {
     .join(' ');
 }
 
+/**
+ * Integer group of every label column at a rank (columns sharing the full rank prefix share a group), with the
+ * group keys. Precompute once when aggregating many images.
+ */
+export function rankGroups(
+  lineages: readonly Lineage[],
+  rank: Rank | number,
+): { groupOf: Int32Array; keys: string[] } {
+  const r = rankIndex(rank);
+  const ids = new Map<string, number>();
+  const groupOf = new Int32Array(lineages.length);
+  lineages.forEach((l, j) => {
+    const key = rankKey(l, r);
+    let g = ids.get(key);
+    if (g === undefined) ids.set(key, (g = ids.size));
+    groupOf[j] = g;
+  });
+  return { groupOf, keys: [...ids.keys()] };
+}
+
 /** One aggregated prediction at a rank. */
 export interface RankScore {
   readonly key: string;
@@ -82,13 +102,27 @@ export function perRankAccuracy(
   const ranks = (opts.ranks ?? RANKS).map(rankIndex);
   const out: Record<string, number> = {};
   for (const r of ranks) {
+    // Group ids per column, computed once per rank (keys are strings; the inner loop is numeric).
+    const { groupOf, keys } = rankGroups(lineages, r);
+    const keyId = new Map(keys.map((k, g) => [k, g]));
+    const score = new Float64Array(keys.length);
+    const minProb = opts.minProb ?? 1e-9;
     let correct = 0;
     for (let i = 0; i < n; i++) {
-      const top = aggregateByRank(probs.subarray(i * K, (i + 1) * K), lineages, r, {
-        minProb: opts.minProb,
-        k: 1,
-      });
-      if (top.length && top[0].key === rankKey(truth[i], r)) correct++;
+      score.fill(0);
+      for (let j = 0; j < K; j++) {
+        const p = probs[i * K + j];
+        if (p > minProb) score[groupOf[j]] += p;
+      }
+      // arg-max with the same tie rule as aggregateByRank (score, then key order)
+      let best = -1;
+      for (let g = 0; g < keys.length; g++)
+        if (
+          score[g] > 0 &&
+          (best < 0 || score[g] > score[best] || (score[g] === score[best] && keys[g] < keys[best]))
+        )
+          best = g;
+      if (best >= 0 && best === keyId.get(rankKey(truth[i], r))) correct++;
     }
     out[RANKS[r] ?? String(r)] = correct / n;
   }
