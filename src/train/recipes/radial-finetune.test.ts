@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -79,5 +79,9 @@ describe('radial-finetune recipe', () => {
     for (const tree of [p.text, p.frozen])
       for (const [k, v] of flatten<HostTensor>(tree as never, '', isHost))
         expect([...v.data]).toEqual([...want.get(k)!.data]);
+    const other = mkdtempSync(join(tmpdir(), 'clade-radial-'));
+    const json = { description: { recipe: 'clipin', config: {}, tokenizer: src.tokenizer.toJSON() } };
+    writeFileSync(join(other, 'model.json'), JSON.stringify(json));
+    expect(() => radialFinetune({ from: other })).toThrow(/starts from a clip-taxonomy .* got 'clipin'/);
   });
 });

@@ -76,12 +76,21 @@ const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as o
 const copy = (t: Params): Params =>
   mapTree<HostTensor, HostTensor>(t, (h) => ({ shape: [...h.shape], data: h.data.slice() }), '', isHost);
 
+/** Recipes whose model directories hold a `textTransformer` with a projection under `text.*`. */
+const TEXT_TOWER_RECIPES = ['clip-taxonomy', 'clip-replay', 'radial-finetune'];
+
 /** A clip-taxonomy model directory's text tower: dims, tokenizer and `text.*` weights. */
 function loadTextTower(dir: string) {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
     description: { config: Record<string, number>; tokenizer: WordTokenizerJson };
   };
   const c = json.description.config;
+  const recipe = (json.description as { recipe?: string }).recipe;
+  if (!TEXT_TOWER_RECIPES.includes(recipe ?? '') || !json.description.tokenizer)
+    throw new CladeError(
+      `radial-finetune starts from a ${TEXT_TOWER_RECIPES.join(' / ')} model (a text transformer with a projection), got '${recipe}'`,
+      { file: dir },
+    );
   const weights = readSafetensors(join(dir, 'weights.safetensors'));
   const text = new Map<string, HostTensor>();
   for (const [k, v] of weights)
