@@ -6,6 +6,7 @@ export {
   PRESETS_DIR,
   loadConfig,
   listPresets,
+  mergeConfig,
   presetNames,
   readConfigFile,
   type PresetFile,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { listPresets, loadConfig, presetNames, PresetSchema } from './preset.ts';
+import { listPresets, loadConfig, mergeConfig, presetNames, PresetSchema } from './preset.ts';
 import { parseOrThrow } from './zod-errors.ts';
 
 test('every JSON file in presets/ is listed, parses, and has a recipe and a description', () => {
@@ -51,4 +51,34 @@ test('the preset schema fills train defaults and rejects unknown keys by full do
   expect(parse({ recipe: 'x', train: { steps: 1.5, keepLast: 0 } })).toThrow(
     /invalid config:\n  - 'train.steps': expected int.*\n  - 'train.keepLast'/,
   );
+});
+
+test('a config can extend a preset or another file; objects merge, lists and scalars replace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clade-cfg-'));
+  writeFileSync(
+    join(dir, 'short.json'),
+    JSON.stringify({ extends: 'demo', train: { steps: 50 }, recipeConfig: { imageChannels: [8, 8, 8] } }),
+  );
+  const short = loadConfig(join(dir, 'short.json')).raw;
+  expect(short).toMatchObject({ recipe: 'clip-taxonomy', train: { steps: 50, lr: 0.002, warmup: 30 } });
+  expect((short.recipeConfig as { imageChannels: number[]; embedDim: number }).imageChannels).toEqual([
+    8, 8, 8,
+  ]);
+  expect((short.recipeConfig as { embedDim: number }).embedDim).toBe(64);
+  expect(short.extends).toBeUndefined();
+  // relative to the extending file's folder, chained
+  writeFileSync(join(dir, 'shorter.json'), JSON.stringify({ extends: './short.json', train: { lr: 1e-3 } }));
+  expect(loadConfig(join(dir, 'shorter.json')).raw).toMatchObject({
+    train: { steps: 50, lr: 1e-3, warmup: 30 },
+  });
+  // another recipe does not inherit the base's recipeConfig
+  expect(mergeConfig({ recipe: 'a', recipeConfig: { x: 1 } }, { recipe: 'b' })).toEqual({
+    recipe: 'b',
+    recipeConfig: {},
+  });
+  writeFileSync(join(dir, 'loop-a.json'), JSON.stringify({ extends: './loop-b.json' }));
+  writeFileSync(join(dir, 'loop-b.json'), JSON.stringify({ extends: './loop-a.json' }));
+  expect(() => loadConfig(join(dir, 'loop-a.json'))).toThrow("'extends' cycle");
+  writeFileSync(join(dir, 'bad-ext.json'), JSON.stringify({ extends: 'dmeo' }));
+  expect(() => loadConfig(join(dir, 'bad-ext.json'))).toThrow("unknown preset 'dmeo' — did you mean 'demo'?");
 });

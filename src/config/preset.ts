@@ -3,7 +3,7 @@
  * `src/config/presets/` (every `*.json` there is one); a config file is the same thing anywhere on disk.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CladeError } from '../util/errors.ts';
@@ -75,20 +75,16 @@ export function presetNames(): string[] {
     .sort();
 }
 
-/**
- * Load a config by preset name (`demo`) or file path (`my-run.json`, anything that exists or ends in `.json`).
- * An unknown preset name throws listing close matches (or all presets).
- *
- * @example
- * const { name, raw } = loadConfig('clip-taxonomy'); // raw.recipe === 'clip-taxonomy'
- * loadConfig('runs/x/config.json');
- */
-export function loadConfig(pathOrPreset: string): LoadedConfig {
-  const isFile =
-    extname(pathOrPreset).toLowerCase() === '.json' ||
-    pathOrPreset.includes('/') ||
-    (existsSync(pathOrPreset) && statSync(pathOrPreset).isFile());
-  if (isFile) {
+function isPathLike(spec: string): boolean {
+  return (
+    extname(spec).toLowerCase() === '.json' ||
+    spec.includes('/') ||
+    (existsSync(spec) && statSync(spec).isFile())
+  );
+}
+
+function loadOne(pathOrPreset: string): LoadedConfig {
+  if (isPathLike(pathOrPreset)) {
     if (!existsSync(pathOrPreset)) throw new CladeError('config file does not exist', { file: pathOrPreset });
     return { name: basename(pathOrPreset, '.json'), file: pathOrPreset, raw: readConfigFile(pathOrPreset) };
   }
@@ -101,6 +97,64 @@ export function loadConfig(pathOrPreset: string): LoadedConfig {
   }
   const file = join(PRESETS_DIR, `${pathOrPreset}.json`);
   return { name: pathOrPreset, file, raw: readConfigFile(file) };
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `over` laid on `base`: objects merge key by key, anything else (numbers, strings, lists) is replaced. A config
+ * naming a different recipe than its base does not inherit the base's `recipeConfig`.
+ *
+ * @example
+ * mergeConfig({ train: { steps: 300, lr: 2e-3 } }, { train: { steps: 50 } }); // { train: { steps: 50, lr: 2e-3 } }
+ */
+export function mergeConfig(
+  base: Readonly<Record<string, unknown>>,
+  over: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const merge = (b: unknown, o: unknown): unknown => {
+    if (!isPlain(b) || !isPlain(o)) return structuredClone(o);
+    const out: Record<string, unknown> = structuredClone(b);
+    for (const [k, v] of Object.entries(o)) out[k] = k in out ? merge(out[k], v) : structuredClone(v);
+    return out;
+  };
+  const out = merge(base, over) as Record<string, unknown>;
+  if (over.recipe !== undefined && over.recipe !== base.recipe)
+    out.recipeConfig = structuredClone(over.recipeConfig ?? {});
+  return out;
+}
+
+/**
+ * Load a config by preset name (`demo`) or file path (`my-run.json`, anything that exists or ends in `.json`).
+ * An unknown preset name throws listing close matches (or all presets). A config may start from another with
+ * `"extends": "<preset or path>"` (a relative path is relative to the config's folder); see `mergeConfig`.
+ *
+ * @example
+ * const { name, raw } = loadConfig('clip-taxonomy'); // raw.recipe === 'clip-taxonomy'
+ * loadConfig('runs/x/config.json');
+ * loadConfig('short.json'); // { "extends": "demo", "train": { "steps": 50 } }
+ */
+export function loadConfig(pathOrPreset: string, seen: readonly string[] = []): LoadedConfig {
+  const loaded = loadOne(pathOrPreset);
+  const parent = loaded.raw.extends;
+  if (parent === undefined) return loaded;
+  if (typeof parent !== 'string' || !parent)
+    throw new CladeError(`'extends' must name a preset or a config file, got ${JSON.stringify(parent)}`, {
+      file: loaded.file,
+    });
+  const chain = [...seen, resolve(loaded.file)];
+  const target = isPathLike(parent) && !isAbsolute(parent) ? join(dirname(loaded.file), parent) : parent;
+  if (
+    isPathLike(target)
+      ? chain.includes(resolve(target))
+      : chain.includes(resolve(PRESETS_DIR, `${target}.json`))
+  )
+    throw new CladeError(`'extends' cycle: ${[...chain, target].join(' → ')}`, { file: loaded.file });
+  const base = loadConfig(target, chain);
+  const { extends: _drop, ...own } = loaded.raw;
+  void _drop;
+  return { ...loaded, raw: mergeConfig(base.raw, own) };
 }
 
 /** One row of `clade presets`. */
@@ -121,8 +175,8 @@ export interface PresetInfo {
  */
 export function listPresets(): PresetInfo[] {
   return presetNames().map((name) => {
-    const file = join(PRESETS_DIR, `${name}.json`);
-    const p = parseOrThrow(PresetSchema, readConfigFile(file), { file });
+    const { file, raw } = loadConfig(name);
+    const p = parseOrThrow(PresetSchema, raw, { file });
     return { name, file, recipe: p.recipe, description: p.description, steps: p.train.steps };
   });
 }

@@ -91,6 +91,13 @@ test('config errors exit 1 naming the key path with suggestions; usage errors ex
   expect(log.join('\n')).toContain("'recipeConfig.embedDim': expected number, received string");
   expect(await trainCli([cfgFile, '--out', join(dir, 'c'), '--train.evalEvery=2'])).toBe(1);
   expect(log.join('\n')).toContain("recipe 'clip-taxonomy' has no evaluation hook: set train.evalEvery to 0");
+  log.length = 0;
+  expect(await trainCli(['demo', '--print-config', '--train.steps=70', '--recipeConfig.textDepth=1'])).toBe(
+    0,
+  );
+  const printed = JSON.parse(log.join('\n'));
+  expect(printed).toMatchObject({ recipe: 'clip-taxonomy', train: { steps: 70, warmup: 30, evalEvery: 0 } });
+  expect(printed.recipeConfig).toMatchObject({ textDepth: 1, contextLength: 16, size: 32 });
   expect(await trainCli(['dmeo'])).toBe(1);
   expect(log.join('\n')).toContain("unknown preset 'dmeo' — did you mean 'demo'?");
   expect(await trainCli([])).toBe(2);

@@ -36,7 +36,8 @@ Options:
   --out DIR          run directory
   --resume           continue the run in --out
   --quiet            no progress bar
-  --stop-after N     stop after N steps of this invocation (simulates an interrupted run)`;
+  --stop-after N     stop after N steps of this invocation (simulates an interrupted run)
+  --print-config     print the resolved config (every default filled in) and exit without training`;
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
@@ -78,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: 'boolean',
       quiet: 'boolean',
       'stop-after': 'number',
+      'print-config': 'boolean',
       help: 'boolean',
     });
   } catch (e) {
@@ -113,13 +115,17 @@ export async function run(argv: string[]): Promise<number> {
       const { raw, file, name } = loadConfig(preset);
       cfg = resolveConfig(raw, { file, overrides });
       out = (a.out as string | undefined) ?? join('runs', `${name}-${stamp()}`);
-      if (latestCheckpoint(out))
+      if (latestCheckpoint(out) && !a['print-config'])
         throw new CladeError(
           'run directory already has checkpoints: pass --resume to continue it, or another --out',
           {
             file: out,
           },
         );
+    }
+    if (a['print-config']) {
+      console.log(JSON.stringify(configJson(cfg), null, 2));
+      return 0;
     }
     const recipe = buildRecipe(cfg);
     const t = cfg.train;
