@@ -82,6 +82,23 @@ describe('RLD properties', () => {
     [1, 0.2, 0.05].forEach((T, t) => expect(got.rld[t]).toBeCloseTo(rldDense(xn, y, T), 6));
   });
 
+  test('cached, uncached, global-shift and per-row-shift paths agree', () => {
+    const T = [1, 0.2, 0.05];
+    const a = relativeLocalDensity(x, y, { temperatures: T }).rld;
+    const b = relativeLocalDensity(x, y, { temperatures: T, cacheBytes: 0, rowBlock: 16, colBlock: 32 }).rld;
+    const c = relativeLocalDensity(x, y, { temperatures: T, shift: 'row' }).rld;
+    const d = relativeLocalDensity(x, y, { temperatures: T, shift: 'row', cacheBytes: 0 }).rld;
+    for (let t = 0; t < 3; t++) {
+      expect(b[t]).toBeCloseTo(a[t], 6); // cache stores float32 distances
+      expect(c[t]).toBeCloseTo(a[t], 10);
+      expect(d[t]).toBeCloseTo(b[t], 10);
+    }
+    // Tiny T: the global shift would underflow, the per-row path stays finite and near the partition maximum.
+    const tiny = relativeLocalDensity(x, y, { temperatures: [1e-4] }).rld[0];
+    expect(Number.isFinite(tiny)).toBe(true);
+    expect(tiny).toBeGreaterThan(0.5);
+  });
+
   test('invariant to point permutation and label renaming', () => {
     const base = relativeLocalDensity(x, y, { temperatures: [0.5, 0.1] }).rld;
     const perm = new Rng(3).permutation(x.n);

@@ -17,6 +17,11 @@ export interface RldOptions {
   subsample?: { size: number; seed: number };
   /** Show terminal progress for the three passes. */
   progress?: boolean;
+  /** Keep the packed pairwise distances (float32) when they fit in this many bytes (default 256 MiB), so the
+   *  second and third passes skip the products. 0 disables the cache (memory then stays O(n · |T| + tile)). */
+  cacheBytes?: number;
+  /** Exponent shift: `auto` (one global shift when no exponential can underflow, else per row) or `row`. */
+  shift?: 'auto' | 'row';
 }
 
 /** Per-temperature RLD, plus the mean scaled distance `μ` used for normalisation. */
@@ -123,57 +128,113 @@ export function relativeLocalDensity(
   const z = opts.normalize === false ? x : l2Normalize(x);
   const tile = { rowBlock: opts.rowBlock, colBlock: opts.colBlock };
   const label = (k: number) => (opts.progress ? `RLD pass ${k}/3` : undefined);
-  const { mu, rowMin } = distanceStats(z, { ...tile, progress: label(1) });
+  // Pass 1: μ and nearest distances; when the packed upper triangle fits the cache budget, keep the distances
+  // (float32) so passes 2 and 3 stream them instead of recomputing the products.
+  const pairs = (n * (n - 1)) / 2;
+  const cache = pairs * 4 <= (opts.cacheBytes ?? 256 * 2 ** 20) ? new Float32Array(pairs) : undefined;
+  const rowOff = (i: number) => i * n - (i * (i + 1)) / 2; // packed offset of (i, i+1)
+  let mu: number;
+  let rowMin: Float64Array;
+  if (cache) {
+    rowMin = new Float64Array(n).fill(Infinity);
+    let sum = 0;
+    forEachPairDistance(
+      z,
+      (i0, i1, j0, j1, dist) => {
+        const w = j1 - j0;
+        for (let i = i0; i < i1; i++) {
+          const o = (i - i0) * w;
+          const po = rowOff(i) - i - 1;
+          let rm = rowMin[i];
+          for (let j = Math.max(j0, i + 1); j < j1; j++) {
+            const v = dist[o + j - j0];
+            cache[po + j] = v;
+            sum += v;
+            if (v < rm) rm = v;
+            if (v < rowMin[j]) rowMin[j] = v;
+          }
+          rowMin[i] = rm;
+        }
+      },
+      { ...tile, progress: label(1) },
+    );
+    mu = sum / pairs;
+  } else ({ mu, rowMin } = distanceStats(z, { ...tile, progress: label(1) }));
   if (!(mu > 0)) throw new CladeError('all points coincide (mean distance 0); RLD is undefined');
+  const visit = (
+    fn: (i0: number, i1: number, j0: number, j1: number, d: Float32Array | Float64Array) => void,
+    pass: number,
+  ) => {
+    if (!cache) return forEachPairDistance(z, fn, { ...tile, progress: label(pass) });
+    for (let i = 0; i < n - 1; i++) fn(i, i + 1, i + 1, n, cache.subarray(rowOff(i), rowOff(i) + n - i - 1));
+  };
   const nt = temps.length;
   const inv = temps.map((t) => 1 / (mu * t));
-  // Pass 2: shifted row sums R_i = Σ_j exp(−(d_ij − m_i)/(μT)), m_i = rowMin_i.
+  // Exponent shifts. With one global shift g = min_i m_i, W_ij = e_ij² / (P_i P_j) where
+  // e_ij = exp(−(d_ij − g)/(μT)) and P_i = Σ_j e_ij — all shifts cancel — as long as no e_ij can underflow
+  // (checked against an upper bound on distances). Otherwise fall back to per-row shifts m_i.
+  let g = Infinity;
+  for (let i = 0; i < n; i++) g = Math.min(g, rowMin[i]);
+  let maxSq = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < z.d; k++) s += z.data[i * z.d + k] ** 2;
+    maxSq = Math.max(maxSq, s);
+  }
+  const bound = (2 * Math.sqrt(maxSq)) / Math.sqrt(z.d);
+  const global = opts.shift !== 'row' && inv.every((c) => (bound - g) * c < 600);
+  const shift = global ? new Float64Array(n).fill(g) : rowMin;
+  // Pass 2: shifted row sums R_i = Σ_j exp(−(d_ij − shift_i)/(μT)).
   const R = new Float64Array(n * nt);
-  forEachPairDistance(
-    z,
-    (i0, i1, j0, j1, dist) => {
-      const w = j1 - j0;
-      for (let i = i0; i < i1; i++) {
-        const o = (i - i0) * w;
-        const mi = rowMin[i];
-        for (let j = Math.max(j0, i + 1); j < j1; j++) {
-          const v = dist[o + j - j0];
-          const mj = rowMin[j];
+  visit((i0, i1, j0, j1, dist) => {
+    const w = j1 - j0;
+    for (let i = i0; i < i1; i++) {
+      const o = (i - i0) * w;
+      const si = shift[i];
+      for (let j = Math.max(j0, i + 1); j < j1; j++) {
+        const v = dist[o + j - j0];
+        if (global) {
           for (let t = 0; t < nt; t++) {
-            R[i * nt + t] += Math.exp(-(v - mi) * inv[t]);
-            R[j * nt + t] += Math.exp(-(v - mj) * inv[t]);
+            const e = Math.exp(-(v - si) * inv[t]);
+            R[i * nt + t] += e;
+            R[j * nt + t] += e;
+          }
+        } else {
+          const sj = shift[j];
+          for (let t = 0; t < nt; t++) {
+            R[i * nt + t] += Math.exp(-(v - si) * inv[t]);
+            R[j * nt + t] += Math.exp(-(v - sj) * inv[t]);
           }
         }
       }
-    },
-    { ...tile, progress: label(2) },
-  );
-  // Pass 3: w_ij ∝ exp(−(2 d_ij − m_i − m_j)/(μT)) / (R_i R_j) (the n² and shift factors cancel in modularity).
+    }
+  }, 2);
+  const invR = R.map((r) => 1 / r);
+  // Pass 3: w_ij ∝ exp(−(2 d_ij − s_i − s_j)/(μT)) / (R_i R_j) (the n² and shift factors cancel in modularity).
   const deg = new Float64Array(n * nt);
   const inClass = new Float64Array(nt);
-  forEachPairDistance(
-    z,
-    (i0, i1, j0, j1, dist) => {
-      const w = j1 - j0;
-      for (let i = i0; i < i1; i++) {
-        const o = (i - i0) * w;
-        const mi = rowMin[i];
-        const yi = labels[i];
-        for (let j = Math.max(j0, i + 1); j < j1; j++) {
-          const v = dist[o + j - j0];
-          const e = 2 * v - mi - rowMin[j];
-          const same = labels[j] === yi;
-          for (let t = 0; t < nt; t++) {
-            const wij = Math.exp(-e * inv[t]) / (R[i * nt + t] * R[j * nt + t]);
-            deg[i * nt + t] += wij;
-            deg[j * nt + t] += wij;
-            if (same) inClass[t] += 2 * wij;
-          }
+  visit((i0, i1, j0, j1, dist) => {
+    const w = j1 - j0;
+    for (let i = i0; i < i1; i++) {
+      const o = (i - i0) * w;
+      const si = shift[i];
+      const yi = labels[i];
+      for (let j = Math.max(j0, i + 1); j < j1; j++) {
+        const v = dist[o + j - j0];
+        const same = labels[j] === yi;
+        for (let t = 0; t < nt; t++) {
+          let wij: number;
+          if (global) {
+            const e = Math.exp(-(v - si) * inv[t]);
+            wij = e * invR[i * nt + t] * (e * invR[j * nt + t]);
+          } else wij = Math.exp(-(2 * v - si - shift[j]) * inv[t]) * invR[i * nt + t] * invR[j * nt + t];
+          deg[i * nt + t] += wij;
+          deg[j * nt + t] += wij;
+          if (same) inClass[t] += 2 * wij;
         }
       }
-    },
-    { ...tile, progress: label(3) },
-  );
+    }
+  }, 3);
   const rld = temps.map((_, t) => {
     let two_m = 0;
     const vol = new Float64Array(K);
