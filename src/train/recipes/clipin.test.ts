@@ -145,4 +145,19 @@ describe('clipin recipe', () => {
     for (const v of nc) expect(Math.abs(v)).toBeLessThanOrEqual(1 + 1e-5); // cosine of unit vectors
     for (const v of c) expect(Math.abs(v)).toBeLessThanOrEqual(1 / 0.07 + 1e-3);
   });
+
+  test('zero-shot accuracy by rank in both modes (the periodicEval hook)', async () => {
+    const recipe = clipin(tiny);
+    const acc = await recipe.periodicEval!(recipe.init(new Rng(0).fork('init')), 0);
+    expect(Object.keys(acc).sort()).toEqual(
+      ['contrastive', 'nonContrastive'].flatMap((m) =>
+        ['genus', 'kingdom', 'order', 'species'].map((r) => `${m}/${r}`),
+      ),
+    );
+    for (const m of ['contrastive', 'nonContrastive']) {
+      expect(acc[`${m}/kingdom`]).toBeGreaterThanOrEqual(acc[`${m}/order`]);
+      expect(acc[`${m}/genus`]).toBeGreaterThanOrEqual(acc[`${m}/species`]);
+      expect(acc[`${m}/species`]).toBeGreaterThanOrEqual(0);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { textTypeSchedule, type TextMixing } from '../../data/taxonomy/text-type-schedule.ts';
 import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
 import { F, type Tensor } from '../../engine/index.ts';
-import { filled, type Ctx, type HostTensor, type SymParams } from '../../nn/context.ts';
+import { filled, type Ctx, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { linear } from '../../nn/linear.ts';
 import { smallCnn } from '../../nn/models/small-cnn.ts';
 import { textTransformer } from '../../nn/models/text-transformer.ts';
@@ -21,7 +21,8 @@ import {
   syncTarget,
   type ClipinDims,
 } from './clipin-heads.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe, TowerSpec } from './recipe.ts';
+import { zeroShotByRank } from './tower-eval.ts';
 import type { SyntheticPipelineArgs } from './pipelines.ts';
 
 export interface ClipinConfig extends ClipinDims {
@@ -71,7 +72,12 @@ function corpus(ds: ReturnType<typeof syntheticTaxonomy>): string[] {
 export interface ClipinRecipe extends Recipe {
   readonly config: ClipinConfig;
   readonly tokenizer: WordTokenizer;
+  /** Zero-shot accuracy by rank, `{ 'contrastive/species': …, 'nonContrastive/kingdom': … }` (also `periodicEval`). */
+  zeroShot(params: Params, perSpecies?: number, split?: string): Promise<Record<string, number>>;
 }
+
+/** Rows per zero-shot batch (60 = one image per species of the default tree per batch). */
+const ZS_BATCH = 60;
 
 /**
  * CLIP-taxonomy's image and text towers with the CLIPin plug-in (Yang et al. 2025,
@@ -112,6 +118,46 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     export: 'clipinPipeline',
     args: { seed: cfg.seed, perSpecies, size: S, split, mode } satisfies SyntheticPipelineArgs,
   });
+
+  const towers = (n: number): Record<string, TowerSpec> => ({
+    image: {
+      inputs: { image: { shape: [n, 3, S, S] } },
+      forward: (sp, i, ctx) => {
+        const p = P(sp);
+        const t = p.target;
+        return {
+          embedding: linear.apply(p.cI, hImage(p, i.image, ctx)),
+          target: F.l2normalize(ncProject(t.pI, hImage(t, i.image, ctx), ctx)),
+        };
+      },
+    },
+    text: {
+      inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
+      forward: (sp, i, ctx) => {
+        const p = P(sp);
+        const h = hText(p, i.ids, i.eot, ctx);
+        return {
+          embedding: linear.apply(p.cT, h),
+          interPred: predict(p.qTx, ncProject(p.pT, h, ctx), ctx),
+        };
+      },
+    },
+  });
+  /** Zero-shot accuracy by rank on a held-out split, both modes (§D.7); class prompts are `taxon` captions. */
+  const zeroShot = (params: Params, perSpecies = 5, split = 'test') =>
+    zeroShotByRank({
+      params,
+      towers: towers(ZS_BATCH),
+      batch: ZS_BATCH,
+      source: pipeline(split, 'eval', perSpecies),
+      dataset,
+      tokenizer,
+      textType: TEXT_TYPES.indexOf('taxon'),
+      modes: {
+        contrastive: (i, t) => clipinScores('contrastive', i.embedding, t.embedding, cfg.clipDim),
+        nonContrastive: (i, t) => clipinScores('nonContrastive', i.target, t.interPred, cfg.ncDim),
+      },
+    });
 
   return {
     name: 'clipin',
@@ -193,30 +239,9 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
         eot: BigInt64Array.from(tok.eotIndex, BigInt),
       };
     },
-    towers: (n) => ({
-      image: {
-        inputs: { image: { shape: [n, 3, S, S] } },
-        forward: (sp, i, ctx) => {
-          const p = P(sp);
-          const t = p.target;
-          return {
-            embedding: linear.apply(p.cI, hImage(p, i.image, ctx)),
-            target: F.l2normalize(ncProject(t.pI, hImage(t, i.image, ctx), ctx)),
-          };
-        },
-      },
-      text: {
-        inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
-        forward: (sp, i, ctx) => {
-          const p = P(sp);
-          const h = hText(p, i.ids, i.eot, ctx);
-          return {
-            embedding: linear.apply(p.cT, h),
-            interPred: predict(p.qTx, ncProject(p.pT, h, ctx), ctx),
-          };
-        },
-      },
-    }),
+    towers,
+    zeroShot,
+    periodicEval: (params) => zeroShot(params),
     describe: () => ({
       recipe: 'clipin',
       config: cfg,
