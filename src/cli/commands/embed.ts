@@ -28,6 +28,13 @@ Options:
   --limit N      only the first N samples
   --quiet        no progress bar`;
 
+/**
+ * `clade embed`: embed a dataset with a model directory's image tower and write ids, labels and embeddings.
+ * Returns the exit code.
+ *
+ * @example
+ * await run(['runs/d/model', 'synthetic-taxonomy:test', '--out', 'emb.parquet']);
+ */
 export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   try {

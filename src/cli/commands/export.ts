@@ -12,6 +12,12 @@ Options:
   --out DIR     model directory (default <run-dir>/model)
   --batch N     static batch size of the exported graphs (default: the config's train.exportBatch)`;
 
+/**
+ * `clade export`: write a model directory from a run's config.json and newest checkpoint. Returns the exit code.
+ *
+ * @example
+ * await run(['runs/d', '--out', 'models/d', '--batch', '32']);
+ */
 export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   try {

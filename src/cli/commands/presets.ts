@@ -8,6 +8,12 @@ const HELP = `clade presets [--json]
 Lists the presets 'clade train <preset>' accepts (src/config/presets/*.json): name, recipe, steps and a
 one-line description; then the recipes a config file can name.`;
 
+/**
+ * `clade presets`: print the presets (name, recipe, steps, description) and the recipes. Returns the exit code.
+ *
+ * @example
+ * await run(['--json']);
+ */
 export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   try {

@@ -72,6 +72,13 @@ test('clade train runs a config, --resume continues exactly, export re-creates t
   expect(await trainCli([cfgFile, '--out', b, '--resume', '--quiet', '--train.steps=6'])).toBe(0);
   expect(curve(b)).toEqual(curve(a));
 
+  // cut before its first checkpoint: --resume starts afresh and drops the orphaned metric lines
+  const c = join(dir, 'c0');
+  expect(await trainCli([cfgFile, '--out', c, '--quiet', '--stop-after', '1'])).toBe(0);
+  expect(curve(c)).toHaveLength(1);
+  expect(await trainCli(['--out', c, '--resume', '--quiet'])).toBe(0);
+  expect(curve(c)).toEqual(curve(a));
+
   // export of the newest checkpoint embeds exactly like the model train wrote
   expect(await exportCli([a, '--out', join(a, 'exported'), '--batch', '3'])).toBe(0);
   const trained = await runTower(join(a, 'model'), 'image', { image: probe }, 5);

@@ -68,6 +68,14 @@ function resumeConfig(
   return saved;
 }
 
+/**
+ * `clade train`: resolve a preset or config (+ dot-path overrides), train, write the run directory and model.
+ * Returns the exit code (0 ok, 1 bad input, 2 usage).
+ *
+ * @example
+ * await run(['demo', '--out', 'runs/d', '--train.steps=50']);
+ * await run(['--out', 'runs/d', '--resume']);
+ */
 export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   let overrides: Override[];
@@ -147,7 +155,8 @@ export async function run(argv: string[]): Promise<number> {
       workers: t.workers,
       evalEvery: t.evalEvery || undefined,
       onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
-      resume: Boolean(a.resume),
+      // with no checkpoint yet, start afresh (and drop the metrics of steps that never reached a checkpoint)
+      resume: Boolean(a.resume) && latestCheckpoint(out) !== null,
       stopAfter: a['stop-after'] as number | undefined,
       quiet: Boolean(a.quiet),
     });
