@@ -100,6 +100,21 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
     const count = m.sum(axes, true);
     return [m.mul(unreduce(g, x, axes, keepDims)).div(count)];
   },
+  // Reuses the forward node's saved mean and 1/σ: dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·γ;
+  // dγ = g·x̂ and dβ = g are summed over the leading axes by the broadcast reduction in backward.ts.
+  layerNorm: (g, _y, [x, gamma, beta], { eps, part }) => {
+    if (part !== 'y')
+      throw new GraphError('layerNorm statistics are not differentiable (differentiate the y part)');
+    const mean = prim('layerNorm', [x, gamma, beta], { eps, part: 'mean' });
+    const inv = prim('layerNorm', [x, gamma, beta], { eps, part: 'invStd' });
+    const xhat = x.sub(mean).mul(inv);
+    const gg = g.mul(gamma);
+    const dx = gg
+      .sub(gg.mean(-1, true))
+      .sub(xhat.mul(gg.mul(xhat).mean(-1, true)))
+      .mul(inv);
+    return [dx, g.mul(xhat), g];
+  },
   softmax: (g, y, _x, { axis }) => [y.mul(g.sub(g.mul(y).sum(axis, true)))],
   logSoftmax: (g, y, _x, { axis }) => [g.sub(y.exp().mul(g.sum(axis, true)))],
   reshape: (g, _y, [x]) => [g.reshape(x.shape)],

@@ -92,13 +92,10 @@ export function logSigmoid(x: Tensor): Tensor {
 
 /** Layer normalisation over the last axis (biased variance, as PyTorch). `gamma`, `beta`: [D]. */
 export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, eps = 1e-5): Tensor {
-  const mu = x.mean(-1, true);
-  const xc = x.sub(mu);
-  const inv = xc.square().mean(-1, true).add(eps).sqrt();
-  let y = xc.div(inv);
-  if (gamma) y = y.mul(gamma);
-  if (beta) y = y.add(beta);
-  return y;
+  const d = x.shape[x.rank - 1];
+  const g = gamma ?? constant(new Float32Array(d).fill(1), [d]);
+  const b = beta ?? constant(new Float32Array(d), [d]);
+  return prim('layerNorm', [x, g, b], { eps, part: 'y' });
 }
 
 /** Replace entries where `mask` is true by `value` (e.g. −∞-like for attention). */

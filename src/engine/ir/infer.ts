@@ -106,6 +106,14 @@ export const INFER: { [K in PrimOp]: Rule<K> } = {
   },
   reduceSum: reduce,
   reduceMax: reduce,
+  layerNorm: (ins, { part }) => {
+    const [x, g, b] = ins;
+    const d = x.shape[x.shape.length - 1];
+    if (x.dtype !== 'float32') fail(`expects float32, got ${x.dtype}`);
+    if (g.shape.length !== 1 || g.shape[0] !== d || b.shape.length !== 1 || b.shape[0] !== d)
+      fail(`gamma and beta must be [${d}], got ${shapes([g, b])}`);
+    return { shape: part === 'y' ? x.shape : [...x.shape.slice(0, -1), 1], dtype: 'float32' };
+  },
   softmax: (ins, { axis }) => (normAxis(axis, ins[0].shape.length), ins[0]),
   logSoftmax: (ins, { axis }) => (normAxis(axis, ins[0].shape.length), ins[0]),
   reshape: ([a], { shape }) => ({ shape: resolveReshape(a.shape, shape), dtype: a.dtype }),

@@ -53,6 +53,12 @@ export interface OpAttrs {
   reduceSum: ReduceAttrs;
   reduceMax: ReduceAttrs;
   softmax: { readonly axis: number };
+  /**
+   * Layer normalisation over the last axis (ONNX LayerNormalization): x, gamma [D], beta [D]. `part` selects the
+   * normalised output or the saved per-row mean / inverse standard deviation ([..., 1]) of one shared node,
+   * which the gradient reuses.
+   */
+  layerNorm: { readonly eps: number; readonly part: 'y' | 'mean' | 'invStd' };
   logSoftmax: { readonly axis: number };
   // movement
   reshape: { readonly shape: Shape };
@@ -106,6 +112,7 @@ export const PRIM_OPS = [
   'reduceSum',
   'reduceMax',
   'softmax',
+  'layerNorm',
   'logSoftmax',
   'reshape',
   'transpose',

@@ -55,6 +55,11 @@ export class OnnxBuilder {
     return v;
   }
 
+  /** The outputs memoised under `key`, if any. */
+  peek(key: string): string[] | undefined {
+    return this.memo.get(key);
+  }
+
   initializer(
     name: string,
     dtype: DType,
@@ -74,11 +79,16 @@ export class OnnxBuilder {
   }
 }
 
+/**
+ * Emits one node's ONNX. It writes its result to `out`, or returns the name of an existing value that already
+ * holds it (a shared multi-output node), which the exporter then uses instead of copying. Any other return
+ * value (a node's output list) is ignored.
+ */
 export type Emitter<A> = (
   b: OnnxBuilder,
   ins: readonly string[],
   out: string,
   attrs: A,
   node: Tensor,
-) => void;
+) => string | string[] | void;
 export { onnx };

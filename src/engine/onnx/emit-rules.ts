@@ -63,6 +63,18 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
     ),
   reduceSum: reduce('ReduceSum'),
   reduceMax: reduce('ReduceMax'),
+  layerNorm: (b, ins, out, { eps, part }) => {
+    // One LayerNormalization node serves all three parts; the first part emitted names its output directly.
+    const slot = { y: 0, mean: 1, invStd: 2 }[part];
+    const key = `layernorm:${ins.join(',')}:${eps}`;
+    const made = b.peek(key);
+    if (made) return made[slot];
+    const outs = [b.fresh(), b.fresh(), b.fresh()];
+    outs[slot] = out;
+    b.once(key, () =>
+      b.node('LayerNormalization', ins, { axis: -1, epsilon: { float: eps } }, { outputs: outs }),
+    );
+  },
   softmax: (b, ins, out, { axis }) => b.node('Softmax', ins, { axis }, { outputs: [out] }),
   logSoftmax: (b, ins, out, { axis }) => b.node('LogSoftmax', ins, { axis }, { outputs: [out] }),
   reshape: (b, [x], out, _a, n) => b.node('Reshape', [x, b.int64s(n.shape)], {}, { outputs: [out] }),
@@ -79,11 +91,15 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
     const idx1 = b.node('Reshape', [idx, b.int64s([...idxShape, 1])])[0];
     b.node('ScatterND', [zeros, idx1, upd], { reduction: 'add' }, { outputs: [out] });
   },
-  topK: (b, [x], out, { k, part }, n) => {
-    const [values, indices] = b.once(`topk:${x}:${k}`, () =>
-      b.node('TopK', [x, b.int64s([k])], { axis: -1, largest: 1, sorted: 1 }, { numOutputs: 2 }),
+  topK: (b, [x], out, { k, part }) => {
+    const slot = part === 'values' ? 0 : 1;
+    const key = `topk:${x}:${k}`;
+    const made = b.peek(key);
+    if (made) return made[slot];
+    const outs = [b.fresh(), b.fresh()];
+    outs[slot] = out;
+    b.once(key, () =>
+      b.node('TopK', [x, b.int64s([k])], { axis: -1, largest: 1, sorted: 1 }, { outputs: outs }),
     );
-    b.node('Identity', [part === 'values' ? values : indices], {}, { outputs: [out] });
-    void n;
   },
 };

@@ -30,8 +30,8 @@ export function toOnnx(graph: Graph, opts: { name?: string; docString?: string }
       continue;
     }
     const out = outputOf.get(n) ?? b.fresh('t');
-    (EMIT[n.op] as Emitter<unknown>)(b, ins, out, n.attrs, n);
-    names.set(n, out);
+    const alias = (EMIT[n.op] as Emitter<unknown>)(b, ins, out, n.attrs, n);
+    names.set(n, typeof alias === 'string' ? alias : out);
   }
   // Outputs that are inputs, constants, or a second name for one tensor need an Identity (which copies).
   for (const [name, t] of Object.entries(graph.outputs)) {

@@ -266,6 +266,23 @@ export const REFERENCE: { [K in PrimOp]: Impl<K> } = {
   convTranspose2d,
   reduceSum: (ins, at) => reduce(ins, at, 0, (a, b) => a + b),
   reduceMax: (ins, at) => reduce(ins, at, -Infinity, Math.max),
+  layerNorm: ([x, g, b], { eps, part }, out) => {
+    const d = x.shape[x.shape.length - 1];
+    const rows = x.data.length / d;
+    const res = new Float64Array(part === 'y' ? x.data.length : rows);
+    for (let r = 0; r < rows; r++) {
+      let m = 0;
+      for (let j = 0; j < d; j++) m += x.data[r * d + j];
+      m /= d;
+      let v = 0;
+      for (let j = 0; j < d; j++) v += (x.data[r * d + j] - m) ** 2;
+      const inv = 1 / Math.sqrt(v / d + eps);
+      if (part === 'mean') res[r] = m;
+      else if (part === 'invStd') res[r] = inv;
+      else for (let j = 0; j < d; j++) res[r * d + j] = (x.data[r * d + j] - m) * inv * g.data[j] + b.data[j];
+    }
+    return { shape: out.shape, data: res };
+  },
   softmax: ([x], { axis }) =>
     lanes(x, axis, (l) => {
       const m = Math.max(...l);

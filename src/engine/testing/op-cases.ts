@@ -13,6 +13,8 @@ export interface OpCase {
   readonly build: (ins: Tensor[]) => Tensor;
   /** Why the finite-difference check does not apply (the gradient is then checked to be zero or absent). */
   readonly noGrad?: string;
+  /** grad() must refuse this case with a message matching this pattern. */
+  readonly gradThrows?: RegExp;
 }
 
 const f = (...shape: number[]): InputSpec => ({ shape });
@@ -96,6 +98,21 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
   ],
   reduceSum: [{ inputs: [f(2, 3, 4)], build: ([a]) => a.sum([0, 2]) }],
   reduceMax: [{ inputs: [f(2, 3, 4)], build: ([a]) => a.max(1, true) }],
+  layerNorm: [
+    {
+      inputs: [f(2, 3, 5), f(5), f(5)],
+      build: ([x, g, b]) => prim('layerNorm', [x, g, b], { eps: 1e-5, part: 'y' }),
+    },
+    {
+      inputs: [f(4, 6), f(6), f(6)],
+      build: ([x, g, b]) =>
+        prim('layerNorm', [x, g, b], { eps: 1e-5, part: 'invStd' }).add(
+          prim('layerNorm', [x, g, b], { eps: 1e-5, part: 'mean' }),
+        ),
+      noGrad: 'statistics parts',
+      gradThrows: /not differentiable/,
+    },
+  ],
   softmax: [{ inputs: [f(3, 5)], build: ([a]) => a.softmax(-1) }],
   logSoftmax: [{ inputs: [f(3, 5)], build: ([a]) => a.logSoftmax(0) }],
   reshape: [{ inputs: [f(2, 6)], build: ([a]) => a.reshape([3, -1]).mul(a.reshape([3, 4])) }],
@@ -117,7 +134,12 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
     },
   ],
   topK: [
-    { inputs: [f(3, 6)], build: ([a]) => a.topK(2).values, noGrad: 'topK is not differentiable' },
+    {
+      inputs: [f(3, 6)],
+      build: ([a]) => a.topK(2).values,
+      noGrad: 'topK is not differentiable',
+      gradThrows: /not differentiable/,
+    },
     { inputs: [f(3, 6)], build: ([a]) => a.topK(3).indices.cast('float32'), noGrad: 'indices' },
   ],
 };
