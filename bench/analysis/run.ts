@@ -186,11 +186,17 @@ try {
     const n = Math.round(10000 * Math.min(1, scale * 2));
     const { x, y } = mixture(new Rng(4), n, 256, 10, 2.5);
     const [exact, te] = time(() => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1, 0.05] }));
-    for (const k of [50, 200]) {
-      const [a, ta] = time(() => relativeLocalDensityApprox(x, y, { temperatures: [1, 0.5, 0.1, 0.05], k }));
+    for (const [k, samples] of [
+      [50, 0],
+      [50, 256],
+      [200, 256],
+    ]) {
+      const [a, ta] = time(() =>
+        relativeLocalDensityApprox(x, y, { temperatures: [1, 0.5, 0.1, 0.05], k, samples }),
+      );
       a.rld.forEach((v, i) =>
         push({
-          case: `(d) RLD top-${k} approx error ${n}x256 T=${a.temperatures[i]}`,
+          case: `(d) RLD approx k=${k} samples=${samples} ${n}x256 T=${a.temperatures[i]}`,
           clade: Math.abs(v - exact.rld[i]),
           reference: null,
           ratio: null,
