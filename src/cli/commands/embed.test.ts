@@ -97,6 +97,42 @@ test('embed a CIFAR-10 binary to .npy, .arrow (fixed-size list) and .safetensors
   expect(JSON.parse(st.metadata!.ids)).toHaveLength(5);
 });
 
+test('--tower tabular embeds raw tabular features through tabular.onnx', async () => {
+  capture();
+  const { buildRecipe, resolveConfig } = await import('../../train/resolve-config.ts');
+  const cfg = resolveConfig({
+    recipe: 'multiview-tabular',
+    recipeConfig: {
+      perSpecies: 1,
+      batchSize: 8,
+      imageChannels: [4, 4, 4],
+      textWidth: 8,
+      textDepth: 1,
+      embedDim: 8,
+      tabularHidden: [8],
+    },
+  });
+  const recipe = buildRecipe(cfg);
+  const mv = join(dir, 'mv-model');
+  writeModelDir(mv, recipe, recipe.init(new Rng(2)), 8);
+  const out = join(dir, 'tab.parquet');
+  expect(
+    await embedCli([mv, 'synthetic-taxonomy:test:1', '--tower', 'tabular', '--out', out, '--quiet']),
+  ).toBe(0);
+  const table = await readEmbeddingTable(out);
+  expect([table.embeddings.n, table.embeddings.d]).toEqual([60, 8]);
+  const { syntheticTaxonomy } = await import('../../data/synthetic/synthetic-taxonomy.ts');
+  const ds = syntheticTaxonomy({ seed: 0, perSpecies: 1, split: 'test' });
+  const x = new Float32Array(60 * 6);
+  for (let i = 0; i < 60; i++) x.set(ds.get(i).tabular!, i * 6);
+  const direct = await runTower(mv, 'tabular', { tabular: x }, 60);
+  expect(Array.from(table.embeddings.data)).toEqual(Array.from(direct.data));
+  expect(
+    await embedCli([model, 'synthetic-taxonomy:test:1', '--tower', 'tabular', '--out', out, '--quiet']),
+  ).toBe(1);
+  expect(await embedCli([model, 'synthetic-taxonomy:test:1', '--tower', 'audio', '--out', out])).toBe(2);
+});
+
 test('bad data specs and outputs exit 1 naming the problem; usage errors exit 2', async () => {
   const log = capture();
   expect(await embedCli([model, join(dir, 'nothing-here'), '--out', join(dir, 'x.parquet')])).toBe(1);

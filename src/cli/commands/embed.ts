@@ -3,13 +3,14 @@ import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { resolveEmbedData } from '../workflows/embed-data.ts';
-import { embedDataset } from '../workflows/embed-dataset.ts';
+import { embedDataset, imagePreprocessing } from '../workflows/embed-dataset.ts';
 import { writeEmbedOutput } from '../workflows/embed-output.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|tabular] [--limit N] [--quiet]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
+With --tower tabular, embeds each sample's raw tabular features with tabular.onnx instead.
 
 <data>:
   synthetic-taxonomy[:split[:perSpecies]]   the built-in dataset (seed and size from the model; default test:10)
@@ -38,7 +39,13 @@ Options:
 export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   try {
-    a = parseArgs(argv, { out: 'string', limit: 'number', quiet: 'boolean', help: 'boolean' });
+    a = parseArgs(argv, {
+      out: 'string',
+      tower: 'string',
+      limit: 'number',
+      quiet: 'boolean',
+      help: 'boolean',
+    });
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;
     console.error(`clade embed: ${e.message}\n\n${HELP}`);
@@ -56,7 +63,9 @@ export async function run(argv: string[]): Promise<number> {
         ? 'missing --out FILE'
         : limit !== undefined && !(Number.isInteger(limit) && limit > 0)
           ? '--limit: expected a positive integer'
-          : null;
+          : a.tower !== undefined && a.tower !== 'image' && a.tower !== 'tabular'
+            ? `--tower: expected image or tabular, got '${a.tower}'`
+            : null;
   if (problem) {
     console.error(`clade embed: ${problem}\n\n${HELP}`);
     return 2;
@@ -70,7 +79,13 @@ export async function run(argv: string[]): Promise<number> {
     const total = Math.min(data.dataset.length, limit ?? Infinity);
     const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
     let shown = 0;
+    const tower = (a.tower as 'image' | 'tabular' | undefined) ?? 'image';
+    if (tower === 'image' && imagePreprocessing(modelDir).assumedStats)
+      console.error(
+        'clade embed: model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)',
+      );
     const r = await embedDataset(modelDir, data, {
+      tower,
       limit,
       onProgress: (done) => {
         bar?.tick(done - shown);

@@ -22,6 +22,8 @@ export interface ImagePreprocessing {
   readonly std: readonly number[] | null;
   /** The image tower's input name. */
   readonly input: string;
+  /** True when model.json records no mean/std and the OpenAI CLIP statistics (`clipEvalView`'s) are assumed. */
+  readonly assumedStats: boolean;
 }
 
 const nums = (v: unknown): number[] | null =>
@@ -48,10 +50,11 @@ export function imagePreprocessing(modelDir: string): ImagePreprocessing {
   const image = (model.description.image ?? {}) as Record<string, unknown>;
   const pre = (image.preprocessing ?? {}) as Record<string, unknown>;
   const norm = pre.normalize as Record<string, unknown> | null | undefined;
-  if (norm === null) return { channels, size: h, mean: null, std: null, input };
-  const mean = nums(pre.mean) ?? nums(norm?.mean) ?? [...OPENAI_MEAN];
-  const std = nums(pre.std) ?? nums(norm?.std) ?? [...OPENAI_STD];
-  return { channels, size: h, mean, std, input };
+  if (norm === null) return { channels, size: h, mean: null, std: null, input, assumedStats: false };
+  const mean = nums(pre.mean) ?? nums(norm?.mean);
+  const std = nums(pre.std) ?? nums(norm?.std);
+  if (mean && std) return { channels, size: h, mean, std, input, assumedStats: false };
+  return { channels, size: h, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], input, assumedStats: true };
 }
 
 /** An 8-bit image with `channels` channels (grey replicated to RGB, or RGB to grey with the luma weights). */
@@ -91,8 +94,14 @@ export interface EmbedResult {
 export async function embedDataset(
   modelDir: string,
   data: EmbedData,
-  o: { limit?: number; chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+  o: {
+    tower?: 'image' | 'tabular';
+    limit?: number;
+    chunk?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<EmbedResult> {
+  if (o.tower === 'tabular') return embedTabular(modelDir, data, o);
   const pre = imagePreprocessing(modelDir);
   const view = clipEvalView({
     size: pre.size,
@@ -125,4 +134,39 @@ export async function embedDataset(
     out.set(e.data, start * d);
   }
   return { embeddings: { data: out ?? new Float32Array(0), n, d }, ids, labels };
+}
+
+/** Raw tabular features ([N, F], `Sample.tabular`) through the model's tabular tower. */
+async function embedTabular(
+  modelDir: string,
+  data: EmbedData,
+  o: { limit?: number; onProgress?: (done: number, total: number) => void },
+): Promise<EmbedResult> {
+  const model = readModelJson(modelDir);
+  const tower = model.towers.tabular;
+  if (!tower)
+    throw new CladeError(`model has no tabular tower (has: ${Object.keys(model.towers).join(', ')})`, {
+      file: `${modelDir}/model.json`,
+    });
+  const [input, spec] = Object.entries(tower.inputs)[0];
+  const F = spec.shape[1];
+  const ds = data.dataset;
+  const n = Math.min(ds.length, o.limit ?? Infinity);
+  const x = new Float32Array(n * F);
+  const ids: string[] = [];
+  const labels = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const s = ds.get(i);
+    if (!s.tabular || s.tabular.length !== F)
+      throw new CladeError(`expected ${F} tabular features, got ${s.tabular?.length ?? 'none'}`, {
+        sample: s.id,
+      });
+    x.set(s.tabular, i * F);
+    ids.push(s.id);
+    if (s.label !== undefined && s.label >= 0) labels[i] = s.label;
+  }
+  const embeddings = await runTower(modelDir, 'tabular', { [input]: x }, n, (done) =>
+    o.onProgress?.(done, n),
+  );
+  return { embeddings, ids, labels };
 }
