@@ -22,7 +22,7 @@ import {
   type ClipinDims,
 } from './clipin-heads.ts';
 import type { Recipe, TowerSpec } from './recipe.ts';
-import { zeroShotByRank } from './tower-eval.ts';
+import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 import type { SyntheticPipelineArgs } from './pipelines.ts';
 
 export interface ClipinConfig extends ClipinDims {
@@ -61,7 +61,7 @@ export const CLIPIN_DEFAULTS: ClipinConfig = {
   momentum: CLIPIN_MOMENTUM, // 0.95 fixed (§D.4)
   lambdaInit: CLIPIN_LAMBDA_INIT, // 1.0 (§D.3)
 };
-export { CLIPIN_PAPER_DIMS, syncTarget };
+export { CLIPIN_PAPER_DIMS, clipinScores, syncTarget };
 
 function corpus(ds: ReturnType<typeof syntheticTaxonomy>): string[] {
   const texts: string[] = [];
@@ -154,8 +154,8 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
       tokenizer,
       textType: TEXT_TYPES.indexOf('taxon'),
       modes: {
-        contrastive: (i, t) => clipinScores('contrastive', i.embedding, t.embedding, cfg.clipDim),
-        nonContrastive: (i, t) => clipinScores('nonContrastive', i.target, t.interPred, cfg.ncDim),
+        contrastive: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.clipDim),
+        nonContrastive: (q, t) => clipinScores('nonContrastive', q.image.target, t.interPred, cfg.ncDim),
       },
     });
 
@@ -274,36 +274,6 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
       },
     }),
   };
-}
-
-/**
- * CLIPin's two zero-shot scoring modes (§D.7) on host embeddings: `contrastive` = exp(logitScale)·⟨n(e_I), n(e_T)⟩
- * (the CLIP heads); `nonContrastive` = ⟨y_I, P_T^x⟩ (target image embedding against the online text inter-modal
- * prediction; no scale — whether the code applies one is unverified). Rows: images [N, D]; columns: classes [K, D].
- * Returns [N, K] row-major.
- */
-export function clipinScores(
-  mode: 'contrastive' | 'nonContrastive',
-  images: Float32Array,
-  texts: Float32Array,
-  dim: number,
-  logitScale = CLIP_LOGIT_SCALE_INIT,
-): Float32Array {
-  const n = images.length / dim;
-  const k = texts.length / dim;
-  const norm = (a: Float32Array, i: number) => Math.hypot(...a.subarray(i * dim, (i + 1) * dim)) || 1;
-  const scale = mode === 'contrastive' ? Math.exp(logitScale) : 1;
-  const out = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const ni = mode === 'contrastive' ? norm(images, i) : 1;
-    for (let j = 0; j < k; j++) {
-      const nj = mode === 'contrastive' ? norm(texts, j) : 1;
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += images[i * dim + d] * texts[j * dim + d];
-      out[i * k + j] = (scale * s) / (ni * nj);
-    }
-  }
-  return out;
 }
 
 const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073];

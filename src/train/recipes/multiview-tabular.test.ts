@@ -108,4 +108,14 @@ describe('multiview-tabular recipe', () => {
     const abs = direct.embedding.reduce((s, v) => s + Math.abs(v), 0) / direct.embedding.length;
     expect(abs).toBeLessThan(10); // raw features (masses in the thousands) were standardised
   });
+
+  test('zero-shot by rank from images and from tabular features (the periodicEval hook)', async () => {
+    const recipe = multiviewTabular(tiny);
+    const acc = await recipe.periodicEval!(recipe.init(new Rng(0).fork('init')), 0);
+    for (const q of ['image', 'tabular']) {
+      expect(acc[`${q}/kingdom`]).toBeGreaterThanOrEqual(acc[`${q}/species`]);
+      expect(acc[`${q}/species`]).toBeGreaterThanOrEqual(0);
+    }
+    expect(Object.keys(acc)).toHaveLength(8);
+  });
 });

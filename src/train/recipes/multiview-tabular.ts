@@ -3,7 +3,7 @@ import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { textTypeSchedule, type TextMixing } from '../../data/taxonomy/text-type-schedule.ts';
 import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
 import { constant, type Tensor } from '../../engine/index.ts';
-import type { Ctx, SymParams } from '../../nn/context.ts';
+import type { Ctx, Params, SymParams } from '../../nn/context.ts';
 import { linear } from '../../nn/linear.ts';
 import { mlp } from '../../nn/mlp.ts';
 import { smallCnn } from '../../nn/models/small-cnn.ts';
@@ -11,7 +11,8 @@ import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { cmcLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { columnStats, tabularReference, type TabularPipelineArgs } from './multimodal-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe, TowerSpec } from './recipe.ts';
+import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 
 export type Modality = 'image' | 'text' | 'tabular';
 export const MODALITIES: readonly Modality[] = ['image', 'text', 'tabular'];
@@ -68,6 +69,8 @@ export interface MultiviewTabularRecipe extends Recipe {
   /** The views' embeddings [B, D] in loss order (core first). */
   embed(p: SymParams, batch: Readonly<Record<string, Tensor>>, ctx: Ctx): Tensor[];
   readonly order: readonly Modality[];
+  /** Zero-shot accuracy by rank of image → text and tabular → text (`image/species`, `tabular/kingdom`, …). */
+  zeroShot(params: Params, perSpecies?: number, split?: string): Promise<Record<string, number>>;
 }
 
 /**
@@ -140,6 +143,38 @@ export function multiviewTabular(overrides: Partial<MultiviewTabularConfig> = {}
     } satisfies TabularPipelineArgs,
   });
 
+  const towers = (n: number): Record<string, TowerSpec> => ({
+    image: {
+      inputs: { image: { shape: [n, 3, S, S] } },
+      forward: (p, i, ctx) => ({ embedding: encodeImage(p, i.image, ctx) }),
+    },
+    text: {
+      inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
+      forward: (p, i, ctx) => ({ embedding: encodeText(p, i.ids, i.eot, ctx) }),
+    },
+    tabular: {
+      inputs: { tabular: { shape: [n, nF] } },
+      forward: (p, i, ctx) => ({ embedding: encodeTabular(p, i.tabular, ctx) }),
+    },
+  });
+  /** Zero-shot species prediction by rank from images and from tabular features against `taxon` prompts. */
+  const cosine = (a: Float32Array, b: Float32Array) => clipinScores('contrastive', a, b, cfg.embedDim, 0);
+  const zeroShot = (params: Params, perSpecies = 5, split = 'test') =>
+    zeroShotByRank({
+      params,
+      towers: towers(60),
+      batch: 60,
+      source: pipeline(split, 'eval', perSpecies),
+      dataset,
+      tokenizer,
+      textType: TEXT_TYPES.indexOf('taxon'),
+      queries: ['image', 'tabular'],
+      modes: {
+        image: (q, t) => cosine(q.image.embedding, t.embedding),
+        tabular: (q, t) => cosine(q.tabular.embedding, t.embedding),
+      },
+    });
+
   return {
     name: 'multiview-tabular',
     config: cfg,
@@ -176,20 +211,9 @@ export function multiviewTabular(overrides: Partial<MultiviewTabularConfig> = {}
         tabular: batch.tabular![0],
       };
     },
-    towers: (n) => ({
-      image: {
-        inputs: { image: { shape: [n, 3, S, S] } },
-        forward: (p, i, ctx) => ({ embedding: encodeImage(p, i.image, ctx) }),
-      },
-      text: {
-        inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
-        forward: (p, i, ctx) => ({ embedding: encodeText(p, i.ids, i.eot, ctx) }),
-      },
-      tabular: {
-        inputs: { tabular: { shape: [n, nF] } },
-        forward: (p, i, ctx) => ({ embedding: encodeTabular(p, i.tabular, ctx) }),
-      },
-    }),
+    towers,
+    zeroShot,
+    periodicEval: (params) => zeroShot(params),
     describe: () => ({
       recipe: 'multiview-tabular',
       config: cfg,

@@ -50,6 +50,9 @@ describe('radial-finetune recipe', () => {
       await loader.close();
     }
     const after = await r.evaluate(step.params(), held);
+    const hook = await r.periodicEval!(step.params(), step.t);
+    expect(hook.dCorr).toBeCloseTo(after.dCorr, 6); // the same held-out chains (seed + 99)
+    expect(hook.radius4).toBeCloseTo(after.meanRadius[3], 5);
     // Measured (seed 0): d_corr −0.49 → 1.00; mean radius per level 0.84/0.71/0.72/0.63 → 0.29/0.43/0.55/0.70.
     expect(after.dCorr).toBeGreaterThan(before.dCorr + 0.5);
     expect(after.meanRadius[0]).toBeLessThan(after.meanRadius[3]);

@@ -231,6 +231,12 @@ export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): R
       root: 'embedding of the empty text ""',
       heldOutSpecies,
     }),
+    /** d_corr and mean radius per level on held-out chains (every species when none is held out). */
+    async periodicEval(params) {
+      const species = heldOutSpecies.length ? heldOutSpecies : trainSpecies;
+      const e = await recipe.evaluate(params, chains(species, species.length, cfg.seed + 99));
+      return { dCorr: e.dCorr, ...Object.fromEntries(e.meanRadius.map((r, k) => [`radius${k + 1}`, r])) };
+    },
     async evaluate(params, cs) {
       const texts = [...cs.flatMap((c) => c.positive), ''];
       const { ids, eot } = encode(texts);

@@ -9,6 +9,7 @@ import type { Tokenizer } from '../../data/tokenizers/tokenizer.ts';
 import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';
 import type { HostArray } from '../../engine/runtime/ort.ts';
 import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
+import { CLIP_LOGIT_SCALE_INIT } from '../../objectives/index.ts';
 import type { TowerSpec } from './recipe.ts';
 
 const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
@@ -50,9 +51,14 @@ export interface ZeroShotInputs {
   readonly tokenizer: Tokenizer;
   /** Text type index of the class prompts (TEXT_TYPES order). */
   readonly textType: number;
-  /** Per-mode scorer: image outputs, text outputs, class count → [N, K] scores. */
+  /** Query towers run on each eval batch (default `['image']`; `tabular` reads the batch's first tabular view). */
+  readonly queries?: readonly ('image' | 'tabular')[];
+  /** Per-mode scorer: query towers' outputs (by tower), text outputs → [N, K] scores. */
   readonly modes: Readonly<
-    Record<string, (img: Record<string, Float32Array>, txt: Record<string, Float32Array>) => Float32Array>
+    Record<
+      string,
+      (q: Record<string, Record<string, Float32Array>>, txt: Record<string, Float32Array>) => Float32Array
+    >
   >;
 }
 
@@ -63,7 +69,8 @@ export interface ZeroShotInputs {
 export async function zeroShotByRank(z: ZeroShotInputs): Promise<Record<string, number>> {
   const K = z.dataset.classNames.length;
   const B = z.batch;
-  const runImage = await towerRunner(z.params, z.towers.image);
+  const queries = z.queries ?? ['image'];
+  const run = await Promise.all(queries.map((q) => towerRunner(z.params, z.towers[q])));
   const runText = await towerRunner(z.params, z.towers.text);
   // Class prompts, padded to whole tower batches.
   const prompts = Array.from(
@@ -100,9 +107,11 @@ export async function zeroShotByRank(z: ZeroShotInputs): Promise<Record<string, 
   });
   try {
     for await (const b of loader) {
-      const img = await runImage({ image: b.views[0] });
+      const q: Record<string, Record<string, Float32Array>> = {};
+      for (const [i, name] of queries.entries())
+        q[name] = await run[i](name === 'image' ? { image: b.views[0] } : { tabular: b.tabular![0] });
       for (const [mode, score] of Object.entries(z.modes)) {
-        const pred = argmaxRows(score(img, text), K);
+        const pred = argmaxRows(score(q, text), K);
         ranks.forEach((rank, r) => {
           let c = 0;
           for (let i = 0; i < B; i++) if (cladeOf[r][pred[i]] === cladeOf[r][b.labels![i]]) c++;
@@ -121,5 +130,35 @@ function concat(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+}
+
+/**
+ * CLIPin's two zero-shot scoring modes (§D.7) on host embeddings: `contrastive` = exp(logitScale)·⟨n(e_I), n(e_T)⟩
+ * (the CLIP heads); `nonContrastive` = ⟨y_I, P_T^x⟩ (target image embedding against the online text inter-modal
+ * prediction; no scale — whether the code applies one is unverified). Rows: images [N, D]; columns: classes [K, D].
+ * Returns [N, K] row-major.
+ */
+export function clipinScores(
+  mode: 'contrastive' | 'nonContrastive',
+  images: Float32Array,
+  texts: Float32Array,
+  dim: number,
+  logitScale = CLIP_LOGIT_SCALE_INIT,
+): Float32Array {
+  const n = images.length / dim;
+  const k = texts.length / dim;
+  const norm = (a: Float32Array, i: number) => Math.hypot(...a.subarray(i * dim, (i + 1) * dim)) || 1;
+  const scale = mode === 'contrastive' ? Math.exp(logitScale) : 1;
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const ni = mode === 'contrastive' ? norm(images, i) : 1;
+    for (let j = 0; j < k; j++) {
+      const nj = mode === 'contrastive' ? norm(texts, j) : 1;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += images[i * dim + d] * texts[j * dim + d];
+      out[i * k + j] = (scale * s) / (ni * nj);
+    }
+  }
   return out;
 }
