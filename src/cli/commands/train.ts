@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides, type Override } from '../../config/overrides.ts';
@@ -169,13 +168,12 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     const modelDir = join(out, 'model');
-    writeModelDir(modelDir, recipe, r.params, t.exportBatch);
+    const model = writeModelDir(modelDir, recipe, r.params, t.exportBatch);
     console.log(
       `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
     );
-    console.log(
-      `run: ${out}\nmodel: ${modelDir}${existsSync(join(modelDir, 'text.onnx')) ? ' (image.onnx, text.onnx)' : ''}`,
-    );
+    const files = Object.values(model.towers).map((x) => x.file);
+    console.log(`run: ${out}\nmodel: ${modelDir} (${files.join(', ')})`);
     return 0;
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;
