@@ -1,9 +1,5 @@
 // Pipeline sources for `npm run bench:data` (each worker thread imports this module and calls one factory).
-import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
-import { CladeError } from '../../src/util/errors.ts';
 import { RandomResizedCrop } from '../../src/data/augment/random-resized-crop.ts';
 import { ImageView } from '../../src/data/augment/image-view.ts';
 import { IMAGENET_MEAN, IMAGENET_STD, Normalize } from '../../src/data/augment/pixel-ops.ts';
@@ -11,7 +7,8 @@ import { simclrViews } from '../../src/data/augment/views.ts';
 import type { Pipeline } from '../../src/data/loader/loader-types.ts';
 import { viewsTransform } from '../../src/data/loader/sample-transforms.ts';
 import { readCifar10 } from '../../src/data/readers/cifar.ts';
-import type { Dataset, Sample } from '../../src/data/types.ts';
+import { readImageFolder } from '../../src/data/readers/image-folder.ts';
+import type { Dataset } from '../../src/data/types.ts';
 
 /** CIFAR-10 records (or synthetic 32x32 images when `file` is empty), SimCLR two views at 32 px. */
 export function cifarSimclr(args: { file: string; n: number }): Pipeline {
@@ -20,61 +17,24 @@ export function cifarSimclr(args: { file: string; n: number }): Pipeline {
 }
 
 /**
- * A folder of JPEGs decoded with sharp, RandomResizedCrop(224) + flip + ImageNet Normalize. With `region`, the
- * crop box is drawn from the JPEG header's size first and only that region is decoded (same pixels: libvips
- * decodes whole rows and stops after the crop's last row).
+ * An ImageFolder of JPEGs (`readImageFolder`, decoded with sharp in the worker by `viewsTransform`),
+ * RandomResizedCrop(224) + flip + ImageNet Normalize. With `region`, the crop box is drawn from the JPEG header
+ * first and only the crop's rows are decoded (same pixels).
  */
-export function jpegRrc224(args: { dir: string; concurrency?: number; region?: boolean }): Pipeline {
+export async function jpegRrc224(args: {
+  dir: string;
+  concurrency?: number;
+  region?: boolean;
+}): Promise<Pipeline> {
   sharp.concurrency(args.concurrency ?? 1);
-  const files = readdirSync(args.dir)
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()
-    .map((f) => join(args.dir, f));
   const view = new ImageView({
     geometry: new RandomResizedCrop(224),
     flip: 0.5,
     normalize: new Normalize(IMAGENET_MEAN, IMAGENET_STD),
   });
-  if (args.region)
-    return {
-      dataset: {
-        name: 'jpeg-folder',
-        length: files.length,
-        get: (index) => ({ index, id: files[index], label: index % 10 }),
-      },
-      async transform(sample, rng, ctx) {
-        const bytes = await readFile(files[sample.index]);
-        const [height, width] = jpegSize(bytes, files[sample.index]);
-        const p = view.sample(rng, height, width);
-        const box = p.box!;
-        const { data, info } = await sharp(bytes).extract(box).raw().toBuffer({ resolveWithObject: true });
-        const image = {
-          data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-          width: info.width,
-          height: info.height,
-          channels: 3 as const,
-        };
-        const shifted = { ...p, box: { top: 0, left: 0, height: box.height, width: box.width } };
-        return { views: [view.apply(image, shifted, ctx?.viewSlot(0, view.size(3)))], label: sample.label };
-      },
-    };
   return {
-    dataset: {
-      name: 'jpeg-folder',
-      length: files.length,
-      async get(index: number): Promise<Sample> {
-        const bytes = await readFile(files[index]);
-        const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
-        const image = {
-          data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-          width: info.width,
-          height: info.height,
-          channels: 3 as const,
-        };
-        return { index, id: files[index], image, label: index % 10 };
-      },
-    },
-    transform: viewsTransform({ image: [view] }),
+    dataset: await readImageFolder(args.dir),
+    transform: viewsTransform({ image: [view], regionDecode: args.region ?? false }),
   };
 }
 
@@ -97,18 +57,4 @@ function syntheticCifar(n: number): Dataset {
       };
     },
   };
-}
-
-/** [height, width] from a JPEG's SOF segment. */
-function jpegSize(b: Uint8Array, file: string): [number, number] {
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) break;
-    const m = b[i + 1];
-    const len = (b[i + 2] << 8) | b[i + 3];
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
-      return [(b[i + 5] << 8) | b[i + 6], (b[i + 7] << 8) | b[i + 8]];
-    i += 2 + len;
-  }
-  throw new CladeError('no JPEG frame header found', { file });
 }

@@ -45,7 +45,7 @@ interface Case {
   tvArgs: string[];
 }
 
-/** Photo-like 400x300 JPEGs: smooth colour fields plus noise, so they compress like real images (~30-60 KB). */
+/** An ImageFolder (10 class folders) of photo-like 400x300 JPEGs: smooth colour fields plus noise, so they compress like real images (~30-60 KB). */
 async function writeJpegs(dir: string, count: number): Promise<void> {
   const rng = new Rng(7);
   for (let k = 0; k < count; k++) {
@@ -64,7 +64,7 @@ async function writeJpegs(dir: string, count: number): Promise<void> {
     const jpg = await sharp(px, { raw: { width: w, height: h, channels: 3 } })
       .jpeg({ quality: 90 })
       .toBuffer();
-    writeFileAtomic(join(dir, `img_${String(k).padStart(4, '0')}.jpg`), jpg);
+    writeFileAtomic(join(dir, `class_${k % 10}`, `img_${String(k).padStart(4, '0')}.jpg`), jpg);
   }
 }
 

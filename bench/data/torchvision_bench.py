@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
-from torchvision import transforms as T  # noqa: E402
+from torchvision import datasets, transforms as T  # noqa: E402
 
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.247, 0.2435, 0.2616)
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -36,20 +36,6 @@ class Cifar(Dataset):
     def __getitem__(self, i):
         img = Image.fromarray(self.data[i])
         return self.transform(img), self.transform(img), self.labels[i]
-
-
-class JpegFolder(Dataset):
-    def __init__(self, root, transform):
-        self.files = sorted(os.path.join(root, f) for f in os.listdir(root) if f.endswith(".jpg"))
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.files)
-
-    def __getitem__(self, i):
-        with open(self.files[i], "rb") as f:
-            img = Image.open(f).convert("RGB")
-        return self.transform(img), i % 10
 
 
 def simclr(size):
@@ -84,7 +70,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
-    ds = Cifar(a.cifar, a.n, simclr(32)) if a.case == "cifar" else JpegFolder(a.dir, rrc224())
+    ds = Cifar(a.cifar, a.n, simclr(32)) if a.case == "cifar" else datasets.ImageFolder(a.dir, rrc224())
     dl = DataLoader(ds, batch_size=a.batch, shuffle=True, num_workers=a.workers, drop_last=False,
                     persistent_workers=True, prefetch_factor=2)
     t0 = None

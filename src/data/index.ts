@@ -177,3 +177,4 @@ export {
 export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';
 export { captionTokens, type CaptionTokensOptions } from './loader/caption-tokens.ts';
 export { StreamLoader, type StreamLoaderOptions } from './loader/stream-loader.ts';
+export { jpegSize, decodeViewRegion, regionDecodable } from './loader/region-decode.ts';

@@ -13,7 +13,7 @@ test('first caption encoded as [sot, ids…, eot, pad…]', () => {
   expect(Array.from(ids)).toEqual([tok.sotId, ...tok.tokenize('a red bird'), tok.eotId, tok.padId]);
 });
 
-test('random caption draws both; masking never touches sot/eot/pad', () => {
+test('random caption draws both; masking never touches sot/eot/pad', async () => {
   const seen = new Set<string>();
   const r = new Rng(1);
   for (let i = 0; i < 40; i++) seen.add(tok.decode(captionTokens(tok, { pick: 'random' })(sample, r)));
@@ -24,7 +24,7 @@ test('random caption draws both; masking never touches sot/eot/pad', () => {
     padId: tok.padId,
     specialIds: [tok.sotId, tok.eotId],
   });
-  const item = viewsTransform({ tokens: captionTokens(tok, { view: mask }) })(sample, new Rng(2));
+  const item = await viewsTransform({ tokens: captionTokens(tok, { view: mask }) })(sample, new Rng(2));
   expect(Array.from((item as { tokens: Int32Array }).tokens)).toEqual([
     tok.sotId,
     1,

@@ -8,3 +8,4 @@ export * from './stream-loader.ts';
 export * from './sample-transforms.ts';
 export * from './builtin-pipelines.ts';
 export * from './caption-tokens.ts';
+export * from './region-decode.ts';

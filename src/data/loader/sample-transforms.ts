@@ -3,7 +3,9 @@ import type { Rng } from '../../util/rng.ts';
 import type { ImageView } from '../augment/image-view.ts';
 import type { TabularView } from '../augment/tabular-views.ts';
 import type { Sample } from '../types.ts';
+import { withImage } from '../readers/decode-image.ts';
 import type { Item, SampleTransform } from './loader-types.ts';
+import { decodeViewRegion } from './region-decode.ts';
 
 export interface ViewsTransformOptions {
   /** Image views drawn in order from the sample's stream (e.g. `simclrViews()`). */
@@ -14,6 +16,12 @@ export interface ViewsTransformOptions {
   tokens?: (sample: Sample, rng: Rng) => Int32Array;
   /** Pass `sample.captions` through (default true). */
   captions?: boolean;
+  /**
+   * For samples carrying `imagePath` instead of `image` (ImageFolder, manifests), which are decoded here, i.e. in the
+   * worker: draw the crops from the JPEG header and decode only their rows (`decodeViewRegion`; same pixels).
+   * Default false: decode the whole image.
+   */
+  regionDecode?: boolean;
 }
 
 /**
@@ -24,14 +32,21 @@ export interface ViewsTransformOptions {
  * // Item { views: [v1, v2], label }
  */
 export function viewsTransform(opts: ViewsTransformOptions): SampleTransform {
-  return (sample, rng, ctx) => {
+  return async (sample, rng, ctx) => {
     const item: { -readonly [K in keyof Item]: Item[K] } = {};
-    if (opts.image?.length) {
-      if (!sample.image) throw new CladeError('sample has no image', { sample: sample.id });
-      const img = sample.image;
-      item.views = opts.image.map((v, k) =>
-        ctx ? v.forward(img, rng, ctx.viewSlot(k, v.size(img.channels))) : v.forward(img, rng),
-      );
+    const views = opts.image ?? [];
+    if (views.length) {
+      const slot = (k: number, channels: number) => ctx?.viewSlot(k, views[k].size(channels));
+      const region =
+        !sample.image && sample.imagePath && opts.regionDecode
+          ? await decodeViewRegion(sample.imagePath, views, rng)
+          : null;
+      if (region) item.views = views.map((v, k) => v.apply(region.image, region.params[k], slot(k, 3)));
+      else {
+        const img = (await withImage(sample)).image;
+        if (!img) throw new CladeError('sample has no image', { sample: sample.id });
+        item.views = views.map((v, k) => v.forward(img, rng, slot(k, img.channels)));
+      }
     }
     if (opts.tabular?.length) {
       if (!sample.tabular) throw new CladeError('sample has no tabular features', { sample: sample.id });
