@@ -70,6 +70,8 @@ export function loadCheckpoint(
 /** The parts of a training step a checkpoint captures. */
 export interface Checkpointable {
   t: number;
+  /** Micro-batches accumulated toward the next update. */
+  micro: number;
   rng: { state(): number[] };
   state(): Map<string, HostTensor>;
   load(values: ReadonlyMap<string, HostTensor>): void;
@@ -82,7 +84,10 @@ export function saveStepCheckpoint(
   step: Checkpointable,
   extra: Record<string, unknown> = {},
 ): void {
-  saveCheckpoint(path, step.state(), { step: step.t, extra: { ...extra, stepRng: step.rng.state() } });
+  saveCheckpoint(path, step.state(), {
+    step: step.t,
+    extra: { ...extra, stepRng: step.rng.state(), micro: step.micro },
+  });
 }
 
 /** Restore a step saved by `saveStepCheckpoint`; names and shapes must match exactly. Returns the extras. */
@@ -93,6 +98,8 @@ export function restoreStepCheckpoint(path: string, step: Checkpointable): Recor
   step.t = meta.step;
   const extra = { ...(meta.extra ?? {}) };
   if (Array.isArray(extra.stepRng)) step.setRngState(extra.stepRng as number[]);
+  step.micro = typeof extra.micro === 'number' ? extra.micro : 0;
   delete extra.stepRng;
+  delete extra.micro;
   return extra;
 }

@@ -140,3 +140,38 @@ test('an MLP trained by the step graph fits a nonlinear task', async () => {
   for (let i = 0; i < 300; i++) last = await step.run({ x, y }, 0.02);
   expect(last.metrics.acc).toBeGreaterThan(0.95);
 });
+
+test('gradient accumulation over two micro-batches equals one step on their concatenation', async () => {
+  const rng = new Rng(4);
+  const B = 8;
+  const init = () => ({
+    w: { shape: [3, 4], data: new Rng(1).normalArray(12) },
+    b: { shape: [4], data: new Float32Array(4) },
+  });
+  const x = rng.normalArray(2 * B * 3);
+  const y = BigInt64Array.from({ length: 2 * B }, () => BigInt(rng.int(4)));
+  const loss = (p: any, b: any) => ({ loss: F.crossEntropy(b.x.matmul(p.w).add(p.b), b.y) });
+  const whole = await TrainStep.create({
+    params: init(),
+    batch: { x: { shape: [2 * B, 3] }, y: { shape: [2 * B], dtype: 'int64' } },
+    loss,
+    optimizer: adamw(),
+  });
+  const acc = await TrainStep.create({
+    params: init(),
+    batch: { x: { shape: [B, 3] }, y: { shape: [B], dtype: 'int64' } },
+    loss,
+    optimizer: adamw(),
+    accumulate: 2,
+  });
+  for (let s = 0; s < 3; s++) {
+    await whole.run({ x, y }, 0.05);
+    await acc.run({ x: x.subarray(0, B * 3), y: y.subarray(0, B) }, 0.05);
+    expect(acc.t).toBe(s); // no update after the first micro-batch
+    await acc.run({ x: x.subarray(B * 3), y: y.subarray(B) }, 0.05);
+    expect(acc.t).toBe(s + 1);
+  }
+  const a = whole.state().get('w')!.data;
+  const b = acc.state().get('w')!.data;
+  for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 5);
+});

@@ -42,6 +42,11 @@ export interface StepSpec {
   readonly clamp?: (path: string) => readonly [number, number] | undefined;
   /** Seed for the step's own random inputs (dropout masks). */
   readonly seed?: number;
+  /**
+   * Gradient accumulation: average the gradients of this many consecutive `run` calls (micro-batches) before one
+   * optimizer update. The running sum is a state slot, so checkpoints taken mid-accumulation resume exactly.
+   */
+  readonly accumulate?: number;
 }
 
 export interface StepResult {
@@ -99,8 +104,16 @@ export class TrainStep {
     return new TrainStep(spec, graph, await compile(graph), slots, randomInputs, metricNames);
   }
 
-  /** Run one step on a batch at learning rate `lr`. Throws NonFiniteLossError (without updating) on NaN/Inf. */
+  /** Micro-batches already summed into the accumulator (0 when not accumulating). */
+  micro = 0;
+
+  /**
+   * Run one step (or one micro-batch, when accumulating) at learning rate `lr`. Throws NonFiniteLossError
+   * (without updating anything) on a NaN/Inf loss. `t` advances when the optimizer actually updates.
+   */
   async run(batch: Readonly<Record<string, HostArray>>, lr: number): Promise<StepResult> {
+    const k = this.spec.accumulate ?? 1;
+    const applying = this.micro + 1 >= k;
     const t = this.t + 1;
     const feeds: Record<string, HostArray> = { ...batch };
     const into: Record<string, HostArray> = {};
@@ -113,13 +126,17 @@ export class TrainStep {
       buf[0] = sc[k];
       feeds[`opt.${k}`] = buf;
     }
+    if (k > 1) feeds['opt.apply'] = Float32Array.of(applying ? 1 : 0);
     for (const r of this.randomInputs)
       feeds[r.tensor.name!] = sampleDropoutMask(r.tensor.size, r.p, this.rng);
     const out = await this.compiled.run(feeds, into);
     const loss = (out.loss as Float32Array)[0];
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(t, loss);
     this.cur = 1 - this.cur;
-    this.t = t;
+    if (applying) {
+      this.t = t;
+      this.micro = 0;
+    } else this.micro++;
     const metrics: Record<string, number> = {};
     for (const m of this.metricNames) metrics[m] = (out[`metric.${m}`] as Float32Array)[0];
     return { loss, metrics };
@@ -188,6 +205,23 @@ function traceStep(spec: StepSpec) {
     trainPaths.map((p) => paramIn.get(p)!),
   );
   const outputs: Record<string, Tensor> = { loss: loss.reshape([1]) };
+  // Accumulation: g ← (acc + g)/K feeds the update, which only lands when the fed `apply` flag is 1; otherwise the
+  // sum is carried in `acc.<path>` and parameters and optimizer state pass through unchanged.
+  const K = spec.accumulate ?? 1;
+  if (!(Number.isInteger(K) && K >= 1))
+    throw new CladeError(`accumulate must be a positive integer, got ${K}`);
+  const apply = K > 1 ? input('opt.apply', []) : null;
+  const accIn: Tensor[] = [];
+  if (K > 1) {
+    grads = grads.map((g, i) => {
+      const acc = input(`acc.${trainPaths[i]}`, g.shape);
+      accIn.push(acc);
+      const sum = acc.add(g);
+      outputs[`new.acc.${trainPaths[i]}`] = sum.mul(apply!.neg().add(1));
+      return sum.mul(1 / K);
+    });
+  }
+  const gated = (next: Tensor, prev: Tensor) => (apply ? prev.add(next.sub(prev).mul(apply)) : next);
   if (spec.clipNorm !== undefined) {
     const c = clipGlobalNorm(grads, spec.clipNorm);
     grads = c.grads;
@@ -205,8 +239,8 @@ function traceStep(spec: StepSpec) {
     stateIn.push(...Object.values(state));
     const r = opt.update(p, grads[i], state, scalars, decayRule(path, p.shape));
     const range = spec.clamp?.(path);
-    outputs[`new.${path}`] = range ? r.p.maximum(range[0]).minimum(range[1]) : r.p;
-    for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = r.state[s];
+    outputs[`new.${path}`] = gated(range ? r.p.maximum(range[0]).minimum(range[1]) : r.p, p);
+    for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = gated(r.state[s], state[s]);
   });
   for (const [path, t] of ctx.updates) {
     if (!paramIn.has(path))
@@ -223,7 +257,7 @@ function traceStep(spec: StepSpec) {
     const changes = `new.${path}` in outputs;
     slots.push({ name: path, out: changes ? `new.${path}` : '', bufs: [a, changes ? a.slice() : a] });
   }
-  for (const t of stateIn)
+  for (const t of [...stateIn, ...accIn])
     slots.push({
       name: t.name!,
       out: `new.${t.name}`,
@@ -233,8 +267,10 @@ function traceStep(spec: StepSpec) {
   const graphInputs = [
     ...paramIn.values(),
     ...stateIn,
+    ...accIn,
     ...Object.values(batch),
     ...Object.values(scalars),
+    ...(apply ? [apply] : []),
     ...randomInputs.map((r) => r.tensor),
   ];
   const used = defineGraph(graphInputs, outputs);

@@ -25,6 +25,8 @@ export interface TrainOptions {
   readonly keepLast: number;
   /** Continue from the newest checkpoint in `outDir/checkpoints` (exact: params, optimizer, RNG, data position). */
   readonly resume?: boolean;
+  /** Micro-batches per optimizer step (gradient accumulation); `steps` counts optimizer steps. Default 1. */
+  readonly accumulate?: number;
   /** Loader worker threads (results do not depend on it). */
   readonly workers?: number;
   /** Periodic evaluation (e.g. kNN accuracy, zero-shot by rank); its numbers go to metrics.jsonl. */
@@ -73,6 +75,7 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
     trainable: recipe.trainable,
     clipNorm: recipe.clipNorm,
     seed: new Rng(o.seed).fork('step').uint32(),
+    accumulate: o.accumulate ?? 1,
   });
   const metricsPath = join(o.outDir, 'metrics.jsonl');
   let start: LoaderPosition = { epoch: 0, step: 0 };
@@ -104,8 +107,10 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
   const t0 = performance.now();
   try {
     if (step.t < o.steps) {
+      let microLoss = 0;
       for await (const batch of loader) {
         const rate = lr(step.t);
+        const before = step.t;
         let res;
         try {
           res = await step.run(recipe.feeds(batch, step.t), rate);
@@ -113,15 +118,20 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
           if (e instanceof NonFiniteLossError)
             throw new CladeError(
               `${e.message}. Last good checkpoint: ${lastGood ?? 'none (no checkpoint written yet)'}`,
-              { run: o.outDir },
+              {
+                run: o.outDir,
+              },
             );
           throw e;
         }
-        lastLoss = res.loss;
+        microLoss += res.loss;
+        if (step.t === before) continue; // accumulating: no optimizer step yet
+        lastLoss = microLoss / (o.accumulate ?? 1);
+        microLoss = 0;
         ran++;
         const line: Record<string, unknown> = {
           step: step.t,
-          loss: res.loss,
+          loss: lastLoss,
           lr: rate,
           ...res.metrics,
           epoch: batch.epoch,
@@ -129,7 +139,7 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
         if (o.evalEvery && o.onEval && step.t % o.evalEvery === 0)
           Object.assign(line, await o.onEval(step.params(), step.t));
         appendFileSync(metricsPath, JSON.stringify(line) + '\n');
-        bar?.tick(1, { loss: res.loss, lr: rate });
+        bar?.tick(1, { loss: lastLoss, lr: rate });
         if (step.t % o.checkpointEvery === 0 || step.t === o.steps) {
           lastGood = join(o.outDir, 'checkpoints', `step-${String(step.t).padStart(8, '0')}.safetensors`);
           saveStepCheckpoint(lastGood, step, { loader: loader.position() });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import type { Recipe } from './recipe.ts';
+import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
+import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
 import { clipin } from './clipin.ts';
 import { clipReplay } from './clip-replay.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
@@ -30,7 +32,9 @@ export const clipTaxonomySchema = z
     size: z.number().int().positive().default(d.size),
     batchSize: z.number().int().positive().default(d.batchSize),
     embedDim: z.number().int().positive().default(d.embedDim),
-    imageChannels: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([...d.imageChannels] as [number, number, number]),
+    imageChannels: z
+      .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+      .default([...d.imageChannels] as [number, number, number]),
     textWidth: z.number().int().positive().default(d.textWidth),
     textDepth: z.number().int().positive().default(d.textDepth),
     textHeads: z.number().int().positive().default(d.textHeads),
@@ -54,12 +58,14 @@ export const RECIPES = {
     build: (c) => clipin(c),
   } satisfies RecipeEntry<typeof clipinSchema>,
   'multiview-tabular': {
-    about: 'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
+    about:
+      'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
     schema: multiviewTabularSchema,
     build: (c) => multiviewTabular(c),
   } satisfies RecipeEntry<typeof multiviewTabularSchema>,
   'radial-finetune': {
-    about: 'Radial Embedding fine-tuning of a text tower on taxonomic chains (angle, hardest-pair, pull-back)',
+    about:
+      'Radial Embedding fine-tuning of a text tower on taxonomic chains (angle, hardest-pair, pull-back)',
     schema: radialFinetuneSchema,
     build: (c) => radialFinetune(c),
   } satisfies RecipeEntry<typeof radialFinetuneSchema>,
@@ -68,5 +74,15 @@ export const RECIPES = {
     schema: clipReplaySchema,
     build: (c) => clipReplay(c),
   } satisfies RecipeEntry<typeof clipReplaySchema>,
+  'supervised-cifar': {
+    about: 'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
+    schema: supervisedCifarSchema,
+    build: (c) => supervisedCifar(c),
+  } satisfies RecipeEntry<typeof supervisedCifarSchema>,
+  'simclr-cifar': {
+    about: 'SimCLR on CIFAR-100: two augmented views, encoder + projection head, NT-Xent (τ 0.5)',
+    schema: simclrCifarSchema,
+    build: (c) => simclrCifar(c),
+  } satisfies RecipeEntry<typeof simclrCifarSchema>,
 } as const;
 export type RecipeName = keyof typeof RECIPES;

@@ -1,0 +1,137 @@
+import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
+import { compile, defineGraph, input, type Tensor } from '../../engine/index.ts';
+import { flatten } from '../../engine/tree.ts';
+import type { Embeddings } from '../../io/embeddings.ts';
+import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
+import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
+import type { Recipe } from './recipe.ts';
+
+const isHost = (x: unknown): boolean =>
+  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
+
+/**
+ * Run a recipe's image tower (eval mode) over N stacked images [N, 3, 32, 32] in fixed-size batches (the last
+ * one padded), returning every output of the tower (`embedding`, and e.g. `logits`) as [N, d] arrays.
+ *
+ * @example
+ * const { embedding } = await runImageTower(recipe, params, images, n);
+ */
+export async function runImageTower(
+  recipe: Recipe,
+  params: Params,
+  images: Float32Array,
+  n: number,
+  batch = 500,
+): Promise<Record<string, Embeddings>> {
+  const spec = recipe.towers(batch).image;
+  const x = input('image', [batch, 3, 32, 32]);
+  const sym = paramInputs(params as Record<string, HostTensor>) as SymParams;
+  const outs = spec.forward(sym, { image: x }, new Ctx(false));
+  const paramIns = flatten<Tensor>(sym as never).map(([, t]) => t);
+  const run = await compile(defineGraph([x, ...paramIns], outs));
+  const feeds: Record<string, Float32Array> = Object.fromEntries(
+    flatten<HostTensor>(params, '', isHost).map(([k, v]) => [k, v.data]),
+  );
+  const result: Record<string, Embeddings> = {};
+  const xb = new Float32Array(batch * 3072);
+  for (let start = 0; start < n; start += batch) {
+    const rows = Math.min(batch, n - start);
+    xb.fill(0);
+    xb.set(images.subarray(start * 3072, (start + rows) * 3072));
+    const out = await run.run({ ...feeds, image: xb });
+    for (const [name, v] of Object.entries(out)) {
+      const d = (v as Float32Array).length / batch;
+      result[name] ??= { data: new Float32Array(n * d), n, d };
+      result[name].data.set((v as Float32Array).subarray(0, rows * d), start * d);
+    }
+  }
+  return result;
+}
+
+export interface RankScores {
+  readonly fine: number;
+  readonly coarse: number;
+}
+export interface CifarProbeResult {
+  /** Weighted kNN top-1 (k 200, T 0.1) at each rank. */
+  readonly knn: RankScores;
+  /** Linear-probe top-1 at each rank. */
+  readonly probe: RankScores;
+}
+
+export interface CifarProbeOptions {
+  /** kNN neighbours (default 200, as InstDisc / solo-learn on CIFAR); vote temperature 0.1. */
+  readonly k?: number;
+  /** Linear-probe options (full-batch AdamW on standardised features). */
+  readonly linear?: SoftmaxProbeOptions;
+  /** Skip the linear probe (kNN only). */
+  readonly probe?: boolean;
+}
+
+/**
+ * kNN and linear-probe accuracy of frozen embeddings at CIFAR-100's two ranks: the 100 fine classes and the 20
+ * superclasses (coarse labels from the official grouping). kNN: weighted vote over the 200 nearest training
+ * embeddings by cosine similarity (T 0.1). Linear probe: features standardised per dimension with training
+ * statistics, then `Linear(D, C)` by full-batch AdamW (see `softmaxProbe`).
+ *
+ * @example
+ * const r = await probeCifar(trainEmb, trainFine, testEmb, testFine); // r.knn.coarse
+ */
+export async function probeCifar(
+  train: Embeddings,
+  trainFine: ArrayLike<number>,
+  test: Embeddings,
+  testFine: ArrayLike<number>,
+  opts: CifarProbeOptions = {},
+): Promise<CifarProbeResult> {
+  const coarseOf = cifar100CoarseOfFine();
+  const coarse = (y: ArrayLike<number>) => Int32Array.from(y as ArrayLike<number>, (f) => coarseOf[f]);
+  const trC = coarse(trainFine);
+  const teC = coarse(testFine);
+  const nn = await cosineTopK(test, train, Math.min(opts.k ?? 200, train.n));
+  const knn = { fine: knnVote(nn, trainFine, testFine), coarse: knnVote(nn, trC, teC) };
+  if (opts.probe === false) return { knn, probe: { fine: NaN, coarse: NaN } };
+  const [tr, te] = standardise(train, test);
+  const probe = {
+    fine: await softmaxProbe(tr, trainFine, te, testFine, opts.linear),
+    coarse: await softmaxProbe(tr, trC, te, teC, opts.linear),
+  };
+  return { knn, probe };
+}
+
+/** z-score both sets with the training set's per-dimension mean and standard deviation. */
+function standardise(train: Embeddings, test: Embeddings): [Embeddings, Embeddings] {
+  const d = train.d;
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  for (let i = 0; i < train.n; i++)
+    for (let j = 0; j < d; j++) {
+      const v = train.data[i * d + j];
+      mean[j] += v;
+      sq[j] += v * v;
+    }
+  const inv = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    mean[j] /= train.n;
+    inv[j] = 1 / Math.sqrt(Math.max(sq[j] / train.n - mean[j] ** 2, 0) + 1e-8);
+  }
+  const z = (e: Embeddings): Embeddings => {
+    const data = new Float32Array(e.data.length);
+    for (let i = 0; i < e.n; i++)
+      for (let j = 0; j < d; j++) data[i * d + j] = (e.data[i * d + j] - mean[j]) * inv[j];
+    return { data, n: e.n, d };
+  };
+  return [z(train), z(test)];
+}
+
+/** Top-1 accuracy of [N, C] logits against labels. */
+export function logitAccuracy(logits: Embeddings, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < logits.n; i++) {
+    let best = 0;
+    for (let c = 1; c < logits.d; c++)
+      if (logits.data[i * logits.d + c] > logits.data[i * logits.d + best]) best = c;
+    correct += +(best === labels[i]);
+  }
+  return correct / logits.n;
+}

@@ -1,0 +1,101 @@
+/**
+ * CIFAR-100 loader pipelines for the image-only recipes, importable by worker threads (each thread calls the
+ * named factory with JSON arguments; closures cannot cross threads).
+ */
+import { RandomResizedCrop } from '../../data/augment/random-resized-crop.ts';
+import { ImageView } from '../../data/augment/image-view.ts';
+import { Normalize } from '../../data/augment/pixel-ops.ts';
+import { ResizeCenterCrop } from '../../data/augment/resize.ts';
+import { byolViews, simclrViews } from '../../data/augment/views.ts';
+import type { LoaderDataset, Pipeline } from '../../data/loader/loader-types.ts';
+import { viewsTransform } from '../../data/loader/sample-transforms.ts';
+import { readCifar100, type CifarDataset } from '../../data/readers/cifar.ts';
+
+/**
+ * CIFAR-100 training-set statistics (the values of weiaicunzai/pytorch-cifar100 `conf/global_settings.py`,
+ * computed over the 50,000 training images).
+ */
+export const CIFAR100_MEAN = [0.5070751592371323, 0.48654887331495095, 0.4409178433670343] as const;
+export const CIFAR100_STD = [0.2673342858792401, 0.2564384629170883, 0.27615047132568404] as const;
+const STATS = { mean: CIFAR100_MEAN, std: CIFAR100_STD };
+
+export type CifarViewMode = 'supervised' | 'simclr' | 'byol' | 'eval';
+
+export interface CifarPipelineArgs {
+  /** A CIFAR-100 binary (`<coarse><fine><3072 planar bytes>` records), e.g. `../shared/datasets/cifar-100/train.bin`. */
+  readonly file: string;
+  /**
+   * `supervised`: RandomResizedCrop(scale) + flip (methods.md §E.7's supervised baseline); `simclr`: SimCLR's two
+   * views (colour strength 0.5, no blur at 32 px); `byol`: BYOL's asymmetric pair; `eval`: normalise only.
+   */
+  readonly mode: CifarViewMode;
+  /** Crop area range of the random crops (default per mode: supervised [0.2, 1] §E.7, simclr/byol [0.08, 1]). */
+  readonly scale?: readonly [number, number];
+  /** Use only the first `limit` records (0 or absent: all). The shared files are round-robin by class. */
+  readonly limit?: number;
+}
+
+/** The first `limit` records of a dataset (all when 0/absent). */
+export function limitDataset<D extends LoaderDataset>(ds: D, limit?: number): D {
+  if (!limit || limit >= ds.length) return ds;
+  return { ...ds, length: limit, get: (i: number) => ds.get(i) } as D;
+}
+
+/** The augmentation views of a mode (one view for supervised/eval, two for simclr/byol). */
+export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number]): ImageView[] {
+  switch (mode) {
+    case 'supervised':
+      return [
+        new ImageView({
+          geometry: new RandomResizedCrop(32, { scale: scale ?? [0.2, 1] }),
+          flip: 0.5,
+          normalize: new Normalize(STATS.mean, STATS.std),
+        }),
+      ];
+    case 'simclr':
+      return simclrViews({ size: 32, scale: scale ?? [0.08, 1], blur: false, normalize: STATS });
+    case 'byol':
+      return byolViews({ size: 32, scale: scale ?? [0.08, 1], normalize: STATS });
+    case 'eval':
+      return [
+        new ImageView({
+          geometry: new ResizeCenterCrop(32, 32),
+          normalize: new Normalize(STATS.mean, STATS.std),
+        }),
+      ];
+  }
+}
+
+/**
+ * The pipeline factory the image-only recipes name (`export: 'cifarPipeline'`).
+ *
+ * @example
+ * const p = cifarPipeline({ file: '../shared/datasets/cifar-100/train.bin', mode: 'simclr' });
+ */
+export function cifarPipeline(args: CifarPipelineArgs): Pipeline {
+  const dataset = limitDataset(readCifar100(args.file), args.limit);
+  return { dataset, transform: viewsTransform({ image: cifarViews(args.mode, args.scale) }) };
+}
+
+/**
+ * Images of a CIFAR dataset normalised as the `eval` view does (no resampling: the records are already 32 px),
+ * stacked NCHW. `indices` defaults to all records.
+ */
+export function cifarEvalImages(
+  ds: CifarDataset,
+  indices?: ArrayLike<number>,
+): Float32Array /* [N, 3, 32, 32] */ {
+  const n = indices ? indices.length : ds.length;
+  const out = new Float32Array(n * 3072);
+  for (let r = 0; r < n; r++) {
+    const img = ds.get(indices ? indices[r] : r).image!;
+    const px = img.data; // [32, 32, 3] HWC bytes
+    const o = r * 3072;
+    for (let c = 0; c < 3; c++) {
+      const m = STATS.mean[c];
+      const s = 1 / STATS.std[c];
+      for (let i = 0; i < 1024; i++) out[o + c * 1024 + i] = (px[i * 3 + c] / 255 - m) * s;
+    }
+  }
+  return out;
+}
