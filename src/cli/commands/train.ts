@@ -20,6 +20,8 @@ clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
 
 Trains a recipe from a preset (see 'clade presets') or a JSON config file, with overrides by dot path:
   clade train demo --train.steps=50 --train.lr=3e-4 --recipeConfig.embedDim=32
+A config file may start from a preset or another file: { "extends": "demo", "train": { "steps": 50 } }.
+Unknown keys are errors naming the dot path and close matches. Schema and defaults: docs/configs.md.
 
 Writes to --out (default runs/<name>-<time>/):
   config.json     the resolved config (every default filled in)
