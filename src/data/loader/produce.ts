@@ -43,6 +43,9 @@ export async function produceFromSamples(
   return produce(transform, seed, epoch, step, indices, keys, (i) => samples[i]);
 }
 
+/** Samples of one batch read and transformed concurrently. */
+const LANES = 4;
+
 async function produce(
   transform: SampleTransform,
   seed: number,
@@ -64,9 +67,15 @@ async function produce(
       return buffers[view].subarray(i * size, (i + 1) * size);
     },
   });
-  const items: Item[] = await Promise.all(
-    Array.from(indices, async (_, i) => transform(await get(i), sampleRng(seed, epoch, keys[i]), slotFor(i))),
-  );
+  // A few samples at a time: enough to keep decoders busy, few enough that a decoded image is still in cache
+  // when its transform runs.
+  const items: Item[] = new Array(B);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < B; i = next++)
+      items[i] = await transform(await get(i), sampleRng(seed, epoch, keys[i]), slotFor(i));
+  };
+  await Promise.all(Array.from({ length: Math.min(B, LANES) }, lane));
   return collate(items, { epoch, step, indices }, buffers);
 }
 
