@@ -10,7 +10,7 @@ import { runTower, writeModelDir } from '../../train/model-dir.ts';
 import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
 import { syntheticPipeline } from '../../train/recipes/pipelines.ts';
 import { Rng } from '../../util/rng.ts';
-import { stackImages } from '../workflows/embed-split.ts';
+import { embedTexts, stackImages } from '../workflows/embed-split.ts';
 import { run as embedCli } from './embed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-embed-cli-'));
@@ -131,6 +131,50 @@ test('--tower tabular embeds raw tabular features through tabular.onnx', async (
     await embedCli([model, 'synthetic-taxonomy:test:1', '--tower', 'tabular', '--out', out, '--quiet']),
   ).toBe(1);
   expect(await embedCli([model, 'synthetic-taxonomy:test:1', '--tower', 'audio', '--out', out])).toBe(2);
+});
+
+test('--tower text embeds .txt lines or dataset texts with the recorded tokenizer', async () => {
+  capture();
+  const recipe = clipTaxonomy({ seed: 4, perSpecies: 1, contextLength: 12 }); // the model's tokenizer
+  const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.dataset.get(0).texts!.taxon];
+  writeFileSync(join(dir, 'texts.txt'), lines.join('\n') + '\n\n');
+  const out = join(dir, 'texts.npy');
+  expect(await embedCli([model, join(dir, 'texts.txt'), '--tower', 'text', '--out', out, '--quiet'])).toBe(0);
+  const got = readNpy(out);
+  expect(got.shape).toEqual([3, 16]);
+  const direct = await embedTexts(model, recipe.tokenizer, lines);
+  expect(Array.from(got.data as Float32Array)).toEqual(Array.from(direct.data));
+
+  const sci = join(dir, 'sci.parquet');
+  expect(
+    await embedCli([
+      model,
+      'synthetic-taxonomy:test:1',
+      '--tower',
+      'text',
+      '--text-type',
+      'sci',
+      '--out',
+      sci,
+      '--quiet',
+    ]),
+  ).toBe(0);
+  const table = await readEmbeddingTable(sci);
+  expect(table.embeddings.n).toBe(60);
+  const first = await embedTexts(model, recipe.tokenizer, [recipe.dataset.get(0).texts!.sci]);
+  expect(Array.from(table.embeddings.data.subarray(0, 16))).toEqual(Array.from(first.data));
+  expect(
+    await embedCli([
+      model,
+      'synthetic-taxonomy:test:1',
+      '--tower',
+      'text',
+      '--text-type',
+      'latin',
+      '--out',
+      sci,
+    ]),
+  ).toBe(1);
 });
 
 test('bad data specs and outputs exit 1 naming the problem; usage errors exit 2', async () => {

@@ -6,11 +6,13 @@ import { resolveEmbedData } from '../workflows/embed-data.ts';
 import { embedDataset, imagePreprocessing } from '../workflows/embed-dataset.ts';
 import { writeEmbedOutput } from '../workflows/embed-output.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|tabular] [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
-With --tower tabular, embeds each sample's raw tabular features with tabular.onnx instead.
+With --tower tabular, embeds each sample's raw tabular features with tabular.onnx instead; with --tower text,
+each sample's text (first caption, or --text-type TYPE of its named texts, e.g. taxon, sci_com) or each line of
+a .txt file with text.onnx, tokenised with the tokenizer model.json records.
 
 <data>:
   synthetic-taxonomy[:split[:perSpecies]]   the built-in dataset (seed and size from the model; default test:10)
@@ -18,6 +20,7 @@ With --tower tabular, embeds each sample's raw tabular features with tabular.onn
   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels)
   DIR                                        an ImageFolder (DIR/<class>/<image>)
   FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths
+  FILE.txt                                   one text per line (--tower text)
 
 --out by extension:
   .parquet       columns id, label, label_name, embedding (list<float>, D per row)
@@ -42,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     a = parseArgs(argv, {
       out: 'string',
       tower: 'string',
+      'text-type': 'string',
       limit: 'number',
       quiet: 'boolean',
       help: 'boolean',
@@ -63,8 +67,8 @@ export async function run(argv: string[]): Promise<number> {
         ? 'missing --out FILE'
         : limit !== undefined && !(Number.isInteger(limit) && limit > 0)
           ? '--limit: expected a positive integer'
-          : a.tower !== undefined && a.tower !== 'image' && a.tower !== 'tabular'
-            ? `--tower: expected image or tabular, got '${a.tower}'`
+          : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
+            ? `--tower: expected image, text or tabular, got '${a.tower}'`
             : null;
   if (problem) {
     console.error(`clade embed: ${problem}\n\n${HELP}`);
@@ -79,13 +83,14 @@ export async function run(argv: string[]): Promise<number> {
     const total = Math.min(data.dataset.length, limit ?? Infinity);
     const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
     let shown = 0;
-    const tower = (a.tower as 'image' | 'tabular' | undefined) ?? 'image';
+    const tower = (a.tower as 'image' | 'tabular' | 'text' | undefined) ?? 'image';
     if (tower === 'image' && imagePreprocessing(modelDir).assumedStats)
       console.error(
         'clade embed: model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)',
       );
     const r = await embedDataset(modelDir, data, {
       tower,
+      textType: a['text-type'] as string | undefined,
       limit,
       onProgress: (done) => {
         bar?.tick(done - shown);

@@ -97,6 +97,6 @@ test('unknown specs and ambiguous files are errors naming them', async () => {
   await expect(resolveEmbedData(join(dir, 'manifest.txt'))).rejects.toThrow('no such file or folder');
   writeFileSync(join(dir, 'odd.bin'), new Uint8Array(10));
   await expect(resolveEmbedData(join(dir, 'odd.bin'))).rejects.toThrow('cannot tell CIFAR-10 from CIFAR-100');
-  writeFileSync(join(dir, 'notes.txt'), 'x');
-  await expect(resolveEmbedData(join(dir, 'notes.txt'))).rejects.toThrow('unrecognised data');
+  writeFileSync(join(dir, 'notes.md'), 'x');
+  await expect(resolveEmbedData(join(dir, 'notes.md'))).rejects.toThrow('unrecognised data');
 });

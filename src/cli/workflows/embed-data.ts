@@ -6,8 +6,9 @@
  *   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels file)
  *   DIR                                        ImageFolder (DIR/<class>/<image>)
  *   FILE.csv|.tsv|.jsonl|.parquet[?image=col&label=col]   a manifest (image column default `image`)
+ *   FILE.txt                                   one text per line (for the text tower)
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readCifar10, readCifar100 } from '../../data/readers/cifar.ts';
 import { readImageFolder } from '../../data/readers/image-folder.ts';
@@ -32,7 +33,7 @@ export interface ModelDataHints {
 }
 
 const SPECS =
-  'synthetic-taxonomy[:split[:perSpecies]], cifar10:FILE, cifar100:FILE, mnist:IMAGES,LABELS, an image folder, or a manifest (.csv/.tsv/.jsonl/.parquet)';
+  'synthetic-taxonomy[:split[:perSpecies]], cifar10:FILE, cifar100:FILE, mnist:IMAGES,LABELS, an image folder, a manifest (.csv/.tsv/.jsonl/.parquet), or a .txt of texts';
 
 function cifarKind(file: string): 'cifar10' | 'cifar100' {
   const size = statSync(file).size;
@@ -97,6 +98,17 @@ export async function resolveEmbedData(spec: string, hints: ModelDataHints = {})
   }
   if (/\.bin$/i.test(path)) return resolveEmbedData(`${cifarKind(path)}:${path}`, hints);
   if (/images[-.]idx3/.test(basename(path))) return resolveEmbedData(`mnist:${path}`, hints);
+  if (/\.txt$/i.test(path)) {
+    const lines = readFileSync(path, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => l.trim().length > 0);
+    const dataset: Dataset = {
+      name: basename(path),
+      length: lines.length,
+      get: (index) => ({ index, id: `${path}:${index + 1}`, captions: [lines[index]] }),
+    };
+    return { dataset, describe: `text lines ${path} (${lines.length})` };
+  }
   if (/\.(csv|tsv|csv\.gz|jsonl|ndjson|parquet)$/i.test(path)) {
     const q = new URLSearchParams(query);
     const label = q.get('label') ?? undefined;

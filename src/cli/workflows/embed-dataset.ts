@@ -13,6 +13,7 @@ import { readModelJson, runTower } from '../../train/model-dir.ts';
 import { CladeError } from '../../util/errors.ts';
 import { Rng } from '../../util/rng.ts';
 import type { EmbedData } from './embed-data.ts';
+import { embedTexts } from './embed-text.ts';
 
 /** The image preprocessing a model directory records (model.json description.image.preprocessing). */
 export interface ImagePreprocessing {
@@ -95,13 +96,16 @@ export async function embedDataset(
   modelDir: string,
   data: EmbedData,
   o: {
-    tower?: 'image' | 'tabular';
+    tower?: 'image' | 'tabular' | 'text';
+    /** With the text tower: which of `Sample.texts` to embed (default: the first caption). */
+    textType?: string;
     limit?: number;
     chunk?: number;
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<EmbedResult> {
   if (o.tower === 'tabular') return embedTabular(modelDir, data, o);
+  if (o.tower === 'text') return embedTexts(modelDir, data, o);
   const pre = imagePreprocessing(modelDir);
   const view = clipEvalView({
     size: pre.size,
