@@ -110,6 +110,7 @@ test('config errors exit 1 naming the key path with suggestions; usage errors ex
   expect(await trainCli([])).toBe(2);
   expect(await trainCli(['demo', '--resume'])).toBe(2);
   expect(await trainCli(['demo', '--ouut', 'x'])).toBe(2);
+  expect(await trainCli(['demo', '--stop-after', '0'])).toBe(2);
   expect(await exportCli([join(dir, 'absent')])).toBe(1);
   expect(log.join('\n')).toContain('not a run directory written by `clade train`');
   expect(existsSync(join(dir, 'c'))).toBe(false);

@@ -101,13 +101,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const preset = a._[0];
-  if (a._.length > 1 || (!preset && !a.resume) || (a.resume && !a.out)) {
-    console.error(
-      a.resume && !a.out
-        ? 'clade train: --resume needs --out RUN\n'
-        : `clade train: expected one preset or config file\n`,
-    );
-    console.error(HELP);
+  const stopAfter = a['stop-after'] as number | undefined;
+  const usage =
+    a._.length > 1 || (!preset && !a.resume)
+      ? 'expected one preset or config file'
+      : a.resume && !a.out
+        ? '--resume needs --out RUN'
+        : stopAfter !== undefined && !(Number.isInteger(stopAfter) && stopAfter > 0)
+          ? `--stop-after: expected a positive integer, got ${stopAfter}`
+          : null;
+  if (usage) {
+    console.error(`clade train: ${usage}\n\n${HELP}`);
     return 2;
   }
   try {
@@ -158,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
       onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
       // with no checkpoint yet, start afresh (and drop the metrics of steps that never reached a checkpoint)
       resume: Boolean(a.resume) && latestCheckpoint(out) !== null,
-      stopAfter: a['stop-after'] as number | undefined,
+      stopAfter,
       quiet: Boolean(a.quiet),
     });
     const loss = Number.isFinite(r.lastLoss) ? `loss ${r.lastLoss.toFixed(4)}, ` : '';
