@@ -110,7 +110,7 @@ export {
   type CropBox,
   type Size,
 } from './augment/random-resized-crop.ts';
-export { ResizeCenterCrop, resizedSize, centerCrop } from './augment/resize.ts';
+export { Resize, ResizeCenterCrop, resizedSize, centerCrop } from './augment/resize.ts';
 export { RandomHorizontalFlip } from './augment/flip.ts';
 export { ColorJitter, type ColorJitterParams, type JitterRange } from './augment/color-jitter.ts';
 export { GRAY_WEIGHTS } from './augment/color.ts';
@@ -120,6 +120,7 @@ export {
   RandomApply,
   RandomGrayscale,
   RandomSolarize,
+  Solarize,
   Normalize,
   OPENAI_MEAN,
   OPENAI_STD,

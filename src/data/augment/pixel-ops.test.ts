@@ -4,7 +4,7 @@ import { ColorJitter } from './color-jitter.ts';
 import { toTensor, type FloatImage } from './float-image.ts';
 import { GaussianBlur, gaussianKernel1d } from './gaussian-blur.ts';
 import { RandomHorizontalFlip } from './flip.ts';
-import { Normalize, RandomApply, RandomGrayscale, RandomSolarize } from './pixel-ops.ts';
+import { Normalize, RandomApply, RandomGrayscale, RandomSolarize, Solarize } from './pixel-ops.ts';
 import { at, patternImage, px } from './test-helpers.ts';
 
 const img = () => toTensor(patternImage(6, 7));
@@ -135,6 +135,14 @@ test('RandomSolarize: x >= threshold becomes 1 - x', () => {
         const v = px(src, c, y, x);
         expect(at(a, c, y, x)).toBeCloseTo(v >= 0.5 ? 1 - v : v, 6);
       }
+});
+
+test('Solarize always applies', () => {
+  const s = new Solarize(0.5);
+  expect(s.sample(new Rng(0))).toBe(true);
+  const a = toTensor(patternImage(2, 2));
+  s.apply(a, true);
+  expect(a.data.every((v) => v <= 0.5)).toBe(true); // x >= 0.5 became 1 - x
 });
 
 test('RandomHorizontalFlip: out[c, y, x] = in[c, y, W - 1 - x]', () => {

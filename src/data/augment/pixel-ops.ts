@@ -79,6 +79,18 @@ export class RandomSolarize implements PixelOp<true> {
 }
 
 /**
+ * torchvision's `RandomSolarize(threshold, p = 1)`, i.e. `F.solarize`: always applied.
+ *
+ * @example
+ * new Solarize(0.5).apply(img, true);
+ */
+export class Solarize extends RandomSolarize {
+  constructor(threshold = 0.5) {
+    super(threshold, 1);
+  }
+}
+
+/**
  * torchvision's `Normalize(mean, std)`: `(x - mean[c]) / std[c]`, in place.
  *
  * @example

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Rng } from '../../util/rng.ts';
 import { CladeError } from '../../util/errors.ts';
 import { RandomResizedCrop } from './random-resized-crop.ts';
-import { ResizeCenterCrop } from './resize.ts';
+import { Resize, ResizeCenterCrop, centerCrop } from './resize.ts';
 import { toTensor } from './float-image.ts';
 import { at, patternImage, px } from './test-helpers.ts';
 import type { Image } from '../types.ts';
@@ -164,6 +164,14 @@ describe('ResizeCenterCrop (Resize shorter side + CenterCrop)', () => {
     for (let c = 0; c < 3; c++)
       for (let y = 0; y < 6; y++)
         for (let x = 0; x < 6; x++) expect(at(out, c, y, x)).toBeCloseTo(ref[c][y + 2][x], 5);
+  });
+
+  test('Resize alone then centerCrop equals the fused ResizeCenterCrop', () => {
+    const img = patternImage(30, 22);
+    const r = new Resize(10, { interpolation: 'bicubic' }).apply(img);
+    expect([r.height, r.width]).toEqual([13, 10]); // int(10 * 30 / 22) = 13
+    const fused = new ResizeCenterCrop(10, 8, { interpolation: 'bicubic' }).apply(img);
+    expect(Array.from(centerCrop(r, 8).data)).toEqual(Array.from(fused.data));
   });
 
   test('a crop larger than the resized image is zero-padded', () => {

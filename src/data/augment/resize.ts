@@ -18,6 +18,34 @@ export function resizedSize(height: number, width: number, size: Size): [number,
 }
 
 /**
+ * torchvision's `Resize(size)` alone: shorter side to `size` (or exactly `[height, width]`), PIL resampling.
+ *
+ * @example
+ * new Resize(256, { interpolation: 'bicubic' }).apply(img); // 300x400 -> FloatImage [3, 256, 341]
+ */
+export class Resize {
+  readonly interpolation: Interpolation;
+  readonly antialias: boolean;
+  constructor(
+    readonly size: Size,
+    opts: { interpolation?: Interpolation; antialias?: boolean } = {},
+  ) {
+    sizeHW(size);
+    this.interpolation = opts.interpolation ?? 'bilinear';
+    this.antialias = opts.antialias ?? true;
+  }
+
+  apply(img: AnyImage): FloatImage {
+    checkImage(img);
+    const [h, w] = resizedSize(img.height, img.width, this.size);
+    const out = floatImage(img.channels, h, w);
+    const spec = { top: 0, left: 0, height: img.height, width: img.width, resizeHeight: h, resizeWidth: w };
+    resampleInto(img, { ...spec, interpolation: this.interpolation, antialias: this.antialias }, out.data);
+    return out;
+  }
+}
+
+/**
  * Evaluation geometry: `Resize(resize)` then `CenterCrop(crop)`, fused into one resampling that computes only
  * the kept window. A crop larger than the resized image is zero-padded as torchvision does. No random
  * parameters (`sample` returns null) so it can stand where a `RandomResizedCrop` stands.
