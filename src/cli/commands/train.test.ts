@@ -90,6 +90,38 @@ test('clade train runs a config, --resume continues exactly, export re-creates t
   expect(JSON.parse(readFileSync(join(a, 'exported', 'model.json'), 'utf8')).batch).toBe(3);
 });
 
+test("train.evalEvery adds the recipe's periodic evaluation to metrics.jsonl", async () => {
+  capture();
+  const run = join(dir, 'mv');
+  const args = [
+    'multiview-tabular',
+    '--out',
+    run,
+    '--quiet',
+    '--train.steps=2',
+    '--train.warmup=1',
+    '--train.checkpointEvery=2',
+    '--train.evalEvery=2',
+    '--train.workers=0',
+    '--recipeConfig.perSpecies=1',
+    '--recipeConfig.batchSize=12',
+    '--recipeConfig.imageChannels=[4,4,4]',
+    '--recipeConfig.textWidth=8',
+    '--recipeConfig.textDepth=1',
+    '--recipeConfig.embedDim=8',
+    '--recipeConfig.tabularHidden=[8]',
+  ];
+  expect(await trainCli(args)).toBe(0);
+  const [first, second] = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const evalKeys = (m: Record<string, unknown>) => Object.keys(m).filter((k) => k.includes('/'));
+  expect(evalKeys(first)).toEqual([]);
+  expect(evalKeys(second).length).toBeGreaterThan(0);
+  for (const k of evalKeys(second)) expect(second[k]).toBeGreaterThanOrEqual(0);
+});
+
 test('config errors exit 1 naming the key path with suggestions; usage errors exit 2', async () => {
   const log = capture();
   expect(await trainCli([cfgFile, '--out', join(dir, 'c'), '--train.lrr=1'])).toBe(1);
