@@ -18,6 +18,9 @@ export const TrainOptionsSchema = z
     warmup: int().min(0).default(100),
     /** Floor of the cosine decay. CLIPin §D.6 and SimCLR decay to 0. */
     minLr: z.number().min(0).default(0),
+    /** Micro-batches per optimizer step (gradient accumulation: effective batch = recipe batch × this);
+     * `steps` counts optimizer steps. Default 1 (no accumulation). */
+    accumulate: int().positive().default(1),
     /** Seed of initialisation, data order, augmentation and dropout (the recipe's `seed` picks its data set). */
     seed: int().default(0),
     /** Write a checkpoint every N steps (and at the last step). clade's default. */

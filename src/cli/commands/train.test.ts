@@ -90,6 +90,25 @@ test('clade train runs a config, --resume continues exactly, export re-creates t
   expect(JSON.parse(readFileSync(join(a, 'exported', 'model.json'), 'utf8')).batch).toBe(3);
 });
 
+test('train.accumulate: 2 micro-batches of 24 per optimizer step', async () => {
+  capture();
+  const run = join(dir, 'acc');
+  expect(
+    await trainCli([
+      cfgFile,
+      '--out',
+      run,
+      '--quiet',
+      '--train.steps=2',
+      '--train.warmup=1',
+      '--train.accumulate=2',
+    ]),
+  ).toBe(0);
+  expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).train.accumulate).toBe(2);
+  expect(curve(run)).toHaveLength(2); // one line per optimizer step
+  expect(await trainCli([cfgFile, '--out', join(dir, 'acc0'), '--train.accumulate=0'])).toBe(1);
+});
+
 test("train.evalEvery adds the recipe's periodic evaluation to metrics.jsonl", async () => {
   capture();
   const run = join(dir, 'mv');

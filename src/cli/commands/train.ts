@@ -158,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
       checkpointEvery: t.checkpointEvery,
       keepLast: t.keepLast,
       workers: t.workers,
+      accumulate: t.accumulate,
       evalEvery: t.evalEvery || undefined,
       onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
       // with no checkpoint yet, start afresh (and drop the metrics of steps that never reached a checkpoint)
