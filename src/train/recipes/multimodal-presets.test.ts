@@ -20,5 +20,5 @@ test('the clipin, multiview-tabular, radial-finetune and clip-replay presets res
   expect(mv.recipeConfig).toMatchObject({ mode: 'full', core: 'image', temperature: 0.07 });
   const re = resolveConfig(loadConfig('radial-finetune').raw);
   expect(re.recipeConfig).toMatchObject({ weights: { p: 10, e: 1, m: 1 }, batchSize: 8 });
-  expect(re.train).toMatchObject({ lr: 1e-4, minLr: 1e-4, warmup: 0 }); // constant lr, as the RE code (no scheduler)
+  expect(re.train).toMatchObject({ lr: 1e-5, minLr: 1e-5, warmup: 0 }); // constant lr, as the RE code (no scheduler)
 });

@@ -51,12 +51,21 @@ export const RADIAL_FINETUNE_DEFAULTS: RadialFinetuneConfig = {
 };
 
 /**
- * Learning rate clade uses for this recipe. The RE code's 1e-7 (§C.3) nudges a pretrained CLIP-B whose weights
- * are large and whose text space already has a hierarchy, over ~9k steps; clade's towers are small and trained
- * briefly, so at 1e-7 Adam's ~lr-sized steps would not move them measurably in a few hundred steps. 1e-4 moves
- * the angles within a few hundred steps while the λ_p = 10 pull-back keeps the tower near the original.
+ * Learning rate of the `radial-finetune` preset (constant, 300 steps at batch 8). The RE code's 1e-7 (§C.3) nudges
+ * a large pretrained CLIP-B over ~9k steps; clade's towers are small, and at 1e-7 Adam's ~lr-sized steps barely
+ * move them in hundreds of steps. Measured from a 300-step clip-taxonomy model (synthetic-taxonomy, seed 0):
+ *
+ * | lr × 300 steps | held-out d_corr | zero-shot species (kingdom) acc. |
+ * |---|---|---|
+ * | before | 0.578 | 0.987 (1.000) |
+ * | 1e-5 | 0.822 | 0.960 (1.000) |
+ * | 3e-5 | 0.956 | 0.890 (0.997) |
+ * | 1e-4 | 1.000 | 0.340 (0.900) |
+ *
+ * 1e-5 improves the hierarchy while keeping zero-shot accuracy nearly intact — the paper's claim for RE
+ * (methods.md §C.7); larger rates trade retrieval for d_corr despite the λ_p = 10 pull-back.
  */
-export const RADIAL_FINETUNE_LR = 1e-4;
+export const RADIAL_FINETUNE_LR = 1e-5;
 
 export interface RadialFinetuneRecipe extends Recipe {
   readonly config: RadialFinetuneConfig;
