@@ -1,5 +1,5 @@
 /**
- * `npm run bench:data [-- --json out.json] [--rounds 3] [--n 8192] [--images 256] [--workers 2]`
+ * `npm run bench:data [-- --json out.json] [--rounds 3] [--n 4096] [--images 256] [--workers 2]`
  * Images/s of clade's data pipeline and, when python3 has torchvision, of the same pipeline in torchvision
  * (DataLoader, 2 workers, OMP_WAIT_POLICY=PASSIVE, torch.set_num_threads(2)), interleaved round by round;
  * medians reported; the ratio is the median of the per-round clade/torchvision ratios.
@@ -25,7 +25,7 @@ const opt = (k: string, d: string) => {
   return i >= 0 ? args[i + 1] : d;
 };
 const rounds = Number(opt('rounds', '3'));
-const n = Number(opt('n', '8192'));
+const n = Number(opt('n', '4096'));
 const nImages = Number(opt('images', '256'));
 const workers = Number(opt('workers', '2'));
 const jsonOut = opt('json', '');
@@ -124,18 +124,18 @@ async function main(): Promise<void> {
         name: 'jpeg-rrc224',
         source: { module: pipelines, export: 'jpegRrc224', args: { dir } },
         batch: 32,
-        epochs: 3,
+        epochs: 2,
         tvKey: 'jpeg',
-        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '3'],
+        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
       },
       {
         // Same output; the crop box is drawn from the JPEG header first and only rows down to the crop are decoded.
         name: 'jpeg-rrc224-region',
         source: { module: pipelines, export: 'jpegRrc224', args: { dir, region: true } },
         batch: 32,
-        epochs: 3,
+        epochs: 2,
         tvKey: 'jpeg',
-        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '3'],
+        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
       },
     ];
     if (!cifarFile)
