@@ -1,9 +1,12 @@
+import { join } from 'node:path';
+import { readCifar100 } from '../../data/readers/cifar.ts';
 import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
 import { compile, defineGraph, input, type Tensor } from '../../engine/index.ts';
 import { flatten } from '../../engine/tree.ts';
 import type { Embeddings } from '../../io/embeddings.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
+import { cifarEvalImages } from './cifar-pipelines.ts';
 import type { Recipe } from './recipe.ts';
 
 const isHost = (x: unknown): boolean =>
@@ -134,4 +137,58 @@ export function logitAccuracy(logits: Embeddings, labels: ArrayLike<number>): nu
     correct += +(best === labels[i]);
   }
   return correct / logits.n;
+}
+
+/** CIFAR-100 train and test images (normalised, NCHW) with fine labels, loaded once for evaluation. */
+export interface CifarEvalData {
+  readonly train: { readonly images: Float32Array; readonly labels: Int32Array; readonly n: number };
+  readonly test: { readonly images: Float32Array; readonly labels: Int32Array; readonly n: number };
+}
+
+/**
+ * Read `train.bin` and `test.bin` of a CIFAR-100 folder (optionally only the first records of each, which
+ * are class-balanced in the shared files) for `evaluateCifarEncoder`.
+ *
+ * @example
+ * const data = loadCifarEval('../shared/datasets/cifar-100');
+ */
+export function loadCifarEval(dir: string, limits: { train?: number; test?: number } = {}): CifarEvalData {
+  const part = (name: string, limit?: number) => {
+    const ds = readCifar100(join(dir, name));
+    const n = Math.min(limit || ds.length, ds.length);
+    const idx = Int32Array.from({ length: n }, (_, i) => i);
+    return { images: cifarEvalImages(ds, idx), labels: ds.labels.slice(0, n), n };
+  };
+  return { train: part('train.bin', limits.train), test: part('test.bin', limits.test) };
+}
+
+export interface CifarEncoderScores extends CifarProbeResult {
+  /** Test top-1 of the recipe's own classifier (`logits` output), when its tower has one. */
+  readonly testAccuracy?: number;
+  /** Seconds spent embedding train + test. */
+  readonly embedSeconds: number;
+}
+
+/**
+ * Embed CIFAR-100 train and test through a recipe's image tower with `params`, then kNN and linear-probe at
+ * both ranks, plus the test accuracy of the tower's `logits` when present (100 outputs: fine, 20: coarse).
+ *
+ * @example
+ * const before = await evaluateCifarEncoder(recipe, recipe.init(rng), data);
+ */
+export async function evaluateCifarEncoder(
+  recipe: Recipe,
+  params: Params,
+  data: CifarEvalData,
+  opts: CifarProbeOptions = {},
+): Promise<CifarEncoderScores> {
+  const t0 = performance.now();
+  const tr = await runImageTower(recipe, params, data.train.images, data.train.n);
+  const te = await runImageTower(recipe, params, data.test.images, data.test.n);
+  const embedSeconds = (performance.now() - t0) / 1000;
+  const scores = await probeCifar(tr.embedding, data.train.labels, te.embedding, data.test.labels, opts);
+  if (!te.logits) return { ...scores, embedSeconds };
+  const coarseOf = cifar100CoarseOfFine();
+  const labels = te.logits.d === 20 ? data.test.labels.map((f) => coarseOf[f]) : data.test.labels;
+  return { ...scores, testAccuracy: logitAccuracy(te.logits, labels), embedSeconds };
 }

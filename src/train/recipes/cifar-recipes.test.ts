@@ -51,7 +51,13 @@ test('supervised-cifar: the loss decreases on a tiny CIFAR-format file; the towe
 });
 
 test('simclr-cifar: the NT-Xent loss decreases on a tiny CIFAR-format file', async () => {
-  const recipe = simclrCifar({ file, batchSize: 16, encoder: tinyCnn, projectionHidden: 32, projectionDim: 16 });
+  const recipe = simclrCifar({
+    file,
+    batchSize: 16,
+    encoder: tinyCnn,
+    projectionHidden: 32,
+    projectionDim: 16,
+  });
   const outDir = run('simclr');
   await train(recipe, { ...opts, steps: 16, lr: 1e-2, outDir });
   const l = losses(outDir);

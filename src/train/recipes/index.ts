@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import type { Recipe } from './recipe.ts';
+import { byolCifar, byolCifarSchema, mocoCifar, mocoCifarSchema } from './momentum-cifar.ts';
+import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
+import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
 import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
 import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
 import { clipin } from './clipin.ts';
@@ -84,5 +87,25 @@ export const RECIPES = {
     schema: simclrCifarSchema,
     build: (c) => simclrCifar(c),
   } satisfies RecipeEntry<typeof simclrCifarSchema>,
+  'supervised-cifar': {
+    about: 'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
+    schema: supervisedCifarSchema,
+    build: (c) => supervisedCifar(c),
+  } satisfies RecipeEntry<typeof supervisedCifarSchema>,
+  'simclr-cifar': {
+    about: 'SimCLR on CIFAR-100: two augmented views, encoder + projection head, NT-Xent (τ 0.5)',
+    schema: simclrCifarSchema,
+    build: (c) => simclrCifar(c),
+  } satisfies RecipeEntry<typeof simclrCifarSchema>,
+  'moco-cifar': {
+    about: 'MoCo on CIFAR-100: EMA key encoder (m 0.99) + FIFO queue of 4096 keys, symmetrised InfoNCE (τ 0.2)',
+    schema: mocoCifarSchema,
+    build: (c) => mocoCifar(c),
+  } satisfies RecipeEntry<typeof mocoCifarSchema>,
+  'byol-cifar': {
+    about: 'BYOL on CIFAR-100: online projector + predictor regress an EMA target (m 0.99), no negatives',
+    schema: byolCifarSchema,
+    build: (c) => byolCifar(c),
+  } satisfies RecipeEntry<typeof byolCifarSchema>,
 } as const;
 export type RecipeName = keyof typeof RECIPES;
