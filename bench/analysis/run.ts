@@ -16,7 +16,8 @@ import { Rng } from '../../src/util/rng.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 import { writeNpy, readNpy } from '../../src/io/npy.ts';
 import { l2Normalize, type Embeddings } from '../../src/io/embeddings.ts';
-import { similarityTopK } from '../../src/analysis/kernels.ts';
+import { similarityTopK } from '../../src/analysis/top-k.ts';
+import { similarityTopKOrt } from '../../src/analysis/ort-topk.ts';
 import { relativeLocalDensity } from '../../src/analysis/rld.ts';
 import { relativeLocalDensityApprox } from '../../src/analysis/rld-approx.ts';
 import {
@@ -124,6 +125,19 @@ try {
       agree = same / (n * 10);
     }
     const rs = ref ? (ref.seconds as number) : null;
+    const t0 = performance.now();
+    const ort = await similarityTopKOrt(x, x, 10);
+    const tOrt = (performance.now() - t0) / 1000;
+    let same = 0;
+    for (let i = 0; i < n * 10; i++) if (ort.index[i] === nn.index[i]) same++;
+    push({
+      case: `(a) self-kNN ${n}x512 k=10 engine (ORT) vs faiss`,
+      clade: tOrt,
+      reference: rs,
+      ratio: rs ? tOrt / rs : null,
+      unit: 's',
+      note: `similarityTopKOrt (src/analysis/ort-topk.ts); same ordered neighbours as the JS kernel: ${(same / (n * 10)).toFixed(4)}`,
+    });
     push({
       case: `(a) self-kNN ${n}x512 k=10 vs faiss FlatIP`,
       clade: t,

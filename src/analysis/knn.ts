@@ -1,7 +1,7 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
-import { similarityTopK } from './kernels.ts';
+import { similarityTopK } from './top-k.ts';
 import { checkLabels } from './labels.ts';
 
 export interface KnnOptions {

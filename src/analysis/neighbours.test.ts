@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { similarityTopK, gemmNT, matmul } from './kernels.ts';
+import { gemmNT, matmul } from './kernels.ts';
+import { similarityTopK } from './top-k.ts';
 import { classHomogeneityCurve } from './class-homogeneity.ts';
 import { knnClassify } from './knn.ts';
 import { Rng } from '../util/rng.ts';

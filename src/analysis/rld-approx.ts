@@ -2,7 +2,8 @@ import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { rowSqNorms, similarityTopK } from './kernels.ts';
+import { rowSqNorms } from './kernels.ts';
+import { similarityTopK } from './top-k.ts';
 import { checkLabels } from './labels.ts';
 
 export interface RldApproxOptions {

@@ -4,8 +4,6 @@ import type { Recipe } from './recipe.ts';
 import { byolCifar, byolCifarSchema, mocoCifar, mocoCifarSchema } from './momentum-cifar.ts';
 import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
 import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
-import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
-import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
 import { clipin } from './clipin.ts';
 import { clipReplay } from './clip-replay.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
@@ -77,16 +75,6 @@ export const RECIPES = {
     schema: clipReplaySchema,
     build: (c) => clipReplay(c),
   } satisfies RecipeEntry<typeof clipReplaySchema>,
-  'supervised-cifar': {
-    about: 'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
-    schema: supervisedCifarSchema,
-    build: (c) => supervisedCifar(c),
-  } satisfies RecipeEntry<typeof supervisedCifarSchema>,
-  'simclr-cifar': {
-    about: 'SimCLR on CIFAR-100: two augmented views, encoder + projection head, NT-Xent (τ 0.5)',
-    schema: simclrCifarSchema,
-    build: (c) => simclrCifar(c),
-  } satisfies RecipeEntry<typeof simclrCifarSchema>,
   'supervised-cifar': {
     about: 'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
     schema: supervisedCifarSchema,
