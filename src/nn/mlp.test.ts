@@ -41,7 +41,8 @@ test('mlp = linear → norm → activation per hidden layer, plain last linear',
       });
       const feeds = { x: rng.normalArray(18), ...paramFeeds(host, 'mlp') };
       const r = runReference([x, ...leaves(p)], { y, h }, feeds);
-      expect(maxRelDiff(r.y.data, r.h.data)).toBeLessThan(1e-12);
+      // The GELU primitive is exact in float64; the hand-built formula's constants (½, 1/√2) are float32.
+      expect(maxRelDiff(r.y.data, r.h.data)).toBeLessThan(activation === 'gelu' ? 1e-7 : 1e-12);
     }
     if (norm === 'batch') expect(ctx.updates.size).toBe(4);
   }

@@ -55,6 +55,17 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
         .mul(2 / Math.sqrt(Math.PI)),
     ),
   ],
+  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+  gelu: (g, _y, [x]) => [
+    g.mul(
+      x
+        .mul(Math.SQRT1_2)
+        .erf()
+        .add(1)
+        .mul(0.5)
+        .add(x.mul(x.square().mul(-0.5).exp()).mul(1 / Math.sqrt(2 * Math.PI))),
+    ),
+  ],
   abs: (g, _y, [x]) => [g.mul(mask(x.gt(0)).sub(mask(x.neg().gt(0))))],
   acos: (g, _y, [x]) => [g.div(x.square().neg().add(1).sqrt()).neg()],
   cast: (g, y, [x]) => [x.dtype === 'float32' && y.dtype === 'float32' ? g : null],

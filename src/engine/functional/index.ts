@@ -68,7 +68,7 @@ export function accuracy(logits: Tensor /* [B, K] */, labels: Tensor /* [B] int6
 
 /** GELU, exact (erf) form as in PyTorch's default and CLIP. */
 export function gelu(x: Tensor): Tensor {
-  return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
+  return prim('gelu', [x], {});
 }
 
 /** GELU, tanh approximation. */

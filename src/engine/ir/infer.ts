@@ -67,6 +67,7 @@ export const INFER: { [K in PrimOp]: Rule<K> } = {
   softplus: float,
   relu: float,
   erf: float,
+  gelu: float,
   abs: float,
   acos: float,
   cast: ([a], { to }) => ({ shape: a.shape, dtype: to }),

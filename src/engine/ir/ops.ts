@@ -39,6 +39,8 @@ export interface OpAttrs {
   softplus: None;
   relu: None;
   erf: None;
+  /** GELU, exact erf form: x·Φ(x) (one com.microsoft.Gelu node). */
+  gelu: None;
   abs: None;
   acos: None;
   cast: { readonly to: DType };
@@ -101,6 +103,7 @@ export const PRIM_OPS = [
   'softplus',
   'relu',
   'erf',
+  'gelu',
   'abs',
   'acos',
   'cast',

@@ -37,6 +37,9 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
   relu: simple('Relu'),
   erf: simple('Erf'),
   abs: simple('Abs'),
+  gelu: (b, ins, out) => {
+    b.msNode('Gelu', ins, {}, [out]);
+  },
   acos: simple('Acos'),
   cast: (b, ins, out, { to }) => b.node('Cast', ins, { to: ELEM_TYPE[to] }, { outputs: [out] }),
   stopGradient: (b, ins, out) => b.node('Identity', ins, {}, { outputs: [out] }),

@@ -255,6 +255,7 @@ export const REFERENCE: { [K in PrimOp]: Impl<K> } = {
   relu: un((x) => Math.max(x, 0)),
   erf: un(erf),
   abs: un(Math.abs),
+  gelu: un((x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2))),
   acos: un(Math.acos),
   // float targets keep float64 precision: the oracle models exact arithmetic, not float32 rounding.
   cast: (ins, { to }) =>

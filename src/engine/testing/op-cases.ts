@@ -53,6 +53,7 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
   relu: [{ inputs: [f(3, 4)], build: ([a]) => a.relu() }],
   erf: [{ inputs: [f(2, 3)], build: ([a]) => a.erf() }],
   acos: [{ inputs: [f(2, 3)], build: ([a]) => a.tanh().mul(0.9).acos() }],
+  gelu: [{ inputs: [f(3, 4)], build: ([a]) => prim('gelu', [a], {}) }],
   abs: [{ inputs: [f(2, 3)], build: ([a]) => a.abs() }],
   cast: [
     {
