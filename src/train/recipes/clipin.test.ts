@@ -7,6 +7,7 @@ import { writeModelDir } from '../model-dir.ts';
 import { flatten } from '../../engine/tree.ts';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
+import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin, clipinScores, syncTarget } from './clipin.ts';
 import { firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
 
@@ -159,5 +160,29 @@ describe('clipin recipe', () => {
       expect(acc[`${m}/genus`]).toBeGreaterThanOrEqual(acc[`${m}/species`]);
       expect(acc[`${m}/species`]).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  test('starts from a clip-taxonomy model directory: its towers and tokenizer, the target re-synced', async () => {
+    const ct = {
+      perSpecies: 1,
+      batchSize: 4,
+      imageChannels: [4, 8, 8] as [number, number, number],
+      textWidth: 8,
+    };
+    const srcRecipe = clipTaxonomy({ ...ct, textDepth: 1, textHeads: 2, embedDim: 8, contextLength: 12 });
+    const srcParams = srcRecipe.init(new Rng(4).fork('init'));
+    const dir = join(mkdtempSync(join(tmpdir(), 'clade-clipin-')), 'model');
+    writeModelDir(dir, srcRecipe, srcParams, 2);
+    const recipe = clipin({ ...tiny, textWidth: 32, from: dir }); // dims come from the model directory
+    expect(recipe.config.textWidth).toBe(8);
+    expect(recipe.tokenizer.vocabSize).toBe(srcRecipe.tokenizer.vocabSize);
+    const p = recipe.init(new Rng(0).fork('init')) as Record<string, Params>;
+    const want = leaves(srcParams);
+    for (const tower of ['image', 'text'])
+      for (const [k, v] of leaves({ [tower]: p[tower] } as Params)) {
+        expect([...v.data]).toEqual([...want.get(k)!.data]);
+        expect([...leaves(p.target).get(k)!.data]).toEqual([...v.data]);
+      }
+    expect(() => clipin({ ...tiny, from: join(dir, 'absent') })).toThrow(/cannot read model\.json/);
   });
 });

@@ -22,6 +22,7 @@ import {
   type ClipinDims,
 } from './clipin-heads.ts';
 import type { Recipe, TowerSpec } from './recipe.ts';
+import { loadSubtree, readModelSource } from './model-source.ts';
 import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 import type { SyntheticPipelineArgs } from './pipelines.ts';
 
@@ -39,6 +40,8 @@ export interface ClipinConfig extends ClipinDims {
   readonly weightDecay: number;
   readonly momentum: number;
   readonly lambdaInit: number;
+  /** A clip-taxonomy / clip-replay model directory whose image and text towers (and tokenizer) to start from. */
+  readonly from: string;
 }
 
 /** Towers as clip-taxonomy's; head dims CPU-sized (the paper's are CLIPIN_PAPER_DIMS = 1024/512/8192/2048). */
@@ -60,6 +63,7 @@ export const CLIPIN_DEFAULTS: ClipinConfig = {
   weightDecay: 0.001, // CLIPin code (§D.6)
   momentum: CLIPIN_MOMENTUM, // 0.95 fixed (§D.4)
   lambdaInit: CLIPIN_LAMBDA_INIT, // 1.0 (§D.3)
+  from: '', // fresh towers
 };
 export { CLIPIN_PAPER_DIMS, clipinScores, syncTarget };
 
@@ -89,14 +93,21 @@ const ZS_BATCH = 60;
  * normalised); `text` → `embedding` e_T and `interPred` P_T^x. Zero-shot: `clipinScores` (§D.7).
  */
 export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
-  const cfg = { ...CLIPIN_DEFAULTS, ...overrides };
+  let cfg = { ...CLIPIN_DEFAULTS, ...overrides };
+  const src = cfg.from ? readModelSource(cfg.from, ['clip-taxonomy', 'clip-replay'], 'clipin') : null;
+  if (src) {
+    const c = src.config as unknown as ClipinConfig; // the towers' dims and tokenizer come with the weights
+    cfg = { ...cfg, imageChannels: c.imageChannels, textWidth: c.textWidth, textDepth: c.textDepth };
+    cfg = { ...cfg, textHeads: c.textHeads, contextLength: c.contextLength };
+  }
   const dataset = syntheticTaxonomy({
     seed: cfg.seed,
     perSpecies: cfg.perSpecies,
     size: cfg.size,
     split: 'train',
   });
-  const tokenizer = WordTokenizer.fromCorpus(corpus(dataset), { contextLength: cfg.contextLength });
+  const tokenizer =
+    src?.tokenizer ?? WordTokenizer.fromCorpus(corpus(dataset), { contextLength: cfg.contextLength });
   const image = smallCnn({ channels: cfg.imageChannels });
   const text = textTransformer({
     vocab: tokenizer.vocabSize,
@@ -143,6 +154,7 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
       },
     },
   });
+  const load = (fresh: Params, prefix: string) => (src ? loadSubtree(fresh, src, prefix) : fresh);
   /** Zero-shot accuracy by rank on a held-out split, both modes (§D.7); class prompts are `taxon` captions. */
   const zeroShot = (params: Params, perSpecies = 5, split = 'test') =>
     zeroShotByRank({
@@ -166,14 +178,15 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     batchSize: B,
     init: (rng) => {
       const online = {
-        image: image.init(rng.fork('image')),
-        text: text.init(rng.fork('text')),
+        image: load(image.init(rng.fork('image')) as unknown as Params, 'image'),
+        text: load(text.init(rng.fork('text')) as unknown as Params, 'text'), // text.proj is not used
         ...initClipinHeads(rng.fork('heads'), cfg.imageChannels[2], cfg.textWidth, cfg),
         logitScale: filled([], CLIP_LOGIT_SCALE_INIT) as HostTensor,
         lambdaSelf: filled([], cfg.lambdaInit) as HostTensor,
         lambdaComb: filled([], cfg.lambdaInit) as HostTensor,
       };
-      return syncTarget(online); // the target starts as a copy of the online network (§D.4)
+      // The target starts as a copy of the online network, also after loading weights (§D.4).
+      return syncTarget(online);
     },
     batchSpec: {
       view1: { shape: [B, 3, S, S] },

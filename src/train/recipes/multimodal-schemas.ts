@@ -33,6 +33,7 @@ export const clipinSchema = z
     weightDecay: z.number().min(0).default(c.weightDecay),
     momentum: z.number().min(0).max(1).default(c.momentum),
     lambdaInit: z.number().min(0).default(c.lambdaInit),
+    from: z.string().default(c.from),
   })
   .strict();
 

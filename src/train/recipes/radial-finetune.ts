@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { dCorr } from '../../analysis/hierarcaps.ts';
 import { radius } from '../../analysis/radial.ts';
 import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
-import { WordTokenizer, type WordTokenizerJson } from '../../data/tokenizers/word-tokenizer.ts';
+import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
 import { compile, defineGraph, F, flatten, input, mapTree, type Tensor } from '../../engine/index.ts';
-import { readSafetensors } from '../../io/safetensors.ts';
 import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
 import { textTransformer, type TextTransformerParams } from '../../nn/models/text-transformer.ts';
 import { RADIAL_WEIGHTS, radialLoss, type RadialWeights } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
-import { CladeError } from '../../util/errors.ts';
 import { Rng } from '../../util/rng.ts';
 import { CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
+import { loadSubtree, readModelSource } from './model-source.ts';
 import { taxonomyChains, type ChainPipelineArgs, type TextChain } from './multimodal-pipelines.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -88,27 +85,6 @@ const copy = (t: Params): Params =>
 /** Recipes whose model directories hold a `textTransformer` with a projection under `text.*`. */
 const TEXT_TOWER_RECIPES = ['clip-taxonomy', 'clip-replay', 'radial-finetune'];
 
-/** A clip-taxonomy model directory's text tower: dims, tokenizer and `text.*` weights. */
-function loadTextTower(dir: string) {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
-    description: { config: Record<string, number>; tokenizer: WordTokenizerJson };
-  };
-  const c = json.description.config;
-  const recipe = (json.description as { recipe?: string }).recipe;
-  if (!TEXT_TOWER_RECIPES.includes(recipe ?? '') || !json.description.tokenizer)
-    throw new CladeError(
-      `radial-finetune starts from a ${TEXT_TOWER_RECIPES.join(' / ')} model (a text transformer with a projection), got '${recipe}'`,
-      { file: dir },
-    );
-  const weights = readSafetensors(join(dir, 'weights.safetensors'));
-  const text = new Map<string, HostTensor>();
-  for (const [k, v] of weights)
-    if (k.startsWith('text.'))
-      text.set(k.slice(5), { shape: v.shape, data: Float32Array.from(v.data as Float32Array) });
-  if (!text.size) throw new CladeError('model directory has no text tower weights (text.*)', { file: dir });
-  return { config: c, tokenizer: WordTokenizer.fromJSON(json.description.tokenizer), text };
-}
-
 /**
  * Radial Embedding fine-tuning of a text tower (Alper & Averbuch-Elor, ECCV 2024, https://arxiv.org/abs/2407.08521;
  * methods.md §C.3): per batch of B chain pairs all 8B texts plus the empty text are embedded by the trained tower
@@ -120,12 +96,10 @@ export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): R
   let cfg = { ...RADIAL_FINETUNE_DEFAULTS, ...overrides };
   const ds = syntheticTaxonomy({ seed: cfg.seed, perSpecies: 1 });
   let tokenizer: WordTokenizer;
-  let loaded: Map<string, HostTensor> | null = null;
-  if (cfg.from) {
-    const t = loadTextTower(cfg.from);
-    tokenizer = t.tokenizer;
-    loaded = t.text;
-    const c = t.config;
+  const src = cfg.from ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
+  if (src) {
+    tokenizer = src.tokenizer;
+    const c = src.config as Record<string, number>;
     cfg = {
       ...cfg,
       embedDim: c.embedDim,
@@ -160,17 +134,7 @@ export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): R
 
   const initText = (rng: Rng): Params => {
     const fresh = text.init(rng) as unknown as Params;
-    if (!loaded) return fresh;
-    const paths = flatten<HostTensor>(fresh as never, '', isHost);
-    const m = new Map(
-      paths.map(([k, v]) => {
-        const w = loaded!.get(k);
-        if (!w || w.data.length !== v.data.length)
-          throw new CladeError(`text weight '${k}' missing or of another shape`, { file: cfg.from });
-        return [k, { shape: v.shape, data: w.data.slice() }];
-      }),
-    );
-    return mapTree<HostTensor, HostTensor>(fresh, (_, k) => m.get(k)!, '', isHost);
+    return src ? loadSubtree(fresh, src, 'text') : fresh;
   };
 
   const chains = (species: readonly number[], count: number, seed = cfg.seed) =>
