@@ -5,24 +5,27 @@ import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { runDemo } from '../../src/cli/workflows/demo.ts';
 import { readResults } from '../../src/report/index.ts';
+import { loadConfig } from '../../src/config/preset.ts';
+import { splitOverrides } from '../../src/config/overrides.ts';
+import { resolveConfig } from '../../src/train/resolve-config.ts';
 
 test('clade demo trains, exports, evaluates and reports (short run, small model)', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'clade-demo-')), 'run');
-  const r = await runDemo({
-    outDir: out,
-    steps: 120,
-    seed: 0,
-    workers: 0,
-    testPerSpecies: 4,
-    recipe: {
-      perSpecies: 10,
-      batchSize: 60,
-      imageChannels: [16, 32, 32],
-      embedDim: 32,
-      textWidth: 32,
-      textDepth: 1,
-    },
-  });
+  const { raw, file } = loadConfig('demo');
+  const small = [
+    '--train.steps=120',
+    '--train.warmup=12',
+    '--train.checkpointEvery=60',
+    '--train.workers=0',
+    '--recipeConfig.perSpecies=10',
+    '--recipeConfig.batchSize=60',
+    '--recipeConfig.imageChannels=[16,32,32]',
+    '--recipeConfig.embedDim=32',
+    '--recipeConfig.textWidth=32',
+    '--recipeConfig.textDepth=1',
+  ];
+  const config = resolveConfig(raw, { file, overrides: splitOverrides(small).overrides });
+  const r = await runDemo({ outDir: out, config, testPerSpecies: 4 });
   for (const f of [
     'model/model.json',
     'model/weights.safetensors',

@@ -2,6 +2,10 @@ import { join } from 'node:path';
 import { TEXT_TYPES, taxonText } from '../../data/taxonomy/text-types.ts';
 import { syntheticPipeline } from '../../train/recipes/pipelines.ts';
 import { clipTaxonomy, type ClipTaxonomyConfig } from '../../train/recipes/clip-taxonomy.ts';
+import { configJson, type ResolvedConfig } from '../../train/resolve-config.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { CladeError } from '../../util/errors.ts';
+import { mkdirSync } from 'node:fs';
 import { train } from '../../train/trainer.ts';
 import { writeModelDir } from '../../train/model-dir.ts';
 import {
@@ -17,40 +21,36 @@ import { embedImages, embedTexts, stackImages } from './embed-split.ts';
 
 export interface DemoOptions {
   readonly outDir: string;
-  readonly steps: number;
-  readonly seed: number;
-  readonly workers: number;
-  readonly recipe?: Partial<ClipTaxonomyConfig>;
+  /** A resolved `clip-taxonomy` config (the `demo` preset plus any overrides). */
+  readonly config: ResolvedConfig;
   readonly testPerSpecies?: number;
   readonly log?: (line: string) => void;
 }
 
 /**
  * `clade demo`: train a small CLIP-style model with BioCLIP 2's taxonomic text supervision on the built-in
- * synthetic-taxonomy dataset, export it, embed held-out data through the exported ONNX towers, run the
- * analysis suite, and write result JSON files, report.html and a summary table.
+ * synthetic-taxonomy dataset (the `demo` preset), export it, embed held-out data through the exported ONNX
+ * towers, run the analysis suite, and write result JSON files, report.html and a summary table.
  */
 export async function runDemo(
   o: DemoOptions,
 ): Promise<{ summary: string; report: string; stepsPerSecond: number }> {
   const log = o.log ?? (() => {});
-  const recipe = clipTaxonomy({ seed: o.seed, ...o.recipe });
+  if (o.config.recipeName !== 'clip-taxonomy')
+    throw new CladeError(`the demo runs the clip-taxonomy recipe, got '${o.config.recipeName}'`, {
+      field: 'recipe',
+    });
+  const recipe = clipTaxonomy(o.config.recipeConfig as Partial<ClipTaxonomyConfig>);
   const cfg = recipe.config;
+  const t = o.config.train;
+  mkdirSync(o.outDir, { recursive: true });
+  writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify(configJson(o.config), null, 2) + '\n');
   log(
-    `training ${recipe.name} on synthetic-taxonomy (${recipe.dataset.length} images, ${recipe.dataset.classNames.length} species) for ${o.steps} steps`,
+    `training ${recipe.name} on synthetic-taxonomy (${recipe.dataset.length} images, ${recipe.dataset.classNames.length} species) for ${t.steps} steps`,
   );
-  const run = await train(recipe, {
-    steps: o.steps,
-    lr: 2e-3,
-    warmup: Math.round(o.steps / 10),
-    seed: o.seed,
-    outDir: o.outDir,
-    checkpointEvery: Math.max(1, Math.round(o.steps / 2)),
-    keepLast: 1,
-    workers: o.workers,
-  });
+  const run = await train(recipe, { ...t, outDir: o.outDir });
   const modelDir = join(o.outDir, 'model');
-  writeModelDir(modelDir, recipe, run.params, 100);
+  writeModelDir(modelDir, recipe, run.params, t.exportBatch);
   log(`model directory: ${modelDir} (model.json, weights.safetensors, image.onnx, text.onnx)`);
 
   const trainSet = await stackImages(
@@ -119,7 +119,7 @@ export async function runDemo(
     new TextEncoder().encode(JSON.stringify({ seed: cfg.seed, perSpecies: cfg.perSpecies })),
   );
   for (const r of results)
-    writeResult(o.outDir, { ...r, inputs: [input], params: { ...r.params, steps: o.steps, seed: o.seed } });
+    writeResult(o.outDir, { ...r, inputs: [input], params: { ...r.params, steps: t.steps, seed: t.seed } });
   const loaded = readResults(o.outDir);
   const report = join(o.outDir, 'report.html');
   await writeReport(report, loaded, { title: `clade demo — ${recipe.name} on synthetic-taxonomy` });
