@@ -2,6 +2,7 @@ import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { similarityTopK } from './top-k.ts';
+import type { TopK } from './kernels.ts';
 import { checkLabels } from './labels.ts';
 
 /**
@@ -23,7 +24,28 @@ export function classHomogeneityCurve(
     throw new CladeError(`neighbourhood sizes must be positive integers, got [${ps}]`);
   if (pmax > x.n - 1) throw new CladeError(`neighbourhood size ${pmax} needs more than ${x.n} points`);
   const z = l2Normalize(x);
-  const nn = similarityTopK(z, z, pmax, { excludeSelf: true });
+  return homogeneityFromTopK(similarityTopK(z, z, pmax, { excludeSelf: true }), labels, ps);
+}
+
+/**
+ * The class-homogeneity curve from precomputed self-neighbours (self excluded, best first, `k ≥ max(ps)`), e.g. from
+ * `similarityTopKOrt(z, z, pmax, { excludeSelf: true })` on L2-normalised `z`.
+ *
+ * @example
+ * homogeneityFromTopK(await similarityTopKOrt(z, z, 1000, { excludeSelf: true }), y, [1, 10, 100, 1000]);
+ */
+export function homogeneityFromTopK(
+  nn: TopK,
+  labels: ArrayLike<number>,
+  ps: readonly number[],
+): { p: number; value: number }[] {
+  const n = labels.length;
+  const pmax = Math.max(...ps);
+  if (nn.k < pmax || nn.index.length !== n * nn.k)
+    throw new CladeError(
+      `need ${n} rows of at least ${pmax} neighbours, got ${nn.index.length / nn.k} rows of ${nn.k}`,
+    );
+  const x = { n };
   const sorted = [...ps].sort((a, b) => a - b);
   const sums = new Float64Array(sorted.length);
   for (let i = 0; i < x.n; i++) {

@@ -2,6 +2,7 @@ import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { similarityTopK } from './top-k.ts';
+import type { TopK } from './kernels.ts';
 import { checkLabels } from './labels.ts';
 
 export interface KnnOptions {
@@ -41,8 +42,26 @@ export function knnClassify(
     testLabels ? checkLabels(testLabels, test.n, 'test labels') : 0,
   );
   const k = opts.k ?? 200;
+  return knnVote(similarityTopK(l2Normalize(test), l2Normalize(train), k), trainLabels, testLabels, C, opts);
+}
+
+/**
+ * The vote of `knnClassify` on precomputed neighbours (e.g. from the ONNX Runtime top-k `similarityTopKOrt` on
+ * L2-normalised inputs). `C` is the number of classes.
+ *
+ * @example
+ * knnVote(await similarityTopKOrt(zTest, zTrain, 200), trainY, testY, 10).top1;
+ */
+export function knnVote(
+  nn: TopK,
+  trainLabels: ArrayLike<number>,
+  testLabels: ArrayLike<number> | undefined,
+  C: number,
+  opts: Pick<KnnOptions, 'temperature' | 'vote'> = {},
+): KnnResult {
   const T = opts.temperature ?? 0.1;
-  const nn = similarityTopK(l2Normalize(test), l2Normalize(train), k);
+  const nq = nn.index.length / nn.k;
+  const test = { n: nq };
   const predictions = new Int32Array(test.n);
   const score = new Float64Array(C);
   const tie = new Float64Array(C);
