@@ -47,6 +47,7 @@ export interface Pipeline {
  * { module: new URL('./cifar-pipeline.ts', import.meta.url).href, export: 'cifarSimclr', args: { file } }
  */
 export interface PipelineSource {
+  /** A module URL (`new URL('./x.ts', import.meta.url).href`) or a file path (relative to the working directory). */
   readonly module: string;
   readonly export: string;
   readonly args?: unknown;

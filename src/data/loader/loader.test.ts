@@ -116,4 +116,9 @@ describe('DataLoader', () => {
       all({ source: source({ fail: 4 }), batchSize: 4, workers: 1, shuffle: false }),
     ).rejects.toThrow(/cannot read sample 4/);
   });
+
+  test('a source module given as a file path is resolved against the working directory', async () => {
+    const relative = { ...source(), module: 'src/data/loader/test-pipeline.ts' };
+    expect((await all({ source: relative, batchSize: 37 }))[0].indices.length).toBe(37);
+  });
 });

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CladeError } from '../../util/errors.ts';
 import { collate } from './collate.ts';
 import type { Sample } from '../types.ts';
@@ -98,7 +100,11 @@ export async function loadTransform(source: PipelineSource): Promise<SampleTrans
 }
 
 async function loadFactory(source: PipelineSource): Promise<Partial<Pipeline> & Pick<Pipeline, 'transform'>> {
-  const mod = (await import(source.module)) as Record<string, unknown>;
+  // A URL as given; a file path (absolute, or relative to the working directory) as a file URL.
+  const spec = /^[a-z][a-z0-9+.-]*:/i.test(source.module)
+    ? source.module
+    : pathToFileURL(resolve(source.module)).href;
+  const mod = (await import(spec)) as Record<string, unknown>;
   const factory = mod[source.export];
   if (typeof factory !== 'function')
     throw new CladeError(`module does not export a pipeline factory named '${source.export}'`, {
