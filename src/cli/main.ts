@@ -19,6 +19,11 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     load: () => import('./commands/embed.ts'),
   },
   presets: { about: 'list the presets and recipes', load: () => import('./commands/presets.ts') },
+  analyze: {
+    about:
+      'label-based analyses (kNN, linear probe, RLD/CH/homogeneity, graph head, few-shot) of any embeddings file',
+    load: () => import('./commands/analyze.ts'),
+  },
   results: {
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),

@@ -40,6 +40,9 @@ test('clade demo trains, exports, evaluates and reports (short run, small model)
   const kinds = results.map((x) => x.result.kind).sort();
   expect(kinds).toEqual([
     'cluster-structure',
+    'few-shot',
+    'geometry',
+    'graph-head',
     'knn',
     'linear-probe',
     'orthogonality',

@@ -17,6 +17,7 @@ import {
 } from '../../report/index.ts';
 import { writeSafetensors } from '../../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
+import { standardAnalyses } from './standard-analyses.ts';
 import { embedImages, embedTexts, stackImages } from './embed-split.ts';
 
 export interface DemoOptions {
@@ -114,6 +115,18 @@ export async function runDemo(
     levels,
     logitScale,
   });
+  results.push(
+    ...standardAnalyses(
+      {
+        train: trainEmb,
+        trainLabels: Int32Array.from(trainSet.samples, (x) => x.label ?? 0),
+        test: testEmb,
+        testLabels: Int32Array.from(testSet.samples, (x) => x.label ?? 0),
+      },
+      ['graph-head', 'few-shot', 'geometry'],
+      log,
+    ),
+  );
   const input = describeBytes(
     'synthetic-taxonomy',
     new TextEncoder().encode(JSON.stringify({ seed: cfg.seed, perSpecies: cfg.perSpecies })),
