@@ -8,6 +8,7 @@ import { csvTable, joinByKey, encodeLabels, readMetaTable } from './metadata.ts'
 import { loadEmbeddings } from './load-embeddings.ts';
 import { writeSafetensors } from './safetensors.ts';
 import { parseCsv } from './csv.ts';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-tab-'));
 const e = { data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), n: 3, d: 3 };
@@ -85,6 +86,23 @@ describe('metadata', () => {
     expect(() => csvTable('a,b\n1\n', 'x.csv')).toThrow(/x\.csv: row 1: expected 2 fields, got 1/);
     const dup = csvTable('id,y\na,1\na,2\n', 'd.csv');
     expect(() => joinByKey(['a'], dup, 'id')).toThrow(/d\.csv: row 1: duplicate id 'a'/);
+    const pq = join(dir, 'meta.parquet');
+    writeFileSync(
+      pq,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'path', data: ['img/b.jpg', 'img/a.jpg', 'img/c.jpg'] },
+            { name: 'genus', data: ['Felis', 'Canis', null] },
+          ],
+        }),
+      ),
+    );
+    const mt = await readMetaTable(pq);
+    expect(mt.names).toEqual(['path', 'genus']);
+    const rowsPq = joinByKey(ids, mt, 'path');
+    expect(Array.from(rowsPq)).toEqual([1, 0, 2]);
+    expect(() => encodeLabels(mt, 'genus', rowsPq)).toThrow(/meta\.parquet: row 2: empty genus/);
     const p = join(dir, 'm.csv');
     writeFileSync(p, 'id,y\nq,\n');
     const m = await readMetaTable(p);
