@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
       'label-based analyses (kNN, linear probe, RLD/CH/homogeneity, graph head, few-shot) of any embeddings file',
     load: () => import('./commands/analyze.ts'),
   },
+  zeroshot: {
+    about: 'zero-shot classification (and by taxonomic rank) from image and class-text embedding files',
+    load: () => import('./commands/zeroshot.ts'),
+  },
   results: {
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),
