@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
 import { writeModelDir } from '../model-dir.ts';
+import { train } from '../trainer.ts';
 import { flatten } from '../../engine/tree.ts';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
@@ -184,5 +185,30 @@ describe('clipin recipe', () => {
         expect([...leaves(p.target).get(k)!.data]).toEqual([...v.data]);
       }
     expect(() => clipin({ ...tiny, from: join(dir, 'absent') })).toThrow(/cannot read model\.json/);
+  });
+
+  test('resume reproduces the uninterrupted loss curve (EMA target and BatchNorm buffers are checkpointed)', async () => {
+    const opts = {
+      steps: 6,
+      lr: 2e-3,
+      warmup: 2,
+      seed: 3,
+      checkpointEvery: 2,
+      keepLast: 1,
+      quiet: true,
+      workers: 0,
+    };
+    const root = mkdtempSync(join(tmpdir(), 'clade-clipin-run-'));
+    const recipe = clipin({ ...tiny, perSpecies: 2 });
+    await train(recipe, { ...opts, outDir: join(root, 'a') });
+    await train(recipe, { ...opts, outDir: join(root, 'b'), stopAfter: 3 }); // last checkpoint at step 2
+    await train(recipe, { ...opts, outDir: join(root, 'b'), resume: true });
+    const curve = (d: string) =>
+      readFileSync(join(root, d, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).loss as number);
+    expect(curve('b')).toEqual(curve('a'));
+    expect(curve('a')).toHaveLength(6);
   });
 });
