@@ -70,3 +70,17 @@ test('an exported model directory re-embeds exactly what the trainer computes', 
   for (let i = 0; i < direct.length; i++) worst = Math.max(worst, Math.abs(direct[i] - viaOnnx.data[i]));
   expect(worst).toBeLessThan(1e-5);
 });
+
+test('clip-taxonomy periodic evaluation reports zero-shot accuracy at every rank', async () => {
+  const recipe = clipTaxonomy(small);
+  const acc = await recipe.periodicEval!(recipe.init(new (await import('../util/rng.ts')).Rng(0)), 0);
+  expect(Object.keys(acc).sort()).toEqual([
+    'zeroshot/genus',
+    'zeroshot/kingdom',
+    'zeroshot/order',
+    'zeroshot/species',
+  ]);
+  for (const v of Object.values(acc)) expect(v).toBeGreaterThanOrEqual(0);
+  // Untrained towers are near chance at the kingdom rank (3 kingdoms) — far from perfect.
+  expect(acc['zeroshot/kingdom']).toBeLessThan(0.9);
+});

@@ -9,8 +9,11 @@ import { smallCnn } from '../../nn/models/small-cnn.ts';
 import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, hierarchicalLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe, TowerSpec } from './recipe.ts';
 import type { SyntheticPipelineArgs } from './pipelines.ts';
+import { clipinScores, zeroShotByRank } from './tower-eval.ts';
+
+const EVAL_BATCH = 60;
 
 export interface ClipTaxonomyConfig {
   readonly seed: number;
@@ -103,6 +106,17 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
   const rankLabels = (labels: Int32Array, rank: number) =>
     BigInt64Array.from(labels, (k) => BigInt(rankOf[rank][k]));
 
+  const towers = (n: number): Record<string, TowerSpec> => ({
+    image: {
+      inputs: { image: { shape: [n, 3, S, S] } },
+      forward: (p, i, ctx) => ({ embedding: encodeImage(p, i.image, ctx) }),
+    },
+    text: {
+      inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
+      forward: (p, i, ctx) => ({ embedding: encodeText(p, i.ids, i.eot, ctx) }),
+    },
+  });
+
   return {
     name: 'clip-taxonomy',
     config: cfg,
@@ -155,16 +169,7 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
       cfg.rankWeights.forEach((_, r) => (feeds[`rank${r}`] = rankLabels(batch.labels!, r)));
       return feeds;
     },
-    towers: (n) => ({
-      image: {
-        inputs: { image: { shape: [n, 3, S, S] } },
-        forward: (p, i, ctx) => ({ embedding: encodeImage(p, i.image, ctx) }),
-      },
-      text: {
-        inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
-        forward: (p, i, ctx) => ({ embedding: encodeText(p, i.ids, i.eot, ctx) }),
-      },
-    }),
+    towers,
     describe: () => ({
       recipe: 'clip-taxonomy',
       config: cfg,
@@ -202,6 +207,20 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
       logitScaleInit: CLIP_LOGIT_SCALE_INIT,
     }),
     evalPipeline: (split: string, perSpecies: number) => pipeline(split, 'eval', perSpecies),
+    // Zero-shot accuracy by rank on a held-out split during training (train.evalEvery).
+    periodicEval: (params) =>
+      zeroShotByRank({
+        params,
+        towers: towers(EVAL_BATCH),
+        batch: EVAL_BATCH,
+        source: pipeline('val', 'eval', 5),
+        dataset,
+        tokenizer,
+        textType: TEXT_TYPES.indexOf('taxon'),
+        modes: {
+          zeroshot: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.embedDim),
+        },
+      }),
   };
 }
 
