@@ -73,6 +73,7 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
     optimizer: recipe.optimizer,
     clamp: recipe.clamp,
     trainable: recipe.trainable,
+    decay: recipe.decay,
     clipNorm: recipe.clipNorm,
     seed: new Rng(o.seed).fork('step').uint32(),
     accumulate: o.accumulate ?? 1,

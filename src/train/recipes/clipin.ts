@@ -25,6 +25,7 @@ import type { Recipe, TowerSpec } from './recipe.ts';
 import { loadSubtree, readModelSource } from './model-source.ts';
 import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 import type { SyntheticPipelineArgs } from './pipelines.ts';
+import { decays } from '../../optim/types.ts';
 
 export interface ClipinConfig extends ClipinDims {
   readonly seed: number;
@@ -234,6 +235,8 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     // (norms, biases, logit scale and the λs; the code decays the λs at 0.001 — negligible either way).
     optimizer: adamw({ beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: cfg.weightDecay }),
     trainable: (path) => !path.startsWith('target.'),
+    // §D.6: weight decay 0.001 also applies to λ_self and λ_comb (not to norms, biases or the logit scale).
+    decay: (path, shape) => path === 'lambdaSelf' || path === 'lambdaComb' || decays(path, shape),
     clamp: (path) =>
       path === 'logitScale'
         ? [0, CLIP_LOGIT_SCALE_MAX]

@@ -31,6 +31,8 @@ export interface Recipe {
   readonly optimizer: Optimizer;
   readonly clamp?: (path: string) => readonly [number, number] | undefined;
   readonly trainable?: (path: string) => boolean;
+  /** Weight-decay group rule (default `decays` in src/optim: rank ≥ 2, no scales/temperatures). */
+  readonly decay?: (path: string, shape: readonly number[]) => boolean;
   readonly clipNorm?: number;
   /** Loader pipeline (built in each worker thread from a module + export). */
   readonly pipeline: PipelineSource;
