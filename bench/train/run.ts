@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:train [-- --cases supervised-cifar,simclr-cifar] [--seconds 4] [--rounds 2] [--steps N]
+ *  [--json out.json] [--no-train]`
+ *
+ * For each case (bench/train/cases.ts): (1) training throughput in images/s of the recipe's step graph against
+ * the same model and loss in PyTorch (2 threads, OMP_WAIT_POLICY=PASSIVE), interleaved round by round on a fixed
+ * random batch, medians reported; (2) the recipe trained by `train()` with its preset's budget (end-to-end
+ * images/s including the loader); (3) the case's scores for the untrained encoder (the trainer's own
+ * initialisation) and the trained one.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HostArray } from '../../src/engine/runtime/ort.ts';
+import { TrainStep } from '../../src/train/step.ts';
+import { train } from '../../src/train/trainer.ts';
+import type { Recipe } from '../../src/train/recipes/recipe.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { findTorchPython, median } from '../common.ts';
+import { CASES, type TrainBenchCase } from './cases.ts';
+
+const args = process.argv.slice(2);
+const opt = (k: string, d: string) => {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 ? args[i + 1] : d;
+};
+const seconds = Number(opt('seconds', '4'));
+const rounds = Number(opt('rounds', '2'));
+const only = opt('cases', CASES.map((c) => c.name).join(',')).split(',');
+const stepsOverride = Number(opt('steps', '0'));
+const jsonOut = opt('json', '');
+const doTrain = !args.includes('--no-train');
+const python = findTorchPython();
+const torchScript = fileURLToPath(new URL('./torch_train.py', import.meta.url));
+
+/** Random feeds for a step: normal floats, int64 labels in 0..99. */
+function randomFeeds(recipe: Recipe): Record<string, HostArray> {
+  const r = new Rng(1);
+  return Object.fromEntries(
+    Object.entries(recipe.batchSpec).map(([k, s]) => {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      return [
+        k,
+        s.dtype === 'int64'
+          ? BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 37) % 100))
+          : r.normalArray(n),
+      ];
+    }),
+  );
+}
+
+function torchRate(c: TrainBenchCase): number | null {
+  if (!python || !c.torch) return null;
+  const r = spawnSync(python, [torchScript, c.torch.name, String(seconds), JSON.stringify(c.torch.config)], {
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    console.error(`pytorch ${c.name} failed: ${r.stderr}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!).images_per_s;
+}
+
+async function throughput(c: TrainBenchCase, recipe: Recipe) {
+  const step = await TrainStep.create({
+    params: recipe.init(new Rng(0)),
+    batch: recipe.batchSpec,
+    loss: recipe.loss,
+    optimizer: recipe.optimizer,
+    trainable: recipe.trainable,
+    clamp: recipe.clamp,
+  });
+  const feeds = randomFeeds(recipe);
+  for (let i = 0; i < 2; i++) await step.run(feeds, 1e-4);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const s0 = performance.now();
+    while (performance.now() - s0 < seconds * 1000) {
+      await step.run(feeds, 1e-4);
+      n++;
+    }
+    ours.push((n * recipe.batchSize) / ((performance.now() - s0) / 1000));
+    const t = torchRate(c);
+    if (t !== null) theirs.push(t);
+  }
+  return { clade: median(ours), pytorch: theirs.length ? median(theirs) : null };
+}
+
+const pct = (x: number | undefined) => (x === undefined ? 'n/a' : (100 * x).toFixed(1));
+
+async function main() {
+  console.log(`bench:train — ${rounds} rounds of ~${seconds}s per engine; PyTorch: ${python ?? 'not found'}`);
+  const rows = [];
+  for (const c of CASES.filter((c) => only.includes(c.name))) {
+    const recipe = c.recipe();
+    console.log(`\n${c.name}: ${c.title}`);
+    const speed = await throughput(c, recipe);
+    const ratio = speed.pytorch ? speed.clade / speed.pytorch : null;
+    console.log(
+      `  step throughput: clade ${speed.clade.toFixed(0)} images/s   pytorch ${speed.pytorch?.toFixed(0) ?? 'n/a'} images/s   ratio ${ratio?.toFixed(2) ?? 'n/a'}x`,
+    );
+    const row: Record<string, unknown> = { case: c.name, batch: recipe.batchSize, ...speed, ratio };
+    if (doTrain) {
+      const steps = stepsOverride || c.train.steps;
+      const warmup = Math.min(c.train.warmup, steps);
+      const t0 = performance.now();
+      const untrained = await c.evaluate(recipe, recipe.init(new Rng(0).fork('init')));
+      const evalSeconds = (performance.now() - t0) / 1000;
+      const outDir = join(mkdtempSync(join(tmpdir(), `clade-bench-${c.name}-`)), 'run');
+      const t1 = performance.now();
+      const res = await train(recipe, {
+        ...c.train,
+        steps,
+        warmup,
+        seed: 0,
+        outDir,
+        checkpointEvery: steps,
+        keepLast: 1,
+      });
+      const trainSeconds = (performance.now() - t1) / 1000;
+      const trained = await c.evaluate(recipe, res.params);
+      Object.assign(row, {
+        steps,
+        lr: c.train.lr,
+        trainSeconds,
+        evalSeconds,
+        endToEnd: (steps * recipe.batchSize) / trainSeconds,
+        lastLoss: res.lastLoss,
+        untrained,
+        trained,
+      });
+      console.log(
+        `  trained ${steps} steps × ${recipe.batchSize} in ${trainSeconds.toFixed(0)} s (${(row.endToEnd as number).toFixed(0)} images/s end to end, loader included); one evaluation ${evalSeconds.toFixed(0)} s`,
+      );
+      console.log(`  ${'metric'.padEnd(12)} ${'untrained'.padStart(9)} ${'trained'.padStart(9)}   (%)`);
+      for (const k of Object.keys(trained))
+        console.log(`  ${k.padEnd(12)} ${pct(untrained[k]).padStart(9)} ${pct(trained[k]).padStart(9)}`);
+    }
+    rows.push(row);
+  }
+  if (jsonOut)
+    writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), cases: rows }, null, 2));
+}
+
+await main();
