@@ -34,3 +34,22 @@ test('kNN vote and homogeneity curve give the same results on ONNX Runtime neigh
     homogeneityFromTopK({ k: 3, index: new Int32Array(3 * n), score: new Float32Array(3 * n) }, y, [5]),
   ).toThrow(/at least 5/);
 });
+
+test('RLD with ONNX Runtime products matches the TypeScript version and the §E.2 reference vectors', async () => {
+  const { relativeLocalDensity } = await import('./rld.ts');
+  const { relativeLocalDensityOrt } = await import('./rld-ort.ts');
+  const XA = { data: new Float32Array([0, 0, 0, 1, 1, 0, 5, 5, 5, 6, 6, 5]), n: 6, d: 2 };
+  const a = await relativeLocalDensityOrt(XA, [0, 0, 0, 1, 1, 1], {
+    temperatures: [1, 0.5, 0.1],
+    normalize: false,
+    chunk: 4,
+  });
+  [0.392172, 0.489986, 0.5].forEach((v, i) => expect(Math.abs(a.rld[i] - v)).toBeLessThan(1e-5));
+  const rng = new Rng(13);
+  const x = { data: rng.normalArray(500 * 12), n: 500, d: 12 };
+  const y = Int32Array.from({ length: 500 }, (_, i) => (x.data[i * 12] > 0 ? 1 : 0));
+  const ts = relativeLocalDensity(x, y, { temperatures: [1, 0.1, 0.02] });
+  const ort = await relativeLocalDensityOrt(x, y, { temperatures: [1, 0.1, 0.02], chunk: 64 });
+  ort.rld.forEach((v, i) => expect(v).toBeCloseTo(ts.rld[i], 5));
+  await expect(relativeLocalDensityOrt(x, y, { cacheBytes: 1000 })).rejects.toThrow(/raise cacheBytes/);
+});

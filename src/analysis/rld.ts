@@ -168,6 +168,31 @@ export function relativeLocalDensity(
     if (!cache) return forEachPairDistance(z, fn, { ...tile, progress: label(pass) });
     for (let i = 0; i < n - 1; i++) fn(i, i + 1, i + 1, n, cache.subarray(rowOff(i), rowOff(i) + n - i - 1));
   };
+  const rld = rldFromPairs(z, labels, K, temps, mu, rowMin, visit, opts.shift);
+  return { temperatures: temps, rld, meanDistance: mu, n };
+}
+
+/** Visits the upper-triangle distances `d_ij`, `i < j`, in row blocks; `pass` labels progress. */
+export type PairVisitor = (
+  fn: (i0: number, i1: number, j0: number, j1: number, d: Float32Array | Float64Array) => void,
+  pass: number,
+) => void;
+
+/**
+ * Passes 2–3 of `relativeLocalDensity` (row sums, then degrees and in-class weight → modularity) from `μ`, each
+ * row's nearest distance and a pair visitor. Shared by the TypeScript and the ONNX Runtime front ends.
+ */
+export function rldFromPairs(
+  z: Embeddings,
+  labels: ArrayLike<number>,
+  K: number,
+  temps: readonly number[],
+  mu: number,
+  rowMin: Float64Array,
+  visit: PairVisitor,
+  shiftMode: 'auto' | 'row' = 'auto',
+): number[] {
+  const n = z.n;
   const nt = temps.length;
   const inv = temps.map((t) => 1 / (mu * t));
   // Exponent shifts. With one global shift g = min_i m_i, W_ij = e_ij² / (P_i P_j) where
@@ -182,7 +207,7 @@ export function relativeLocalDensity(
     maxSq = Math.max(maxSq, s);
   }
   const bound = (2 * Math.sqrt(maxSq)) / Math.sqrt(z.d);
-  const global = opts.shift !== 'row' && inv.every((c) => (bound - g) * c < 600);
+  const global = shiftMode !== 'row' && inv.every((c) => (bound - g) * c < 600);
   const shift = global ? new Float64Array(n).fill(g) : rowMin;
   // Pass 2: shifted row sums R_i = Σ_j exp(−(d_ij − shift_i)/(μT)).
   const R = new Float64Array(n * nt);
@@ -246,5 +271,5 @@ export function relativeLocalDensity(
     for (let c = 0; c < K; c++) expected += (vol[c] / two_m) ** 2;
     return inClass[t] / two_m - expected;
   });
-  return { temperatures: temps, rld, meanDistance: mu, n };
+  return rld;
 }
