@@ -19,6 +19,7 @@ import { l2Normalize, type Embeddings } from '../../src/io/embeddings.ts';
 import { similarityTopK } from '../../src/analysis/top-k.ts';
 import { similarityTopKOrt } from '../../src/analysis/ort-topk.ts';
 import { relativeLocalDensity } from '../../src/analysis/rld.ts';
+import { relativeLocalDensityOrt } from '../../src/analysis/rld-ort.ts';
 import { relativeLocalDensityApprox } from '../../src/analysis/rld-approx.ts';
 import {
   SoftmaxObjective,
@@ -156,6 +157,18 @@ try {
     const ref = runRef(findPython(['numpy']), 'rld', dir);
     const rs = ref ? (ref.seconds as number) : null;
     const diff = ref ? Math.max(...(ref.rld as number[]).map((v, i) => Math.abs(v - r.rld[i]))) : NaN;
+    const t1 = performance.now();
+    const rOrt = await relativeLocalDensityOrt(x, y, { temperatures: [1, 0.5, 0.1] });
+    const tOrt = (performance.now() - t1) / 1000;
+    const dOrt = ref ? Math.max(...(ref.rld as number[]).map((v, i) => Math.abs(v - rOrt.rld[i]))) : NaN;
+    push({
+      case: `(b) RLD ${n}x512 engine (ORT products) vs NumPy`,
+      clade: tOrt,
+      reference: rs,
+      ratio: rs ? rs / tOrt : null,
+      unit: 's',
+      note: `speed ratio (higher is better, target >= 1); max |ΔRLD| ${dOrt.toExponential(2)}`,
+    });
     // Speed ratio as the issue states it: clade speed / NumPy speed = reference time / clade time (target >= 1).
     push({
       case: `(b) RLD ${n}x512, T=1/0.5/0.1 vs NumPy formula`,
