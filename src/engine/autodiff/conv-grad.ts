@@ -7,7 +7,33 @@ import { GraphError, constant, prim, type Tensor } from '../tensor.ts';
  */
 export function convInputGrad(g: Tensor /* [N,O,Ho,Wo] */, x: Tensor, w: Tensor, at: ConvAttrs): Tensor {
   const [, , h, wd] = x.shape;
-  const [, , kh, kw] = w.shape;
+  const [o, c, kh, kw] = w.shape;
+  // Stride 1: the adjoint is a plain convolution with the spatially flipped, channel-transposed kernel, which
+  // ORT runs about 2x faster than ConvTranspose (measured: 81 vs 155 ms for 64→64 channels at 32×32, batch 64).
+  const p = at.pads;
+  if (
+    at.strides[0] === 1 &&
+    at.strides[1] === 1 &&
+    at.group === 1 &&
+    p[0] < kh &&
+    p[1] < kw &&
+    p[2] < kh &&
+    p[3] < kw
+  ) {
+    const taps = kh * kw;
+    const flip = new Float32Array(taps * taps);
+    for (let i = 0; i < taps; i++) flip[i * taps + (taps - 1 - i)] = 1;
+    const wf = w
+      .transpose([1, 0, 2, 3])
+      .reshape([c * o, taps])
+      .matmul(constant(flip, [taps, taps]))
+      .reshape([c, o, kh, kw]);
+    return prim('conv2d', [g, wf], {
+      strides: [1, 1],
+      pads: [kh - 1 - p[0], kw - 1 - p[1], kh - 1 - p[2], kw - 1 - p[3]],
+      group: 1,
+    });
+  }
   const [, , ho, wo] = g.shape;
   const [s0, s1] = at.strides;
   const outputPadding: [number, number] = [
