@@ -167,7 +167,7 @@ try {
       reference: rs,
       ratio: rs ? rs / tOrt : null,
       unit: 's',
-      note: `speed ratio (higher is better, target >= 1); max |ΔRLD| ${dOrt.toExponential(2)}`,
+      note: `speed ratio (higher is better, target >= 1); max |ΔRLD| ${dOrt.toExponential(2)}; RLD ${rOrt.rld.map((v) => v.toFixed(5)).join(' / ')}`,
     });
     // Speed ratio as the issue states it: clade speed / NumPy speed = reference time / clade time (target >= 1).
     push({
