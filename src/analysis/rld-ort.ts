@@ -190,10 +190,5 @@ export async function relativeLocalDensityOrt(
     for (const v of byClass.values()) sq += v * v;
     rld.push(inClass / twoM - sq / (twoM * twoM));
   }
-  if (!rld.every(Number.isFinite)) {
-    // Defensive: a non-finite result has been seen once in a benchmark run under heavy load and not reproduced;
-    // recompute on the TypeScript path rather than return it.
-    return relativeLocalDensity(x, labels, { ...opts, temperatures: temps });
-  }
   return { temperatures: temps, rld, meanDistance: mu, n };
 }
