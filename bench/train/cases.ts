@@ -79,7 +79,7 @@ function cifarCase(name: RecipeName, title: string, torchTwin: boolean): TrainBe
 export const CASES: readonly TrainBenchCase[] = [
   cifarCase(
     'supervised-cifar',
-    'CIFAR-100 supervised: small CNN + linear head, CE + label smoothing 0.1',
+    'CIFAR-100 supervised: small CNN (BatchNorm) + linear head, CE + label smoothing 0.1',
     true,
   ),
   cifarCase('simclr-cifar', 'CIFAR-100 SimCLR: small CNN + projection head, NT-Xent', true),

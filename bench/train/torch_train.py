@@ -12,14 +12,15 @@ torch.set_num_threads(2)
 torch.manual_seed(0)
 
 
-def small_cnn(channels):
-    c1, c2, c3 = channels
-    return nn.Sequential(
-        nn.Conv2d(3, c1, 3, 1, 1), nn.ReLU(),
-        nn.Conv2d(c1, c2, 3, 2, 1), nn.ReLU(),
-        nn.Conv2d(c2, c3, 3, 2, 1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-    ), c3
+def small_cnn(channels, bn=False):
+    """clade's `cnn` encoder: conv3x3 strides 1, 2, 2 (+ BatchNorm2d without conv bias when bn), ReLU, GAP."""
+    layers, cin = [], 3
+    for i, c in enumerate(channels):
+        layers += [nn.Conv2d(cin, c, 3, 1 if i == 0 else 2, 1, bias=not bn)]
+        layers += [nn.BatchNorm2d(c)] if bn else []
+        layers += [nn.ReLU()]
+        cin = c
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten()), cin
 
 
 def nt_xent(z1, z2, t):
@@ -32,7 +33,7 @@ def nt_xent(z1, z2, t):
 
 
 def build(case, cfg):
-    enc, d = small_cnn(cfg["encoder"]["channels"])
+    enc, d = small_cnn(cfg["encoder"]["channels"], cfg["encoder"].get("batchNorm", False))
     b = cfg["batchSize"]
     if case == "supervised-cifar":
         head = nn.Linear(d, 100)

@@ -112,6 +112,8 @@ test('RECIPES builds the image-only recipes from validated configs and rejects u
   const sup = RECIPES['supervised-cifar'];
   const built = sup.build(sup.schema.parse({ file, encoder: { arch: 'resnet', width: 8 } }));
   expect(built.name).toBe('supervised-cifar');
+  const bn = sup.build(sup.schema.parse({ file, encoder: { arch: 'cnn', batchNorm: true } }));
+  expect(Object.keys((bn.init(new Rng(0)) as any).encoder)).toEqual(['convs', 'bns']);
   expect(() => sup.schema.parse({ file, lables: 'fine' })).toThrow(/lables/);
   const sim = RECIPES['simclr-cifar'];
   expect(sim.schema.parse({}).temperature).toBe(0.5);

@@ -218,7 +218,7 @@ function momentumRecipe(
  * @example
  * const recipe = mocoCifar({ queueSize: 4096, momentum: 0.99 });
  */
-export const mocoCifar = (o: Partial<MocoCifarConfig> = {}) =>
+export const mocoCifar = (o: z.input<typeof mocoCifarSchema> = {}) =>
   momentumRecipe('moco', mocoCifarSchema.parse(o));
 
 /**
@@ -229,5 +229,5 @@ export const mocoCifar = (o: Partial<MocoCifarConfig> = {}) =>
  * @example
  * const recipe = byolCifar({ momentum: 0.99 });
  */
-export const byolCifar = (o: Partial<ByolCifarConfig> = {}) =>
+export const byolCifar = (o: z.input<typeof byolCifarSchema> = {}) =>
   momentumRecipe('byol', byolCifarSchema.parse(o));

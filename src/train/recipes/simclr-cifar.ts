@@ -44,7 +44,7 @@ export type SimclrCifarConfig = z.infer<typeof simclrCifarSchema>;
  * const recipe = simclrCifar({ temperature: 0.5 });
  * await train(recipe, { steps: 400, lr: 2e-3, warmup: 40, seed: 0, outDir, checkpointEvery: 200, keepLast: 2 });
  */
-export function simclrCifar(options: Partial<SimclrCifarConfig> = {}): Recipe & {
+export function simclrCifar(options: z.input<typeof simclrCifarSchema> = {}): Recipe & {
   readonly config: SimclrCifarConfig;
 } {
   const cfg = simclrCifarSchema.parse(options);

@@ -47,7 +47,7 @@ export type SupervisedCifarConfig = z.infer<typeof supervisedCifarSchema>;
  * const recipe = supervisedCifar({ file: '../shared/datasets/cifar-100/train.bin' });
  * await train(recipe, { steps: 600, lr: 2e-3, warmup: 50, seed: 0, outDir, checkpointEvery: 200, keepLast: 2 });
  */
-export function supervisedCifar(options: Partial<SupervisedCifarConfig> = {}): Recipe & {
+export function supervisedCifar(options: z.input<typeof supervisedCifarSchema> = {}): Recipe & {
   readonly config: SupervisedCifarConfig;
 } {
   const cfg = supervisedCifarSchema.parse(options);
