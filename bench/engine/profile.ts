@@ -25,7 +25,8 @@ for (const t of step.graph.inputs) {
       : new Float32Array(t.size).fill(t.name!.startsWith('opt.') && t.shape.length === 0 ? 0.5 : 0.01));
   feeds[t.name!] = new ort.Tensor(t.dtype as any, d, t.shape as number[]);
 }
-for (let i = 0; i < 10; i++) await sess.run(feeds);
+const N = Number(process.argv[3] ?? 10);
+for (let i = 0; i < N; i++) await sess.run(feeds);
 sess.endProfiling();
 const file = readdirSync('.')
   .filter((f) => f.startsWith('p_' + name))
@@ -40,13 +41,13 @@ for (const e of ev) {
   by.set(k, (by.get(k) ?? 0) + e.dur);
 }
 const tot = [...by.values()].reduce((a, b) => a + b, 0);
-console.log('total kernel ms/step', (tot / 10 / 1000).toFixed(1));
+console.log('total kernel ms/step', (tot / N / 1000).toFixed(1));
 for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 15))
-  console.log(k.padEnd(20), (v / 10 / 1000).toFixed(2), 'ms');
+  console.log(k.padEnd(20), (v / N / 1000).toFixed(2), 'ms');
 const byNode = new Map<string, number>();
 for (const e of ev) {
   const k = e.name.replace('_kernel_time', '');
   byNode.set(k, (byNode.get(k) ?? 0) + e.dur);
 }
 for (const [k, v] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, 12))
-  console.log('  ', k.padEnd(30), (v / 10 / 1000).toFixed(2), 'ms');
+  console.log('  ', k.padEnd(30), (v / N / 1000).toFixed(2), 'ms');

@@ -10,12 +10,14 @@ export interface AdamWConfig {
 /**
  * AdamW with `torch.optim.AdamW` semantics (decoupled weight decay, bias-corrected moments):
  * p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
- * Three scalars are fed per step (`decay`, `stepSize`, `invSqrtBc2`), so schedules never rebuild the graph.
+ * The bias corrections are folded into two fed scalars, `stepSize = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` and
+ * `epsHat = ε·√(1−β₂ᵗ)`, so the update is `p·decay − stepSize · m / (√v + epsHat)` — the same value in 13
+ * elementwise passes instead of 14. Scalars are fed per step, so schedules never rebuild the graph.
  * Paper: Loshchilov & Hutter, https://arxiv.org/abs/1711.05101
  *
  * @example
  * const opt = adamw({ weightDecay: 0.05 });
- * opt.scalars(1, 1e-3); // { decay: 0.99995, stepSize: 0.01, invSqrtBc2: 31.62… }
+ * opt.scalars(1, 1e-3); // { decay: 0.99995, stepSize: 0.000316…, epsHat: 3.16e-10 }
  */
 export function adamw(cfg: AdamWConfig = {}): Optimizer {
   const b1 = cfg.beta1 ?? 0.9;
@@ -25,16 +27,15 @@ export function adamw(cfg: AdamWConfig = {}): Optimizer {
   return {
     kind: 'adamw',
     slots: ['m', 'v'],
-    scalarNames: ['decay', 'stepSize', 'invSqrtBc2'],
-    scalars: (t, lr) => ({
-      decay: 1 - lr * wd,
-      stepSize: lr / (1 - b1 ** t),
-      invSqrtBc2: 1 / Math.sqrt(1 - b2 ** t),
-    }),
+    scalarNames: ['decay', 'stepSize', 'epsHat'],
+    scalars: (t, lr) => {
+      const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+      return { decay: 1 - lr * wd, stepSize: (lr * sqrtBc2) / (1 - b1 ** t), epsHat: eps * sqrtBc2 };
+    },
     update(p, g, { m, v }, s, decay) {
       const m2 = m.mul(b1).add(g.mul(1 - b1));
       const v2 = v.mul(b2).add(g.square().mul(1 - b2));
-      const denom = v2.sqrt().mul(s.invSqrtBc2).add(eps);
+      const denom = v2.sqrt().add(s.epsHat);
       const base = decay ? p.mul(s.decay) : p;
       return { p: base.sub(m2.div(denom).mul(s.stepSize)), state: { m: m2, v: v2 } };
     },

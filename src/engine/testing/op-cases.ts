@@ -97,7 +97,12 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
       build: ([x, w]) => prim('convTranspose2d', [x, w], { ...conv, strides: [2, 2], outputPadding: [1, 0] }),
     },
   ],
-  reduceSum: [{ inputs: [f(2, 3, 4)], build: ([a]) => a.sum([0, 2]) }],
+  reduceSum: [
+    { inputs: [f(2, 3, 4)], build: ([a]) => a.sum([0, 2]) },
+    // leading axes: emitted as ones @ x (a GEMV), with and without kept dims
+    { inputs: [f(2, 3, 4)], build: ([a]) => a.sum([0, 1]) },
+    { inputs: [f(5, 3)], build: ([a]) => a.sum(0, true) },
+  ],
   reduceMax: [{ inputs: [f(2, 3, 4)], build: ([a]) => a.max(1, true) }],
   layerNorm: [
     {
