@@ -1,8 +1,10 @@
 import { topoSort } from '../graph.ts';
-import type { PrimOp, Shape } from '../ir/ops.ts';
-import { fmt, sameShape } from '../ir/shape.ts';
+import type { PrimOp } from '../ir/ops.ts';
+import { fmt } from '../ir/shape.ts';
 import { GraphError, scalar, type Tensor } from '../tensor.ts';
+import { unbroadcast } from './unbroadcast.ts';
 import { VJP, type VjpRule } from './vjp-rules.ts';
+
 
 /**
  * Reverse-mode autodiff as a graph transform: returns new nodes computing d(loss)/d(w) for each `w`.
@@ -41,20 +43,20 @@ export function grad(loss: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tenso
       if (!gi || !needs.has(x)) return;
       const reduced = unbroadcast(gi, x.shape, n.op);
       const prev = cot.get(x);
-      cot.set(x, prev ? prev.add(reduced) : reduced);
+      cot.set(x, prev ? accumulate(prev, reduced) : reduced);
     });
   }
   return wrt.map((w) => cot.get(w) ?? scalar(0).expand(w.shape));
 }
 
-/** Sum a cotangent over the axes that broadcasting added or stretched, so it matches `shape`. */
-export function unbroadcast(g: Tensor, shape: Shape, op: string): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  if (lead < 0)
-    throw new GraphError(`${op}: cotangent ${fmt(g.shape)} has lower rank than input ${fmt(shape)}`);
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  const summed = axes.length ? g.sum(axes, true) : g;
-  return summed.reshape(shape);
+/**
+ * Fan-in: the sum of two cotangents of one tensor. A cotangent that is only an Expand of a reduced one (the
+ * gradient of a sum or mean, e.g. BatchNorm's statistics) is added unexpanded, since Add broadcasts: the
+ * full-size Expand pass is skipped. Shapes are unchanged because the other term has the full shape.
+ */
+function accumulate(a: Tensor, b: Tensor): Tensor {
+  const thin = (t: Tensor) => (t.op === 'expand' ? t.inputs[0] : t);
+  if (a.op === 'expand' && b.op !== 'expand') return b.add(thin(a));
+  if (b.op === 'expand' && a.op !== 'expand') return a.add(thin(b));
+  return a.add(b);
 }

@@ -1,5 +1,6 @@
 import type { OpAttrs, PrimOp } from '../ir/ops.ts';
-import { normAxis } from '../ir/shape.ts';
+import { normAxis, sameShape } from '../ir/shape.ts';
+import { unbroadcast } from './unbroadcast.ts';
 import { GraphError, prim, type Tensor } from '../tensor.ts';
 import { convInputGrad, convWeightGrad } from './conv-grad.ts';
 
@@ -25,7 +26,8 @@ const nonDiff = (op: string) => (): never => {
 
 export const VJP: { [K in PrimOp]: VjpRule<K> } = {
   add: (g) => [g, g],
-  sub: (g) => [g, g.neg()],
+  // A broadcast subtrahend (x − mean) is negated after its broadcast reduction, on the small tensor.
+  sub: (g, _y, [, b]) => [g, sameShape(g.shape, b.shape) ? g.neg() : unbroadcast(g, b.shape, 'sub').neg()],
   mul: (g, _y, [a, b]) => [g.mul(b), g.mul(a)],
   div: (g, y, [, b]) => [g.div(b), g.mul(y).div(b).neg()],
   max: (g, _y, [a, b]) => {
