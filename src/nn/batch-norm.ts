@@ -1,4 +1,4 @@
-import { scalar, type Tensor } from '../engine/tensor.ts';
+import { constant, prim, scalar, type Tensor } from '../engine/tensor.ts';
 import { CladeError } from '../util/errors.ts';
 import { filled, type Ctx, type HostTensor } from './context.ts';
 
@@ -46,37 +46,33 @@ export const batchNorm = {
       throw new CladeError(`batchNorm expects [B, ${p.running_mean.shape[0]}, ...], got [${x.shape}]`, {
         buffer: p.running_mean.name,
       });
-    // Statistics broadcast as [C, 1, ...] against [B, C, ...].
-    const statShape = [c, ...x.shape.slice(2).map(() => 1)];
-    const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
-    // gamma / √(var + eps) is folded into one per-channel scale: normalising is one sub, mul and add at full size.
     if (ctx.train) {
       const n = x.size / c;
       if (n < 2)
         throw new CladeError(`batchNorm in training needs more than one value per channel, got [${x.shape}]`);
-      const mean = x.mean(axes, true); // [1, C, 1, ...]
-      const xc = x.sub(mean);
-      const variance = xc.square().mean(axes, true);
-      let inv = scalar(1).div(variance.add(eps).sqrt());
-      if (p.gamma) inv = inv.mul(p.gamma.reshape(statShape));
+      // One fused primitive (ONNX BatchNormalization in training mode) with a hand-written backward.
+      const gamma = p.gamma ?? constant(new Float32Array(c).fill(1), [c]);
+      const beta = p.beta ?? constant(new Float32Array(c), [c]);
+      const part = (which: 'y' | 'mean' | 'var') => prim('batchNorm', [x, gamma, beta], { eps, part: which });
       // A second application in the same step (another view through the same layer) continues from the
       // first one's update, as PyTorch's sequential in-place updates do.
-      const stat = (buffer: Tensor, batch: Tensor) => {
+      const stat = (buffer: Tensor, batch: Tensor /* [C] */) => {
         const name = bufferName(buffer);
         const prev = ctx.updates.get(name) ?? buffer;
         ctx.updates.set(
           name,
           prev
             .mul(1 - m)
-            .add(batch.reshape([c]).mul(m))
+            .add(batch.mul(m))
             .stopGradient(),
         );
       };
-      stat(p.running_mean, mean);
-      stat(p.running_var, variance.mul(n / (n - 1)));
-      const y = xc.mul(inv);
-      return p.beta ? y.add(p.beta.reshape(statShape)) : y;
+      stat(p.running_mean, part('mean'));
+      stat(p.running_var, part('var').mul(n / (n - 1)));
+      return part('y');
     }
+    // Eval: gamma / √(running_var + eps) folded into one per-channel scale and shift.
+    const statShape = [c, ...x.shape.slice(2).map(() => 1)];
     let inv = scalar(1).div(p.running_var.add(eps).sqrt()); // [C]
     if (p.gamma) inv = inv.mul(p.gamma);
     let shift = p.running_mean.mul(inv).neg();

@@ -1,7 +1,7 @@
 import type { OpAttrs, PrimOp } from '../ir/ops.ts';
 import { normAxis, sameShape } from '../ir/shape.ts';
 import { unbroadcast } from './unbroadcast.ts';
-import { GraphError, prim, type Tensor } from '../tensor.ts';
+import { GraphError, prim, scalar, type Tensor } from '../tensor.ts';
 import { convInputGrad, convWeightGrad } from './conv-grad.ts';
 
 /**
@@ -127,6 +127,31 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
       .sub(xhat.mul(gg.mul(xhat).mean(-1, true)))
       .mul(inv);
     return [dx, g.mul(xhat), g];
+  },
+  // Reuses the forward node's batch mean μ and variance: with a = γ/σ, Σg and Σg·x over every axis but 1 (M
+  // values per channel), dβ = Σg, dγ = (Σg·x − μ·Σg)/σ and dx = a·g + b·x + c, where b = −a·dγ/(σ·M) and
+  // c = −a·Σg/M − μ·b: four full-size passes and two reductions.
+  batchNorm: (g, _y, [x, gamma, beta], { eps, part }) => {
+    if (part !== 'y')
+      throw new GraphError('batchNorm statistics are not differentiable (differentiate the y part)');
+    const c = x.shape[1];
+    const stat = [1, c, ...x.shape.slice(2).map(() => 1)];
+    const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
+    const count = x.size / c;
+    const mean = prim('batchNorm', [x, gamma, beta], { eps, part: 'mean' });
+    const inv = scalar(1).div(prim('batchNorm', [x, gamma, beta], { eps, part: 'var' }).add(eps).sqrt());
+    const sumG = g.sum(axes).reshape([c]);
+    const sumGx = g.mul(x).sum(axes).reshape([c]);
+    const dGamma = sumGx.sub(mean.mul(sumG)).mul(inv);
+    const a = gamma.mul(inv);
+    // Divide by the integer −M (exact in float32; a float32 −1/M would break Σdx = 0 in the float64 oracle).
+    const bx = a.mul(inv).mul(dGamma).div(-count);
+    const cx = a.mul(sumG).div(-count).sub(mean.mul(bx));
+    const dx = g
+      .mul(a.reshape(stat))
+      .add(x.mul(bx.reshape(stat)))
+      .add(cx.reshape(stat));
+    return [dx, dGamma, sumG];
   },
   softmax: (g, y, _x, { axis }) => [y.mul(g.sub(g.mul(y).sum(axis, true)))],
   logSoftmax: (g, y, _x, { axis }) => [g.sub(y.exp().mul(g.sum(axis, true)))],

@@ -115,6 +115,15 @@ export const INFER: { [K in PrimOp]: Rule<K> } = {
       fail(`gamma and beta must be [${d}], got ${shapes([g, b])}`);
     return { shape: part === 'y' ? x.shape : [...x.shape.slice(0, -1), 1], dtype: 'float32' };
   },
+  batchNorm: (ins, { part }) => {
+    const [x, g, b] = ins;
+    if (x.dtype !== 'float32') fail(`expects float32, got ${x.dtype}`);
+    if (x.shape.length < 2) fail(`expects [B, C, ...], got ${fmt(x.shape)}`);
+    const c = x.shape[1];
+    if (g.shape.length !== 1 || g.shape[0] !== c || b.shape.length !== 1 || b.shape[0] !== c)
+      fail(`gamma and beta must be [${c}], got ${shapes([g, b])}`);
+    return { shape: part === 'y' ? x.shape : [c], dtype: 'float32' };
+  },
   softmax: (ins, { axis }) => (normAxis(axis, ins[0].shape.length), ins[0]),
   logSoftmax: (ins, { axis }) => (normAxis(axis, ins[0].shape.length), ins[0]),
   reshape: ([a], { shape }) => ({ shape: resolveReshape(a.shape, shape), dtype: a.dtype }),

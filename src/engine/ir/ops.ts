@@ -61,6 +61,12 @@ export interface OpAttrs {
    * which the gradient reuses.
    */
   layerNorm: { readonly eps: number; readonly part: 'y' | 'mean' | 'invStd' };
+  /**
+   * Training-mode batch normalisation over every axis but 1 (ONNX BatchNormalization, training_mode 1): x
+   * [B, C, ...], gamma [C], beta [C]. `part` selects the output normalised with the batch statistics, or the
+   * batch mean / biased variance ([C]) of one shared node, which the gradient reuses.
+   */
+  batchNorm: { readonly eps: number; readonly part: 'y' | 'mean' | 'var' };
   logSoftmax: { readonly axis: number };
   // movement
   reshape: { readonly shape: Shape };
@@ -116,6 +122,7 @@ export const PRIM_OPS = [
   'reduceMax',
   'softmax',
   'layerNorm',
+  'batchNorm',
   'logSoftmax',
   'reshape',
   'transpose',

@@ -99,6 +99,32 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
       b.node('LayerNormalization', ins, { axis: -1, epsilon: { float: eps } }, { outputs: outs }),
     );
   },
+  batchNorm: (b, ins, out, { eps, part }, n) => {
+    // One BatchNormalization node in training mode serves all three parts. With momentum 0 its "running"
+    // outputs are the batch mean and biased variance, so the running-stat inputs are constants.
+    const slot = { y: 0, mean: 1, var: 2 }[part];
+    const key = `batchnorm:${ins.join(',')}:${eps}`;
+    const made = b.peek(key);
+    if (made) return made[slot];
+    const c = n.inputs[0].shape[1];
+    const outs = [b.fresh(), b.fresh(), b.fresh()];
+    outs[slot] = out;
+    b.once(key, () => {
+      // The running-stat inputs are ignored (momentum 0) but must hold values no other initializer holds: ORT
+      // merges equal initializers, and BatchNormalization outputs whose inputs were merged return each
+      // other's statistics (measured: the mean output equal to the variance).
+      const tag = b.fresh('bnstat');
+      const uid = Number(tag.replace(/\D/g, '')) + 1;
+      const zeros = b.initializer(tag, 'float32', [c], new Float32Array(c).fill(uid));
+      const ones = b.initializer(b.fresh('bnstat'), 'float32', [c], new Float32Array(c).fill(uid + 0.5));
+      return b.node(
+        'BatchNormalization',
+        [...ins, zeros, ones],
+        { epsilon: { float: eps }, momentum: { float: 0 }, training_mode: 1 },
+        { outputs: outs },
+      );
+    });
+  },
   softmax: (b, ins, out, { axis }) => b.node('Softmax', ins, { axis }, { outputs: [out] }),
   logSoftmax: (b, ins, out, { axis }) => b.node('LogSoftmax', ins, { axis }, { outputs: [out] }),
   reshape: (b, [x], out, _a, n) => b.node('Reshape', [x, b.int64s(n.shape)], {}, { outputs: [out] }),

@@ -284,6 +284,28 @@ export const REFERENCE: { [K in PrimOp]: Impl<K> } = {
     }
     return { shape: out.shape, data: res };
   },
+  batchNorm: ([x, g, b], { eps, part }, out) => {
+    const [n, c] = x.shape;
+    const inner = x.data.length / (n * c);
+    const at = (i: number, ch: number, j: number) => (i * c + ch) * inner + j;
+    const res = new Float64Array(part === 'y' ? x.data.length : c);
+    for (let ch = 0; ch < c; ch++) {
+      let m = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) m += x.data[at(i, ch, j)];
+      m /= n * inner;
+      let v = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < inner; j++) v += (x.data[at(i, ch, j)] - m) ** 2;
+      v /= n * inner;
+      if (part === 'mean') res[ch] = m;
+      else if (part === 'var') res[ch] = v;
+      else {
+        const s = g.data[ch] / Math.sqrt(v + eps);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < inner; j++) res[at(i, ch, j)] = (x.data[at(i, ch, j)] - m) * s + b.data[ch];
+      }
+    }
+    return { shape: out.shape, data: res };
+  },
   softmax: ([x], { axis }) =>
     lanes(x, axis, (l) => {
       const m = Math.max(...l);

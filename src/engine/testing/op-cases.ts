@@ -119,6 +119,25 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
       gradThrows: /not differentiable/,
     },
   ],
+  batchNorm: [
+    {
+      inputs: [f(4, 3, 2, 3), f(3), f(3)],
+      build: ([x, g, b]) => prim('batchNorm', [x, g, b], { eps: 1e-5, part: 'y' }),
+    },
+    {
+      inputs: [f(6, 4), f(4), f(4)],
+      build: ([x, g, b]) => prim('batchNorm', [x, g, b], { eps: 1e-5, part: 'y' }),
+    },
+    {
+      inputs: [f(5, 2, 3), f(2), f(2)],
+      build: ([x, g, b]) =>
+        prim('batchNorm', [x, g, b], { eps: 1e-5, part: 'var' }).add(
+          prim('batchNorm', [x, g, b], { eps: 1e-5, part: 'mean' }),
+        ),
+      noGrad: 'statistics parts',
+      gradThrows: /not differentiable/,
+    },
+  ],
   softmax: [{ inputs: [f(3, 5)], build: ([a]) => a.softmax(-1) }],
   logSoftmax: [{ inputs: [f(3, 5)], build: ([a]) => a.logSoftmax(0) }],
   reshape: [{ inputs: [f(2, 6)], build: ([a]) => a.reshape([3, -1]).mul(a.reshape([3, 4])) }],
