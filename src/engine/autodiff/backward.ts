@@ -5,7 +5,6 @@ import { GraphError, scalar, type Tensor } from '../tensor.ts';
 import { unbroadcast } from './unbroadcast.ts';
 import { VJP, type VjpRule } from './vjp-rules.ts';
 
-
 /**
  * Reverse-mode autodiff as a graph transform: returns new nodes computing d(loss)/d(w) for each `w`.
  * `loss` must be a scalar unless `seed` (the output cotangent) is given. Inputs with no path to the loss get
