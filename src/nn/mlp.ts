@@ -28,9 +28,9 @@ export interface MlpApplyOptions {
   readonly dropout?: number;
 }
 
-const ACTIVATIONS: { readonly [K in Activation]: (x: Tensor) => Tensor } = {
+const ACTIVATIONS: { readonly [K in Activation]: (x: Tensor, train: boolean) => Tensor } = {
   relu: (x) => x.relu(),
-  gelu,
+  gelu: (x, train) => gelu(x, { saveCdf: train }),
   selu,
 };
 
@@ -38,9 +38,9 @@ const ACTIVATIONS: { readonly [K in Activation]: (x: Tensor) => Tensor } = {
  * Apply a named activation (exact-erf GELU as PyTorch's default; SELU with the standard constants).
  *
  * @example
- * activate(h, 'gelu');
+ * activate(h, 'gelu', ctx.train);   // training graphs keep what the gradient reuses
  */
-export const activate = (x: Tensor, a: Activation): Tensor => ACTIVATIONS[a](x);
+export const activate = (x: Tensor, a: Activation, train = false): Tensor => ACTIVATIONS[a](x, train);
 
 /**
  * Multi-layer perceptron over `widths` = [in, hidden..., out]: linear → [norm] → activation → [dropout] on
@@ -75,7 +75,7 @@ export const mlp = {
       if (layer.norm)
         h =
           'running_mean' in layer.norm ? batchNorm.apply(layer.norm, h, ctx) : layerNorm.apply(layer.norm, h);
-      h = activate(h, opts.activation ?? 'relu');
+      h = activate(h, opts.activation ?? 'relu', ctx.train);
       if (opts.dropout) h = dropout(h, opts.dropout, ctx);
     });
     return h;

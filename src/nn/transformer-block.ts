@@ -55,7 +55,8 @@ export const transformerBlock = {
       ctx,
     );
     const h = x.add(a);
-    const m = linear.apply(p.fc2, gelu(linear.apply(p.fc1, layerNorm.apply(p.ln2, h))));
+    const hidden = linear.apply(p.fc1, layerNorm.apply(p.ln2, h));
+    const m = linear.apply(p.fc2, gelu(hidden, { saveCdf: ctx.train }));
     return h.add(dropout(m, p1, ctx));
   },
 };

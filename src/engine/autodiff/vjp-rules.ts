@@ -57,17 +57,21 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
         .mul(2 / Math.sqrt(Math.PI)),
     ),
   ],
-  // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-  gelu: (g, _y, [x]) => [
-    g.mul(
-      x
-        .mul(Math.SQRT1_2)
-        .erf()
-        .add(1)
-        .mul(0.5)
-        .add(x.mul(x.square().mul(-0.5).exp()).mul(1 / Math.sqrt(2 * Math.PI))),
-    ),
-  ],
+  // d/dx x·Φ(x) = Φ(x) + x·φ(x). With the forward's saved u = x/√2 and Φ: x·φ(x) = (x/√(2π)) / exp(u²),
+  // six full-size passes (exp(u²) overflows to ∞ for |u| > 9.4, where the term is 0 as it should be).
+  gelu: (g, _y, [x, u, cdf]) =>
+    u && cdf
+      ? [
+          g.mul(
+            x
+              .mul(1 / Math.sqrt(2 * Math.PI))
+              .div(u.mul(u).exp())
+              .add(cdf),
+          ),
+          null,
+          null,
+        ]
+      : [g.mul(geluDerivative(x))],
   abs: (g, _y, [x]) => [g.mul(mask(x.gt(0)).sub(mask(x.neg().gt(0))))],
   acos: (g, _y, [x]) => [g.div(x.square().neg().add(1).sqrt()).neg()],
   cast: (g, y, [x]) => [x.dtype === 'float32' && y.dtype === 'float32' ? g : null],
@@ -202,4 +206,14 @@ function unreduce(g: Tensor, x: Tensor, axes: readonly number[], keepDims: boole
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const gk = keepDims ? g : g.reshape(kept);
   return gk.expand(x.shape);
+}
+
+/** Φ(x) + x·φ(x) from x alone (inference-style gelu nodes without the saved CDF). */
+function geluDerivative(x: Tensor): Tensor {
+  return x
+    .mul(Math.SQRT1_2)
+    .erf()
+    .add(1)
+    .mul(0.5)
+    .add(x.mul(x.square().mul(-0.5).exp()).mul(1 / Math.sqrt(2 * Math.PI)));
 }

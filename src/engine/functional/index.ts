@@ -66,9 +66,17 @@ export function accuracy(logits: Tensor /* [B, K] */, labels: Tensor /* [B] int6
   return top.eq(labels).cast('float32').mean();
 }
 
-/** GELU, exact (erf) form as in PyTorch's default and CLIP. */
-export function gelu(x: Tensor): Tensor {
-  return prim('gelu', [x], {});
+/**
+ * GELU, exact (erf) form as in PyTorch's default and CLIP. Inference graphs get one fused ORT Gelu node; with
+ * `saveCdf` (training graphs) the forward computes u = x/√2 and Φ(x) = (1 + erf(u))/2 itself and the gradient
+ * reuses them: five passes forward and six backward instead of one slow fused node and eleven (measured on
+ * [4096, 1024]: Gelu 16 ms, Erf 8.9, Exp 3.4, a multiply ≈ 3.8).
+ */
+export function gelu(x: Tensor, opts: { saveCdf?: boolean } = {}): Tensor {
+  if (!opts.saveCdf) return prim('gelu', [x], {});
+  const u = x.mul(Math.SQRT1_2);
+  const cdf = u.erf().mul(0.5).add(0.5);
+  return prim('gelu', [x, u.stopGradient(), cdf.stopGradient()], {});
 }
 
 /** GELU, tanh approximation. */

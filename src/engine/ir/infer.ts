@@ -1,5 +1,5 @@
 import type { DType, OpAttrs, PrimOp, Shape } from './ops.ts';
-import { broadcastShapes, fmt, normAxis, resolveReshape, size } from './shape.ts';
+import { broadcastShapes, fmt, normAxis, resolveReshape, sameShape, size } from './shape.ts';
 
 export interface Meta {
   shape: Shape;
@@ -67,7 +67,12 @@ export const INFER: { [K in PrimOp]: Rule<K> } = {
   softplus: float,
   relu: float,
   erf: float,
-  gelu: float,
+  gelu: (ins) => {
+    if (ins.length !== 1 && ins.length !== 3) fail(`takes [x] or [x, u, cdf], got ${ins.length} inputs`);
+    if (ins.slice(1).some((t) => !sameShape(t.shape, ins[0].shape)))
+      fail(`u and cdf must have x's shape ${fmt(ins[0].shape)}, got ${shapes(ins)}`);
+    return float(ins);
+  },
   abs: float,
   acos: float,
   cast: ([a], { to }) => ({ shape: a.shape, dtype: to }),

@@ -40,6 +40,10 @@ export interface OpAttrs {
   relu: None;
   erf: None;
   /** GELU, exact erf form: x·Φ(x) (one com.microsoft.Gelu node). */
+  /**
+   * x·Φ(x) (exact erf form). Inputs [x] or, in training graphs, [x, u = x/√2, Φ(x)]: the forward's saved
+   * scaled input and CDF, which the gradient reuses (see F.gelu).
+   */
   gelu: None;
   abs: None;
   acos: None;

@@ -37,8 +37,10 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
   relu: simple('Relu'),
   erf: simple('Erf'),
   abs: simple('Abs'),
+  // With the saved CDF (training graphs) the output is x·Φ; otherwise one com.microsoft Gelu node.
   gelu: (b, ins, out) => {
-    b.msNode('Gelu', ins, {}, [out]);
+    if (ins.length === 3) b.node('Mul', [ins[0], ins[2]], {}, { outputs: [out] });
+    else b.msNode('Gelu', ins, {}, [out]);
   },
   acos: simple('Acos'),
   cast: (b, ins, out, { to }) => b.node('Cast', ins, { to: ELEM_TYPE[to] }, { outputs: [out] }),

@@ -1,4 +1,5 @@
 import type { DType, PrimOp, Shape } from '../ir/ops.ts';
+import * as F from '../functional/index.ts';
 import { prim, type Tensor } from '../tensor.ts';
 
 /** How a test fills an input: normal floats, positive floats, integers in [0, n), or random booleans. */
@@ -53,7 +54,11 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
   relu: [{ inputs: [f(3, 4)], build: ([a]) => a.relu() }],
   erf: [{ inputs: [f(2, 3)], build: ([a]) => a.erf() }],
   acos: [{ inputs: [f(2, 3)], build: ([a]) => a.tanh().mul(0.9).acos() }],
-  gelu: [{ inputs: [f(3, 4)], build: ([a]) => prim('gelu', [a], {}) }],
+  gelu: [
+    { inputs: [f(3, 4)], build: ([a]) => prim('gelu', [a], {}) },
+    // the training form: forward from the saved u and Φ, gradient reusing them
+    { inputs: [f(3, 4)], build: ([a]) => F.gelu(a.mul(3), { saveCdf: true }) },
+  ],
   abs: [{ inputs: [f(2, 3)], build: ([a]) => a.abs() }],
   cast: [
     {

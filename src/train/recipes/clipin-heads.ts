@@ -72,7 +72,7 @@ export function initClipinHeads(
 
 /** Non-contrastive projector: BatchNorm1d(no affine) → GELU → Linear.  h [N, pre] → [N, nc] */
 export function ncProject(p: NcProjector<Tensor>, h: Tensor, ctx: Ctx): Tensor {
-  return linear.apply(p.lin, F.gelu(batchNorm.apply(p.bn, h, ctx)));
+  return linear.apply(p.lin, F.gelu(batchNorm.apply(p.bn, h, ctx), { saveCdf: ctx.train }));
 }
 
 /** Predictor Linear → BN → ReLU → Linear, output L2-normalised.  z [N, nc] → [N, nc] */
