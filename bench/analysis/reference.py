@@ -47,4 +47,5 @@ elif case == 'probe':
     clf.fit(xtr, ytr)
     out['seconds'] = time.perf_counter() - t
     out['top1'] = float((clf.predict(xte) == yte).mean())
+    out['iterations'] = int(np.max(clf.n_iter_))
 print(json.dumps(out))

@@ -4,7 +4,8 @@ import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { AdamW } from './adamw.ts';
 import { checkLabels } from './labels.ts';
-import { SoftmaxObjective, linearScores, scoreAccuracy } from './softmax-regression.ts';
+import { linearScores, scoreAccuracy } from './softmax-regression.ts';
+import { softmaxObjective, type SoftmaxBackend } from './softmax-ort.ts';
 
 export interface HeadSelection {
   /** `validation` (default): early stopping and selection on a held-out split of the training set.
@@ -31,15 +32,22 @@ export interface HeadResult {
  * U(±1/√D). Parameters `D·C + C` (5,130 at D = 512, C = 10).
  *
  * @example
- * linearHead(trainX, trainY, testX, testY, { mode: 'validation' }).testTop1;
+ * (await linearHead(trainX, trainY, testX, testY, { mode: 'validation' })).testTop1;
  */
-export function linearHead(
+export async function linearHead(
   train: Embeddings,
   trainLabels: ArrayLike<number>,
   test: Embeddings,
   testLabels: ArrayLike<number>,
-  opts: HeadSelection & { lr?: number; patience?: number; maxSteps?: number; labelSmoothing?: number } = {},
-): HeadResult {
+  opts: HeadSelection & {
+    lr?: number;
+    patience?: number;
+    maxSteps?: number;
+    labelSmoothing?: number;
+    /** Where the full-batch loss and gradient are evaluated (default `ort`; `js` = float64 TypeScript). */
+    backend?: SoftmaxBackend;
+  } = {},
+): Promise<HeadResult> {
   if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
   const C = Math.max(
     checkLabels(trainLabels, train.n, 'train labels'),
@@ -65,7 +73,10 @@ export function linearHead(
   const theta = new Float64Array(C * (d + 1));
   const bound = 1 / Math.sqrt(d);
   for (let k = 0; k < theta.length; k++) theta[k] = rng.uniform(-bound, bound);
-  const obj = new SoftmaxObjective(fitX, fitY, C, 0, opts.labelSmoothing ?? 0);
+  const obj = await softmaxObjective(fitX, fitY, C, 0, {
+    backend: opts.backend,
+    labelSmoothing: opts.labelSmoothing ?? 0,
+  });
   const grad = new Float64Array(theta.length);
   const opt = new AdamW(theta.length, { lr: opts.lr ?? 0.1 });
   const patience = opts.patience ?? 30;
@@ -77,7 +88,7 @@ export function linearHead(
   let best = Float64Array.from(theta);
   let step = 0;
   for (; step < maxSteps && sinceBest < patience; step++) {
-    obj.evaluate(theta, grad);
+    await obj.evaluate(theta, grad);
     opt.step(theta, grad);
     const monitor =
       mode === 'validation'

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { SoftmaxObjective, lbfgs } from './softmax-regression.ts';
-import { linearProbe } from './linear-probe.ts';
+import { SoftmaxObjectiveOrt } from './softmax-ort.ts';
+import { fitSoftmaxRegression, linearProbe } from './linear-probe.ts';
 import { linearHead } from './linear-head.ts';
 import { Rng } from '../util/rng.ts';
 import type { Embeddings } from '../io/embeddings.ts';
@@ -43,14 +44,51 @@ describe('softmax regression', () => {
     }
   });
 
-  test('L-BFGS reaches a stationary point of the regularised objective', () => {
+  test('L-BFGS reaches a stationary point of the regularised objective', async () => {
     const { x, y } = gaussianClasses(new Rng(3), 4, 50, 10, 0.7);
     const obj = new SoftmaxObjective(x, y, 4, 1e-2);
-    const r = lbfgs((t, g) => obj.evaluate(t, g), new Float64Array(obj.size), { tol: 1e-7, maxIter: 500 });
+    const r = await lbfgs((t, g) => obj.evaluate(t, g), new Float64Array(obj.size), {
+      tol: 1e-7,
+      maxIter: 500,
+    });
     const g = new Float64Array(obj.size);
     obj.evaluate(r.theta, g);
     expect(Math.max(...Array.from(g, Math.abs))).toBeLessThan(1e-5);
     expect(r.converged).toBe(true);
+  });
+});
+
+describe('softmax regression on ONNX Runtime', () => {
+  test('loss and gradient equal the float64 objective (ragged chunks, L2, label smoothing)', async () => {
+    const { x, y } = gaussianClasses(new Rng(5), 6, 23, 9, 1);
+    const rng = new Rng(6);
+    for (const [lambda, eps, chunk] of [
+      [0.3, 0, 40],
+      [1e-3, 0.1, 1000],
+    ]) {
+      const js = new SoftmaxObjective(x, y, 6, lambda, eps);
+      const ort = await SoftmaxObjectiveOrt.create(x, y, 6, lambda, { labelSmoothing: eps, chunk });
+      expect(ort.size).toBe(js.size);
+      const theta = Float64Array.from({ length: js.size }, () => rng.normal() * 0.5);
+      const g1 = new Float64Array(js.size);
+      const g2 = new Float64Array(js.size);
+      const f1 = js.evaluate(theta, g1);
+      const f2 = await ort.evaluate(theta, g2);
+      expect(Math.abs(f2 - f1)).toBeLessThan(1e-5 * Math.abs(f1));
+      const scale = Math.max(...Array.from(g1, Math.abs));
+      for (let k = 0; k < g1.length; k++) expect(Math.abs(g2[k] - g1[k])).toBeLessThan(1e-5 * scale);
+    }
+  });
+
+  test('fitting on ONNX Runtime gives the weights and accuracy of the float64 fit', async () => {
+    const { x, y } = gaussianClasses(new Rng(7), 5, 80, 12, 0.5);
+    const opts = { tol: 1e-4, maxIter: 300 };
+    const js = await fitSoftmaxRegression(x, y, 5, 1e-2, { ...opts, backend: 'js' });
+    const ort = await fitSoftmaxRegression(x, y, 5, 1e-2, opts);
+    const wmax = Math.max(...Array.from(js.theta, Math.abs));
+    for (let k = 0; k < js.theta.length; k++)
+      expect(Math.abs(ort.theta[k] - js.theta[k])).toBeLessThan(2e-3 * wmax);
+    expect(Math.abs(ort.loss - js.loss)).toBeLessThan(1e-6);
   });
 });
 
@@ -62,18 +100,24 @@ describe('linear probe and the RLD linear-head protocol', () => {
   });
   const tr = cut(0, 400);
   const te = cut(400, 600);
-  test('probe selects λ on validation and beats chance by far', () => {
-    const r = linearProbe(tr.x, tr.y, te.x, te.y, { lambdas: [1, 1e-2, 1e-4] });
+  test('probe selects λ on validation and beats chance by far; both backends agree', async () => {
+    const r = await linearProbe(tr.x, tr.y, te.x, te.y, { lambdas: [1, 1e-2, 1e-4] });
+    const js = await linearProbe(tr.x, tr.y, te.x, te.y, { lambdas: [1, 1e-2, 1e-4], backend: 'js' });
+    expect(r.lambda).toBe(js.lambda);
+    expect(r.validation.map((v) => v.top1)).toEqual(js.validation.map((v) => v.top1));
+    expect(r.top1).toBe(js.top1);
     expect(r.validation).toHaveLength(3);
     expect(r.top1).toBeGreaterThan(0.6);
     expect(r.top5).toBe(1);
     expect([1, 1e-2, 1e-4]).toContain(r.lambda);
   });
-  test('linear head: validation vs reference selection, parameter count D·C + C', () => {
-    const v = linearHead(tr.x, tr.y, te.x, te.y);
-    const ref = linearHead(tr.x, tr.y, te.x, te.y, { mode: 'reference' });
+  test('linear head: validation vs reference selection, parameter count D·C + C, both backends', async () => {
+    const v = await linearHead(tr.x, tr.y, te.x, te.y);
+    const js = await linearHead(tr.x, tr.y, te.x, te.y, { backend: 'js' });
+    const ref = await linearHead(tr.x, tr.y, te.x, te.y, { mode: 'reference' });
     expect(v.parameters).toBe(16 * 5 + 5);
     expect(v.testTop1).toBeGreaterThan(0.5);
+    expect(Math.abs(v.testTop1 - js.testTop1)).toBeLessThanOrEqual(0.02);
     expect(ref.selection).toMatch(/best test accuracy seen/);
     expect(v.selection).toMatch(/validation/);
   });

@@ -3,7 +3,8 @@ import { l2Normalize, takeRows } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkLabels } from './labels.ts';
-import { SoftmaxObjective, lbfgs, linearScores, scoreAccuracy } from './softmax-regression.ts';
+import { lbfgs, linearScores, scoreAccuracy, type LbfgsResult } from './softmax-regression.ts';
+import { softmaxObjective, type SoftmaxBackend } from './softmax-ort.ts';
 
 export interface LinearProbeOptions {
   /** L2 strengths λ to try on the validation split (per-sample objective; sklearn's C = 1 / (λ n)). */
@@ -15,6 +16,38 @@ export interface LinearProbeOptions {
   tol?: number;
   /** L2-normalise features first (default false: probe the features as given). */
   normalize?: boolean;
+  /** Objective on ONNX Runtime (`ort`, default) or the float64 TypeScript reference (`js`). */
+  backend?: SoftmaxBackend;
+}
+
+/**
+ * Fits multinomial logistic regression with L2 strength `lambda` (per-sample objective, bias unpenalised) by
+ * full-batch L-BFGS from `theta0` (default zeros), on ONNX Runtime by default. The one fitting routine behind
+ * `linearProbe` and `npm run bench:analysis` case (c).
+ *
+ * @example
+ * const fit = await fitSoftmaxRegression(x, y, 100, 1e-4, { tol: 1e-4 });
+ */
+export async function fitSoftmaxRegression(
+  x: Embeddings,
+  y: ArrayLike<number>,
+  classes: number,
+  lambda: number,
+  opts: {
+    theta0?: Float64Array;
+    maxIter?: number;
+    tol?: number;
+    ftol?: number;
+    backend?: SoftmaxBackend;
+  } = {},
+): Promise<LbfgsResult> {
+  const theta0 = opts.theta0 ?? new Float64Array(classes * (x.d + 1));
+  const obj = await softmaxObjective(x, y, classes, lambda, { backend: opts.backend });
+  return lbfgs((t, g) => obj.evaluate(t, g), theta0, {
+    maxIter: opts.maxIter,
+    tol: opts.tol,
+    ftol: opts.ftol,
+  });
 }
 
 export interface LinearProbeResult {
@@ -30,20 +63,20 @@ export interface LinearProbeResult {
 }
 
 /**
- * Linear probe: multinomial logistic regression with L2 on frozen features, fitted by full-batch L-BFGS on typed
- * arrays. λ is chosen on a seeded validation split (warm-started path from strong to weak regularisation), then
+ * Linear probe: multinomial logistic regression with L2 on frozen features, fitted by full-batch L-BFGS
+ * (`fitSoftmaxRegression`; objective on ONNX Runtime unless `backend: 'js'`). λ is chosen on a seeded validation split (warm-started path from strong to weak regularisation), then
  * the model is refitted on the whole training set and scored on the test set (top-1/top-5).
  *
  * @example
- * linearProbe(trainX, trainY, testX, testY, { lambdas: [1e-4, 1e-3] }).top1;
+ * (await linearProbe(trainX, trainY, testX, testY, { lambdas: [1e-4, 1e-3] })).top1;
  */
-export function linearProbe(
+export async function linearProbe(
   train: Embeddings,
   trainLabels: ArrayLike<number>,
   test: Embeddings,
   testLabels: ArrayLike<number>,
   opts: LinearProbeOptions = {},
-): LinearProbeResult {
+): Promise<LinearProbeResult> {
   if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
   const C = Math.max(
     checkLabels(trainLabels, train.n, 'train labels'),
@@ -53,7 +86,7 @@ export function linearProbe(
   const te = opts.normalize ? l2Normalize(test) : test;
   const lambdas = [...(opts.lambdas ?? [1e-2, 1e-3, 1e-4, 1e-5])].sort((a, b) => b - a);
   const valFraction = opts.valFraction ?? 0.2;
-  const fitOpts = { maxIter: opts.maxIter ?? 300, tol: opts.tol ?? 1e-5 };
+  const fitOpts = { maxIter: opts.maxIter ?? 300, tol: opts.tol ?? 1e-5, backend: opts.backend };
   const validation: { lambda: number; top1: number }[] = [];
   let best = lambdas[0];
   let warm: Float64Array = new Float64Array(C * (train.d + 1));
@@ -69,8 +102,7 @@ export function linearProbe(
     let bestAcc = -1;
     let theta: Float64Array = warm;
     for (const lambda of lambdas) {
-      const obj = new SoftmaxObjective(fx, fy, C, lambda);
-      theta = lbfgs((t, g) => obj.evaluate(t, g), theta, fitOpts).theta;
+      theta = (await fitSoftmaxRegression(fx, fy, C, lambda, { ...fitOpts, theta0: theta })).theta;
       const acc = scoreAccuracy(linearScores(theta, vx, C), C, vy).top1;
       validation.push({ lambda, top1: acc });
       if (acc > bestAcc) {
@@ -80,8 +112,7 @@ export function linearProbe(
       }
     }
   }
-  const obj = new SoftmaxObjective(tr, trainLabels, C, best);
-  const fit = lbfgs((t, g) => obj.evaluate(t, g), warm, fitOpts);
+  const fit = await fitSoftmaxRegression(tr, trainLabels, C, best, { ...fitOpts, theta0: warm });
   const acc = scoreAccuracy(linearScores(fit.theta, te, C), C, testLabels);
   return {
     ...acc,

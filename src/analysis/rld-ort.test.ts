@@ -14,6 +14,26 @@ test('RLD on ONNX Runtime matches the reference vectors of methods.md §E.2 (cas
   expect(r.rld[2]).toBeCloseTo(0.5, 5);
 });
 
+test('RLD on ONNX Runtime matches §E.2 cases B and C to 1e-5, for every chunk size', async () => {
+  const xa = { data: Float32Array.from([0, 0, 0, 1, 1, 0, 5, 5, 5, 6, 6, 5]), n: 6, d: 2 };
+  const xc = {
+    data: Float32Array.from([
+      1, 0, 0, 0.9, 0.1, 0, 0, 1, 0, 0.1, 0.9, 0.1, 0, 0, 1, 0.1, 0, 0.9, 0.5, 0.5, 0,
+    ]),
+    n: 7,
+    d: 3,
+  };
+  const cases = [
+    { x: xa, y: [0, 1, 0, 1, 0, 1], temps: [1, 0.1], want: [-0.141452, -0.054504] },
+    { x: xc, y: [0, 0, 1, 1, 2, 2, 0], temps: [1, 0.2, 0.1], want: [0.290034, 0.647785, 0.664245] },
+  ];
+  for (const { x, y, temps, want } of cases)
+    for (const chunk of [1, 2, 3, 5, 100]) {
+      const r = await relativeLocalDensityOrt(x, y, { temperatures: temps, normalize: false, chunk });
+      want.forEach((v, i) => expect(Math.abs(r.rld[i] - v)).toBeLessThan(1e-5));
+    }
+});
+
 test('RLD on ONNX Runtime equals the TypeScript implementation on clustered data, across chunk sizes', async () => {
   const rng = new Rng(8);
   const n = 500;

@@ -10,96 +10,105 @@ const once = (key: string, build: () => Promise<Compiled>) => {
   if (!g) cache.set(key, (g = build()));
   return g;
 };
+const BIG = 1e30;
 
-/** Scaled distances d_ij = ‖q_i − x_j‖/√D for a chunk of rows, and a mask that is 1 where j is row i itself. */
-function chunkDistances(c: number, n: number, d: number) {
-  const q = input('q', [c, d]);
-  const x = input('x', [n, d]);
-  const start = input('start', [], 'int64');
-  const qn = q.square().sum(-1, true);
-  const xn = x.square().sum(-1).reshape([1, n]);
-  const sq = qn
-    .add(xn)
-    .sub(q.matmul(x, { transB: true }).mul(2))
-    .maximum(0);
-  const dist = sq.sqrt().mul(1 / Math.sqrt(d)); /* [C, N] */
-  const rows = constant(
-    BigInt64Array.from({ length: c }, (_, i) => BigInt(i)),
-    [c, 1],
-    'int64',
-  ).add(start);
-  const cols = constant(
-    BigInt64Array.from({ length: n }, (_, j) => BigInt(j)),
-    [1, n],
-    'int64',
+/**
+ * Squared scaled distances of a chunk of `c` rows against the `c` "own" keys (whose diagonal is the rows
+ * themselves) and the `m = n − c` other keys, each as ONE GEMM of augmented rows:
+ * `a_i = [−2 x_i/D, ‖x_i‖²/D, 1/D]`, `b_j = [x_j, 1, ‖x_j‖²]`, so `a_i · b_j = ‖x_i − x_j‖²/D`.
+ */
+function chunkProducts(c: number, m: number, d2: number) {
+  const a = input('a', [c, d2]);
+  const own = input('own', [c, d2]);
+  const rest = input('rest', [m, d2]);
+  const eye = constant(
+    Float32Array.from({ length: c * c }, (_, k) => (k % (c + 1) === 0 ? 1 : 0)),
+    [c, c],
   );
-  const self = rows.eq(cols).cast('float32'); /* [C, N] */
-  return { q, x, start, dist, self };
+  return {
+    a,
+    own,
+    rest,
+    eye,
+    sqOwn: a.matmul(own, { transB: true }) /* [c, c] */,
+    sqRest: a.matmul(rest, { transB: true }) /* [c, m] */,
+  };
 }
 
-/** Pass 1: per-row sum of distances to the others and the nearest other distance. */
-const statsGraph = (c: number, n: number, d: number) =>
-  once(`rld1:${c}:${n}:${d}`, () => {
-    const { q, x, start, dist, self } = chunkDistances(c, n, d);
-    return compile(
-      defineGraph([q, x, start], {
-        rowSum: dist.mul(self.neg().add(1)).sum(-1),
-        rowMin: dist.add(self.mul(1e30)).neg().max(-1).neg(),
-      }),
-    ).then((g) => g);
+/** Pass 1: per row, the sum of distances to the others and the nearest other distance. */
+const statsGraph = (c: number, m: number, d2: number) =>
+  once(`rld1:${c}:${m}:${d2}`, () => {
+    const { a, own, rest, eye, sqOwn, sqRest } = chunkProducts(c, m, d2);
+    const nearest = sqOwn.add(eye.mul(BIG)).neg().max(-1).maximum(sqRest.neg().max(-1)).neg().relu().sqrt();
+    const rowSum = sqOwn.relu().sqrt().mul(eye.neg().add(1)).sum(-1).add(sqRest.relu().sqrt().sum(-1));
+    return compile(defineGraph([a, own, rest], { rowSum, rowMin: nearest }));
   });
 
-/** Pass 2: shifted row sums r'_i = Σ_{j≠i} exp(−(d_ij − dmin_i)/(μT)). */
-const rowSumGraph = (c: number, n: number, d: number) =>
-  once(`rld2:${c}:${n}:${d}`, () => {
-    const { q, x, start, dist, self } = chunkDistances(c, n, d);
-    const scale = input('scale', []); // 1/(μT)
-    const dminQ = input('dminQ', [c]);
-    const e = dist
-      .sub(dminQ.reshape([c, 1]))
-      .mul(scale)
-      .neg()
-      .exp()
-      .mul(self.neg().add(1));
-    return compile(defineGraph([q, x, start, scale, dminQ], { r: e.sum(-1) }));
+/** Pass 2, all temperatures at once: r'_i(T) = Σ_{j≠i} exp(−s_T (d_ij − dmin_i)), s_T = 1/(μT). */
+const rowSumGraph = (c: number, m: number, d2: number, nt: number) =>
+  once(`rld2:${c}:${m}:${d2}:${nt}`, () => {
+    const { a, own, rest, eye, sqOwn, sqRest } = chunkProducts(c, m, d2);
+    const negScale = input('negScale', [nt]); // −1/(μT)
+    const dminQ = input('dminQ', [c, 1]);
+    const pOwn = sqOwn.relu().sqrt().sub(dminQ).add(eye.mul(BIG));
+    const pRest = sqRest.relu().sqrt().sub(dminQ);
+    const r: Record<string, Tensor> = {};
+    for (let t = 0; t < nt; t++) {
+      const s = negScale.slice([0], [t], [t + 1]);
+      r[`r${t}`] = pOwn.mul(s).exp().sum(-1).add(pRest.mul(s).exp().sum(-1));
+    }
+    return compile(defineGraph([a, own, rest, negScale, dminQ], r));
   });
 
-/** Pass 3: degrees k_i = Σ_j W_ij and in-class weight Σ_{j: y_j = y_i} W_ij, W_ij = E'_ij E'_ji / (r'_i r'_j). */
-const degreeGraph = (c: number, n: number, d: number) =>
-  once(`rld3:${c}:${n}:${d}`, () => {
-    const { q, x, start, dist, self } = chunkDistances(c, n, d);
-    const scale = input('scale', []);
-    const dminQ = input('dminQ', [c]);
-    const dminAll = input('dminAll', [n]);
-    const rQ = input('rQ', [c]);
-    const rAll = input('rAll', [n]);
-    const yQ = input('yQ', [c], 'int64');
-    const yAll = input('yAll', [n], 'int64');
-    const w = dist
-      .mul(2)
-      .sub(dminQ.reshape([c, 1]))
-      .sub(dminAll.reshape([1, n]))
-      .mul(scale)
-      .neg()
-      .exp()
-      .mul(self.neg().add(1))
-      .div(rQ.reshape([c, 1]).mul(rAll.reshape([1, n])));
-    const same: Tensor = yQ
-      .reshape([c, 1])
-      .eq(yAll.reshape([1, n]))
-      .cast('float32');
+/**
+ * Pass 3, all temperatures at once: with h_ij = 2 d_ij − dmin_i − dmin_j and u_j = −log r'_j,
+ * W_ij · r'_i = exp(−s_T h_ij + u_j) (every exponent ≤ 0); row sums k̃_i and in-class sums.
+ */
+const degreeGraph = (c: number, m: number, d2: number, nt: number) =>
+  once(`rld3:${c}:${m}:${d2}:${nt}`, () => {
+    const { a, own, rest, eye, sqOwn, sqRest } = chunkProducts(c, m, d2);
+    const negScale = input('negScale', [nt]);
+    const dminQ = input('dminQ', [c, 1]);
+    const dminOwn = input('dminOwn', [1, c]);
+    const dminRest = input('dminRest', [1, m]);
+    const uOwn = input('uOwn', [nt, c]);
+    const uRest = input('uRest', [nt, m]);
+    const yQ = input('yQ', [c, 1], 'int64');
+    const yOwn = input('yOwn', [1, c], 'int64');
+    const yRest = input('yRest', [1, m], 'int64');
+    const dOwn = sqOwn.relu().sqrt();
+    const dRest = sqRest.relu().sqrt();
+    const hOwn = dOwn.sub(dminQ).add(dOwn.sub(dminOwn)).add(eye.mul(BIG));
+    const hRest = dRest.sub(dminQ).add(dRest.sub(dminRest));
+    const sameOwn = yQ.eq(yOwn).cast('float32');
+    const sameRest = yQ.eq(yRest).cast('float32');
+    const out: Record<string, Tensor> = {};
+    for (let t = 0; t < nt; t++) {
+      const s = negScale.slice([0], [t], [t + 1]);
+      const wOwn = hOwn
+        .mul(s)
+        .add(uOwn.slice([0], [t], [t + 1]))
+        .exp();
+      const wRest = hRest
+        .mul(s)
+        .add(uRest.slice([0], [t], [t + 1]))
+        .exp();
+      out[`k${t}`] = wOwn.sum(-1).add(wRest.sum(-1));
+      out[`in${t}`] = wOwn.mul(sameOwn).sum(-1).add(wRest.mul(sameRest).sum(-1));
+    }
     return compile(
-      defineGraph([q, x, start, scale, dminQ, dminAll, rQ, rAll, yQ, yAll], {
-        k: w.sum(-1),
-        inClass: w.mul(same).sum(-1),
-      }),
+      defineGraph([a, own, rest, negScale, dminQ, dminOwn, dminRest, uOwn, uRest, yQ, yOwn, yRest], out),
     );
   });
 
 /**
- * Relative Local Density (arXiv 2305.10229, methods.md §E.2) computed on ONNX Runtime: every pass is one GEMM
- * for a chunk of rows against all points plus fused elementwise work, so memory is O(chunk·n) and exact for any n.
- * Same definition and row-minimum shift as `relativeLocalDensity` (rld.ts); float32 arithmetic.
+ * Relative Local Density (arXiv 2305.10229, methods.md §E.2) computed on ONNX Runtime in three passes over
+ * chunks of rows, whatever the number of temperatures: (1) μ and each row's nearest distance, (2) the row sums
+ * for every T, (3) degrees and in-class weight for every T. Each pass is one compiled graph per chunk: two GEMMs
+ * of augmented rows give the squared distances directly, the rest is fused elementwise work in float32, and the
+ * self pair sits on the diagonal of the chunk's own `c × c` block (keys are read from a doubled copy of the
+ * augmented rows, rotated so the chunk's own rows come first — zero-copy views, no `n × n` mask). Memory is
+ * O(chunk · n) plus about three times the input. Same definition and per-row shift as `relativeLocalDensity`.
  *
  * @example
  * (await relativeLocalDensityOrt(x, y, { temperatures: [1, 0.1] })).rld;
@@ -116,79 +125,138 @@ export async function relativeLocalDensityOrt(
   checkLabels(labels, n);
   const x = opts.normalize === false ? x0 : l2Normalize(x0);
   const d = x.d;
-  const c = Math.max(1, Math.min(n, opts.chunk ?? Math.floor((16 << 20) / n)));
-  const yAll = BigInt64Array.from(Array.from(labels, (v) => BigInt(v)));
-  const qbuf = new Float32Array(c * d);
-  const start = new BigInt64Array(1);
-  const chunks = async (f: (s: number, rows: number) => Promise<void>) => {
+  const d2 = d + 2;
+  const nt = temps.length;
+  const c = Math.max(1, Math.min(n - 1, opts.chunk ?? Math.floor((16 << 20) / n)));
+  const m = n - c;
+  // Keys b_j = [x_j, 1, ‖x_j‖²], stored twice so that keys (s .. s+n) mod n are one contiguous view.
+  const b2 = new Float32Array(2 * n * d2);
+  const sqn = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) {
+      const v = x.data[i * d + j];
+      s += v * v;
+      b2[i * d2 + j] = v;
+    }
+    sqn[i] = s;
+    b2[i * d2 + d] = 1;
+    b2[i * d2 + d + 1] = s;
+  }
+  b2.copyWithin(n * d2, 0, n * d2);
+  const y2 = new BigInt64Array(2 * n);
+  for (let i = 0; i < n; i++) y2[i] = y2[n + i] = BigInt(labels[i]);
+  const abuf = new Float32Array(c * d2);
+  const yQ = new BigInt64Array(c);
+  const chunks = async (
+    f: (s: number, rows: number, feeds: Record<string, Float32Array>) => Promise<void>,
+  ) => {
     for (let s = 0; s < n; s += c) {
       const rows = Math.min(c, n - s);
-      qbuf.set(x.data.subarray(s * d, (s + rows) * d));
-      if (rows < c) qbuf.fill(0, rows * d);
-      start[0] = BigInt(s);
-      await f(s, rows);
+      abuf.fill(0);
+      for (let i = 0; i < rows; i++) {
+        const o = i * d2;
+        for (let j = 0; j < d; j++) abuf[o + j] = (-2 / d) * x.data[(s + i) * d + j];
+        abuf[o + d] = sqn[s + i] / d;
+        abuf[o + d + 1] = 1 / d;
+      }
+      await f(s, rows, {
+        a: abuf,
+        own: b2.subarray(s * d2, (s + c) * d2),
+        rest: b2.subarray((s + c) * d2, (s + n) * d2),
+      });
     }
   };
-  const pad = (a: Float32Array, s: number, rows: number) => {
-    const out = new Float32Array(c);
-    out.set(a.subarray(s, s + rows));
-    return out;
-  };
 
-  const g1 = await statsGraph(c, n, d);
+  const g1 = await statsGraph(c, m, d2);
   let total = 0;
   const dmin = new Float32Array(n);
-  await chunks(async (s, rows) => {
-    const o = await g1.run({ q: qbuf, x: x.data, start });
-    const rs = o.rowSum as Float32Array;
-    for (let i = 0; i < rows; i++) total += rs[i];
-    dmin.set((o.rowMin as Float32Array).subarray(0, rows), s);
+  const rowSum = new Float32Array(c);
+  const rowMin = new Float32Array(c);
+  await chunks(async (s, rows, feeds) => {
+    await g1.run(feeds, { rowSum, rowMin });
+    for (let i = 0; i < rows; i++) total += rowSum[i];
+    dmin.set(rowMin.subarray(0, rows), s);
   });
   const mu = total / (n * (n - 1));
-  const g2 = await rowSumGraph(c, n, d);
-  const g3 = await degreeGraph(c, n, d);
-  const rld: number[] = [];
-  for (const T of temps) {
-    const scale = Float32Array.of(1 / (mu * T));
-    const r = new Float32Array(n);
-    await chunks(async (s, rows) => {
-      const o = await g2.run({ q: qbuf, x: x.data, start, scale, dminQ: pad(dmin, s, rows) });
-      r.set((o.r as Float32Array).subarray(0, rows), s);
-    });
-    const k = new Float64Array(n);
-    let inClass = 0;
-    await chunks(async (s, rows) => {
-      const yQ = new BigInt64Array(c);
-      yQ.set(yAll.subarray(s, s + rows));
-      const rQ = pad(r, s, rows).map((v, i) => (i < rows ? v : 1));
-      const o = await g3.run({
-        q: qbuf,
-        x: x.data,
-        start,
-        scale,
-        dminQ: pad(dmin, s, rows),
-        dminAll: dmin,
-        rQ,
-        rAll: r,
+  const dmin2 = new Float32Array(2 * n);
+  dmin2.set(dmin);
+  dmin2.set(dmin, n);
+  const dminQ = new Float32Array(c);
+  const setQ = (s: number, rows: number) => {
+    dminQ.fill(0);
+    dminQ.set(dmin.subarray(s, s + rows));
+  };
+  const negScale = Float32Array.from(temps, (T) => -1 / (mu * T));
+
+  const g2 = await rowSumGraph(c, m, d2, nt);
+  const r = temps.map(() => new Float32Array(c));
+  const logR = temps.map(() => new Float64Array(n));
+  await chunks(async (s, rows, feeds) => {
+    setQ(s, rows);
+    const into: Record<string, Float32Array> = {};
+    r.forEach((v, t) => (into[`r${t}`] = v));
+    await g2.run({ ...feeds, negScale, dminQ }, into);
+    for (let t = 0; t < nt; t++) for (let i = 0; i < rows; i++) logR[t][s + i] = Math.log(r[t][i]);
+  });
+
+  // u_j = −log r'_j, per temperature, doubled like the keys.
+  const u2 = new Float32Array(nt * 2 * n);
+  for (let t = 0; t < nt; t++)
+    for (let j = 0; j < n; j++) u2[t * 2 * n + j] = u2[t * 2 * n + n + j] = -logR[t][j];
+  const uOwn = new Float32Array(nt * c);
+  const uRest = new Float32Array(nt * m);
+  const g3 = await degreeGraph(c, m, d2, nt);
+  const k = temps.map(() => new Float64Array(n));
+  const inClass = new Float64Array(nt);
+  const kOut = temps.map(() => new Float32Array(c));
+  const inOut = temps.map(() => new Float32Array(c));
+  await chunks(async (s, rows, feeds) => {
+    setQ(s, rows);
+    yQ.fill(0n);
+    yQ.set(y2.subarray(s, s + rows));
+    for (let t = 0; t < nt; t++) {
+      uOwn.set(u2.subarray(t * 2 * n + s, t * 2 * n + s + c), t * c);
+      uRest.set(u2.subarray(t * 2 * n + s + c, t * 2 * n + s + n), t * m);
+    }
+    const into: Record<string, Float32Array> = {};
+    for (let t = 0; t < nt; t++) {
+      into[`k${t}`] = kOut[t];
+      into[`in${t}`] = inOut[t];
+    }
+    await g3.run(
+      {
+        ...feeds,
+        negScale,
+        dminQ,
+        dminOwn: dmin2.subarray(s, s + c),
+        dminRest: dmin2.subarray(s + c, s + n),
+        uOwn,
+        uRest,
         yQ,
-        yAll,
-      });
-      const kk = o.k as Float32Array;
-      const ic = o.inClass as Float32Array;
+        yOwn: y2.subarray(s, s + c),
+        yRest: y2.subarray(s + c, s + n),
+      },
+      into,
+    );
+    // Undo the row factor: W_ij = exp(−s h_ij + u_j + u_i), u_i = −log r'_i.
+    for (let t = 0; t < nt; t++)
       for (let i = 0; i < rows; i++) {
-        k[s + i] = kk[i];
-        inClass += ic[i];
+        const f = Math.exp(-logR[t][s + i]);
+        k[t][s + i] = kOut[t][i] * f;
+        inClass[t] += inOut[t][i] * f;
       }
-    });
+  });
+  const rld = temps.map((_, t) => {
     let twoM = 0;
     const byClass = new Map<number, number>();
     for (let i = 0; i < n; i++) {
-      twoM += k[i];
-      byClass.set(labels[i], (byClass.get(labels[i]) ?? 0) + k[i]);
+      twoM += k[t][i];
+      byClass.set(labels[i], (byClass.get(labels[i]) ?? 0) + k[t][i]);
     }
     let sq = 0;
     for (const v of byClass.values()) sq += v * v;
-    rld.push(inClass / twoM - sq / (twoM * twoM));
-  }
+    return inClass[t] / twoM - sq / (twoM * twoM);
+  });
   return { temperatures: temps, rld, meanDistance: mu, n };
 }

@@ -110,25 +110,36 @@ export function scoreAccuracy(
   return { top1: a1 / n, top5: a5 / n };
 }
 
+export interface LbfgsResult {
+  theta: Float64Array;
+  loss: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+}
+
 /**
  * Minimises `f` with L-BFGS (two-loop recursion, history `m`, backtracking Armijo line search, curvature check).
- * Stops when `max |∇f| < tol` or after `maxIter` iterations.
+ * Stops when `max |∇f| < tol`, when the relative decrease `(f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1)` falls below
+ * `ftol` (default 1e-10; SciPy's L-BFGS-B, which scikit-learn uses, defaults to 2.2e-9), or after `maxIter` iterations. `f` may be synchronous (the float64 `SoftmaxObjective`)
+ * or return a promise (the ONNX Runtime objective in softmax-ort.ts); the minimiser itself is always async.
  *
  * @example
- * const { theta, iterations } = lbfgs((t, g) => obj.evaluate(t, g), new Float64Array(obj.size));
+ * const { theta, iterations } = await lbfgs((t, g) => obj.evaluate(t, g), new Float64Array(obj.size));
  */
-export function lbfgs(
-  f: (theta: Float64Array, grad: Float64Array) => number,
+export async function lbfgs(
+  f: (theta: Float64Array, grad: Float64Array) => number | Promise<number>,
   theta0: Float64Array,
-  opts: { maxIter?: number; tol?: number; m?: number } = {},
-): { theta: Float64Array; loss: number; iterations: number; evaluations: number; converged: boolean } {
+  opts: { maxIter?: number; tol?: number; ftol?: number; m?: number } = {},
+): Promise<LbfgsResult> {
   const n = theta0.length;
   const m = opts.m ?? 10;
   const maxIter = opts.maxIter ?? 200;
   const tol = opts.tol ?? 1e-4;
+  const ftol = opts.ftol ?? 1e-10;
   let x = Float64Array.from(theta0);
   let g = new Float64Array(n);
-  let fx = f(x, g);
+  let fx = await f(x, g);
   let evals = 1;
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
@@ -170,7 +181,7 @@ export function lbfgs(
     let fn = Infinity;
     for (let ls = 0; ls < 30; ls++) {
       for (let k = 0; k < n; k++) xn[k] = x[k] + step * dir[k];
-      fn = f(xn, gn);
+      fn = await f(xn, gn);
       evals++;
       if (fn <= fx + 1e-4 * step * slope) break;
       step *= 0.5;
@@ -197,7 +208,7 @@ export function lbfgs(
     x = xn;
     g = gn;
     fx = fn;
-    if (rel < 1e-10) {
+    if (rel < ftol) {
       converged = true;
       it++;
       break;

@@ -75,7 +75,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
   log(
     `${embeddings.n} embeddings (d = ${embeddings.d}), ${classes.length} classes in '${o.labelCol}'; train ${train.n}, test ${test.n}`,
   );
-  const results = standardAnalyses({ train, trainLabels, test, testLabels }, o.analyses, log);
+  const results = await standardAnalyses({ train, trainLabels, test, testLabels }, o.analyses, log);
   const inputs = [await describeInput(o.embeddings), await describeInput(o.meta)];
   const params = {
     labelCol: o.labelCol,

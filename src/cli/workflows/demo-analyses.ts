@@ -34,10 +34,15 @@ const timed = <T>(f: () => T): [T, number] => {
   const v = f();
   return [v, (performance.now() - t0) / 1000];
 };
+const timedAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, (performance.now() - t0) / 1000];
+};
 const labelsOf = (s: readonly Sample[]) => Int32Array.from(s, (x) => x.label ?? -1);
 
 /** Run every analysis the demo reports, each as one result (clade.result/1). */
-export function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddings): CladeResult[] {
+export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddings): Promise<CladeResult[]> {
   const tax = ds.taxonomy;
   const K = tax.classes.length;
   const R = tax.ranks.length;
@@ -93,7 +98,7 @@ export function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddings): C
           .top1,
     ),
   );
-  const [probe, tProbe] = timed(() => linearProbe(train, yTrain, test, yTest, { seed: 0 }));
+  const [probe, tProbe] = await timedAsync(() => linearProbe(train, yTrain, test, yTest, { seed: 0 }));
   results.push(
     makeResult({
       kind: 'knn',

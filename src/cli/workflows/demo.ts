@@ -105,7 +105,7 @@ export async function runDemo(
   const logitScale = Math.exp(
     (run.params as unknown as { logitScale: { data: Float32Array } }).logitScale.data[0],
   );
-  const results = demoAnalyses(recipe.dataset, {
+  const results = await demoAnalyses(recipe.dataset, {
     train: trainEmb,
     trainSamples: trainSet.samples,
     test: testEmb,
@@ -116,7 +116,7 @@ export async function runDemo(
     logitScale,
   });
   results.push(
-    ...standardAnalyses(
+    ...(await standardAnalyses(
       {
         train: trainEmb,
         trainLabels: Int32Array.from(trainSet.samples, (x) => x.label ?? 0),
@@ -125,7 +125,7 @@ export async function runDemo(
       },
       ['graph-head', 'few-shot', 'geometry'],
       log,
-    ),
+    )),
   );
   const input = describeBytes(
     'synthetic-taxonomy',

@@ -34,17 +34,22 @@ const timed = <T>(f: () => T): [T, number] => {
   const v = f();
   return [v, (performance.now() - t0) / 1000];
 };
+const timedAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, (performance.now() - t0) / 1000];
+};
 
 /**
  * Run the chosen label-based analyses on a train/test split; one `clade.result/1` result per analysis.
  * kNN uses solo-learn/Lightly's weighted vote (k = 200, T = 0.1); the graph head and linear head follow
  * arXiv 2305.10229 §E.5–E.6 with validation-split selection; few-shot is SimpleShot (1- and 5-shot, 5 folds).
  */
-export function standardAnalyses(
+export async function standardAnalyses(
   s: LabelledSplit,
   which: readonly StandardAnalysis[],
   log: (l: string) => void = () => {},
-): CladeResult[] {
+): Promise<CladeResult[]> {
   const out: CladeResult[] = [];
   const has = (a: StandardAnalysis) => which.includes(a);
   if (has('knn')) {
@@ -67,7 +72,9 @@ export function standardAnalyses(
   }
   if (has('linear-probe')) {
     log('linear probe (multinomial logistic regression, L2 chosen on a validation split)');
-    const [p, t] = timed(() => linearProbe(s.train, s.trainLabels, s.test, s.testLabels, { seed: 0 }));
+    const [p, t] = await timedAsync(() =>
+      linearProbe(s.train, s.trainLabels, s.test, s.testLabels, { seed: 0 }),
+    );
     out.push(
       makeResult({
         kind: 'linear-probe',
@@ -107,7 +114,7 @@ export function standardAnalyses(
     const [g, t1] = timed(() =>
       graphHead(s.train, s.trainLabels, s.test, s.testLabels, { temperature: 0.1 }),
     );
-    const [l, t2] = timed(() => linearHead(s.train, s.trainLabels, s.test, s.testLabels, {}));
+    const [l, t2] = await timedAsync(() => linearHead(s.train, s.trainLabels, s.test, s.testLabels, {}));
     out.push(
       makeResult({
         kind: 'graph-head',
