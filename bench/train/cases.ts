@@ -5,15 +5,19 @@
  * on the untrained and the trained parameters). Append a case to add a recipe.
  */
 import { readFileSync } from 'node:fs';
+import type { Batch } from '../../src/data/loader/loader-types.ts';
 import { sharedDatasetsDir } from '../../src/data/readers/shared-datasets.ts';
+import type { HostArray } from '../../src/engine/runtime/ort.ts';
 import type { Params } from '../../src/nn/context.ts';
 import {
   evaluateCifarEncoder,
   loadCifarEval,
   type CifarEvalData,
 } from '../../src/train/recipes/cifar-eval.ts';
+import type { ImageTextData } from '../../src/train/recipes/image-text-data.ts';
 import { RECIPES, type RecipeName } from '../../src/train/recipes/index.ts';
 import type { Recipe } from '../../src/train/recipes/recipe.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 export interface TrainBenchCase {
   readonly name: string;
@@ -29,9 +33,11 @@ export interface TrainBenchCase {
   readonly torch: { readonly name: string; readonly config: Record<string, unknown> } | null;
   /** Scores of an encoder (flat `name → value`, fractions for accuracies). */
   readonly evaluate: (recipe: Recipe, params: Params) => Promise<Record<string, number>>;
+  /** The fixed batch the step throughput is timed on (default: normal floats, int64 labels in 0..99). */
+  readonly feeds?: (recipe: Recipe) => Record<string, HostArray>;
 }
 
-interface PresetJson {
+export interface PresetJson {
   readonly recipe: RecipeName;
   readonly recipeConfig: Record<string, unknown>;
   readonly train: { steps: number; lr: number; warmup: number; workers?: number };
@@ -46,7 +52,10 @@ let cifarData: CifarEvalData | null = null;
 /** CIFAR-100 train (20k) and test (10k), loaded once for every CIFAR case. */
 const cifar = () => (cifarData ??= loadCifarEval(CIFAR));
 
-/** kNN (k 200) and linear probe at both ranks, and the classifier's test accuracy when the tower has one. */
+/**
+ * kNN (k 200) and linear probe at both ranks, the classifier's test accuracy when the tower has one, and
+ * zero-shot accuracy by rank for image-text recipes (`zs:<mode>/<rank>`).
+ */
 async function cifarScores(recipe: Recipe, params: Params): Promise<Record<string, number>> {
   const s = await evaluateCifarEncoder(recipe, params, cifar());
   return {
@@ -55,25 +64,56 @@ async function cifarScores(recipe: Recipe, params: Params): Promise<Record<strin
     knnCoarse: s.knn.coarse,
     probeFine: s.probe.fine,
     probeCoarse: s.probe.coarse,
+    ...Object.fromEntries(Object.entries(s.zeroShot ?? {}).map(([k, v]) => [`zs:${k}`, v])),
   };
 }
 
-/** A CIFAR-100 image-only recipe case built from its preset, with the data path pointed at ../shared. */
-function cifarCase(name: RecipeName, title: string, torchTwin: boolean): TrainBenchCase {
+type Entry = { schema: { parse(x: unknown): Record<string, unknown> }; build(c: unknown): Recipe };
+
+/**
+ * A CIFAR-100 case built from a preset (`preset`, default the recipe's name), with the data path pointed at
+ * ../shared (`file` for the image-only recipes, `dataDir` for the image-text ones).
+ */
+function cifarCase(name: string, title: string, torchTwin: boolean): TrainBenchCase {
   const preset = readPreset(name);
-  const entry = RECIPES[name] as unknown as {
-    schema: { parse(x: unknown): Record<string, unknown> };
-    build(c: unknown): Recipe;
-  };
-  const config = entry.schema.parse({ ...preset.recipeConfig, file: `${CIFAR}/train.bin` });
+  const entry = RECIPES[preset.recipe] as unknown as Entry;
+  const imageText = preset.recipeConfig.dataset === 'cifar-100';
+  const data = imageText ? { dataDir: CIFAR } : { file: `${CIFAR}/train.bin` };
+  const config = entry.schema.parse({ ...preset.recipeConfig, ...data });
+  const recipe = entry.build(config);
+  const vocab = imageText
+    ? { vocab: (recipe as Recipe & { tokenizer: { vocabSize: number } }).tokenizer.vocabSize }
+    : {};
   return {
     name,
     title,
-    recipe: () => entry.build(config),
+    recipe: () => recipe,
     train: { ...preset.train, workers: preset.train.workers ?? 1 },
-    torch: torchTwin ? { name, config } : null,
+    torch: torchTwin ? { name: preset.recipe, config: { ...config, ...vocab } } : null,
     evaluate: cifarScores,
+    ...(imageText ? { feeds: captionedFeeds } : {}),
   };
+}
+
+/** An image-text recipe's step feeds for a fixed batch: normal-noise views, real captions of random classes. */
+function captionedFeeds(recipe: Recipe): Record<string, HostArray> {
+  const data = (recipe as Recipe & { data: ImageTextData }).data;
+  const rng = new Rng(1);
+  const B = recipe.batchSize;
+  const views = Object.keys(recipe.batchSpec).filter((k) => k === 'image' || k.startsWith('view'));
+  const labels = Int32Array.from({ length: B }, () => rng.int(data.captions.length));
+  const batch: Batch = {
+    epoch: 0,
+    step: 0,
+    indices: Int32Array.from({ length: B }, (_, i) => i),
+    views: views.map(() => rng.normalArray(B * 3 * 32 * 32)),
+    viewShape: [3, 32, 32],
+    labels,
+    captions: Array.from(labels, (k) => data.captions[k]),
+    tokens: null,
+    tabular: null,
+  };
+  return recipe.feeds(batch, 0);
 }
 
 export const CASES: readonly TrainBenchCase[] = [
@@ -83,4 +123,14 @@ export const CASES: readonly TrainBenchCase[] = [
     true,
   ),
   cifarCase('simclr-cifar', 'CIFAR-100 SimCLR: small CNN + projection head, NT-Xent', true),
+  cifarCase(
+    'clip-taxonomy-cifar',
+    'CIFAR-100 clip-taxonomy: small CNN (BatchNorm) + text transformer, CLIP InfoNCE over BioCLIP 2 captions',
+    true,
+  ),
+  cifarCase(
+    'clipin-cifar',
+    'CIFAR-100 clipin: clip-taxonomy towers + CLIPin plug-in (EMA target, inter/intra-modal terms)',
+    true,
+  ),
 ];

@@ -73,7 +73,7 @@ async function throughput(c: TrainBenchCase, recipe: Recipe) {
     trainable: recipe.trainable,
     clamp: recipe.clamp,
   });
-  const feeds = randomFeeds(recipe);
+  const feeds = c.feeds?.(recipe) ?? randomFeeds(recipe);
   for (let i = 0; i < 2; i++) await step.run(feeds, 1e-4);
   const ours: number[] = [];
   const theirs: number[] = [];

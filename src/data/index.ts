@@ -11,6 +11,7 @@ export {
   taxonText,
   applyTemplate,
   scientificFromLineage,
+  taxonomyCaptions,
   type TextType,
 } from './taxonomy/text-types.ts';
 export {

@@ -80,3 +80,29 @@ export function scientificFromLineage(
   if (g >= 0 && s >= 0 && lineage[g] && lineage[s]) return `${lineage[g]} ${lineage[s]}`;
   return undefined;
 }
+
+/**
+ * Every class's captions in BioCLIP 2's five text types (TEXT_TYPES order) from a taxonomy's lineages, common and
+ * scientific names. `display` maps a name to its written form (e.g. CIFAR-100's `maple_tree` → `maple tree`).
+ *
+ * @example
+ * taxonomyCaptions(cifar100Taxonomy(), (n) => n.replace(/_/g, ' '))[19];
+ * // ['a photo of large omnivores and herbivores cattle.', 'a photo of cattle.', 'a photo of cattle.', …]
+ */
+export function taxonomyCaptions(
+  taxonomy: {
+    readonly classes: readonly {
+      lineage: readonly (string | null)[];
+      common?: string;
+      scientific?: string;
+    }[];
+  },
+  display: (name: string) => string = (n) => n,
+): string[][] /* [K][5] */ {
+  return taxonomy.classes.map((c) => {
+    const lineage = c.lineage.map((n) => (n === null ? null : display(n)));
+    const common = c.common === undefined ? undefined : display(c.common);
+    const scientific = c.scientific === undefined ? undefined : display(c.scientific);
+    return TEXT_TYPES.map((t) => taxonText(lineage, common, t, { scientific }));
+  });
+}

@@ -165,13 +165,16 @@ export function loadCifarEval(dir: string, limits: { train?: number; test?: numb
 export interface CifarEncoderScores extends CifarProbeResult {
   /** Test top-1 of the recipe's own classifier (`logits` output), when its tower has one. */
   readonly testAccuracy?: number;
+  /** Zero-shot test accuracy by mode and rank (`zeroshot/class`, …), for image-text recipes (`zeroShotImages`). */
+  readonly zeroShot?: Record<string, number>;
   /** Seconds spent embedding train + test. */
   readonly embedSeconds: number;
 }
 
 /**
  * Embed CIFAR-100 train and test through a recipe's image tower with `params`, then kNN and linear-probe at
- * both ranks, plus the test accuracy of the tower's `logits` when present (100 outputs: fine, 20: coarse).
+ * both ranks, plus the test accuracy of the tower's `logits` when present (100 outputs: fine, 20: coarse) and,
+ * for image-text recipes, zero-shot accuracy by rank against the text tower's class embeddings.
  *
  * @example
  * const before = await evaluateCifarEncoder(recipe, recipe.init(rng), data);
@@ -187,8 +190,11 @@ export async function evaluateCifarEncoder(
   const te = await runImageTower(recipe, params, data.test.images, data.test.n);
   const embedSeconds = (performance.now() - t0) / 1000;
   const scores = await probeCifar(tr.embedding, data.train.labels, te.embedding, data.test.labels, opts);
-  if (!te.logits) return { ...scores, embedSeconds };
+  const zeroShot = recipe.zeroShotImages
+    ? { zeroShot: await recipe.zeroShotImages(params, te, data.test.labels) }
+    : {};
+  if (!te.logits) return { ...scores, ...zeroShot, embedSeconds };
   const coarseOf = cifar100CoarseOfFine();
   const labels = te.logits.d === 20 ? data.test.labels.map((f) => coarseOf[f]) : data.test.labels;
-  return { ...scores, testAccuracy: logitAccuracy(te.logits, labels), embedSeconds };
+  return { ...scores, ...zeroShot, testAccuracy: logitAccuracy(te.logits, labels), embedSeconds };
 }

@@ -10,6 +10,8 @@ import { byolViews, simclrViews } from '../../data/augment/views.ts';
 import type { LoaderDataset, Pipeline } from '../../data/loader/loader-types.ts';
 import { viewsTransform } from '../../data/loader/sample-transforms.ts';
 import { readCifar100, type CifarDataset } from '../../data/readers/cifar.ts';
+import { cifar100Taxonomy } from '../../data/taxonomy/cifar100-taxonomy.ts';
+import { taxonomyCaptions } from '../../data/taxonomy/text-types.ts';
 
 /**
  * CIFAR-100 training-set statistics (the values of weiaicunzai/pytorch-cifar100 `conf/global_settings.py`,
@@ -19,20 +21,33 @@ export const CIFAR100_MEAN = [0.5070751592371323, 0.48654887331495095, 0.4409178
 export const CIFAR100_STD = [0.2673342858792401, 0.2564384629170883, 0.27615047132568404] as const;
 const STATS = { mean: CIFAR100_MEAN, std: CIFAR100_STD };
 
-export type CifarViewMode = 'supervised' | 'simclr' | 'byol' | 'eval';
+export type CifarViewMode = 'supervised' | 'pair' | 'simclr' | 'byol' | 'eval';
 
 export interface CifarPipelineArgs {
   /** A CIFAR-100 binary (`<coarse><fine><3072 planar bytes>` records), e.g. `../shared/datasets/cifar-100/train.bin`. */
   readonly file: string;
   /**
    * `supervised`: RandomResizedCrop(scale) + flip (methods.md §E.7's supervised baseline); `simclr`: SimCLR's two
-   * views (colour strength 0.5, no blur at 32 px); `byol`: BYOL's asymmetric pair; `eval`: normalise only.
+   * views (colour strength 0.5, no blur at 32 px); `byol`: BYOL's asymmetric pair; `pair`: the `supervised`
+   * crop + flip sampled twice (CLIPin's two views, methods.md §D.5); `eval`: normalise only.
    */
   readonly mode: CifarViewMode;
   /** Crop area range of the random crops (default per mode: supervised [0.2, 1] §E.7, simclr/byol [0.08, 1]). */
   readonly scale?: readonly [number, number];
   /** Use only the first `limit` records (0 or absent: all). The shared files are round-robin by class. */
   readonly limit?: number;
+  /** Attach each record's class captions in BioCLIP 2's five text types (`cifar100Captions`). */
+  readonly captions?: boolean;
+}
+
+/**
+ * CIFAR-100's captions per fine label: the superclass → class taxonomy rendered in BioCLIP 2's five text types
+ * (methods.md §A.3) with `_` written as a space — `taxon` 'a photo of large omnivores and herbivores cattle.',
+ * `sci` and `com` 'a photo of cattle.' (CIFAR has no scientific names: the most specific rank name stands in),
+ * `sci_com` 'a photo of cattle with common name cattle.', `taxon_com` likewise. [100][5], TEXT_TYPES order.
+ */
+export function cifar100Captions(): string[][] {
+  return taxonomyCaptions(cifar100Taxonomy(), (n) => n.replace(/_/g, ' '));
 }
 
 /** The first `limit` records of a dataset (all when 0/absent). */
@@ -52,6 +67,8 @@ export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number
           normalize: new Normalize(STATS.mean, STATS.std),
         }),
       ];
+    case 'pair':
+      return [...cifarViews('supervised', scale), ...cifarViews('supervised', scale)];
     case 'simclr':
       return simclrViews({ size: 32, scale: scale ?? [0.08, 1], blur: false, normalize: STATS });
     case 'byol':
@@ -73,7 +90,11 @@ export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number
  * const p = cifarPipeline({ file: '../shared/datasets/cifar-100/train.bin', mode: 'simclr' });
  */
 export function cifarPipeline(args: CifarPipelineArgs): Pipeline {
-  const dataset = limitDataset(readCifar100(args.file), args.limit);
+  const ds = limitDataset(readCifar100(args.file), args.limit);
+  const captions = args.captions ? cifar100Captions() : null;
+  const dataset = captions
+    ? { ...ds, get: (i: number) => ({ ...ds.get(i), captions: captions[ds.labels[i]] }) }
+    : ds;
   return { dataset, transform: viewsTransform({ image: cifarViews(args.mode, args.scale) }) };
 }
 

@@ -1,19 +1,29 @@
-import { syntheticTaxonomy, type SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
+import type { SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { textTypeSchedule, type TextMixing } from '../../data/taxonomy/text-type-schedule.ts';
 import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
 import { F, type Tensor } from '../../engine/index.ts';
 import { filled, type Ctx, type HostTensor, type SymParams } from '../../nn/context.ts';
 import { linear } from '../../nn/linear.ts';
-import { smallCnn } from '../../nn/models/small-cnn.ts';
 import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, hierarchicalLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
+import { CladeError } from '../../util/errors.ts';
+import { runImageTower } from './cifar-eval.ts';
 import type { Recipe, TowerSpec } from './recipe.ts';
-import type { SyntheticPipelineArgs } from './pipelines.ts';
-import { clipinScores, zeroShotByRank } from './tower-eval.ts';
+import {
+  captionCorpus,
+  imageTextData,
+  imageTextEncoder,
+  type ImageTextData,
+  type ImageTextDatasetName,
+} from './image-text-data.ts';
+import { clipinScores, zeroShotByRank, zeroShotOfOutputs, type ZeroShotModes } from './tower-eval.ts';
 
+/** Rows per zero-shot batch (60 = one image per species of the default synthetic tree). */
 const EVAL_BATCH = 60;
+/** CIFAR-100 test records scored by `periodicEval` (a class-balanced prefix). */
+const CIFAR_PERIODIC_EVAL = 1000;
 
 export interface ClipTaxonomyConfig {
   readonly seed: number;
@@ -30,6 +40,15 @@ export interface ClipTaxonomyConfig {
   readonly weightDecay: number;
   /** clade's extension: SupCon weights per rank on the image embeddings (0 = plain BioCLIP 2). */
   readonly rankWeights: readonly number[];
+  /** Training data: the built-in synthetic-taxonomy or CIFAR-100 (superclass → class) from `dataDir`. */
+  readonly dataset: ImageTextDatasetName;
+  readonly dataDir: string;
+  /** CIFAR-100: first N training records (0 = all). */
+  readonly limit: number;
+  /** CIFAR-100: RandomResizedCrop area range of the training view (+ flip). */
+  readonly cropScale: readonly [number, number];
+  /** BatchNorm in the small CNN (conv → BN → ReLU). */
+  readonly imageBatchNorm: boolean;
 }
 
 export const CLIP_TAXONOMY_DEFAULTS: ClipTaxonomyConfig = {
@@ -46,38 +65,35 @@ export const CLIP_TAXONOMY_DEFAULTS: ClipTaxonomyConfig = {
   mixing: 'perBatch', // BioCLIP 2 (methods.md §A.3)
   weightDecay: 0.2, // BioCLIP 2 (methods.md §A.5)
   rankWeights: [],
+  dataset: 'synthetic-taxonomy',
+  dataDir: '../shared/datasets/cifar-100',
+  limit: 0,
+  cropScale: [0.5, 1], // CIFAR-100: as the supervised-cifar preset (BioCLIP's 0.9–1 is for 224 px crops)
+  imageBatchNorm: false,
 };
 
-/** All captions a dataset can produce: the tokenizer's corpus (deterministic in the dataset seed). */
-function corpus(ds: SyntheticTaxonomyDataset): string[] {
-  const texts: string[] = [];
-  for (let k = 0; k < ds.classNames.length; k++) texts.push(...(ds.get(k).captions ?? []));
-  return texts;
-}
-
 /**
- * CLIP-style training with BioCLIP 2's taxonomic text supervision on the built-in synthetic-taxonomy dataset:
- * an image tower (small CNN + projection) and a causal text tower over captions of one text type drawn per
- * batch, symmetric InfoNCE with a learnable logit scale (init ln(1/0.07), clamped to [0, ln 100]).
+ * CLIP-style training with BioCLIP 2's taxonomic text supervision on the built-in synthetic-taxonomy dataset or
+ * CIFAR-100 (superclass → class): an image tower (small CNN + projection) and a causal text tower over captions
+ * of one text type drawn per batch, symmetric InfoNCE with a learnable logit scale (init ln(1/0.07), clamped to
+ * [0, ln 100]).
  */
 export interface ClipTaxonomyRecipe extends Recipe {
   readonly config: ClipTaxonomyConfig;
   readonly tokenizer: WordTokenizer;
+  /** The synthetic training split; reading it throws when the recipe trains on CIFAR-100 (use `data`). */
   readonly dataset: SyntheticTaxonomyDataset;
-  /** The eval-mode pipeline of another split (for embedding held-out data). */
-  evalPipeline(split: string, perSpecies: number): Recipe['pipeline'];
+  readonly data: ImageTextData;
+  /** The eval-mode pipeline of another split (synthetic: `count` per species; CIFAR-100: first `count` records). */
+  evalPipeline(split: string, count: number): Recipe['pipeline'];
+  zeroShotImages: NonNullable<Recipe['zeroShotImages']>;
 }
 
 export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipTaxonomyRecipe {
   const cfg = { ...CLIP_TAXONOMY_DEFAULTS, ...overrides };
-  const dataset = syntheticTaxonomy({
-    seed: cfg.seed,
-    perSpecies: cfg.perSpecies,
-    size: cfg.size,
-    split: 'train',
-  });
-  const tokenizer = WordTokenizer.fromCorpus(corpus(dataset), { contextLength: cfg.contextLength });
-  const image = smallCnn({ channels: cfg.imageChannels });
+  const data = imageTextData(cfg);
+  const tokenizer = WordTokenizer.fromCorpus(captionCorpus(data), { contextLength: cfg.contextLength });
+  const image = imageTextEncoder(cfg);
   const text = textTransformer({
     vocab: tokenizer.vocabSize,
     context: cfg.contextLength,
@@ -96,13 +112,7 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
   const encodeText = (p: SymParams, ids: Tensor, eot: Tensor, ctx: Ctx) =>
     text.apply((p as any).text, ids, ctx, eot);
 
-  const pipeline = (split: string, mode: 'train' | 'eval', perSpecies = cfg.perSpecies) => ({
-    module: new URL('./pipelines.ts', import.meta.url).href,
-    export: 'syntheticPipeline',
-    args: { seed: cfg.seed, perSpecies, size: S, split, mode } satisfies SyntheticPipelineArgs,
-  });
-
-  const rankOf = cfg.rankWeights.map((_, r) => dataset.taxonomy.labelsAt(r)); // class -> clade index at rank r
+  const rankOf = cfg.rankWeights.map((_, r) => data.taxonomy.labelsAt(r)); // class -> clade index at rank r
   const rankLabels = (labels: Int32Array, rank: number) =>
     BigInt64Array.from(labels, (k) => BigInt(rankOf[rank][k]));
 
@@ -117,11 +127,34 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
     },
   });
 
-  return {
+  const classes = { taxonomy: data.taxonomy, prompts: data.prompts('taxon') };
+  const modes: ZeroShotModes = {
+    zeroshot: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.embedDim),
+  };
+  const zeroShotImages: ClipTaxonomyRecipe['zeroShotImages'] = (params, img, labels) =>
+    zeroShotOfOutputs({
+      params,
+      textTower: towers(EVAL_BATCH).text,
+      batch: EVAL_BATCH,
+      tokenizer,
+      classes,
+      queries: { image: { embedding: img.embedding.data } },
+      labels,
+      modes,
+    });
+
+  const recipe: ClipTaxonomyRecipe = {
     name: 'clip-taxonomy',
     config: cfg,
     tokenizer,
-    dataset,
+    get dataset(): SyntheticTaxonomyDataset {
+      if (!data.synthetic)
+        throw new CladeError(
+          `clip-taxonomy: 'dataset' is the synthetic-taxonomy split; this recipe trains on ${data.name} (use 'data')`,
+        );
+      return data.synthetic;
+    },
+    data,
     batchSize: B,
     init: (rng) => ({
       image: image.init(rng.fork('image')),
@@ -156,7 +189,7 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: cfg.weightDecay }),
     clamp: (path) => (path === 'logitScale' ? [0, CLIP_LOGIT_SCALE_MAX] : undefined),
-    pipeline: pipeline('train', 'train'),
+    pipeline: data.train(1),
     feeds(batch, step) {
       const types = schedule.batch(step, B);
       const texts = Array.from({ length: B }, (_, i) => batch.captions![i][TEXT_TYPES.indexOf(types[i])]);
@@ -177,14 +210,15 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
       image: {
         arch: 'smallCnn',
         channels: cfg.imageChannels,
+        batchNorm: cfg.imageBatchNorm,
         projection: cfg.embedDim,
         preprocessing: {
           size: S,
           layout: 'NCHW',
           scale: '1/255',
-          mean: OPENAI_MEAN,
-          std: OPENAI_STD,
-          eval: 'resize shorter side + centre crop, bicubic',
+          mean: data.mean,
+          std: data.std,
+          eval: data.evalTransform,
         },
       },
       text: {
@@ -198,34 +232,37 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
       tokenizer: tokenizer.toJSON(),
       textTypes: TEXT_TYPES,
       templates: ['a photo of {}.'],
+      dataset: data.name,
       taxonomy: {
-        ranks: dataset.taxonomy.ranks,
-        classes: dataset.taxonomy.classes.map((c) => c.lineage),
-        classNames: dataset.classNames,
-        commonNames: dataset.commonNames,
+        ranks: data.taxonomy.ranks,
+        classes: data.taxonomy.classes.map((c) => c.lineage),
+        classNames: data.classNames,
+        commonNames: data.commonNames,
       },
       logitScaleInit: CLIP_LOGIT_SCALE_INIT,
     }),
-    evalPipeline: (split: string, perSpecies: number) => pipeline(split, 'eval', perSpecies),
-    // Zero-shot accuracy by rank on a held-out split during training (train.evalEvery).
-    periodicEval: (params) =>
-      zeroShotByRank({
-        params,
-        towers: towers(EVAL_BATCH),
-        batch: EVAL_BATCH,
-        source: pipeline('val', 'eval', 5),
-        dataset,
-        tokenizer,
-        textType: TEXT_TYPES.indexOf('taxon'),
-        modes: {
-          zeroshot: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.embedDim),
-        },
-      }),
+    evalPipeline: (split: string, count: number) => data.evalSource(split, count),
+    zeroShotImages,
+    // Zero-shot accuracy by rank during training (train.evalEvery): synthetic — a held-out split of 5 images per
+    // species; CIFAR-100 — the first 1,000 test records.
+    periodicEval: async (params) => {
+      if (data.synthetic)
+        return zeroShotByRank({
+          params,
+          towers: towers(EVAL_BATCH),
+          batch: EVAL_BATCH,
+          source: data.evalSource('val', 5),
+          classes,
+          tokenizer,
+          modes,
+        });
+      const test = data.testImages(CIFAR_PERIODIC_EVAL);
+      const img = await runImageTower(recipe, params, test.images, test.n, 100);
+      return zeroShotImages(params, img, test.labels);
+    },
   };
+  return recipe;
 }
-
-const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711];
 
 function arangeTensor(n: number): Tensor {
   return F.arange(n);

@@ -1,11 +1,9 @@
-import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { textTypeSchedule, type TextMixing } from '../../data/taxonomy/text-type-schedule.ts';
 import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
 import { F, type Tensor } from '../../engine/index.ts';
 import { filled, type Ctx, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { linear } from '../../nn/linear.ts';
-import { smallCnn } from '../../nn/models/small-cnn.ts';
 import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, clipinLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
@@ -23,8 +21,15 @@ import {
 } from './clipin-heads.ts';
 import type { Recipe, TowerSpec } from './recipe.ts';
 import { loadSubtree, readModelSource } from './model-source.ts';
-import { clipinScores, zeroShotByRank } from './tower-eval.ts';
-import type { SyntheticPipelineArgs } from './pipelines.ts';
+import { clipinScores, zeroShotByRank, zeroShotOfOutputs, type ZeroShotModes } from './tower-eval.ts';
+import { runImageTower } from './cifar-eval.ts';
+import {
+  captionCorpus,
+  imageTextData,
+  imageTextEncoder,
+  type ImageTextData,
+  type ImageTextDatasetName,
+} from './image-text-data.ts';
 import { decays } from '../../optim/types.ts';
 
 export interface ClipinConfig extends ClipinDims {
@@ -41,8 +46,23 @@ export interface ClipinConfig extends ClipinDims {
   readonly weightDecay: number;
   readonly momentum: number;
   readonly lambdaInit: number;
+  /**
+   * Learn λ_self and λ_comb (CLIPin, §D.3). At clade's from-scratch learning rates (~100× CLIPin's 3e-5) AdamW
+   * moves each λ by up to lr per step and the loss drives both towards 0, switching the CLIP term off; `false`
+   * keeps them at `lambdaInit`.
+   */
+  readonly learnLambdas: boolean;
   /** A clip-taxonomy / clip-replay model directory whose image and text towers (and tokenizer) to start from. */
   readonly from: string;
+  /** Training data: the built-in synthetic-taxonomy or CIFAR-100 (superclass → class) from `dataDir`. */
+  readonly dataset: ImageTextDatasetName;
+  readonly dataDir: string;
+  /** CIFAR-100: first N training records (0 = all). */
+  readonly limit: number;
+  /** CIFAR-100: RandomResizedCrop area range of both views (+ flip). */
+  readonly cropScale: readonly [number, number];
+  /** BatchNorm in the small CNN (conv → BN → ReLU). */
+  readonly imageBatchNorm: boolean;
 }
 
 /** Towers as clip-taxonomy's; head dims CPU-sized (the paper's are CLIPIN_PAPER_DIMS = 1024/512/8192/2048). */
@@ -64,25 +84,32 @@ export const CLIPIN_DEFAULTS: ClipinConfig = {
   weightDecay: 0.001, // CLIPin code (§D.6)
   momentum: CLIPIN_MOMENTUM, // 0.95 fixed (§D.4)
   lambdaInit: CLIPIN_LAMBDA_INIT, // 1.0 (§D.3)
+  learnLambdas: true, // §D.3
   from: '', // fresh towers
+  dataset: 'synthetic-taxonomy',
+  dataDir: '../shared/datasets/cifar-100',
+  limit: 0,
+  cropScale: [0.8, 1], // CIFAR-100 views: CLIPin's crop area (§D.5), + flip
+  imageBatchNorm: false,
 };
 export { CLIPIN_PAPER_DIMS, clipinScores, syncTarget };
-
-function corpus(ds: ReturnType<typeof syntheticTaxonomy>): string[] {
-  const texts: string[] = [];
-  for (let k = 0; k < ds.classNames.length; k++) texts.push(...(ds.get(k).captions ?? []));
-  return texts;
-}
 
 export interface ClipinRecipe extends Recipe {
   readonly config: ClipinConfig;
   readonly tokenizer: WordTokenizer;
-  /** Zero-shot accuracy by rank, `{ 'contrastive/species': …, 'nonContrastive/kingdom': … }` (also `periodicEval`). */
+  readonly data: ImageTextData;
+  /**
+   * Zero-shot accuracy by rank, `{ 'contrastive/species': …, 'nonContrastive/kingdom': … }` (also `periodicEval`):
+   * synthetic — `perSpecies` images per species of `split`; CIFAR-100 — the first 1,000 test records.
+   */
   zeroShot(params: Params, perSpecies?: number, split?: string): Promise<Record<string, number>>;
+  zeroShotImages: NonNullable<Recipe['zeroShotImages']>;
 }
 
 /** Rows per zero-shot batch (60 = one image per species of the default tree per batch). */
 const ZS_BATCH = 60;
+/** CIFAR-100 test records scored by `zeroShot` / `periodicEval` (a class-balanced prefix). */
+const CIFAR_PERIODIC_EVAL = 1000;
 
 /**
  * CLIP-taxonomy's image and text towers with the CLIPin plug-in (Yang et al. 2025,
@@ -100,16 +127,12 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     const c = src.config as unknown as ClipinConfig; // the towers' dims and tokenizer come with the weights
     cfg = { ...cfg, imageChannels: c.imageChannels, textWidth: c.textWidth, textDepth: c.textDepth };
     cfg = { ...cfg, textHeads: c.textHeads, contextLength: c.contextLength };
+    cfg = { ...cfg, imageBatchNorm: c.imageBatchNorm ?? false };
   }
-  const dataset = syntheticTaxonomy({
-    seed: cfg.seed,
-    perSpecies: cfg.perSpecies,
-    size: cfg.size,
-    split: 'train',
-  });
+  const data = imageTextData(cfg);
   const tokenizer =
-    src?.tokenizer ?? WordTokenizer.fromCorpus(corpus(dataset), { contextLength: cfg.contextLength });
-  const image = smallCnn({ channels: cfg.imageChannels });
+    src?.tokenizer ?? WordTokenizer.fromCorpus(captionCorpus(data), { contextLength: cfg.contextLength });
+  const image = imageTextEncoder(cfg);
   const text = textTransformer({
     vocab: tokenizer.vocabSize,
     context: cfg.contextLength,
@@ -125,11 +148,6 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
   const hImage = (m: any, x: Tensor, ctx: Ctx) => linear.apply(m.gI, image.apply(m.image, x, ctx));
   const hText = (m: any, ids: Tensor, eot: Tensor, ctx: Ctx) =>
     linear.apply(m.gT, text.apply(m.text, ids, ctx, eot));
-  const pipeline = (split: string, mode: 'train' | 'eval', perSpecies = cfg.perSpecies) => ({
-    module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
-    export: 'clipinPipeline',
-    args: { seed: cfg.seed, perSpecies, size: S, split, mode } satisfies SyntheticPipelineArgs,
-  });
 
   const towers = (n: number): Record<string, TowerSpec> => ({
     image: {
@@ -156,30 +174,47 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     },
   });
   const load = (fresh: Params, prefix: string) => (src ? loadSubtree(fresh, src, prefix) : fresh);
-  /** Zero-shot accuracy by rank on a held-out split, both modes (§D.7); class prompts are `taxon` captions. */
-  const zeroShot = (params: Params, perSpecies = 5, split = 'test') =>
-    zeroShotByRank({
+  /** Zero-shot accuracy by rank, both modes (§D.7); class prompts are `taxon` captions. */
+  const classes = { taxonomy: data.taxonomy, prompts: data.prompts('taxon') };
+  const modes: ZeroShotModes = {
+    contrastive: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.clipDim),
+    nonContrastive: (q, t) => clipinScores('nonContrastive', q.image.target, t.interPred, cfg.ncDim),
+  };
+  const zeroShotImages: ClipinRecipe['zeroShotImages'] = (params, img, labels) =>
+    zeroShotOfOutputs({
       params,
-      towers: towers(ZS_BATCH),
+      textTower: towers(ZS_BATCH).text,
       batch: ZS_BATCH,
-      source: pipeline(split, 'eval', perSpecies),
-      dataset,
       tokenizer,
-      textType: TEXT_TYPES.indexOf('taxon'),
-      modes: {
-        contrastive: (q, t) => clipinScores('contrastive', q.image.embedding, t.embedding, cfg.clipDim),
-        nonContrastive: (q, t) => clipinScores('nonContrastive', q.image.target, t.interPred, cfg.ncDim),
-      },
+      classes,
+      queries: { image: { embedding: img.embedding.data, target: img.target.data } },
+      labels,
+      modes,
     });
+  const zeroShot = async (params: Params, perSpecies = 5, split = 'test') => {
+    if (data.synthetic)
+      return zeroShotByRank({
+        params,
+        towers: towers(ZS_BATCH),
+        batch: ZS_BATCH,
+        source: data.evalSource(split, perSpecies),
+        classes,
+        tokenizer,
+        modes,
+      });
+    const test = data.testImages(CIFAR_PERIODIC_EVAL);
+    return zeroShotImages(params, await runImageTower(recipe, params, test.images, test.n, 100), test.labels);
+  };
 
-  return {
+  const recipe: ClipinRecipe = {
     name: 'clipin',
     config: cfg,
     tokenizer,
+    data,
     batchSize: B,
     init: (rng) => {
       const online = {
-        image: load(image.init(rng.fork('image')) as unknown as Params, 'image'),
+        image: load(image.init(rng.fork('image')), 'image'),
         text: load(text.init(rng.fork('text')) as unknown as Params, 'text'), // text.proj is not used
         ...initClipinHeads(rng.fork('heads'), cfg.imageChannels[2], cfg.textWidth, cfg),
         logitScale: filled([], CLIP_LOGIT_SCALE_INIT) as HostTensor,
@@ -234,7 +269,8 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     // β (0.9, 0.98), ε 1e-6, weight decay 0.001 (CLIPin code, §D.6). clade's decay rule exempts rank < 2 tensors
     // (norms, biases, logit scale and the λs; the code decays the λs at 0.001 — negligible either way).
     optimizer: adamw({ beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: cfg.weightDecay }),
-    trainable: (path) => !path.startsWith('target.'),
+    trainable: (path) =>
+      !path.startsWith('target.') && (cfg.learnLambdas || (path !== 'lambdaSelf' && path !== 'lambdaComb')),
     // §D.6: weight decay 0.001 also applies to λ_self and λ_comb (not to norms, biases or the logit scale).
     decay: (path, shape) => path === 'lambdaSelf' || path === 'lambdaComb' || decays(path, shape),
     clamp: (path) =>
@@ -243,7 +279,7 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
         : path === 'lambdaSelf' || path === 'lambdaComb'
           ? CLIPIN_LAMBDA_RANGE
           : undefined,
-    pipeline: pipeline('train', 'train'),
+    pipeline: data.train(2),
     feeds(batch, step) {
       const types = schedule.batch(step, B);
       const texts = Array.from({ length: B }, (_, i) => batch.captions![i][TEXT_TYPES.indexOf(types[i])]);
@@ -257,6 +293,7 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
     },
     towers,
     zeroShot,
+    zeroShotImages,
     periodicEval: (params) => zeroShot(params),
     describe: () => ({
       recipe: 'clipin',
@@ -266,7 +303,15 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
       image: {
         arch: 'smallCnn',
         channels: cfg.imageChannels,
-        preprocessing: { size: S, layout: 'NCHW', scale: '1/255', mean: OPENAI_MEAN, std: OPENAI_STD },
+        batchNorm: cfg.imageBatchNorm,
+        preprocessing: {
+          size: S,
+          layout: 'NCHW',
+          scale: '1/255',
+          mean: data.mean,
+          std: data.std,
+          eval: data.evalTransform,
+        },
       },
       text: {
         arch: 'textTransformer',
@@ -283,14 +328,13 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
         contrastive: 'exp(logitScale) · <n(image.embedding), n(text.embedding)>',
         nonContrastive: '<image.target, text.interPred> (y_I · P_T^x)',
       },
+      dataset: data.name,
       taxonomy: {
-        ranks: dataset.taxonomy.ranks,
-        classes: dataset.taxonomy.classes.map((c) => c.lineage),
-        classNames: dataset.classNames,
+        ranks: data.taxonomy.ranks,
+        classes: data.taxonomy.classes.map((c) => c.lineage),
+        classNames: data.classNames,
       },
     }),
   };
+  return recipe;
 }
-
-const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import type { Recipe } from './recipe.ts';
+import { imageTextDataFields } from './image-text-data.ts';
 import { byolCifar, byolCifarSchema, mocoCifar, mocoCifarSchema } from './momentum-cifar.ts';
 import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
 import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
@@ -43,13 +44,15 @@ export const clipTaxonomySchema = z
     mixing: z.enum(['perBatch', 'perSample']).default(d.mixing),
     weightDecay: z.number().min(0).default(d.weightDecay),
     rankWeights: z.array(z.number()).default([]),
+    ...imageTextDataFields(d.cropScale),
   })
   .strict();
 
 /** Every recipe clade ships, by name. Add an entry here to make a recipe available to presets and `clade train`. */
 export const RECIPES = {
   'clip-taxonomy': {
-    about: 'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy)',
+    about:
+      'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy or CIFAR-100)',
     schema: clipTaxonomySchema,
     build: (c) => clipTaxonomy(c),
   } satisfies RecipeEntry<typeof clipTaxonomySchema>,
@@ -76,7 +79,8 @@ export const RECIPES = {
     build: (c) => clipReplay(c),
   } satisfies RecipeEntry<typeof clipReplaySchema>,
   'supervised-cifar': {
-    about: 'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
+    about:
+      'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
     schema: supervisedCifarSchema,
     build: (c) => supervisedCifar(c),
   } satisfies RecipeEntry<typeof supervisedCifarSchema>,
@@ -86,7 +90,8 @@ export const RECIPES = {
     build: (c) => simclrCifar(c),
   } satisfies RecipeEntry<typeof simclrCifarSchema>,
   'moco-cifar': {
-    about: 'MoCo on CIFAR-100: EMA key encoder (m 0.99) + FIFO queue of 4096 keys, symmetrised InfoNCE (τ 0.2)',
+    about:
+      'MoCo on CIFAR-100: EMA key encoder (m 0.99) + FIFO queue of 4096 keys, symmetrised InfoNCE (τ 0.2)',
     schema: mocoCifarSchema,
     build: (c) => mocoCifar(c),
   } satisfies RecipeEntry<typeof mocoCifarSchema>,

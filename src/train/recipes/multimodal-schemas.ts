@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { CLIP_REPLAY_DEFAULTS } from './clip-replay.ts';
 import { CLIPIN_DEFAULTS } from './clipin.ts';
+import { imageTextDataFields } from './image-text-data.ts';
 import { MULTIVIEW_TABULAR_DEFAULTS } from './multiview-tabular.ts';
 import { RADIAL_FINETUNE_DEFAULTS } from './radial-finetune.ts';
 
@@ -33,7 +34,9 @@ export const clipinSchema = z
     weightDecay: z.number().min(0).default(c.weightDecay),
     momentum: z.number().min(0).max(1).default(c.momentum),
     lambdaInit: z.number().min(0).default(c.lambdaInit),
+    learnLambdas: z.boolean().default(c.learnLambdas),
     from: z.string().default(c.from),
+    ...imageTextDataFields(c.cropScale),
   })
   .strict();
 

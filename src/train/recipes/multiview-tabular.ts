@@ -165,9 +165,11 @@ export function multiviewTabular(overrides: Partial<MultiviewTabularConfig> = {}
       towers: towers(60),
       batch: 60,
       source: pipeline(split, 'eval', perSpecies),
-      dataset,
+      classes: {
+        taxonomy: dataset.taxonomy,
+        prompts: dataset.classNames.map((_, k) => dataset.get(k).captions![TEXT_TYPES.indexOf('taxon')]),
+      },
       tokenizer,
-      textType: TEXT_TYPES.indexOf('taxon'),
       queries: ['image', 'tabular'],
       modes: {
         image: (q, t) => cosine(q.image.embedding, t.embedding),

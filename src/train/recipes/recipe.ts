@@ -6,6 +6,7 @@ import type { Optimizer } from '../../optim/types.ts';
 import type { Rng } from '../../util/rng.ts';
 import type { BatchSpec, LossFn } from '../step.ts';
 import type { DType } from '../../engine/ir/ops.ts';
+import type { Embeddings } from '../../io/embeddings.ts';
 
 /** A forward tower to export as a standalone ONNX model (image, text or tabular). */
 export interface TowerSpec {
@@ -45,4 +46,14 @@ export interface Recipe {
   /** Optional periodic evaluation (e.g. kNN accuracy, zero-shot by rank), run every `train.evalEvery` steps by
    * `clade train`; its numbers are added to that step's line of metrics.jsonl. */
   periodicEval?(params: Params, step: number): Promise<Record<string, number>>;
+  /**
+   * Image-text recipes: zero-shot accuracy by rank (`<mode>/<rank>` → fraction) of image-tower outputs computed
+   * elsewhere (`image`: the tower's outputs by name, [N, ·]; `labels`: each row's class), against class-text
+   * embeddings from the recipe's text tower.
+   */
+  zeroShotImages?(
+    params: Params,
+    image: Readonly<Record<string, Embeddings>>,
+    labels: ArrayLike<number>,
+  ): Promise<Record<string, number>>;
 }

@@ -1,10 +1,10 @@
 /**
  * Evaluation helpers for recipes during and after training: run a tower's forward graph over host arrays, and
- * CLIPin's zero-shot accuracy by rank in both scoring modes (methods.md §D.7) on a held-out synthetic split.
+ * zero-shot accuracy by rank (CLIPin's two scoring modes, methods.md §D.7) on held-out data.
  */
 import { DataLoader } from '../../data/loader/loader.ts';
 import type { PipelineSource } from '../../data/loader/loader-types.ts';
-import type { SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
+import type { Taxonomy } from '../../data/taxonomy/taxonomy.ts';
 import type { Tokenizer } from '../../data/tokenizers/tokenizer.ts';
 import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';
 import type { HostArray } from '../../engine/runtime/ort.ts';
@@ -42,58 +42,116 @@ export function argmaxRows(scores: Float32Array, k: number): Int32Array {
   return out;
 }
 
+/** The classes zero-shot scores against: their prompts ([K], one per class) and the taxonomy over them. */
+export interface ZeroShotClasses {
+  readonly taxonomy: Taxonomy;
+  readonly prompts: readonly string[];
+}
+
+/** Per-mode scorer: query towers' outputs (by tower, then output) and class-text outputs → [N, K] scores. */
+export type ZeroShotModes = Readonly<
+  Record<
+    string,
+    (q: Record<string, Record<string, Float32Array>>, txt: Record<string, Float32Array>) => Float32Array
+  >
+>;
+
 export interface ZeroShotInputs {
   readonly params: Params;
   readonly towers: Readonly<Record<string, TowerSpec>>; // built for `batch` rows
   readonly batch: number;
   readonly source: PipelineSource; // eval pipeline of a held-out split
-  readonly dataset: SyntheticTaxonomyDataset; // gives the class texts and the taxonomy
+  readonly classes: ZeroShotClasses;
   readonly tokenizer: Tokenizer;
-  /** Text type index of the class prompts (TEXT_TYPES order). */
-  readonly textType: number;
   /** Query towers run on each eval batch (default `['image']`; `tabular` reads the batch's first tabular view). */
   readonly queries?: readonly ('image' | 'tabular')[];
-  /** Per-mode scorer: query towers' outputs (by tower), text outputs → [N, K] scores. */
-  readonly modes: Readonly<
-    Record<
-      string,
-      (q: Record<string, Record<string, Float32Array>>, txt: Record<string, Float32Array>) => Float32Array
-    >
-  >;
+  readonly modes: ZeroShotModes;
 }
 
 /**
- * Zero-shot accuracy by rank: each image's predicted species (argmax over the K class prompts), counted correct at
- * rank r when it shares the true species' clade at r. Returns `{ <mode>/<rank>: accuracy }`.
+ * The text tower's outputs for every class prompt, [K, d] per output (prompts run in whole tower batches of
+ * `batch`, the last padded by repeating prompts).
  */
-export async function zeroShotByRank(z: ZeroShotInputs): Promise<Record<string, number>> {
-  const K = z.dataset.classNames.length;
-  const B = z.batch;
-  const queries = z.queries ?? ['image'];
-  const run = await Promise.all(queries.map((q) => towerRunner(z.params, z.towers[q])));
-  const runText = await towerRunner(z.params, z.towers.text);
-  // Class prompts, padded to whole tower batches.
-  const prompts = Array.from(
-    { length: Math.ceil(K / B) * B },
-    (_, i) => z.dataset.get(i % K).captions![z.textType],
-  );
+export async function classTextOutputs(
+  params: Params,
+  textTower: TowerSpec, // built for `batch` rows
+  batch: number,
+  tokenizer: Tokenizer,
+  prompts: readonly string[],
+): Promise<Record<string, Float32Array>> {
+  const K = prompts.length;
+  const runText = await towerRunner(params, textTower);
+  const padded = Array.from({ length: Math.ceil(K / batch) * batch }, (_, i) => prompts[i % K]);
   const txt: Record<string, Float32Array[]> = {};
-  for (let s = 0; s < prompts.length; s += B) {
-    const t = z.tokenizer.encode(prompts.slice(s, s + B));
+  for (let s = 0; s < padded.length; s += batch) {
+    const t = tokenizer.encode(padded.slice(s, s + batch));
     const o = await runText({
       ids: BigInt64Array.from(t.ids, BigInt),
       eot: BigInt64Array.from(t.eotIndex, BigInt),
     });
     for (const [k, v] of Object.entries(o)) (txt[k] ??= []).push(v);
   }
-  const text = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(txt).map(([k, parts]) => {
       const all = concat(parts);
-      return [k, all.subarray(0, (all.length / prompts.length) * K)];
+      return [k, all.subarray(0, (all.length / padded.length) * K)];
     }),
   );
-  const ranks = z.dataset.taxonomy.ranks;
-  const cladeOf = ranks.map((_, r) => z.dataset.taxonomy.labelsAt(r));
+}
+
+/**
+ * Add one batch's zero-shot hits to `hits` (`<mode>/<rank>` → count): each query's predicted class (argmax over
+ * the K class scores) is correct at rank r when it shares the true class's clade at r.
+ */
+function addRankHits(
+  hits: Record<string, number>,
+  q: Record<string, Record<string, Float32Array>>,
+  text: Record<string, Float32Array>,
+  labels: ArrayLike<number>,
+  taxonomy: Taxonomy,
+  modes: ZeroShotModes,
+): void {
+  const K = taxonomy.size;
+  const cladeOf = taxonomy.ranks.map((_, r) => taxonomy.labelsAt(r));
+  for (const [mode, score] of Object.entries(modes)) {
+    const pred = argmaxRows(score(q, text), K);
+    taxonomy.ranks.forEach((rank, r) => {
+      let c = 0;
+      for (let i = 0; i < labels.length; i++) if (cladeOf[r][pred[i]] === cladeOf[r][labels[i]]) c++;
+      hits[`${mode}/${rank}`] = (hits[`${mode}/${rank}`] ?? 0) + c;
+    });
+  }
+}
+
+/**
+ * Zero-shot accuracy by rank of query outputs computed elsewhere (e.g. a whole test set through the image tower):
+ * `queries` by tower then output, [N, ·] each, with the true class of each row. Returns `{ <mode>/<rank>: accuracy }`.
+ */
+export async function zeroShotOfOutputs(z: {
+  readonly params: Params;
+  readonly textTower: TowerSpec;
+  readonly batch: number;
+  readonly tokenizer: Tokenizer;
+  readonly classes: ZeroShotClasses;
+  readonly queries: Record<string, Record<string, Float32Array>>;
+  readonly labels: ArrayLike<number>;
+  readonly modes: ZeroShotModes;
+}): Promise<Record<string, number>> {
+  const text = await classTextOutputs(z.params, z.textTower, z.batch, z.tokenizer, z.classes.prompts);
+  const hits: Record<string, number> = {};
+  addRankHits(hits, z.queries, text, z.labels, z.classes.taxonomy, z.modes);
+  return Object.fromEntries(Object.entries(hits).map(([k, v]) => [k, v / z.labels.length]));
+}
+
+/**
+ * Zero-shot accuracy by rank on a held-out pipeline: each image's predicted class (argmax over the K class
+ * prompts), counted correct at rank r when it shares the true class's clade at r. Returns `{ <mode>/<rank>: accuracy }`.
+ */
+export async function zeroShotByRank(z: ZeroShotInputs): Promise<Record<string, number>> {
+  const B = z.batch;
+  const queries = z.queries ?? ['image'];
+  const run = await Promise.all(queries.map((q) => towerRunner(z.params, z.towers[q])));
+  const text = await classTextOutputs(z.params, z.towers.text, B, z.tokenizer, z.classes.prompts);
   const hits: Record<string, number> = {};
   let n = 0;
   const loader = await DataLoader.create({
@@ -110,14 +168,7 @@ export async function zeroShotByRank(z: ZeroShotInputs): Promise<Record<string, 
       const q: Record<string, Record<string, Float32Array>> = {};
       for (const [i, name] of queries.entries())
         q[name] = await run[i](name === 'image' ? { image: b.views[0] } : { tabular: b.tabular![0] });
-      for (const [mode, score] of Object.entries(z.modes)) {
-        const pred = argmaxRows(score(q, text), K);
-        ranks.forEach((rank, r) => {
-          let c = 0;
-          for (let i = 0; i < B; i++) if (cladeOf[r][pred[i]] === cladeOf[r][b.labels![i]]) c++;
-          hits[`${mode}/${rank}`] = (hits[`${mode}/${rank}`] ?? 0) + c;
-        });
-      }
+      addRankHits(hits, q, text, b.labels!, z.classes.taxonomy, z.modes);
       n += B;
     }
   } finally {
@@ -148,17 +199,23 @@ export function clipinScores(
 ): Float32Array {
   const n = images.length / dim;
   const k = texts.length / dim;
-  const norm = (a: Float32Array, i: number) => Math.hypot(...a.subarray(i * dim, (i + 1) * dim)) || 1;
-  const scale = mode === 'contrastive' ? Math.exp(logitScale) : 1;
+  const contrastive = mode === 'contrastive';
+  const inverseNorms = (a: Float32Array, rows: number) =>
+    Float64Array.from({ length: rows }, (_, i) => {
+      if (!contrastive) return 1;
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += a[i * dim + d] ** 2;
+      return 1 / (Math.sqrt(s) || 1);
+    });
+  const ni = inverseNorms(images, n);
+  const nj = inverseNorms(texts, k);
+  const scale = contrastive ? Math.exp(logitScale) : 1;
   const out = new Float32Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const ni = mode === 'contrastive' ? norm(images, i) : 1;
+  for (let i = 0; i < n; i++)
     for (let j = 0; j < k; j++) {
-      const nj = mode === 'contrastive' ? norm(texts, j) : 1;
       let s = 0;
       for (let d = 0; d < dim; d++) s += images[i * dim + d] * texts[j * dim + d];
-      out[i * k + j] = (scale * s) / (ni * nj);
+      out[i * k + j] = scale * s * ni[i] * nj[j];
     }
-  }
   return out;
 }
