@@ -19,9 +19,10 @@ const have = existsSync(join(DIR, 'train.bin')) && existsSync(join(DIR, 'test.bi
 /** Steps of the short run (the preset's budget is 800). */
 const STEPS = 150;
 /**
- * Bars set with headroom under what this test measured (docs/results.md): at 150 steps coarse kNN rose by 7.0
- * points (17.7 → 24.7 %) and zero-shot reached 21.1 % (superclass) / 10.0 % (class); an untrained or broken model
- * scores ~0 gain and chance zero-shot (5 % superclass of 20, 1 % class of 100; the untrained towers: 4.9 / 1.0 %).
+ * Bars set with headroom under what this test measured in two runs (docs/results.md): at 150 steps coarse kNN
+ * rose by 7.0–7.1 points (17.7 → 24.7–24.8 %) and zero-shot reached 21.0–21.1 % (superclass) / 10.0 % (class);
+ * an untrained or broken model scores ~0 gain and chance zero-shot (5 % superclass of 20, 1 % class of 100; the
+ * untrained towers: 4.9 / 1.0 %). Cost: ~100 s of CPU (user + sys), 161 s wall at load average 1–6.
  */
 const MIN_KNN_GAIN = 0.04;
 const MIN_ZS_SUPERCLASS = 0.12;
