@@ -77,7 +77,11 @@ export const text: BenchCase = {
   title: 'causal text transformer (context 32, width 256, 4 layers, 4 heads, vocab 8192), batch 128',
   spec: () => ({
     params: textModel.init(rng) as Params,
-    batch: { ids: { shape: [128, 32], dtype: 'int64' }, eot: { shape: [128], dtype: 'int64' }, target: { shape: [128, 256] } },
+    batch: {
+      ids: { shape: [128, 32], dtype: 'int64' },
+      eot: { shape: [128], dtype: 'int64' },
+      target: { shape: [128, 256] },
+    },
     loss: (p: any, b, ctx) => ({ loss: textModel.apply(p, b.ids, ctx, b.eot).sub(b.target).square().mean() }),
     optimizer: adamw({ weightDecay: 0.01 }),
   }),

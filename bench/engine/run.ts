@@ -104,7 +104,10 @@ async function main() {
     );
   }
   // One entry per case ({case, clade, pytorch, ratio, unit}), plus the plain-matmul reference of the same run.
-  const entries = [{ case: 'matmul-2048', clade: peak, pytorch: null, ratio: null, unit: 'GFLOP/s' }, ...rows];
+  const entries = [
+    { case: 'matmul-2048', clade: peak, pytorch: null, ratio: null, unit: 'GFLOP/s' },
+    ...rows,
+  ];
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(entries, null, 2) + '\n');
 }
 

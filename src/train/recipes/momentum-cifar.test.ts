@@ -42,7 +42,8 @@ test('byol-cifar: the target moves toward the online network by the EMA formula;
   // The target starts as a copy of the online network; perturb it so the EMA has somewhere to go.
   const r = new Rng(1);
   for (const [k, v] of flat(params))
-    if (k.startsWith('target.') && !isBuffer(k)) for (let i = 0; i < v.data.length; i++) v.data[i] += r.normal();
+    if (k.startsWith('target.') && !isBuffer(k))
+      for (let i = 0; i < v.data.length; i++) v.data[i] += r.normal();
   const { step, feeds } = await stepOf(recipe, params);
   const before = flat(step.params());
   await step.run(feeds, 1e-2);
