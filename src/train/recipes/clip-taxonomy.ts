@@ -17,6 +17,7 @@ import {
   imageTextEncoder,
   type ImageTextData,
   type ImageTextDatasetName,
+  imageTextPreprocessing,
 } from './image-text-data.ts';
 import { clipinScores, zeroShotByRank, zeroShotOfOutputs, type ZeroShotModes } from './tower-eval.ts';
 
@@ -212,14 +213,7 @@ export function clipTaxonomy(overrides: Partial<ClipTaxonomyConfig> = {}): ClipT
         channels: cfg.imageChannels,
         batchNorm: cfg.imageBatchNorm,
         projection: cfg.embedDim,
-        preprocessing: {
-          size: S,
-          layout: 'NCHW',
-          scale: '1/255',
-          mean: data.mean,
-          std: data.std,
-          eval: data.evalTransform,
-        },
+        preprocessing: imageTextPreprocessing(data, S),
       },
       text: {
         arch: 'textTransformer',

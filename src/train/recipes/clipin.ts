@@ -29,6 +29,7 @@ import {
   imageTextEncoder,
   type ImageTextData,
   type ImageTextDatasetName,
+  imageTextPreprocessing,
 } from './image-text-data.ts';
 import { decays } from '../../optim/types.ts';
 
@@ -304,14 +305,7 @@ export function clipin(overrides: Partial<ClipinConfig> = {}): ClipinRecipe {
         arch: 'smallCnn',
         channels: cfg.imageChannels,
         batchNorm: cfg.imageBatchNorm,
-        preprocessing: {
-          size: S,
-          layout: 'NCHW',
-          scale: '1/255',
-          mean: data.mean,
-          std: data.std,
-          eval: data.evalTransform,
-        },
+        preprocessing: imageTextPreprocessing(data, S),
       },
       text: {
         arch: 'textTransformer',

@@ -156,6 +156,18 @@ export function imageTextData(cfg: ImageTextDataConfig): ImageTextData {
   };
 }
 
+/** The image preprocessing of an image-text model directory (model.json): size, layout, normalisation, eval view. */
+export function imageTextPreprocessing(data: ImageTextData, size: number) {
+  return {
+    size,
+    layout: 'NCHW',
+    scale: '1/255',
+    mean: data.mean,
+    std: data.std,
+    eval: data.evalTransform,
+  } as const;
+}
+
 /** The image encoder of the image-text recipes: clade's small CIFAR CNN (optionally with BatchNorm). */
 export function imageTextEncoder(cfg: ImageTextDataConfig): CifarEncoder {
   return cifarEncoder({ arch: 'cnn', channels: [...cfg.imageChannels], batchNorm: cfg.imageBatchNorm });
