@@ -17,14 +17,14 @@ export function cifarSimclr(args: { file: string; n: number }): Pipeline {
 }
 
 /**
- * An ImageFolder of JPEGs (`readImageFolder`, decoded with sharp in the worker by `viewsTransform`),
- * RandomResizedCrop(224) + flip + ImageNet Normalize. With `region`, the crop box is drawn from the JPEG header
- * first and only the crop's rows are decoded (same pixels).
+ * An ImageFolder of JPEGs (`readImageFolder`, decoded in the worker by `viewsTransform`), RandomResizedCrop(224) +
+ * flip + ImageNet Normalize. `decode` as in `viewsTransform`: 'fast' (libjpeg-turbo fast IDCT, the default),
+ * 'exact' (sharp, PIL's pixels) or 'region' (exact, only the crop's rows).
  */
 export async function jpegRrc224(args: {
   dir: string;
   concurrency?: number;
-  region?: boolean;
+  decode?: 'fast' | 'exact' | 'region';
 }): Promise<Pipeline> {
   sharp.concurrency(args.concurrency ?? 1);
   const view = new ImageView({
@@ -34,7 +34,7 @@ export async function jpegRrc224(args: {
   });
   return {
     dataset: await readImageFolder(args.dir),
-    transform: viewsTransform({ image: [view], regionDecode: args.region ?? false }),
+    transform: viewsTransform({ image: [view], decode: args.decode ?? 'fast' }),
   };
 }
 

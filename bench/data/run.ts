@@ -4,8 +4,10 @@
  * (DataLoader, 2 workers, OMP_WAIT_POLICY=PASSIVE, torch.set_num_threads(2)), interleaved round by round;
  * medians reported; the ratio is the median of the per-round clade/torchvision ratios.
  *   cifar-simclr-2view: CIFAR-10 test records (synthetic if absent) -> two SimCLR views at 32 px.
- *   jpeg-rrc224: JPEG decode + RandomResizedCrop(224) + flip + Normalize over JPEGs written here with sharp.
- *   jpeg-rrc224-region: the same, drawing the crop from the JPEG header and decoding only down to the crop.
+ *   jpeg-rrc224: JPEG decode + RandomResizedCrop(224) + flip + Normalize over JPEGs written here with sharp;
+ *     clade's default decode (libjpeg-turbo, fast IDCT).
+ *   jpeg-rrc224-exact: the same with sharp's exact decode (PIL's pixels, as torchvision decodes).
+ *   jpeg-rrc224-region: exact, drawing the crop from the JPEG header and decoding only down to the crop.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -128,15 +130,16 @@ async function main(): Promise<void> {
         tvKey: 'jpeg',
         tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
       },
-      {
-        // Same output; the crop box is drawn from the JPEG header first and only rows down to the crop are decoded.
-        name: 'jpeg-rrc224-region',
-        source: { module: pipelines, export: 'jpegRrc224', args: { dir, region: true } },
+      ...(['exact', 'region'] as const).map((decode) => ({
+        // Exact decodes (pixel-identical to PIL); 'region' draws the crop from the JPEG header first and decodes only
+        // rows down to the crop.
+        name: `jpeg-rrc224-${decode}`,
+        source: { module: pipelines, export: 'jpegRrc224', args: { dir, decode } },
         batch: 32,
         epochs: 2,
         tvKey: 'jpeg',
         tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
-      },
+      })),
     ];
     if (!cifarFile)
       console.log('CIFAR-10 not found: synthetic 32x32 images (torchvision side skipped for case a)');

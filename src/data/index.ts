@@ -82,7 +82,8 @@ export {
 } from './readers/hierarcaps.ts';
 
 // Readers: encoded images, ImageFolder, manifests
-export { decodeImage, withImage, decodeDataset } from './readers/decode-image.ts';
+export { decodeImage, withImage, decodeDataset, type DecodeOptions } from './readers/decode-image.ts';
+export { decodeJpegFast, fastJpegAvailable, isJpeg } from './readers/jpeg-fast.ts';
 export { readImageFolder, IMAGE_EXTENSIONS, type ImageFolderDataset } from './readers/image-folder.ts';
 export {
   readManifest,

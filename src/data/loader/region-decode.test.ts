@@ -49,8 +49,8 @@ test('region decoding gives exactly the views of a full decode (JPEG baseline, p
   const views = byolViews({ size: 24, normalize: null });
   expect(regionDecodable(views)).toBe(true);
   expect(regionDecodable(clipinViews({ size: 24 }))).toBe(false); // pre-resize: crop drawn on the resized size
-  const full = viewsTransform({ image: views });
-  const region = viewsTransform({ image: views, regionDecode: true });
+  const full = viewsTransform({ image: views, decode: 'exact' });
+  const region = viewsTransform({ image: views, decode: 'region' });
   for (const [i, f] of files.entries()) {
     const sample: Sample = { index: i, id: f, imagePath: f, label: i };
     for (let seed = 0; seed < 6; seed++) {

@@ -5,6 +5,7 @@ import type { Rng } from '../../util/rng.ts';
 import { ImageView, type ImageViewParams } from '../augment/image-view.ts';
 import { RandomResizedCrop } from '../augment/random-resized-crop.ts';
 import type { Image } from '../types.ts';
+import { isJpeg } from '../readers/jpeg-fast.ts';
 
 /**
  * `[height, width]` from a JPEG's frame header (SOFn), or null when the bytes are not a JPEG.
@@ -13,7 +14,7 @@ import type { Image } from '../types.ts';
  * jpegSize(await readFile('a.jpg')); // [300, 400]
  */
 export function jpegSize(b: Uint8Array): [number, number] | null {
-  if (b[0] !== 0xff || b[1] !== 0xd8) return null;
+  if (!isJpeg(b)) return null;
   let i = 2;
   while (i + 9 < b.length && b[i] === 0xff) {
     const m = b[i + 1];

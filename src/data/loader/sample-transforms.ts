@@ -17,11 +17,14 @@ export interface ViewsTransformOptions {
   /** Pass `sample.captions` through (default true). */
   captions?: boolean;
   /**
-   * For samples carrying `imagePath` instead of `image` (ImageFolder, manifests), which are decoded here, i.e. in the
-   * worker: draw the crops from the JPEG header and decode only their rows (`decodeViewRegion`; same pixels).
-   * Default false: decode the whole image.
+   * How samples carrying `imagePath` instead of `image` (ImageFolder, manifests) are decoded here, i.e. in the worker:
+   * - `'fast'` (default): RGB JPEGs with libjpeg-turbo's fast IDCT (`decodeJpegFast`, as FFCV trains; pixels within a
+   *   few levels of an exact decode), other files and platforms without the binding with sharp;
+   * - `'exact'`: sharp for every file (pixel-identical to PIL, as torchvision decodes);
+   * - `'region'`: exact, but the crops are drawn from the JPEG header first and only their rows are decoded
+   *   (`decodeViewRegion`).
    */
-  regionDecode?: boolean;
+  decode?: 'fast' | 'exact' | 'region';
 }
 
 /**
@@ -38,12 +41,12 @@ export function viewsTransform(opts: ViewsTransformOptions): SampleTransform {
     if (views.length) {
       const slot = (k: number, channels: number) => ctx?.viewSlot(k, views[k].size(channels));
       const region =
-        !sample.image && sample.imagePath && opts.regionDecode
+        !sample.image && sample.imagePath && opts.decode === 'region'
           ? await decodeViewRegion(sample.imagePath, views, rng)
           : null;
       if (region) item.views = views.map((v, k) => v.apply(region.image, region.params[k], slot(k, 3)));
       else {
-        const img = (await withImage(sample)).image;
+        const img = (await withImage(sample, { fastJpeg: (opts.decode ?? 'fast') === 'fast' })).image;
         if (!img) throw new CladeError('sample has no image', { sample: sample.id });
         item.views = views.map((v, k) => v.forward(img, rng, slot(k, img.channels)));
       }

@@ -1,10 +1,23 @@
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { CladeError } from '../../util/errors.ts';
 import type { Dataset, Image, OnError, Sample, SkipReport } from '../types.ts';
 import { SkipLog } from './files.ts';
+import { decodeJpegFast } from './jpeg-fast.ts';
+
+export interface DecodeOptions {
+  /** 3 (RGB, default) or 1 (grey). */
+  channels?: 1 | 3;
+  /**
+   * Decode RGB JPEGs with libjpeg-turbo's fast IDCT (`decodeJpegFast`: about 4x faster, pixels within a few levels of
+   * an exact decode). Default false: sharp's exact decode, pixel-identical to PIL. Training views use the fast one.
+   */
+  fastJpeg?: boolean;
+}
 
 /**
  * Decodes a JPEG/PNG/WebP (file path or bytes) to 8-bit HWC RGB (or grey with `channels: 1`) with sharp.
+ * With `fastJpeg`, RGB JPEGs go through libjpeg-turbo's fast IDCT instead (`decodeJpegFast`).
  * Alpha is dropped (flattened on black). A file that fails to decode throws naming `where` (file or member).
  *
  * @example
@@ -12,11 +25,16 @@ import { SkipLog } from './files.ts';
  */
 export async function decodeImage(
   input: string | Uint8Array,
-  opts: { channels?: 1 | 3; where?: Record<string, string | number> } = {},
+  opts: DecodeOptions & { where?: Record<string, string | number> } = {},
 ): Promise<Image> {
   const channels = opts.channels ?? 3;
   const where = opts.where ?? (typeof input === 'string' ? { file: input } : {});
   try {
+    if (opts.fastJpeg && channels === 3) {
+      if (typeof input === 'string') input = await readFile(input);
+      const fast = decodeJpegFast(input);
+      if (fast) return fast;
+    }
     let img = sharp(input, { failOn: 'error' }).removeAlpha();
     img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
@@ -34,7 +52,7 @@ export async function decodeImage(
 }
 
 /** The sample with `image` decoded from `imagePath` (unchanged when it already has an image or no path). */
-export async function withImage(sample: Sample, opts: { channels?: 1 | 3 } = {}): Promise<Sample> {
+export async function withImage(sample: Sample, opts: DecodeOptions = {}): Promise<Sample> {
   if (sample.image || !sample.imagePath) return sample;
   return {
     ...sample,
