@@ -1,5 +1,5 @@
 /**
- * `npm run bench:data [-- --json out.json] [--rounds 3] [--n 4096] [--images 256] [--workers 2]`
+ * `npm run bench:data [-- --json out.json] [--rounds 3] [--n 4096] [--images 256] [--jpeg-epochs 6] [--workers 2]`
  * Images/s of clade's data pipeline and, when python3 has torchvision, of the same pipeline in torchvision
  * (DataLoader, 2 workers, OMP_WAIT_POLICY=PASSIVE, torch.set_num_threads(2)), interleaved round by round;
  * medians reported; the ratio is the median of the per-round clade/torchvision ratios.
@@ -29,6 +29,8 @@ const opt = (k: string, d: string) => {
 const rounds = Number(opt('rounds', '3'));
 const n = Number(opt('n', '4096'));
 const nImages = Number(opt('images', '256'));
+/** Epochs over the JPEG folder per measurement (long enough that one measurement is a few seconds). */
+const jpegEpochs = Number(opt('jpeg-epochs', '6'));
 const workers = Number(opt('workers', '2'));
 const jsonOut = opt('json', '');
 const CIFAR = fileURLToPath(new URL('../../../shared/datasets/cifar-10/test_batch.bin', import.meta.url));
@@ -126,9 +128,9 @@ async function main(): Promise<void> {
         name: 'jpeg-rrc224',
         source: { module: pipelines, export: 'jpegRrc224', args: { dir } },
         batch: 32,
-        epochs: 2,
+        epochs: jpegEpochs,
         tvKey: 'jpeg',
-        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
+        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', String(jpegEpochs)],
       },
       ...(['exact', 'region'] as const).map((decode) => ({
         // Exact decodes (pixel-identical to PIL); 'region' draws the crop from the JPEG header first and decodes only
@@ -136,9 +138,9 @@ async function main(): Promise<void> {
         name: `jpeg-rrc224-${decode}`,
         source: { module: pipelines, export: 'jpegRrc224', args: { dir, decode } },
         batch: 32,
-        epochs: 2,
+        epochs: jpegEpochs,
         tvKey: 'jpeg',
-        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', '2'],
+        tvArgs: ['--case', 'jpeg', '--dir', dir, '--epochs', String(jpegEpochs)],
       })),
     ];
     if (!cifarFile)

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { CladeError } from '../../util/errors.ts';
 import type { Dataset, Image, OnError, Sample, SkipReport } from '../types.ts';
@@ -31,7 +31,9 @@ export async function decodeImage(
   const where = opts.where ?? (typeof input === 'string' ? { file: input } : {});
   try {
     if (opts.fastJpeg && channels === 3) {
-      if (typeof input === 'string') input = await readFile(input);
+      // A synchronous read: for a small file it is several times cheaper than fs/promises' open/stat/read/close
+      // round trips through the thread pool, and this runs in a loader worker that has nothing else to do.
+      if (typeof input === 'string') input = readFileSync(input);
       const fast = decodeJpegFast(input);
       if (fast) return fast;
     }
