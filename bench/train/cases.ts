@@ -122,7 +122,7 @@ export const CASES: readonly TrainBenchCase[] = [
     'CIFAR-100 supervised: small CNN (BatchNorm) + linear head, CE + label smoothing 0.1',
     true,
   ),
-  cifarCase('simclr-cifar', 'CIFAR-100 SimCLR: small CNN + projection head, NT-Xent', true),
+  cifarCase('simclr-cifar', 'CIFAR-100 SimCLR: small CNN (BatchNorm) + projection head, NT-Xent', true),
   cifarCase(
     'clip-taxonomy-cifar',
     'CIFAR-100 clip-taxonomy: small CNN (BatchNorm) + text transformer, CLIP InfoNCE over BioCLIP 2 captions',

@@ -10,9 +10,10 @@ import { RECIPES } from './index.ts';
 import type { Recipe } from './recipe.ts';
 
 // The real-data check of the image-only recipes (docs/results.md, "CIFAR-100: supervised and SimCLR"): each
-// preset trains on the 20k CIFAR-100 training subset with its own budget, and its encoder must beat the same
-// encoder untrained (the trainer's initialisation) by ≥ 10 points of kNN accuracy at the coarse rank (20
-// superclasses) on the 10k test set. `npm run bench:train` adds linear probes and the PyTorch throughput.
+// preset trains on the 20k CIFAR-100 training subset (for the step budget in BUDGET below), and its encoder must
+// beat the same encoder untrained (the trainer's initialisation) in kNN accuracy at the coarse rank (20
+// superclasses) on the 10k test set. `npm run bench:train` trains the full presets and adds linear probes and the
+// PyTorch throughput.
 const DIR = sharedDatasetsDir('cifar-100');
 const have = existsSync(join(DIR, 'train.bin')) && existsSync(join(DIR, 'test.bin'));
 
@@ -29,21 +30,26 @@ function presetRecipe(name: 'supervised-cifar' | 'simclr-cifar') {
 }
 
 /**
- * Required gain in coarse kNN accuracy over the untrained encoder. Issue 5 asks for +10 points for every
- * recipe; simclr-cifar's preset measured +8.6 (21.1 → 29.7 %, docs/results.md), so its bar is set just below
- * the measurement: an open item, not the target. The BatchNorm encoder and 1,200 steps reached at best +10.0
- * (docs/results.md), no headroom for a +10 bar, so the preset and this bar are unchanged for now.
+ * Steps trained here (CI time), and the coarse-kNN gain over the untrained encoder required after them.
+ * `supervised-cifar` trains its whole preset (800 steps) against issue 5's +10 bar (measured +13.2).
+ * `simclr-cifar`'s preset is 2,000 steps (+12.4 points, docs/results.md, via `npm run bench:train`); that is about
+ * 12 minutes of CPU, so the suite runs the same recipe and schedule shape for 800 steps, where the BatchNorm encoder
+ * measured +9.2 points, and requires +7: a regression check of the short run, not the issue's target.
  */
-const MIN_GAIN = { 'supervised-cifar': 0.1, 'simclr-cifar': 0.07 } as const;
+const BUDGET = {
+  'supervised-cifar': { steps: undefined, minGain: 0.1 },
+  'simclr-cifar': { steps: 800, minGain: 0.07 },
+} as const;
 
 describe.skipIf(!have)('image-only recipes on CIFAR-100 (20k train, 10k test)', () => {
   let data: CifarEvalData;
   const pct = (x: number) => (100 * x).toFixed(1);
 
   for (const name of ['supervised-cifar', 'simclr-cifar'] as const)
-    test(`${name}: trained encoder beats the untrained one by ≥ ${100 * MIN_GAIN[name]} points coarse kNN`, async () => {
+    test(`${name}: trained encoder beats the untrained one by ≥ ${100 * BUDGET[name].minGain} points coarse kNN`, async () => {
       data ??= loadCifarEval(DIR);
-      const { recipe, train: t } = presetRecipe(name);
+      const { recipe, train: preset } = presetRecipe(name);
+      const t = { ...preset, steps: BUDGET[name].steps ?? preset.steps };
       const opts = { probe: false } as const;
       const before = await evaluateCifarEncoder(recipe, recipe.init(new Rng(0).fork('init')), data, opts);
       const outDir = join(mkdtempSync(join(tmpdir(), `clade-${name}-`)), 'run');
@@ -64,7 +70,7 @@ describe.skipIf(!have)('image-only recipes on CIFAR-100 (20k train, 10k test)', 
           `coarse ${pct(before.knn.coarse)} → ${pct(after.knn.coarse)}` +
           (after.testAccuracy !== undefined ? `; test accuracy ${pct(after.testAccuracy)}` : ''),
       );
-      expect(after.knn.coarse).toBeGreaterThanOrEqual(before.knn.coarse + MIN_GAIN[name]);
+      expect(after.knn.coarse).toBeGreaterThanOrEqual(before.knn.coarse + BUDGET[name].minGain);
       expect(after.knn.fine).toBeGreaterThan(before.knn.fine);
       if (after.testAccuracy !== undefined) expect(after.testAccuracy).toBeGreaterThan(0.15);
     });
