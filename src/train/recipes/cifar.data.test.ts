@@ -46,7 +46,7 @@ describe.skipIf(!have)('image-only recipes on CIFAR-100 (20k train, 10k test)', 
   const pct = (x: number) => (100 * x).toFixed(1);
 
   for (const name of ['supervised-cifar', 'simclr-cifar'] as const)
-    test(`${name}: trained encoder beats the untrained one by ≥ ${100 * BUDGET[name].minGain} points coarse kNN`, async () => {
+    test(`${name}: trained encoder beats the untrained one by ≥ ${Math.round(100 * BUDGET[name].minGain)} points coarse kNN`, async () => {
       data ??= loadCifarEval(DIR);
       const { recipe, train: preset } = presetRecipe(name);
       const t = { ...preset, steps: BUDGET[name].steps ?? preset.steps };
