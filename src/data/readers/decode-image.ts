@@ -32,7 +32,7 @@ export async function decodeImage(
   try {
     if (opts.fastJpeg && channels === 3) {
       // A synchronous read: for a small file it is several times cheaper than fs/promises' open/stat/read/close
-      // round trips through the thread pool, and this runs in a loader worker that has nothing else to do.
+      // round trips through the thread pool, and training decodes in loader workers that have nothing else to do.
       if (typeof input === 'string') input = readFileSync(input);
       const fast = decodeJpegFast(input);
       if (fast) return fast;
