@@ -1,4 +1,4 @@
-import { compile, defineGraph, input, type Compiled } from '../engine/index.ts';
+import { compile, defineGraph, input, type Compiled } from '../engine/node.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import type { TopK } from './kernels.ts';
 

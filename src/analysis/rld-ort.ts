@@ -1,4 +1,4 @@
-import { compile, constant, defineGraph, input, type Compiled, type Tensor } from '../engine/index.ts';
+import { compile, constant, defineGraph, input, type Compiled, type Tensor } from '../engine/node.ts';
 import { l2Normalize, type Embeddings } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { checkLabels } from './labels.ts';

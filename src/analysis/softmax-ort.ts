@@ -1,4 +1,4 @@
-import { F, compile, defineGraph, grad, input, type Compiled } from '../engine/index.ts';
+import { F, compile, defineGraph, grad, input, type Compiled } from '../engine/node.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import { SoftmaxObjective } from './softmax-regression.ts';
 
