@@ -1,8 +1,7 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize, takeRows } from '../io/embeddings.ts';
-import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { checkLabels } from './labels.ts';
+import { checkTrainTest } from './labels.ts';
 import { lbfgs, linearScores, scoreAccuracy, type LbfgsResult } from './softmax-regression.ts';
 import { softmaxObjective, type SoftmaxBackend } from './softmax-ort.ts';
 
@@ -77,11 +76,7 @@ export async function linearProbe(
   testLabels: ArrayLike<number>,
   opts: LinearProbeOptions = {},
 ): Promise<LinearProbeResult> {
-  if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
-  const C = Math.max(
-    checkLabels(trainLabels, train.n, 'train labels'),
-    checkLabels(testLabels, test.n, 'test labels'),
-  );
+  const C = checkTrainTest(train, trainLabels, test, testLabels);
   const tr = opts.normalize ? l2Normalize(train) : train;
   const te = opts.normalize ? l2Normalize(test) : test;
   const lambdas = [...(opts.lambdas ?? [1e-2, 1e-3, 1e-4, 1e-5])].sort((a, b) => b - a);
