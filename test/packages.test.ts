@@ -5,7 +5,9 @@ import { expect, test } from 'vitest';
 // Package rules of the library surface (docs/architecture.md, README "Library use"):
 // - the native onnxruntime-node binary is loaded only by the engine's Node entry;
 // - the pure entries (engine, nn, optim, objectives) reach no Node built-in and no native package through their
-//   static imports, so they bundle for a browser.
+//   static imports, so they bundle for a browser;
+// - the analysis entry loads ONNX Runtime only when an `ort` backend first runs (a literal dynamic import), so
+//   importing it (or using the `js` backend) never loads the native binary.
 const ROOT = resolve(__dirname, '..');
 const SRC = join(ROOT, 'src');
 const NODE_ENTRY_FILES = ['src/engine/node.ts', 'src/engine/runtime/ort.ts'];
@@ -15,6 +17,23 @@ const PURE_ENTRIES = [
   'src/optim/index.ts',
   'src/objectives/index.ts',
 ];
+
+/** Files reached from `entry` through static imports (type-only imports excluded), and the packages they name. */
+function staticClosure(entry: string): { files: Set<string>; packages: string[] } {
+  const files = new Set<string>();
+  const packages: string[] = [];
+  const stack = [join(ROOT, entry)];
+  while (stack.length) {
+    const file = stack.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const spec of staticImports(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
+      else packages.push(`${relative(ROOT, file)} imports ${spec}`);
+    }
+  }
+  return { files, packages };
+}
 
 function* sources(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -52,21 +71,18 @@ test('onnxruntime-node is imported only by the Node entry of the engine', () => 
 test('the pure entries load no Node built-in and no onnxruntime through their static imports', () => {
   const problems: string[] = [];
   for (const entry of PURE_ENTRIES) {
-    const seen = new Set<string>();
-    const stack = [join(ROOT, entry)];
-    while (stack.length) {
-      const file = stack.pop()!;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      for (const spec of staticImports(readFileSync(file, 'utf8'))) {
-        if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
-        else if (spec.startsWith('node:') || spec.startsWith('onnxruntime'))
-          problems.push(`${entry}: ${relative(ROOT, file)} imports ${spec}`);
-      }
-    }
-    expect(seen.size).toBeGreaterThan(1);
+    const { files, packages } = staticClosure(entry);
+    expect(files.size).toBeGreaterThan(1);
+    problems.push(...packages.filter((p) => / (node:|onnxruntime)/.test(p)).map((p) => `${entry}: ${p}`));
   }
   expect(problems).toEqual([]);
+});
+
+test('the analysis entry reaches the Node entry of the engine only through dynamic imports', () => {
+  const { files, packages } = staticClosure('src/analysis/index.ts');
+  expect(files.size).toBeGreaterThan(20);
+  expect([...files].map((f) => relative(ROOT, f)).filter((f) => NODE_ENTRY_FILES.includes(f))).toEqual([]);
+  expect(packages.filter((p) => / onnxruntime/.test(p))).toEqual([]);
 });
 
 test('the import scanners see what they are meant to see', () => {

@@ -1,3 +1,6 @@
+// The analysis layer: every metric over the common embedding matrix (`Embeddings`), one function each, with a
+// `backend` option (`ort` default, `js` float64 reference). docs/analysis.md lists them.
+export type { Embeddings } from '../io/embeddings.ts';
 export * from './kernels.ts';
 export * from './linalg.ts';
 export * from './labels.ts';

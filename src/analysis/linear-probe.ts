@@ -2,8 +2,14 @@ import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize, takeRows } from '../io/embeddings.ts';
 import { Rng } from '../util/rng.ts';
 import { checkTrainTest } from './labels.ts';
-import { lbfgs, linearScores, scoreAccuracy, type LbfgsResult } from './softmax-regression.ts';
-import { softmaxObjective, type SoftmaxBackend } from './softmax-ort.ts';
+import type { Backend } from './backend.ts';
+import {
+  lbfgs,
+  linearScores,
+  scoreAccuracy,
+  softmaxObjective,
+  type LbfgsResult,
+} from './softmax-regression.ts';
 
 export interface LinearProbeOptions {
   /** L2 strengths λ to try on the validation split (per-sample objective; sklearn's C = 1 / (λ n)). */
@@ -16,7 +22,7 @@ export interface LinearProbeOptions {
   /** L2-normalise features first (default false: probe the features as given). */
   normalize?: boolean;
   /** Objective on ONNX Runtime (`ort`, default) or the float64 TypeScript reference (`js`). */
-  backend?: SoftmaxBackend;
+  backend?: Backend;
 }
 
 /**
@@ -37,7 +43,7 @@ export async function fitSoftmaxRegression(
     maxIter?: number;
     tol?: number;
     ftol?: number;
-    backend?: SoftmaxBackend;
+    backend?: Backend;
   } = {},
 ): Promise<LbfgsResult> {
   const theta0 = opts.theta0 ?? new Float64Array(classes * (x.d + 1));

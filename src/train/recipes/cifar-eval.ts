@@ -3,15 +3,9 @@ import { readCifar100 } from '../../data/readers/cifar.ts';
 import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
 import { compile, defineGraph, input, type Tensor } from '../../engine/node.ts';
 import { flatten } from '../../engine/tree.ts';
-import { knnVote } from '../../analysis/knn.ts';
-import {
-  FIXED_BUDGET_HEAD,
-  linearHead,
-  type LinearHeadOptions as SoftmaxProbeOptions,
-} from '../../analysis/linear-head.ts';
-import { similarityTopK } from '../../analysis/top-k.ts';
-import { l2Normalize, type Embeddings } from '../../io/embeddings.ts';
+import type { Embeddings } from '../../io/embeddings.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
+import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
 import { cifarEvalImages } from './cifar-pipelines.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -81,7 +75,7 @@ export interface CifarProbeOptions {
  * kNN and linear-probe accuracy of frozen embeddings at CIFAR-100's two ranks: the 100 fine classes and the 20
  * superclasses (coarse labels from the official grouping). kNN: weighted vote over the 200 nearest training
  * embeddings by cosine similarity (T 0.1). Linear probe: features standardised per dimension with training
- * statistics, then `Linear(D, C)` by full-batch AdamW (`linearHead` with `FIXED_BUDGET_HEAD`).
+ * statistics, then `Linear(D, C)` by full-batch AdamW (see `softmaxProbe`).
  *
  * @example
  * const r = await probeCifar(trainEmb, trainFine, testEmb, testFine); // r.knn.coarse
@@ -97,13 +91,13 @@ export async function probeCifar(
   const coarse = (y: ArrayLike<number>) => Int32Array.from(y as ArrayLike<number>, (f) => coarseOf[f]);
   const trC = coarse(trainFine);
   const teC = coarse(testFine);
-  const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), Math.min(opts.k ?? 200, train.n));
-  const knn = { fine: knnVote(nn, trainFine, testFine).top1, coarse: knnVote(nn, trC, teC).top1 };
+  const nn = await cosineTopK(test, train, Math.min(opts.k ?? 200, train.n));
+  const knn = { fine: knnVote(nn, trainFine, testFine), coarse: knnVote(nn, trC, teC) };
   if (opts.probe === false) return { knn, probe: { fine: NaN, coarse: NaN } };
   const [tr, te] = standardise(train, test);
   const probe = {
-    fine: (await linearHead(tr, trainFine, te, testFine, { ...FIXED_BUDGET_HEAD, ...opts.linear })).testTop1,
-    coarse: (await linearHead(tr, trC, te, teC, { ...FIXED_BUDGET_HEAD, ...opts.linear })).testTop1,
+    fine: await softmaxProbe(tr, trainFine, te, testFine, opts.linear),
+    coarse: await softmaxProbe(tr, trC, te, teC, opts.linear),
   };
   return { knn, probe };
 }

@@ -9,6 +9,8 @@ import { runTower, writeModelDir } from '../model-dir.ts';
 import { train } from '../trainer.ts';
 import { runImageTower } from './cifar-eval.ts';
 import { cifarEvalImages, cifarPipeline } from './cifar-pipelines.ts';
+import { cosineTopK, knnVote } from './cifar-probes.ts';
+import { knnClassify } from '../../analysis/knn.ts';
 import { writeTinyCifar100 } from './cifar-test-data.ts';
 import { RECIPES } from './index.ts';
 import { simclrCifar } from './simclr-cifar.ts';
@@ -91,6 +93,19 @@ test('SimCLR views differ per view (and per sample), supervised gives one view',
   await loader.close();
   const sup = cifarPipeline({ file, mode: 'supervised' });
   expect((await sup.transform(s, new Rng(3))).views).toHaveLength(1);
+});
+
+test('ORT kNN (cosineTopK + knnVote) agrees with the analysis suite knnClassify', async () => {
+  const r = new Rng(5);
+  const train = { data: r.normalArray(300 * 8), n: 300, d: 8 };
+  const test = { data: r.normalArray(120 * 8), n: 120, d: 8 };
+  const ytr = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 5);
+  const yte = Int32Array.from({ length: 120 }, (_, i) => (i * 3) % 5);
+  const nn = await cosineTopK(test, train, 20, 50);
+  expect(knnVote(nn, ytr, yte, 0.1)).toBeCloseTo(
+    (await knnClassify(train, ytr, test, yte, { k: 20, temperature: 0.1, backend: 'js' })).top1,
+    10,
+  );
 });
 
 test('RECIPES builds the image-only recipes from validated configs and rejects unknown keys', () => {
