@@ -17,7 +17,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['util'],
   report: ['util', 'io', 'analysis'],
   train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
-  cli: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config', 'report', 'train'],
+  pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
+  cli: [
+    'util',
+    'io',
+    'engine',
+    'nn',
+    'optim',
+    'data',
+    'analysis',
+    'objectives',
+    'config',
+    'report',
+    'train',
+    'pretrained',
+  ],
 };
 
 const SRC = resolve(__dirname, '../src');
