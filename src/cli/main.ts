@@ -18,6 +18,14 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     about: 'embed a dataset with a model directory → .parquet/.arrow/.npy/.safetensors',
     load: () => import('./commands/embed.ts'),
   },
+  import: {
+    about: 'open_clip folder (open_clip_config.json + safetensors) → clade model directory',
+    load: () => import('./commands/import.ts'),
+  },
+  predict: {
+    about: 'top-k labels per image at any taxonomic rank with a CLIP model (as pybioclip predict)',
+    load: () => import('./commands/predict.ts'),
+  },
   presets: { about: 'list the presets and recipes', load: () => import('./commands/presets.ts') },
   analyze: {
     about:

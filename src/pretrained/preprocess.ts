@@ -1,10 +1,10 @@
 /**
  * open_clip's evaluation transform (`image_transform(..., is_train=False)`) from a resolved `preprocess_cfg`: resize
- * by PIL's resampling (bicubic or bilinear, antialiased when shrinking), centre crop or pad, to [0, 1], then the
- * model's mean/std. Fused into one `resampleInto` call that computes only the kept window.
+ * by PIL's resampling, bit for bit (bicubic or bilinear, antialiased when shrinking, 8-bit fixed point:
+ * `resamplePil8Into`), centre crop or pad, to [0, 1], then the model's mean/std. Only the kept window is computed.
  */
 import { roundHalfEven } from '../data/augment/float-image.ts';
-import { resampleInto, type ResampleSpec } from '../data/augment/resample.ts';
+import { resamplePil8Into, type ResampleSpec } from '../data/augment/resample.ts';
 import { resizedSize } from '../data/augment/resize.ts';
 import type { Image } from '../data/types.ts';
 import { CladeError } from '../util/errors.ts';
@@ -83,12 +83,12 @@ export function preprocessInto(pre: OpenClipPreprocess, img: Image, out: Float32
     bias,
   };
   if (outH === th && outW === tw) {
-    resampleInto(src, spec, out, offset);
+    resamplePil8Into(src, spec, out, offset);
     return;
   }
   // Padded ('longest'): resample the resized image, then place it on a fill-colour canvas.
   const inner = new Float32Array(3 * outH * outW);
-  resampleInto(src, spec, inner, 0);
+  resamplePil8Into(src, spec, inner, 0);
   for (let c = 0; c < 3; c++) {
     const fill = (pre.fillColor / 255) * scale[c] + bias[c];
     out.fill(fill, offset + c * th * tw, offset + (c + 1) * th * tw);
