@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, expect, test, vi } from 'vitest';
 import { run as predictCli } from '../cli/commands/predict.ts';
 import { run as importCli } from '../cli/commands/import.ts';
+import { run as embedCli } from '../cli/commands/embed.ts';
+import { run as zeroshotCli } from '../cli/commands/zeroshot.ts';
 import { aggregateByRank } from '../analysis/rank-aggregation.ts';
 import { checkFixture, readReference } from './fixture-check.ts';
 import { openModel } from './open-model.ts';
@@ -149,4 +151,26 @@ test('clade import writes a model directory whose ONNX files give the same embed
   expect(r.imageMaxAbs).toBeLessThan(1e-4);
   expect(r.probsMaxAbs).toBeLessThan(1e-3);
   expect(r.ownProbsMaxAbs).toBeLessThan(1e-3);
+});
+
+test('clade zeroshot --class-text MODEL embeds the class names with the model (and its logit scale)', async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const ref = readReference(FIXTURE);
+  const names = ref.texts.filter((t) => t);
+  const emb = join(dir, 'zs-img.npy');
+  expect(await embedCli([MODEL, join(MODEL, 'images'), '--out', emb, '--quiet'])).toBe(0);
+  writeFileSync(join(dir, 'classes.csv'), 'name\n' + names.map((n) => `"${n}"`).join('\n') + '\n');
+  // Each image's "true" class: open_clip's arg-max over the five labels, so top-1 must be 1.
+  const truth = ref.probs_per_image.map((p) => {
+    const keep = ref.texts.map((t, j) => [t, p[j]] as const).filter(([t]) => t);
+    return keep.reduce((b, c) => (c[1] > b[1] ? c : b))[0];
+  });
+  writeFileSync(join(dir, 'meta.csv'), 'label\n' + truth.map((n) => `"${n}"`).join('\n') + '\n');
+  const outDir = join(dir, 'zs');
+  const args = [emb, '--class-text', MODEL, '--templates', 'none', '--classes', join(dir, 'classes.csv')];
+  expect(
+    await zeroshotCli([...args, '--meta', join(dir, 'meta.csv'), '--label-col', 'label', '--out', outDir]),
+  ).toBe(0);
+  const result = JSON.parse(readFileSync(join(outDir, readdirSync(outDir)[0]), 'utf8'));
+  expect(result.metrics.top1).toBe(1);
 });
