@@ -9,7 +9,7 @@ import type { Params } from '../nn/context.ts';
 import { writeModelDir, type ModelJson } from '../train/model-dir.ts';
 import type { Recipe } from '../train/recipes/recipe.ts';
 import { loadOpenClipFolder } from './open-clip-folder.ts';
-import { towerSpecs } from './towers.ts';
+import { checkTowerSize, towerSpecs } from './towers.ts';
 
 /**
  * Write a model directory from an open_clip folder; `batch` is the exported graphs' static batch size.
@@ -19,6 +19,8 @@ import { towerSpecs } from './towers.ts';
  */
 export function importOpenClip(src: string, out: string, opts: { batch?: number } = {}): ModelJson {
   const m = loadOpenClipFolder(src);
+  checkTowerSize(m.params.image, 'image', m.weightsFile);
+  checkTowerSize(m.params.text, 'text', m.weightsFile);
   const batch = opts.batch ?? 32;
   const params = {
     image: m.params.image,

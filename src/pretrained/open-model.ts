@@ -20,7 +20,7 @@ import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, type OpenClipPreprocess } from './op
 import { isOpenClipFolder, loadOpenClipFolder } from './open-clip-folder.ts';
 import { preprocessInto } from './preprocess.ts';
 import { TowerSession } from './tower-session.ts';
-import { towerSpecs } from './towers.ts';
+import { checkTowerSize, towerSpecs } from './towers.ts';
 
 export interface OpenedModel {
   readonly kind: 'open_clip' | 'clade';
@@ -109,6 +109,8 @@ export async function openModel(
 
 async function openOpenClip(dir: string, opts: { batch?: number; threads?: number }): Promise<OpenedModel> {
   const m = loadOpenClipFolder(dir);
+  checkTowerSize(m.params.image, 'image', m.weightsFile);
+  checkTowerSize(m.params.text, 'text', m.weightsFile);
   const batch = opts.batch ?? 32;
   const specs = towerSpecs(m.spec, batch);
   const [h, w] = m.spec.vision.image;

@@ -13,6 +13,7 @@ import {
 import { vit, type VitConfig, type VitParams } from '../nn/models/vit.ts';
 import type { Model } from '../nn/models/model.ts';
 import type { Tensor } from '../engine/tensor.ts';
+import { CladeError } from '../util/errors.ts';
 import type { OpenClipSpec } from './open-clip-config.ts';
 
 /** The clade ViT configuration of an open_clip image tower. */
@@ -99,4 +100,29 @@ export function towerSpecs(spec: OpenClipSpec, batch: number): { image: ForwardS
       }),
     },
   };
+}
+
+/** ONNX files are protobuf messages, which cannot exceed 2 GiB; weights are stored inside the tower's graph. */
+const ONNX_LIMIT = 2 ** 31 - 64 * 2 ** 20;
+
+/**
+ * Throw a clear error when a tower's float32 weights cannot fit in one ONNX file (ViT-H/14 and larger image
+ * towers: clade does not write ONNX external-data files yet).
+ */
+export function checkTowerSize(params: unknown, tower: string, file?: string): void {
+  let bytes = 0;
+  const walk = (o: unknown): void => {
+    if (!o || typeof o !== 'object') return;
+    if ('data' in o && (o as { data: unknown }).data instanceof Float32Array) {
+      bytes += (o as { data: Float32Array }).data.byteLength;
+      return;
+    }
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(params);
+  if (bytes > ONNX_LIMIT)
+    throw new CladeError(
+      `the ${tower} tower has ${(bytes / 2 ** 30).toFixed(2)} GiB of float32 weights, more than one ONNX file holds (2 GiB); models up to ViT-L/14 fit`,
+      { file },
+    );
 }
