@@ -13,6 +13,9 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from '../../src/cli/args.ts';
+import { defineGraph } from '../../src/engine/graph.ts';
+import { compile } from '../../src/engine/runtime/ort.ts';
+import { input } from '../../src/engine/tensor.ts';
 import { writeOpenClipFolder } from '../../src/pretrained/open-clip-writer.ts';
 import { openModel, type OpenedModel } from '../../src/pretrained/open-model.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -123,6 +126,34 @@ if (torch) {
       `text max |d| ${diff(txt, ref.text).toExponential(2)} (max |x| ${scale(ref.text).toFixed(2)})`,
   );
 }
+
+/** GFLOP/s of the towers' dominant GEMM shape (the ViT MLP: [B·197, 768] · [768, 3072]) on ORT, as a tuning check. */
+async function ortGemm(m: number, k: number, n: number): Promise<number> {
+  const a = input('a', [m, k]);
+  const b = input('b', [k, n]);
+  const run = await compile(defineGraph([a, b], { c: a.matmul(b) }));
+  const r = new Rng(2);
+  const feeds = { a: r.normalArray(m * k), b: r.normalArray(k * n) };
+  await run.run(feeds);
+  const ts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await run.run(feeds);
+    ts.push(performance.now() - t0);
+  }
+  return (2 * m * k * n) / (median(ts) / 1000) / 1e9;
+}
+const gemm = [batch * 197, 768, 3072] as const;
+const ortG = await ortGemm(...gemm);
+const torchG = torch
+  ? ((await torch.ask(`gemm ${gemm.join(' ')}`)) as { blas: number; onednn: number })
+  : null;
+console.log(
+  `GEMM [${gemm[0]}, ${gemm[1]}]·[${gemm[1]}, ${gemm[2]}]: ORT ${ortG.toFixed(1)} GFLOP/s` +
+    (torchG
+      ? `, PyTorch BLAS ${torchG.blas.toFixed(1)}, PyTorch oneDNN ${torchG.onednn.toFixed(1)} (the reference model uses oneDNN)`
+      : ''),
+);
 
 const res: Record<string, { clade: number[]; torch: number[] }> = {
   image: { clade: [], torch: [] },

@@ -4,7 +4,8 @@ causal mask, ln_final and argmax pooling), with open_clip's state-dict names, lo
 open_clip_model.safetensors clade reads. A long-lived process: the driver sends one command per line and reads one
 JSON line back, so clade and PyTorch measurements interleave without reloading the model.
 
-Threads as the engine bench: torch.set_num_threads(2), OMP_NUM_THREADS=2 and OMP_WAIT_POLICY=PASSIVE (set by the
+By default the blocks run their Linears through oneDNN (`tune`, the fastest this PyTorch build offers; `--blas`
+keeps the plain modules). Threads as the engine bench: torch.set_num_threads(2), OMP_NUM_THREADS=2 and OMP_WAIT_POLICY=PASSIVE (set by the
 caller). Inference under torch.inference_mode(), float32."""
 import json, math, resource, struct, sys, time
 from collections import OrderedDict
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.mkldnn
 
 torch.set_num_threads(2)
 
@@ -50,10 +52,36 @@ class ResidualAttentionBlock(nn.Module):
         w = int(d * mlp_ratio)
         self.mlp = nn.Sequential(OrderedDict([("c_fc", nn.Linear(d, w)), ("gelu", act()), ("c_proj", nn.Linear(w, d))]))
 
+        self.fast = False
+
+    def tune(self):
+        """Same weights through oneDNN's Linear: Debian's PyTorch has a generic BLAS (about 60 GFLOP/s on the
+        ViT MLP GEMM here) while its oneDNN reaches about 190; nn.MultiheadAttention's in_proj always takes the BLAS
+        path, so attention is written out (the same math as F.multi_head_attention_forward)."""
+        d = self.ln_1.normalized_shape[0]
+        qkv, out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        qkv.weight, qkv.bias = self.attn.in_proj_weight, self.attn.in_proj_bias
+        out.weight, out.bias = self.attn.out_proj.weight, self.attn.out_proj.bias
+        self.qkv, self.out = torch.utils.mkldnn.to_mkldnn(qkv), torch.utils.mkldnn.to_mkldnn(out)
+        self.fc, self.proj = (torch.utils.mkldnn.to_mkldnn(self.mlp.c_fc), torch.utils.mkldnn.to_mkldnn(self.mlp.c_proj))
+        self.heads = self.attn.num_heads
+        self.fast = True
+
     def forward(self, x, attn_mask=None):
-        y = self.ln_1(x)
-        x = x + self.attn(y, y, y, need_weights=False, attn_mask=attn_mask)[0]
-        return x + self.mlp(self.ln_2(x))
+        if not self.fast:
+            y = self.ln_1(x)
+            x = x + self.attn(y, y, y, need_weights=False, attn_mask=attn_mask)[0]
+            return x + self.mlp(self.ln_2(x))
+        L, N, D = x.shape
+        h, dh = self.heads, D // self.heads
+        qkv = self.qkv(self.ln_1(x).reshape(L * N, D)).reshape(L, N, 3, h, dh).permute(2, 1, 3, 0, 4)
+        att = (qkv[0] * dh ** -0.5) @ qkv[1].transpose(-2, -1)
+        if attn_mask is not None:
+            att = att + attn_mask
+        o = (att.softmax(-1) @ qkv[2]).permute(2, 0, 1, 3).reshape(L * N, D)
+        x = x + self.out(o).reshape(L, N, D)
+        m = self.proj(self.mlp.gelu(self.fc(self.ln_2(x).reshape(L * N, D))))
+        return x + m.reshape(L, N, D)
 
 
 class Transformer(nn.Module):
@@ -120,6 +148,10 @@ def main():
     cfg = json.load(open(f"{folder}/open_clip_config.json"))
     model = CLIP(cfg).eval()
     model.load_state_dict(read_safetensors(f"{folder}/open_clip_model.safetensors"), strict=True)
+    if "--blas" not in sys.argv:
+        for m in model.modules():
+            if isinstance(m, ResidualAttentionBlock):
+                m.tune()
     v = cfg["model_cfg"]["vision_cfg"]
     inputs = json.load(open(f"{folder}/bench_inputs.json"))
     images = torch.from_numpy(np.fromfile(f"{folder}/bench_images.f32", dtype=np.float32).reshape(batch, 3, v["image_size"], v["image_size"]))
@@ -130,6 +162,20 @@ def main():
         for line in sys.stdin:
             cmd = line.split()
             if not cmd:
+                continue
+            if cmd[0] == "gemm":
+                m_, k_, n_ = int(cmd[1]), int(cmd[2]), int(cmd[3])
+                a, lin = torch.randn(m_, k_), nn.Linear(k_, n_, bias=False)
+                out = {}
+                for name, f in (("blas", lin), ("onednn", torch.utils.mkldnn.to_mkldnn(lin))):
+                    f(a)
+                    ts = []
+                    for _ in range(5):
+                        t0 = time.perf_counter()
+                        f(a)
+                        ts.append(time.perf_counter() - t0)
+                    out[name] = 2 * m_ * k_ * n_ / sorted(ts)[2] / 1e9
+                print(json.dumps(out), flush=True)
                 continue
             if cmd[0] == "outputs":
                 out = {k: f().numpy().tolist() for k, f in fns.items()}
