@@ -17,7 +17,22 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['util'],
   report: ['util', 'io', 'analysis'],
   train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
-  cli: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config', 'report', 'train'],
+  explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
+  browser: ['util', 'data', 'analysis', 'explore'],
+  cli: [
+    'util',
+    'io',
+    'engine',
+    'nn',
+    'optim',
+    'data',
+    'analysis',
+    'objectives',
+    'config',
+    'report',
+    'train',
+    'explore',
+  ],
 };
 
 const SRC = resolve(__dirname, '../src');

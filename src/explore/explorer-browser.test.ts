@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { similarityTopK } from '../analysis/top-k.ts';
 import { run as embedCli } from '../cli/commands/embed.ts';
 import { embedImages, stackImages } from '../cli/workflows/embed-split.ts';
+import { imagePreprocessing } from '../cli/workflows/embed-dataset.ts';
 import { l2Normalize, type Embeddings } from '../io/embeddings.ts';
 import { readNpy } from '../io/npy.ts';
 import type { Cell } from '../io/metadata.ts';
@@ -97,7 +98,7 @@ describe.skipIf(!haveChromium)(
         projectionOptions: { which: ['pca', 'umap'] },
         images: { get: async (i) => s.samples[i].image ?? null },
         text: await embedTaxonomyText(model, taxonomyNodes(columns, ranks)),
-        modelDir: model,
+        model: { dir: model, preprocessing: imagePreprocessing(model) },
         results: [],
       });
       const served = await serveExplorer(out, 0);
@@ -182,8 +183,16 @@ describe.skipIf(!haveChromium)(
       const target = 17;
       const [x, y] = (await page.evaluate((i) => explorer.screenPosition(i), target))!;
       const box = (await page.locator('#scatter').boundingBox())!;
-      await page.mouse.click(box.x + x, box.y + y);
-      await page.waitForSelector('#neighbour-list li');
+      // The scatter builds its spatial index asynchronously (in a worker): a click before it is ready finds no point.
+      for (let attempt = 0; ; attempt++) {
+        await page.mouse.click(box.x + x, box.y + y);
+        try {
+          await page.waitForSelector('#neighbour-list li', { timeout: 2_000 });
+          break;
+        } catch (e) {
+          if (attempt === 9) throw e;
+        }
+      }
       const focus = await page.evaluate(() => explorer.state().focus);
       expect(focus).toBeGreaterThanOrEqual(0);
       const listed = await page.$$eval('#neighbour-list li', (ls) =>

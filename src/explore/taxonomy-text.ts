@@ -5,8 +5,7 @@ import { tokenizerFromJSON } from '../data/tokenizers/load-tokenizer.ts';
 import type { Cell } from '../io/metadata.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import { readSafetensors } from '../io/safetensors.ts';
-import { readModelJson } from '../train/model-dir.ts';
-import { embedTexts } from '../cli/workflows/embed-split.ts';
+import { readModelJson, runTower } from '../train/model-dir.ts';
 import { CladeError } from '../util/errors.ts';
 
 /**
@@ -76,7 +75,14 @@ export async function embedTaxonomyText(
   if (!model.description.tokenizer)
     throw new CladeError('model.json records no tokenizer', { file, field: 'description.tokenizer' });
   const tokenizer = tokenizerFromJSON(model.description.tokenizer, tower.inputs.ids.shape[1], file);
-  const e = await embedTexts(modelDir, tokenizer, ['', ...nodes.map(nodeText)]);
+  const texts = ['', ...nodes.map(nodeText)];
+  const tok = tokenizer.encode(texts);
+  const e = await runTower(
+    modelDir,
+    'text',
+    { ids: BigInt64Array.from(tok.ids, BigInt), eot: BigInt64Array.from(tok.eotIndex, BigInt) },
+    texts.length,
+  );
   let logitScale = 100;
   const weights = join(modelDir, 'weights.safetensors');
   if (existsSync(weights)) {

@@ -19,7 +19,6 @@ import { l2Normalize, type Embeddings } from '../io/embeddings.ts';
 import type { Cell } from '../io/metadata.ts';
 import type { CladeResult } from '../report/result-schema.ts';
 import { CLADE_VERSION, readModelJson } from '../train/model-dir.ts';
-import { imagePreprocessing } from '../cli/workflows/embed-dataset.ts';
 import { CladeError } from '../util/errors.ts';
 import {
   EMBEDDING_CHUNK_BYTES,
@@ -28,6 +27,7 @@ import {
   dataScript,
   thumbnailPath,
   type ExplorerManifest,
+  type PreprocessingInfo,
   type ProjectionInfo,
 } from './format.ts';
 import { pointsTable } from './points-table.ts';
@@ -51,8 +51,14 @@ export interface ExplorerInput {
   readonly images?: { readonly get: (i: number) => Promise<Image | null> } | null;
   /** Taxonomy texts: radial view and zero-shot labels for a dropped image. */
   readonly text?: TaxonomyText | null;
-  /** A model directory whose image tower runs in the page on dropped images. */
-  readonly modelDir?: string | null;
+  /**
+   * A model directory whose image tower runs in the page on dropped images, with the preprocessing `clade embed`
+   * applies (`imagePreprocessing(dir)`).
+   */
+  readonly model?: {
+    readonly dir: string;
+    readonly preprocessing: Omit<PreprocessingInfo, 'batch'>;
+  } | null;
   /** Result documents shown in the results panel. */
   readonly results?: readonly CladeResult[];
   readonly log?: (line: string) => void;
@@ -155,13 +161,13 @@ export async function writeExplorer(outDir: string, input: ExplorerInput): Promi
 
     // The image tower and onnxruntime-web's WebAssembly.
     let model: ExplorerManifest['model'] = null;
-    if (input.modelDir) {
-      const m = readModelJson(input.modelDir);
+    if (input.model) {
+      const m = readModelJson(input.model.dir);
       const tower = m.towers.image;
       if (!tower)
-        throw new CladeError('model has no image tower', { file: join(input.modelDir, 'model.json') });
-      const pre = imagePreprocessing(input.modelDir);
-      write('model', base64(readFileSync(join(input.modelDir, tower.file))));
+        throw new CladeError('model has no image tower', { file: join(input.model.dir, 'model.json') });
+      const pre = input.model.preprocessing;
+      write('model', base64(readFileSync(join(input.model.dir, tower.file))));
       const wasm = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm');
       write('ort-wasm', base64(readFileSync(wasm)));
       model = {

@@ -12,6 +12,7 @@ import { serveExplorer } from '../../explore/serve.ts';
 import { writeExplorer } from '../../explore/write-explorer.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
+import { imagePreprocessing } from '../workflows/embed-dataset.ts';
 
 const HELP = `clade explore <embeddings> [--meta FILE] [--out DIR | --serve] [options]
 
@@ -160,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     images,
     text,
-    modelDir: model ?? null,
+    model: model ? { dir: model, preprocessing: imagePreprocessing(model) } : null,
     results,
     log,
   });

@@ -19,7 +19,7 @@ import { writeSafetensors } from '../../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
 import { embedImages, embedTexts, stackImages } from './embed-split.ts';
-import { writeDemoExplorer } from '../../explore/demo-explorer.ts';
+import { writeDemoExplorer } from './demo-explorer.ts';
 
 export interface DemoOptions {
   readonly outDir: string;

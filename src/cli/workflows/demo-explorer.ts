@@ -1,10 +1,11 @@
-import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
-import type { Sample } from '../data/types.ts';
-import type { Embeddings } from '../io/embeddings.ts';
-import type { Cell } from '../io/metadata.ts';
-import type { CladeResult } from '../report/result-schema.ts';
-import { embedTaxonomyText, taxonomyNodes } from './taxonomy-text.ts';
-import { writeExplorer } from './write-explorer.ts';
+import type { SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
+import type { Sample } from '../../data/types.ts';
+import type { Embeddings } from '../../io/embeddings.ts';
+import type { Cell } from '../../io/metadata.ts';
+import type { CladeResult } from '../../report/result-schema.ts';
+import { embedTaxonomyText, taxonomyNodes } from '../../explore/taxonomy-text.ts';
+import { writeExplorer } from '../../explore/write-explorer.ts';
+import { imagePreprocessing } from './embed-dataset.ts';
 
 /**
  * The demo's explorer: train and test image embeddings with their lineage (one column per rank), split and
@@ -47,7 +48,7 @@ export async function writeDemoExplorer(
     ranks,
     images: { get: async (i) => samples[i].image ?? null },
     text: await embedTaxonomyText(o.modelDir, taxonomyNodes(columns, ranks)),
-    modelDir: o.modelDir,
+    model: { dir: o.modelDir, preprocessing: imagePreprocessing(o.modelDir) },
     results: o.results,
     log: o.log,
   });
