@@ -47,6 +47,7 @@ interface ExplorerApi {
   lastEmbedding(): number[] | null;
   visible(): number[] | null;
   ids(idx: number[]): string[];
+  selection(): number[];
 }
 declare const explorer: ExplorerApi;
 
@@ -173,6 +174,35 @@ describe.skipIf(!haveChromium)(
       // every point whose genus matches is shown (ids or other ranks may match too, never fewer)
       expect(visible).toEqual(expect.arrayContaining(expected));
       expect(Number(await page.getAttribute('#count', 'data-visible'))).toBe(visible.length);
+      await page.close();
+    });
+
+    test('a lasso (shift-drag) selects the points inside it; Export CSV downloads their ids and metadata', async () => {
+      const { page, errors } = await open(httpUrl);
+      const box = (await page.locator('#scatter').boundingBox())!;
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      const r = Math.min(box.width, box.height) * 0.45;
+      await page.waitForTimeout(500); // the spatial index is built asynchronously
+      await page.keyboard.down('Shift');
+      await page.mouse.move(cx + r, cy);
+      await page.mouse.down();
+      for (let k = 1; k <= 16; k++) {
+        const a = (2 * Math.PI * k) / 16;
+        await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a), { steps: 2 });
+      }
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      await page.waitForSelector('#export-csv');
+      const selected = (await page.evaluate(() => explorer.selection())) as number[];
+      expect(selected.length).toBeGreaterThan(1);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+      const csv = readFileSync(await download.path(), 'utf8')
+        .trim()
+        .split('\n');
+      expect(csv[0]).toBe('id,kingdom,order,genus,species');
+      expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(selected.map((i) => ids[i]));
+      expect(errors).toEqual([]);
       await page.close();
     });
 
