@@ -18,6 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: ['util', 'io', 'analysis'],
   train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
   pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
+  explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
+  browser: ['util', 'data', 'analysis', 'explore'],
   cli: [
     'util',
     'io',
@@ -31,6 +33,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'report',
     'train',
     'pretrained',
+    'explore',
   ],
 };
 

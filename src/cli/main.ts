@@ -40,6 +40,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),
   },
+  explore: {
+    about: 'write (or --serve) an offline web explorer of an embeddings file',
+    load: () => import('./commands/explore.ts'),
+  },
   report: {
     about: 'write a self-contained HTML report from result files',
     load: () => import('./commands/report.ts'),
