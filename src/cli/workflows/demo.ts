@@ -19,6 +19,7 @@ import { writeSafetensors } from '../../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
 import { embedImages, embedTexts, stackImages } from './embed-split.ts';
+import { writeDemoExplorer } from './demo-explorer.ts';
 
 export interface DemoOptions {
   readonly outDir: string;
@@ -35,7 +36,7 @@ export interface DemoOptions {
  */
 export async function runDemo(
   o: DemoOptions,
-): Promise<{ summary: string; report: string; stepsPerSecond: number }> {
+): Promise<{ summary: string; report: string; explorer: string; stepsPerSecond: number }> {
   const log = o.log ?? (() => {});
   if (o.config.recipeName !== 'clip-taxonomy')
     throw new CladeError(`the demo runs the clip-taxonomy recipe, got '${o.config.recipeName}'`, {
@@ -136,5 +137,16 @@ export async function runDemo(
   const loaded = readResults(o.outDir);
   const report = join(o.outDir, 'report.html');
   await writeReport(report, loaded, { title: `clade demo — ${recipe.name} on synthetic-taxonomy` });
-  return { summary: formatSummaryTable(loaded), report, stepsPerSecond: run.stepsPerSecond };
+  const parts = [
+    { split: 'test', embeddings: testEmb, samples: testSet.samples },
+    { split: 'train', embeddings: trainEmb, samples: trainSet.samples },
+  ];
+  const explorer = await writeDemoExplorer(join(o.outDir, 'explorer'), {
+    dataset: recipe.dataset,
+    modelDir,
+    parts,
+    results: loaded.map((r) => r.result),
+    log,
+  });
+  return { summary: formatSummaryTable(loaded), report, explorer, stepsPerSecond: run.stepsPerSecond };
 }
