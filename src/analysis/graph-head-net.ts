@@ -75,7 +75,7 @@ export const knnGraph =
  * Logits `[n, C]` of the graph head over the normalised graph (`propagate`: `denseGraph` or `knnGraph`) for node
  * label tokens `[n]` (int64; token `C` = unknown): GraphConv 16 → 16 with learnable self-loop λ, BatchNorm with
  * full-batch statistics (every pass sees all nodes), SELU, residual `+ X`, then GraphConv 16 → C. A DGL GraphConv
- * with a self-loop weight is `Â·(XΘ) + λ·XΘ + b`.
+ * with a self-loop weight is `Â·(XΘ) + λ·XΘ + b`; the second layer computes it as `(Â·X + λ·X)Θ + b`.
  */
 export function graphHeadLogits(
   p: Readonly<Record<string, Tensor>>,
@@ -88,8 +88,9 @@ export function graphHeadLogits(
   const centred = h1.sub(h1.mean(0, true));
   const xhat = centred.div(centred.square().mean(0, true).add(BN_EPS).sqrt());
   const o1 = F.selu(xhat.mul(p.gamma).add(p.beta)).add(x0);
-  const z2 = o1.matmul(p.th2); /* [n, C] */
-  return propagate(z2).add(z2.mul(p.l2)).add(p.b2);
+  // Â·(o1 Θ2) computed as (Â·o1) Θ2: the same product, but the graph carries 16 channels instead of C (the kNN
+  // graph's gathered [n, k, ·] activations are then 16 wide at any class count).
+  return propagate(o1).add(o1.mul(p.l2)).matmul(p.th2).add(p.b2); /* [n, C] */
 }
 /**
  * Mean cross-entropy (with label smoothing `eps`) over the nodes with weight `1/m` in `w [n]` (0 elsewhere), against

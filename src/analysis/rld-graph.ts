@@ -85,10 +85,11 @@ export interface KnnGraph {
 /**
  * The sparse stand-in for `normalizeGraph(mutualSoftmaxGraph(x, T))` when `n²` is too large (clade's, not the
  * paper's): every node keeps its `k` nearest cosine neighbours (self excluded; exact top-k, `similarityTopK`) with
- * their dense-graph weights `W_ij = n² E_ij² / (r_i r_j)`, and is normalised by its full degree, both estimated with
- * `samples` seeded partners per row as the sparse RLD estimate does (`SoftKnnRows`): `Â_ij = W_ij / √(max(1, k_i)
- * max(1, k_j))`. Only the edges outside each node's top-k are dropped; `massKept` says how much weight they held.
- * Memory O(n · (k + samples)).
+ * their dense-graph weights `W_ij = n² E_ij² / (r_i r_j)` — the row sums `r_i` estimated over the full row with
+ * `samples` seeded partners, as the sparse RLD estimate does (`SoftKnnRows`) — and the kept graph is normalised as
+ * GraphConv normalises any graph (`normalizeGraph` on the sparse `W`: degrees of the kept edges, clamped ≥ 1).
+ * `massKept` says how much of the dense graph's weight the kept edges carry (estimated). With `k = n − 1` and no
+ * samples it is the dense graph exactly. Memory O(n · (k + samples)).
  *
  * @example
  * const g = await mutualSoftmaxKnnGraph(z, 0.1, { k: 20 }); // 60,000 nodes: g.index [60000, 20]
@@ -108,25 +109,31 @@ export async function mutualSoftmaxKnnGraph(
   const g = rows.at(T);
   const n2 = n * n;
   const edge = new Float64Array(n * k);
-  const degree = new Float64Array(n);
+  const rowSum = new Float64Array(n); /* D_dst: what node i aggregates */
+  const colSum = new Float64Array(n); /* D_src: what node j sends */
   let kept = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    let di = 0;
-    for (let r = 0; r < k; r++) di += edge[i * k + r] = n2 * g.edge(i, r);
-    kept += di;
-    g.tail(i, (_, w) => (di += n2 * w));
-    degree[i] = di;
-    total += di;
+    let full = 0;
+    for (let r = 0; r < k; r++) {
+      const w = (edge[i * k + r] = n2 * g.edge(i, r));
+      rowSum[i] += w;
+      colSum[nn.index[i * k + r]] += w;
+      full += w;
+    }
+    kept += full;
+    g.tail(i, (_, w) => (full += n2 * w));
+    total += full;
   }
-  const s = degree.map((v) => 1 / Math.sqrt(Math.max(1, v)));
+  const a = rowSum.map((v) => 1 / Math.sqrt(Math.max(1, v)));
+  const b = colSum.map((v) => 1 / Math.sqrt(Math.max(1, v)));
   const weight = new Float32Array(n * k);
   const index = new BigInt64Array(n * k);
   for (let i = 0; i < n; i++)
     for (let r = 0; r < k; r++) {
       const j = nn.index[i * k + r];
       index[i * k + r] = BigInt(j);
-      weight[i * k + r] = s[i] * edge[i * k + r] * s[j];
+      weight[i * k + r] = a[i] * edge[i * k + r] * b[j];
     }
   return { n, k, index, weight, massKept: kept / total };
 }
