@@ -16,7 +16,7 @@ import {
 } from '../../src/train/recipes/cifar-eval.ts';
 import type { ImageTextData } from '../../src/train/recipes/image-text-data.ts';
 import { RECIPES, type RecipeName } from '../../src/train/recipes/index.ts';
-import type { Recipe } from '../../src/train/recipes/recipe.ts';
+import type { Recipe } from '../../src/train/recipe.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export interface TrainBenchCase {

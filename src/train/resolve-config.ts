@@ -11,7 +11,7 @@ import type { TrainConfig } from '../config/train-options.ts';
 import { keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
 import { CladeError } from '../util/errors.ts';
 import { RECIPES, type RecipeEntry, type RecipeName } from './recipes/index.ts';
-import type { Recipe } from './recipes/recipe.ts';
+import type { Recipe } from './recipe.ts';
 
 /** A validated config: every default filled in, so writing it out records exactly what a run used. */
 export interface ResolvedConfig {

@@ -142,10 +142,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     const recipe = buildRecipe(cfg);
     const t = cfg.train;
-    if (t.evalEvery > 0 && !recipe.periodicEval)
-      throw new CladeError(
-        `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
-      );
     // Written before training starts, so an interrupted run can always be resumed with its exact settings.
     if (!a.resume) writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
     const r = await train(recipe, {
@@ -159,8 +155,7 @@ export async function run(argv: string[]): Promise<number> {
       keepLast: t.keepLast,
       workers: t.workers,
       accumulate: t.accumulate,
-      evalEvery: t.evalEvery || undefined,
-      onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
+      evalEvery: t.evalEvery,
       // with no checkpoint yet, start afresh (and drop the metrics of steps that never reached a checkpoint)
       resume: Boolean(a.resume) && latestCheckpoint(out) !== null,
       stopAfter,

@@ -8,7 +8,7 @@ import { flatten, unflattenLike } from '../../engine/tree.ts';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { loadCheckpoint } from '../../train/checkpoint.ts';
 import { writeModelDir, type ModelJson } from '../../train/model-dir.ts';
-import type { Recipe } from '../../train/recipes/recipe.ts';
+import type { Recipe } from '../../train/recipe.ts';
 import { buildRecipe, resolveConfig, type ResolvedConfig } from '../../train/resolve-config.ts';
 import { latestCheckpoint } from '../../train/trainer.ts';
 import { readConfigFile } from '../../config/preset.ts';

@@ -7,7 +7,7 @@ import type { Embeddings } from '../../io/embeddings.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
 import { cifarEvalImages } from './cifar-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 const isHost = (x: unknown): boolean =>
   x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);

@@ -11,7 +11,7 @@ import { runImageTower } from './cifar-eval.ts';
 import { cifarEvalImages, cifarPipeline } from './cifar-pipelines.ts';
 import { cosineTopK, knnVote } from './cifar-probes.ts';
 import { knnClassify } from '../../analysis/knn.ts';
-import { writeTinyCifar100 } from './cifar-test-data.ts';
+import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { RECIPES } from './index.ts';
 import { simclrCifar } from './simclr-cifar.ts';
 import { supervisedCifar } from './supervised-cifar.ts';

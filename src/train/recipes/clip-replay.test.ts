@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { clipReplay, withContinualProj } from './clip-replay.ts';
-import { evaluateGraph, firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
+import { evaluateGraph, firstBatch, lossCurve, recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,

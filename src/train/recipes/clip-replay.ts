@@ -11,7 +11,7 @@ import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, replayLoss } from '../../o
 import { adamw } from '../../optim/adamw.ts';
 import { CLIP_TAXONOMY_DEFAULTS, type ClipTaxonomyConfig } from './clip-taxonomy.ts';
 import type { ReplayPipelineArgs } from './multimodal-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 export interface ClipReplayConfig extends Omit<ClipTaxonomyConfig, 'rankWeights'> {
   /** Seed of the replay stream's synthetic-taxonomy (a different tree of species than the biology data's). */

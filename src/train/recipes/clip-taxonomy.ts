@@ -10,7 +10,7 @@ import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, hierarchicalLoss } from '.
 import { adamw } from '../../optim/adamw.ts';
 import { CladeError } from '../../util/errors.ts';
 import { runImageTower } from './cifar-eval.ts';
-import type { Recipe, TowerSpec } from './recipe.ts';
+import type { Recipe, TowerSpec } from '../recipe.ts';
 import {
   captionCorpus,
   imageTextData,

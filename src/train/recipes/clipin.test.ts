@@ -10,7 +10,7 @@ import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin, clipinScores, syncTarget } from './clipin.ts';
-import { firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
+import { firstBatch, lossCurve, recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,

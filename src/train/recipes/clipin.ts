@@ -19,7 +19,7 @@ import {
   syncTarget,
   type ClipinDims,
 } from './clipin-heads.ts';
-import type { Recipe, TowerSpec } from './recipe.ts';
+import type { Recipe, TowerSpec } from '../recipe.ts';
 import { loadSubtree, readModelSource } from './model-source.ts';
 import { clipinScores, zeroShotByRank, zeroShotOfOutputs, type ZeroShotModes } from './tower-eval.ts';
 import { runImageTower } from './cifar-eval.ts';

@@ -9,7 +9,7 @@ import { writeModelDir } from '../model-dir.ts';
 import { train } from '../trainer.ts';
 import { evaluateCifarEncoder, loadCifarEval } from './cifar-eval.ts';
 import { cifar100Captions } from './cifar-pipelines.ts';
-import { writeTinyCifar100 } from './cifar-test-data.ts';
+import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { RECIPES } from './index.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin } from './clipin.ts';

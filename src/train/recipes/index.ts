@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 import { imageTextDataFields } from './image-text-data.ts';
 import { byolCifar, byolCifarSchema, mocoCifar, mocoCifarSchema } from './momentum-cifar.ts';
 import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';

@@ -7,9 +7,9 @@ import { isBuffer, type HostTensor, type Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { TrainStep } from '../step.ts';
 import { train } from '../trainer.ts';
-import { writeTinyCifar100 } from './cifar-test-data.ts';
+import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { byolCifar, mocoCifar } from './momentum-cifar.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 const file = writeTinyCifar100(64, 4);
 const tiny = {

@@ -15,7 +15,7 @@ import { byolCos, enqueue, mocoLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
 import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 const common = {
   file: z.string().default('../shared/datasets/cifar-100/train.bin'),

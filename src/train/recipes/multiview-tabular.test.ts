@@ -6,7 +6,7 @@ import { runTower, writeModelDir } from '../model-dir.ts';
 import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { Rng } from '../../util/rng.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
-import { evaluateGraph, firstBatch, lossCurve, recipeStep } from './recipe-testing.ts';
+import { evaluateGraph, firstBatch, lossCurve, recipeStep } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,

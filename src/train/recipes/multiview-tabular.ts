@@ -11,7 +11,7 @@ import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { cmcLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { columnStats, tabularReference, type TabularPipelineArgs } from './multimodal-pipelines.ts';
-import type { Recipe, TowerSpec } from './recipe.ts';
+import type { Recipe, TowerSpec } from '../recipe.ts';
 import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 
 export type Modality = 'image' | 'text' | 'tabular';

@@ -9,7 +9,7 @@ import { Rng } from '../../util/rng.ts';
 import { writeModelDir } from '../model-dir.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { radialFinetune } from './radial-finetune.ts';
-import { recipeStep, slot } from './recipe-testing.ts';
+import { recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = { embedDim: 16, textWidth: 16, textDepth: 1, textHeads: 2, contextLength: 12 };
 const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);

@@ -11,7 +11,7 @@ import { Rng } from '../../util/rng.ts';
 import { CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import { loadSubtree, readModelSource } from './model-source.ts';
 import { taxonomyChains, type ChainPipelineArgs, type TextChain } from './multimodal-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 export interface RadialFinetuneConfig {
   readonly seed: number;

@@ -7,7 +7,7 @@ import { adamw } from '../../optim/adamw.ts';
 import { lars } from '../../optim/lars.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
 import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 /**
  * Options of `simclr-cifar`. Defaults and their sources (SimCLR, Chen et al. 2020, https://arxiv.org/abs/2002.05709):

@@ -7,7 +7,7 @@ import { adamw } from '../../optim/adamw.ts';
 import type { Tensor } from '../../engine/index.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
 import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 /**
  * Options of `supervised-cifar`. Defaults and their sources:

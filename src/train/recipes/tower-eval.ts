@@ -10,7 +10,7 @@ import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/
 import type { HostArray } from '../../engine/runtime/ort.ts';
 import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
 import { CLIP_LOGIT_SCALE_INIT } from '../../objectives/index.ts';
-import type { TowerSpec } from './recipe.ts';
+import type { TowerSpec } from '../recipe.ts';
 
 const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
-import { Rng } from '../../util/rng.ts';
+import { cifar100CoarseOfFine } from '../../src/data/taxonomy/cifar100-taxonomy.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 /**
  * Write a tiny CIFAR-100-format binary for tests: `n` records, fine label `k % classes` (coarse from the
