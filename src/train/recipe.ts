@@ -4,7 +4,8 @@
  * exports. The train core (trainer, step, model directory) only knows this interface; the recipes themselves live
  * in src/train/recipes and are found by name through RECIPES.
  */
-import type { Batch, PipelineSource } from '../data/loader/loader-types.ts';
+import type { Batch } from '../data/loader/loader-types.ts';
+import type { PipelineSource } from '../data/pipelines/index.ts';
 import type { DType } from '../engine/ir/ops.ts';
 import type { HostArray } from '../engine/runtime/ort.ts';
 import type { Tensor } from '../engine/tensor.ts';

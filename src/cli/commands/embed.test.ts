@@ -8,7 +8,7 @@ import { readNpy } from '../../io/npy.ts';
 import { readSafetensorsWithMetadata } from '../../io/safetensors.ts';
 import { runTower, writeModelDir } from '../../train/model-dir.ts';
 import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
-import { syntheticPipeline } from '../../train/recipes/pipelines.ts';
+import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
 import { Rng } from '../../util/rng.ts';
 import { embedTexts, stackImages } from '../workflows/embed-split.ts';
 import { run as embedCli } from './embed.ts';
@@ -54,7 +54,7 @@ test('embed synthetic-taxonomy to Parquet: ids, labels, names and the tower outp
 
   // the same images through the demo's eval pipeline (seed 4 and size from the model) and the tower directly
   const ref = await stackImages(
-    syntheticPipeline({ seed: 4, perSpecies: 1, size: 32, split: 'test', mode: 'eval' }),
+    syntheticImageText({ seed: 4, perSpecies: 1, size: 32, split: 'test', mode: 'eval', views: 1 }),
   );
   expect(rows[3].label_name).toBe(
     clipTaxonomy({ seed: 4, perSpecies: 1 }).dataset.classNames[ref.samples[3].label!],

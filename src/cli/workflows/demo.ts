@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { TEXT_TYPES, taxonText } from '../../data/taxonomy/text-types.ts';
-import { syntheticPipeline } from '../../train/recipes/pipelines.ts';
+import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
 import { clipTaxonomy, type ClipTaxonomyConfig } from '../../train/recipes/clip-taxonomy.ts';
 import { configJson, type ResolvedConfig } from '../../train/resolve-config.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
@@ -55,7 +55,8 @@ export async function runDemo(
   log(`model directory: ${modelDir} (model.json, weights.safetensors, image.onnx, text.onnx)`);
 
   const trainSet = await stackImages(
-    syntheticPipeline({
+    syntheticImageText({
+      views: 1,
       seed: cfg.seed,
       perSpecies: Math.min(cfg.perSpecies, 20),
       size: cfg.size,
@@ -64,7 +65,8 @@ export async function runDemo(
     }),
   );
   const testSet = await stackImages(
-    syntheticPipeline({
+    syntheticImageText({
+      views: 1,
       seed: cfg.seed,
       perSpecies: o.testPerSpecies ?? 10,
       size: cfg.size,

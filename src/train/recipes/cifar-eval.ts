@@ -6,7 +6,7 @@ import { flatten } from '../../engine/tree.ts';
 import type { Embeddings } from '../../io/embeddings.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
-import { cifarEvalImages } from './cifar-pipelines.ts';
+import { cifarEvalImages } from '../../data/pipelines/cifar.ts';
 import type { Recipe } from '../recipe.ts';
 
 const isHost = (x: unknown): boolean =>

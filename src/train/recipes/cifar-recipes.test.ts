@@ -8,7 +8,7 @@ import { Rng } from '../../util/rng.ts';
 import { runTower, writeModelDir } from '../model-dir.ts';
 import { train } from '../trainer.ts';
 import { runImageTower } from './cifar-eval.ts';
-import { cifarEvalImages, cifarPipeline } from './cifar-pipelines.ts';
+import { cifar100 as cifarPipeline, cifarEvalImages } from '../../data/pipelines/cifar.ts';
 import { cosineTopK, knnVote } from './cifar-probes.ts';
 import { knnClassify } from '../../analysis/knn.ts';
 import { writeTinyCifar100 } from '../../../test/support/cifar.ts';

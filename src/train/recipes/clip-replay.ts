@@ -10,7 +10,7 @@ import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { CLIP_LOGIT_SCALE_INIT, CLIP_LOGIT_SCALE_MAX, replayLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { CLIP_TAXONOMY_DEFAULTS, type ClipTaxonomyConfig } from './clip-taxonomy.ts';
-import type { ReplayPipelineArgs } from './multimodal-pipelines.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe } from '../recipe.ts';
 
 export interface ClipReplayConfig extends Omit<ClipTaxonomyConfig, 'rankWeights'> {
@@ -112,20 +112,16 @@ export function clipReplay(overrides: Partial<ClipReplayConfig> = {}): ClipRepla
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: cfg.weightDecay }), // as clip-taxonomy
     clamp: (path) => (path === 'logitScale' ? [0, CLIP_LOGIT_SCALE_MAX] : undefined),
-    pipeline: {
-      module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
-      export: 'replayPipeline',
-      args: {
-        seed: cfg.seed,
-        perSpecies: cfg.perSpecies,
-        size: S,
-        split: 'train',
-        mode: 'train',
-        replaySeed: cfg.replaySeed,
-        replayPerSpecies: cfg.replayPerSpecies,
-        replayTextType: TEXT_TYPES.indexOf(cfg.replayTextType),
-      } satisfies ReplayPipelineArgs,
-    },
+    pipeline: pipelineSource('synthetic-replay', {
+      seed: cfg.seed,
+      perSpecies: cfg.perSpecies,
+      size: S,
+      split: 'train',
+      mode: 'train',
+      replaySeed: cfg.replaySeed,
+      replayPerSpecies: cfg.replayPerSpecies,
+      replayTextType: TEXT_TYPES.indexOf(cfg.replayTextType),
+    }),
     feeds(batch, step) {
       const types = schedule.batch(step, B);
       const caps = batch.captions!;

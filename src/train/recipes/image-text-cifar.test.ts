@@ -8,7 +8,7 @@ import { Rng } from '../../util/rng.ts';
 import { writeModelDir } from '../model-dir.ts';
 import { train } from '../trainer.ts';
 import { evaluateCifarEncoder, loadCifarEval } from './cifar-eval.ts';
-import { cifar100Captions } from './cifar-pipelines.ts';
+import { cifar100Captions } from '../../data/pipelines/cifar.ts';
 import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { RECIPES } from './index.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PipelineSource } from '../../data/loader/loader-types.ts';
+import { pipelineSource, type PipelineSource } from '../../data/pipelines/index.ts';
 import { readCifar100 } from '../../data/readers/cifar.ts';
 import { syntheticTaxonomy, type SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { cifar100Taxonomy } from '../../data/taxonomy/cifar100-taxonomy.ts';
@@ -18,9 +18,8 @@ import {
   CIFAR100_STD,
   cifar100Captions,
   cifarEvalImages,
-  type CifarPipelineArgs,
-} from './cifar-pipelines.ts';
-import type { SyntheticPipelineArgs } from './pipelines.ts';
+  type CifarViewMode,
+} from '../../data/pipelines/cifar.ts';
 
 export const IMAGE_TEXT_DATASETS = ['synthetic-taxonomy', 'cifar-100'] as const;
 export type ImageTextDatasetName = (typeof IMAGE_TEXT_DATASETS)[number];
@@ -96,11 +95,15 @@ export function imageTextData(cfg: ImageTextDataConfig): ImageTextData {
   if (cfg.dataset === 'synthetic-taxonomy') {
     const synthetic = syntheticTaxonomy({ seed: cfg.seed, perSpecies: cfg.perSpecies, size: cfg.size });
     const captions = synthetic.classNames.map((_, k) => synthetic.get(k).captions ?? []);
-    const pipeline = (split: string, mode: 'train' | 'eval', perSpecies: number, views: 1 | 2) => ({
-      module: new URL(views === 2 ? './multimodal-pipelines.ts' : './pipelines.ts', import.meta.url).href,
-      export: views === 2 ? 'clipinPipeline' : 'syntheticPipeline',
-      args: { seed: cfg.seed, perSpecies, size: cfg.size, split, mode } satisfies SyntheticPipelineArgs,
-    });
+    const pipeline = (split: string, mode: 'train' | 'eval', perSpecies: number, views: 1 | 2) =>
+      pipelineSource('synthetic-image-text', {
+        seed: cfg.seed,
+        perSpecies,
+        size: cfg.size,
+        split,
+        mode,
+        views,
+      });
     return {
       name: cfg.dataset,
       taxonomy: synthetic.taxonomy,
@@ -123,17 +126,14 @@ export function imageTextData(cfg: ImageTextDataConfig): ImageTextData {
     throw new CladeError(`CIFAR-100 images are 32 px; got size ${cfg.size}`, { field: 'size' });
   const taxonomy = cifar100Taxonomy();
   const captions = cifar100Captions();
-  const source = (file: string, mode: CifarPipelineArgs['mode'], limit: number) => ({
-    module: new URL('./cifar-pipelines.ts', import.meta.url).href,
-    export: 'cifarPipeline',
-    args: {
+  const source = (file: string, mode: CifarViewMode, limit: number) =>
+    pipelineSource('cifar100', {
       file: join(cfg.dataDir, file),
       mode,
       scale: cfg.cropScale,
       limit,
       captions: true,
-    } satisfies CifarPipelineArgs,
-  });
+    });
   return {
     name: cfg.dataset,
     taxonomy,

@@ -14,7 +14,8 @@ import { projectionHead } from '../../nn/models/projection-head.ts';
 import { byolCos, enqueue, mocoLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
-import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
+import { CIFAR100_MEAN, CIFAR100_STD } from '../../data/pipelines/cifar.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe } from '../recipe.ts';
 
 const common = {
@@ -167,16 +168,12 @@ function momentumRecipe(
       return { loss: byolCos(p1, k2).add(byolCos(p2, k1)) }; // BYOL's L + L~
     },
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
-    pipeline: {
-      module: new URL('./cifar-pipelines.ts', import.meta.url).href,
-      export: 'cifarPipeline',
-      args: {
-        file: cfg.file,
-        mode: method === 'moco' ? 'simclr' : 'byol',
-        scale: cfg.cropScale,
-        limit: cfg.limit,
-      } satisfies CifarPipelineArgs,
-    },
+    pipeline: pipelineSource('cifar100', {
+      file: cfg.file,
+      mode: method === 'moco' ? 'simclr' : 'byol',
+      scale: cfg.cropScale,
+      limit: cfg.limit,
+    }),
     feeds: (batch) => ({ view1: batch.views[0], view2: batch.views[1] }),
     towers: (n) => ({
       image: {

@@ -10,7 +10,8 @@ import { smallCnn } from '../../nn/models/small-cnn.ts';
 import { textTransformer } from '../../nn/models/text-transformer.ts';
 import { cmcLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
-import { columnStats, tabularReference, type TabularPipelineArgs } from './multimodal-pipelines.ts';
+import { columnStats, tabularReference } from '../../data/pipelines/tabular.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe, TowerSpec } from '../recipe.ts';
 import { clipinScores, zeroShotByRank } from './tower-eval.ts';
 
@@ -129,10 +130,8 @@ export function multiviewTabular(overrides: Partial<MultiviewTabularConfig> = {}
     };
     return order.map((m) => by[m]());
   };
-  const pipeline = (split: string, mode: 'train' | 'eval', perSpecies = cfg.perSpecies) => ({
-    module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
-    export: 'tabularPipeline',
-    args: {
+  const pipeline = (split: string, mode: 'train' | 'eval', perSpecies = cfg.perSpecies) =>
+    pipelineSource('synthetic-tabular', {
       seed: cfg.seed,
       perSpecies,
       size: S,
@@ -140,8 +139,7 @@ export function multiviewTabular(overrides: Partial<MultiviewTabularConfig> = {}
       mode,
       corruption: cfg.corruption,
       noise: cfg.noise,
-    } satisfies TabularPipelineArgs,
-  });
+    });
 
   const towers = (n: number): Record<string, TowerSpec> => ({
     image: {

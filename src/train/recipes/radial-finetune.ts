@@ -10,7 +10,8 @@ import { adamw } from '../../optim/adamw.ts';
 import { Rng } from '../../util/rng.ts';
 import { CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
 import { loadSubtree, readModelSource } from './model-source.ts';
-import { taxonomyChains, type ChainPipelineArgs, type TextChain } from './multimodal-pipelines.ts';
+import { taxonomyChains, type TextChain } from '../../data/pipelines/chains.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe } from '../recipe.ts';
 
 export interface RadialFinetuneConfig {
@@ -166,15 +167,11 @@ export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): R
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }),
     trainable: (path) => path.startsWith('text.'),
-    pipeline: {
-      module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
-      export: 'chainPipeline',
-      args: {
-        seed: cfg.seed,
-        species: trainSpecies,
-        count: trainSpecies.length * cfg.chainsPerSpecies,
-      } satisfies ChainPipelineArgs,
-    },
+    pipeline: pipelineSource('synthetic-chains', {
+      seed: cfg.seed,
+      species: trainSpecies,
+      count: trainSpecies.length * cfg.chainsPerSpecies,
+    }),
     feeds(batch) {
       const caps = batch.captions!;
       const texts: string[] = [];

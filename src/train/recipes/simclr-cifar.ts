@@ -6,7 +6,8 @@ import { ntXent } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { lars } from '../../optim/lars.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
-import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
+import { CIFAR100_MEAN, CIFAR100_STD } from '../../data/pipelines/cifar.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe } from '../recipe.ts';
 
 /**
@@ -78,16 +79,12 @@ export function simclrCifar(options: z.input<typeof simclrCifarSchema> = {}): Re
       cfg.optimizer === 'lars'
         ? lars({ weightDecay: cfg.weightDecay })
         : adamw({ weightDecay: cfg.weightDecay }),
-    pipeline: {
-      module: new URL('./cifar-pipelines.ts', import.meta.url).href,
-      export: 'cifarPipeline',
-      args: {
-        file: cfg.file,
-        mode: 'simclr',
-        scale: cfg.cropScale,
-        limit: cfg.limit,
-      } satisfies CifarPipelineArgs,
-    },
+    pipeline: pipelineSource('cifar100', {
+      file: cfg.file,
+      mode: 'simclr',
+      scale: cfg.cropScale,
+      limit: cfg.limit,
+    }),
     feeds: (batch) => ({ view1: batch.views[0], view2: batch.views[1] }),
     towers: (n) => ({
       image: {

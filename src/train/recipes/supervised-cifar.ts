@@ -6,7 +6,8 @@ import { linear } from '../../nn/linear.ts';
 import { adamw } from '../../optim/adamw.ts';
 import type { Tensor } from '../../engine/index.ts';
 import { cifarEncoder, cifarEncoderSchema, CIFAR_ENCODER_DEFAULT } from './cifar-encoder.ts';
-import { CIFAR100_MEAN, CIFAR100_STD, type CifarPipelineArgs } from './cifar-pipelines.ts';
+import { CIFAR100_MEAN, CIFAR100_STD } from '../../data/pipelines/cifar.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
 import type { Recipe } from '../recipe.ts';
 
 /**
@@ -78,16 +79,12 @@ export function supervisedCifar(options: z.input<typeof supervisedCifarSchema> =
       };
     },
     optimizer: adamw({ weightDecay: cfg.weightDecay }),
-    pipeline: {
-      module: new URL('./cifar-pipelines.ts', import.meta.url).href,
-      export: 'cifarPipeline',
-      args: {
-        file: cfg.file,
-        mode: 'supervised',
-        scale: cfg.cropScale,
-        limit: cfg.limit,
-      } satisfies CifarPipelineArgs,
-    },
+    pipeline: pipelineSource('cifar100', {
+      file: cfg.file,
+      mode: 'supervised',
+      scale: cfg.cropScale,
+      limit: cfg.limit,
+    }),
     feeds: (batch) => ({
       image: batch.views[0],
       label: BigInt64Array.from(batch.labels!, (y) => BigInt(cfg.target === 'fine' ? y : coarseOf[y])),

@@ -3,7 +3,7 @@
  * zero-shot accuracy by rank (CLIPin's two scoring modes, methods.md §D.7) on held-out data.
  */
 import { DataLoader } from '../../data/loader/loader.ts';
-import type { PipelineSource } from '../../data/loader/loader-types.ts';
+import type { PipelineSource } from '../../data/pipelines/index.ts';
 import type { Taxonomy } from '../../data/taxonomy/taxonomy.ts';
 import type { Tokenizer } from '../../data/tokenizers/tokenizer.ts';
 import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';

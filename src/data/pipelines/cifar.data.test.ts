@@ -4,9 +4,9 @@ import { ImageView } from '../augment/image-view.ts';
 import { ResizeCenterCrop } from '../augment/resize.ts';
 import { readCifar10 } from '../readers/cifar.ts';
 import { sharedDatasetsDir } from '../readers/shared-datasets.ts';
-import { builtinSource } from './builtin-pipelines.ts';
-import { DataLoader } from './loader.ts';
-import { viewsTransform } from './sample-transforms.ts';
+import { DataLoader } from '../loader/loader.ts';
+import { viewsTransform } from '../loader/sample-transforms.ts';
+import { pipelineSource } from './index.ts';
 
 const file = sharedDatasetsDir('cifar-10', 'test_batch.bin');
 
@@ -31,7 +31,7 @@ test('CIFAR-10 through the loader: an identity view reproduces the planar bytes 
 });
 
 test('CIFAR-10 SimCLR views: identical with 0 and 2 worker threads', async () => {
-  const source = builtinSource('cifarViews', { file, views: { preset: 'simclr', size: 32 } });
+  const source = pipelineSource('cifar-views', { file, views: { preset: 'simclr', size: 32 } });
   const take = async (workers: number) => {
     const loader = await DataLoader.create({ source, batchSize: 256, seed: 7, workers });
     const out: Float32Array[][] = [];

@@ -1,17 +1,37 @@
 /**
- * CIFAR-100 loader pipelines for the image-only recipes, importable by worker threads (each thread calls the
- * named factory with JSON arguments; closures cannot cross threads).
+ * CIFAR pipelines: CIFAR-10/100 binaries with the views of a view preset, and the CIFAR-100 recipes' training and
+ * evaluation views (with BioCLIP 2 captions of the superclass → class taxonomy for the image-text recipes).
  */
-import { RandomResizedCrop } from '../../data/augment/random-resized-crop.ts';
-import { ImageView } from '../../data/augment/image-view.ts';
-import { Normalize } from '../../data/augment/pixel-ops.ts';
-import { ResizeCenterCrop } from '../../data/augment/resize.ts';
-import { byolViews, simclrViews } from '../../data/augment/views.ts';
-import type { LoaderDataset, Pipeline } from '../../data/loader/loader-types.ts';
-import { viewsTransform } from '../../data/loader/sample-transforms.ts';
-import { readCifar100, type CifarDataset } from '../../data/readers/cifar.ts';
-import { cifar100Taxonomy } from '../../data/taxonomy/cifar100-taxonomy.ts';
-import { taxonomyCaptions } from '../../data/taxonomy/text-types.ts';
+import { RandomResizedCrop } from '../augment/random-resized-crop.ts';
+import { ImageView } from '../augment/image-view.ts';
+import { Normalize } from '../augment/pixel-ops.ts';
+import { ResizeCenterCrop } from '../augment/resize.ts';
+import { buildViews, type ViewSpec } from '../augment/view-spec.ts';
+import { byolViews, simclrViews } from '../augment/views.ts';
+import type { LoaderDataset, Pipeline } from '../loader/loader-types.ts';
+import { viewsTransform } from '../loader/sample-transforms.ts';
+import { readCifar10, readCifar100, type CifarDataset } from '../readers/cifar.ts';
+import { cifar100Taxonomy } from '../taxonomy/cifar100-taxonomy.ts';
+import { taxonomyCaptions } from '../taxonomy/text-types.ts';
+
+/**
+ * CIFAR-10 (`kind: 'cifar10'`, default) or CIFAR-100 binaries with the image views of a view preset.
+ *
+ * @example
+ * pipelineSource('cifar-views', { file: '../shared/datasets/cifar-10/test_batch.bin', views: { preset: 'byol' } });
+ */
+export function cifarPresetViews(args: {
+  readonly file: string;
+  readonly kind?: 'cifar10' | 'cifar100';
+  readonly views: ViewSpec;
+  readonly captions?: boolean;
+}): Pipeline {
+  const dataset = args.kind === 'cifar100' ? readCifar100(args.file) : readCifar10(args.file);
+  return {
+    dataset,
+    transform: viewsTransform({ image: buildViews(args.views), captions: args.captions ?? true }),
+  };
+}
 
 /**
  * CIFAR-100 training-set statistics (the values of weiaicunzai/pytorch-cifar100 `conf/global_settings.py`,
@@ -23,7 +43,7 @@ const STATS = { mean: CIFAR100_MEAN, std: CIFAR100_STD };
 
 export type CifarViewMode = 'supervised' | 'pair' | 'simclr' | 'byol' | 'eval';
 
-export interface CifarPipelineArgs {
+export interface Cifar100Args {
   /** A CIFAR-100 binary (`<coarse><fine><3072 planar bytes>` records), e.g. `../shared/datasets/cifar-100/train.bin`. */
   readonly file: string;
   /**
@@ -56,8 +76,8 @@ export function limitDataset<D extends LoaderDataset>(ds: D, limit?: number): D 
   return { ...ds, length: limit, get: (i: number) => ds.get(i) } as D;
 }
 
-/** The augmentation views of a mode (one view for supervised/eval, two for simclr/byol). */
-export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number]): ImageView[] {
+/** The augmentation views of a mode (one view for supervised/eval, two for simclr/byol/pair). */
+export function cifar100Views(mode: CifarViewMode, scale?: readonly [number, number]): ImageView[] {
   switch (mode) {
     case 'supervised':
       return [
@@ -68,7 +88,7 @@ export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number
         }),
       ];
     case 'pair':
-      return [...cifarViews('supervised', scale), ...cifarViews('supervised', scale)];
+      return [...cifar100Views('supervised', scale), ...cifar100Views('supervised', scale)];
     case 'simclr':
       return simclrViews({ size: 32, scale: scale ?? [0.08, 1], blur: false, normalize: STATS });
     case 'byol':
@@ -84,18 +104,19 @@ export function cifarViews(mode: CifarViewMode, scale?: readonly [number, number
 }
 
 /**
- * The pipeline factory the image-only recipes name (`export: 'cifarPipeline'`).
+ * The CIFAR-100 recipes' pipeline: a CIFAR-100 binary (optionally its first `limit` records, optionally with
+ * captions) through the views of `mode`.
  *
  * @example
- * const p = cifarPipeline({ file: '../shared/datasets/cifar-100/train.bin', mode: 'simclr' });
+ * pipelineSource('cifar100', { file: '../shared/datasets/cifar-100/train.bin', mode: 'simclr' });
  */
-export function cifarPipeline(args: CifarPipelineArgs): Pipeline {
+export function cifar100(args: Cifar100Args): Pipeline {
   const ds = limitDataset(readCifar100(args.file), args.limit);
   const captions = args.captions ? cifar100Captions() : null;
   const dataset = captions
     ? { ...ds, get: (i: number) => ({ ...ds.get(i), captions: captions[ds.labels[i]] }) }
     : ds;
-  return { dataset, transform: viewsTransform({ image: cifarViews(args.mode, args.scale) }) };
+  return { dataset, transform: viewsTransform({ image: cifar100Views(args.mode, args.scale) }) };
 }
 
 /**

@@ -1,17 +1,20 @@
-// Pipeline sources for `npm run bench:data` (each worker thread imports this module and calls one factory).
+/**
+ * The pipelines `npm run bench:data` times (bench/data/run.ts). They live in src because loader worker threads
+ * build pipelines only from the pipeline table, and a table entry must be importable by the worker.
+ */
 import sharp from 'sharp';
-import { RandomResizedCrop } from '../../src/data/augment/random-resized-crop.ts';
-import { ImageView } from '../../src/data/augment/image-view.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, Normalize } from '../../src/data/augment/pixel-ops.ts';
-import { simclrViews } from '../../src/data/augment/views.ts';
-import type { Pipeline } from '../../src/data/loader/loader-types.ts';
-import { viewsTransform } from '../../src/data/loader/sample-transforms.ts';
-import { readCifar10 } from '../../src/data/readers/cifar.ts';
-import { readImageFolder } from '../../src/data/readers/image-folder.ts';
-import type { Dataset } from '../../src/data/types.ts';
+import { RandomResizedCrop } from '../augment/random-resized-crop.ts';
+import { ImageView } from '../augment/image-view.ts';
+import { IMAGENET_MEAN, IMAGENET_STD, Normalize } from '../augment/pixel-ops.ts';
+import { simclrViews } from '../augment/views.ts';
+import type { Pipeline } from '../loader/loader-types.ts';
+import { viewsTransform } from '../loader/sample-transforms.ts';
+import { readCifar10 } from '../readers/cifar.ts';
+import { readImageFolder } from '../readers/image-folder.ts';
+import type { Dataset } from '../types.ts';
 
 /** CIFAR-10 records (or synthetic 32x32 images when `file` is empty), SimCLR two views at 32 px. */
-export function cifarSimclr(args: { file: string; n: number }): Pipeline {
+export function benchCifarSimclr(args: { file: string; n: number }): Pipeline {
   const dataset: Dataset = args.file ? firstN(readCifar10(args.file), args.n) : syntheticCifar(args.n);
   return { dataset, transform: viewsTransform({ image: simclrViews({ size: 32 }) }) };
 }
@@ -21,7 +24,7 @@ export function cifarSimclr(args: { file: string; n: number }): Pipeline {
  * flip + ImageNet Normalize. `decode` as in `viewsTransform`: 'fast' (libjpeg-turbo fast IDCT, the default),
  * 'exact' (sharp, PIL's pixels) or 'region' (exact, only the crop's rows).
  */
-export async function jpegRrc224(args: {
+export async function benchJpegRrc224(args: {
   dir: string;
   concurrency?: number;
   decode?: 'fast' | 'exact' | 'region';

@@ -1,10 +1,13 @@
-// A small pipeline used by the loader tests and as a template for pipeline sources (module + export).
+/**
+ * The loader tests' pipeline. It lives in src (not test/) because loader worker threads build pipelines only from
+ * the pipeline table, and a table entry must be importable by the worker.
+ */
 import { GaussianNoise } from '../augment/tabular-views.ts';
 import { TokenDropout } from '../augment/text-views.ts';
 import { simclrViews } from '../augment/views.ts';
 import type { Sample } from '../types.ts';
-import type { Pipeline } from './loader-types.ts';
-import { viewsTransform } from './sample-transforms.ts';
+import type { Pipeline } from '../loader/loader-types.ts';
+import { viewsTransform } from '../loader/sample-transforms.ts';
 
 /** Deterministic in-memory samples: a 20x24 image, label, caption, 5 tabular features. */
 export function makeSample(index: number): Sample {
