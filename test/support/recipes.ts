@@ -6,8 +6,8 @@ import { DataLoader } from '../../src/data/loader/loader.ts';
 import type { Batch } from '../../src/data/loader/loader-types.ts';
 import { compile, defineGraph, input, type Tensor } from '../../src/engine/index.ts';
 import type { HostArray } from '../../src/engine/runtime/ort.ts';
-import { Ctx, type Params, type SymParams } from '../../src/nn/context.ts';
-import { hostFeeds, symbolicInputs, symbolicLeaves } from '../../src/nn/param-tree.ts';
+import { Ctx, type Params } from '../../src/nn/context.ts';
+import { hostFeeds, symbolicInputs, symbolicLeaves, type SymbolicParams } from '../../src/nn/param-tree.ts';
 import { stepSpec, type InputSpec, type Recipe } from '../../src/train/recipe.ts';
 import { TrainStep } from '../../src/train/step.ts';
 
@@ -34,8 +34,8 @@ export function recipeStep<P extends Params>(recipe: Recipe<P>, params?: P): Pro
 }
 
 /** Losses of `n` steps on the same feeds. */
-export async function lossCurve(
-  step: TrainStep,
+export async function lossCurve<P extends Params>(
+  step: TrainStep<P>,
   feeds: Record<string, HostArray>,
   n: number,
   lr: number,
@@ -46,18 +46,18 @@ export async function lossCurve(
 }
 
 /** A copy of one state slot's values by parameter path. */
-export function slot(step: TrainStep, path: string): Float32Array {
+export function slot<P extends Params>(step: TrainStep<P>, path: string): Float32Array {
   const v = step.state().get(path);
   if (!v) throw new Error(`no state slot '${path}'`);
   return v.data.slice();
 }
 
 /** Run `fn(params, batch)` once (training-mode ctx unless `train` is false) and return its outputs. */
-export async function evaluateGraph(
-  params: Params,
+export async function evaluateGraph<P extends Params>(
+  params: P,
   spec: Readonly<Record<string, InputSpec>>,
   feeds: Readonly<Record<string, HostArray>>,
-  fn: (p: SymParams, b: Record<string, Tensor>, ctx: Ctx) => Record<string, Tensor>,
+  fn: (p: SymbolicParams<P>, b: Record<string, Tensor>, ctx: Ctx) => Record<string, Tensor>,
   train = true,
 ): Promise<Record<string, Float32Array>> {
   const sym = symbolicInputs(params);
@@ -65,7 +65,7 @@ export async function evaluateGraph(
     Object.entries(spec).map(([k, s]) => [k, input(k, s.shape, s.dtype ?? 'float32')]),
   );
   const outs = fn(sym, batch, new Ctx(train));
-  const g = defineGraph([...symbolicLeaves(sym), ...Object.values(batch)], outs);
+  const g = defineGraph([...symbolicLeaves(sym as never), ...Object.values(batch)], outs);
   const res = await (await compile(g)).run({ ...hostFeeds(params), ...feeds });
   return res as Record<string, Float32Array>;
 }

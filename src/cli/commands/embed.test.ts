@@ -57,7 +57,7 @@ test('embed synthetic-taxonomy to Parquet: ids, labels, names and the tower outp
     syntheticImageText({ seed: 4, perSpecies: 1, size: 32, split: 'test', mode: 'eval', views: 1 }),
   );
   expect(rows[3].label_name).toBe(
-    clipTaxonomy({ seed: 4, perSpecies: 1 }).dataset.classNames[ref.samples[3].label!],
+    clipTaxonomy({ seed: 4, perSpecies: 1 }).data.classNames[ref.samples[3].label!],
   );
   const direct = await runTower(model, 'image', { image: ref.images }, 60);
   const table = await readEmbeddingTable(out);
@@ -136,7 +136,7 @@ test('--tower tabular embeds raw tabular features through tabular.onnx', async (
 test('--tower text embeds .txt lines or dataset texts with the recorded tokenizer', async () => {
   capture();
   const recipe = clipTaxonomy({ seed: 4, perSpecies: 1, contextLength: 12 }); // the model's tokenizer
-  const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.dataset.get(0).texts!.taxon];
+  const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.data.synthetic!.get(0).texts!.taxon];
   writeFileSync(join(dir, 'texts.txt'), lines.join('\n') + '\n\n');
   const out = join(dir, 'texts.npy');
   expect(await embedCli([model, join(dir, 'texts.txt'), '--tower', 'text', '--out', out, '--quiet'])).toBe(0);
@@ -161,7 +161,7 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   ).toBe(0);
   const table = await readEmbeddingTable(sci);
   expect(table.embeddings.n).toBe(60);
-  const first = await embedTexts(model, recipe.tokenizer, [recipe.dataset.get(0).texts!.sci]);
+  const first = await embedTexts(model, recipe.tokenizer, [recipe.data.synthetic!.get(0).texts!.sci]);
   expect(Array.from(table.embeddings.data.subarray(0, 16))).toEqual(Array.from(first.data));
   expect(
     await embedCli([

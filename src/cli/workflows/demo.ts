@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { TEXT_TYPES, taxonText } from '../../data/taxonomy/text-types.ts';
 import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
-import { clipTaxonomy, type ClipTaxonomyConfig } from '../../train/recipes/clip-taxonomy.ts';
+import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
 import { configJson, type ResolvedConfig } from '../../train/resolve-config.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { CladeError } from '../../util/errors.ts';
@@ -41,13 +41,14 @@ export async function runDemo(
     throw new CladeError(`the demo runs the clip-taxonomy recipe, got '${o.config.recipeName}'`, {
       field: 'recipe',
     });
-  const recipe = clipTaxonomy(o.config.recipeConfig as Partial<ClipTaxonomyConfig>);
+  const recipe = clipTaxonomy(o.config.recipeConfig);
+  const dataset = recipe.data.synthetic!;
   const cfg = recipe.config;
   const t = o.config.train;
   mkdirSync(o.outDir, { recursive: true });
   writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify(configJson(o.config), null, 2) + '\n');
   log(
-    `training ${recipe.name} on synthetic-taxonomy (${recipe.dataset.length} images, ${recipe.dataset.classNames.length} species) for ${t.steps} steps`,
+    `training ${recipe.name} on synthetic-taxonomy (${dataset.length} images, ${dataset.classNames.length} species) for ${t.steps} steps`,
   );
   const run = await train(recipe, { ...t, outDir: o.outDir });
   const modelDir = join(o.outDir, 'model');
@@ -76,12 +77,12 @@ export async function runDemo(
   );
   const trainEmb = await embedImages(modelDir, trainSet.images, trainSet.samples.length);
   const testEmb = await embedImages(modelDir, testSet.images, testSet.samples.length);
-  const tax = recipe.dataset.taxonomy;
+  const tax = dataset.taxonomy;
   const K = tax.classes.length;
   const classText = await embedTexts(
     modelDir,
     recipe.tokenizer,
-    tax.classes.map((c, k) => taxonText(c.lineage, recipe.dataset.commonNames[k], 'taxon')),
+    tax.classes.map((c, k) => taxonText(c.lineage, dataset.commonNames[k], 'taxon')),
   );
   const root = await embedTexts(modelDir, recipe.tokenizer, ['']);
   const levelTexts = tax.classes.flatMap((c) =>
@@ -107,7 +108,7 @@ export async function runDemo(
   const logitScale = Math.exp(
     (run.params as unknown as { logitScale: { data: Float32Array } }).logitScale.data[0],
   );
-  const results = await demoAnalyses(recipe.dataset, {
+  const results = await demoAnalyses(dataset, {
     train: trainEmb,
     trainSamples: trainSet.samples,
     test: testEmb,

@@ -7,7 +7,7 @@ import { readCifar100 } from '../../data/readers/cifar.ts';
 import { Rng } from '../../util/rng.ts';
 import { runTower, writeModelDir } from '../model-dir.ts';
 import { train } from '../trainer.ts';
-import { runImageTower } from './cifar-eval.ts';
+import { runImageTower } from './parts/tower-runner.ts';
 import { cifar100 as cifarPipeline, cifarEvalImages } from '../../data/pipelines/cifar.ts';
 import { cosineTopK, knnVote } from './cifar-probes.ts';
 import { knnClassify } from '../../analysis/knn.ts';

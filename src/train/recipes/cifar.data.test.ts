@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { sharedDatasetsDir } from '../../data/readers/shared-datasets.ts';
 import { Rng } from '../../util/rng.ts';
 import { train } from '../trainer.ts';
-import { evaluateCifarEncoder, loadCifarEval, type CifarEvalData } from './cifar-eval.ts';
+import { evaluateCifarEncoder, loadCifarEval, type CifarEvalData } from './parts/cifar-eval.ts';
 import { RECIPES } from './index.ts';
 import type { Recipe } from '../recipe.ts';
 

@@ -111,7 +111,7 @@ describe('multiview-tabular recipe', () => {
 
   test('zero-shot by rank from images and from tabular features (the periodicEval hook)', async () => {
     const recipe = multiviewTabular(tiny);
-    const acc = await recipe.periodicEval!(recipe.init(new Rng(0).fork('init')), 0);
+    const acc = await recipe.periodicEval(recipe.init(new Rng(0).fork('init')));
     for (const q of ['image', 'tabular']) {
       expect(acc[`${q}/kingdom`]).toBeGreaterThanOrEqual(acc[`${q}/species`]);
       expect(acc[`${q}/species`]).toBeGreaterThanOrEqual(0);

@@ -1,55 +1,16 @@
-import { join } from 'node:path';
-import { readCifar100 } from '../../data/readers/cifar.ts';
-import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
-import { compile, defineGraph, input, type Tensor } from '../../engine/index.ts';
-import { flatten } from '../../engine/tree.ts';
-import type { Embeddings } from '../../io/embeddings.ts';
-import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
-import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from './cifar-probes.ts';
-import { cifarEvalImages } from '../../data/pipelines/cifar.ts';
-import type { Recipe } from '../recipe.ts';
-
-const isHost = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
-
 /**
- * Run a recipe's image tower (eval mode) over N stacked images [N, 3, 32, 32] in fixed-size batches (the last
- * one padded), returning every output of the tower (`embedding`, and e.g. `logits`) as [N, d] arrays.
- *
- * @example
- * const { embedding } = await runImageTower(recipe, params, images, n);
+ * Frozen-feature evaluation of a recipe's image tower on CIFAR-100 at both ranks (the data suite's and
+ * `npm run bench:train`'s scores): kNN, linear probe, the tower's own classifier, zero-shot by rank.
  */
-export async function runImageTower(
-  recipe: Recipe,
-  params: Params,
-  images: Float32Array,
-  n: number,
-  batch = 500,
-): Promise<Record<string, Embeddings>> {
-  const spec = recipe.towers(batch).image;
-  const x = input('image', [batch, 3, 32, 32]);
-  const sym = paramInputs(params as Record<string, HostTensor>) as SymParams;
-  const outs = spec.forward(sym, { image: x }, new Ctx(false));
-  const paramIns = flatten<Tensor>(sym as never).map(([, t]) => t);
-  const run = await compile(defineGraph([x, ...paramIns], outs));
-  const feeds: Record<string, Float32Array> = Object.fromEntries(
-    flatten<HostTensor>(params, '', isHost).map(([k, v]) => [k, v.data]),
-  );
-  const result: Record<string, Embeddings> = {};
-  const xb = new Float32Array(batch * 3072);
-  for (let start = 0; start < n; start += batch) {
-    const rows = Math.min(batch, n - start);
-    xb.fill(0);
-    xb.set(images.subarray(start * 3072, (start + rows) * 3072));
-    const out = await run.run({ ...feeds, image: xb });
-    for (const [name, v] of Object.entries(out)) {
-      const d = (v as Float32Array).length / batch;
-      result[name] ??= { data: new Float32Array(n * d), n, d };
-      result[name].data.set((v as Float32Array).subarray(0, rows * d), start * d);
-    }
-  }
-  return result;
-}
+import { join } from 'node:path';
+import { readCifar100 } from '../../../data/readers/cifar.ts';
+import { cifar100CoarseOfFine } from '../../../data/taxonomy/cifar100-taxonomy.ts';
+import type { Embeddings } from '../../../io/embeddings.ts';
+import type { Params } from '../../../nn/context.ts';
+import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from '../cifar-probes.ts';
+import { cifarEvalImages } from '../../../data/pipelines/cifar.ts';
+import type { Recipe } from '../../recipe.ts';
+import { runImageTower } from './tower-runner.ts';
 
 export interface RankScores {
   readonly fine: number;

@@ -1,34 +1,18 @@
 /**
- * Evaluation helpers for recipes during and after training: run a tower's forward graph over host arrays, and
- * zero-shot accuracy by rank (CLIPin's two scoring modes, methods.md §D.7) on held-out data.
+ * Zero-shot accuracy by taxonomic rank for the image-text recipes (during training and after): class-prompt
+ * embeddings from the text tower, query embeddings from the image (or tabular) tower, each query's predicted class
+ * counted correct at rank r when it shares the true class's clade at r; CLIPin's two scoring modes (methods.md §D.7).
  */
-import { DataLoader } from '../../data/loader/loader.ts';
-import type { PipelineSource } from '../../data/pipelines/index.ts';
-import type { Taxonomy } from '../../data/taxonomy/taxonomy.ts';
-import type { Tokenizer } from '../../data/tokenizers/tokenizer.ts';
-import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';
-import type { HostArray } from '../../engine/runtime/ort.ts';
-import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
-import { CLIP_LOGIT_SCALE_INIT } from '../../objectives/index.ts';
-import type { TowerSpec } from '../recipe.ts';
-
-const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
-
-/** Compile one tower (eval mode) and return a runner over host inputs of the tower's static batch. */
-export async function towerRunner(params: Params, spec: TowerSpec) {
-  const sym = paramInputs(params as Record<string, HostTensor>);
-  const ins = Object.fromEntries(
-    Object.entries(spec.inputs).map(([k, s]) => [k, input(k, s.shape, s.dtype ?? 'float32')]),
-  );
-  const outs = spec.forward(sym, ins, new Ctx(false));
-  const g = defineGraph([...flatten<Tensor>(sym as never).map(([, t]) => t), ...Object.values(ins)], outs);
-  const compiled = await compile(g);
-  const weights = Object.fromEntries(
-    flatten<HostTensor>(params as never, '', isHost).map(([k, v]) => [k, v.data]),
-  );
-  return async (feeds: Readonly<Record<string, HostArray>>) =>
-    (await compiled.run({ ...weights, ...feeds })) as Record<string, Float32Array>;
-}
+import { DataLoader } from '../../../data/loader/loader.ts';
+import type { PipelineSource } from '../../../data/pipelines/index.ts';
+import type { Taxonomy } from '../../../data/taxonomy/taxonomy.ts';
+import type { Tokenizer } from '../../../data/tokenizers/tokenizer.ts';
+import type { Embeddings } from '../../../io/embeddings.ts';
+import type { Params } from '../../../nn/context.ts';
+import { CLIP_LOGIT_SCALE_INIT } from '../../../objectives/index.ts';
+import type { TowerSpec } from '../../recipe.ts';
+import { prompts, type ImageTextData } from './image-text-data.ts';
+import { runImageTower, towerRunner } from './tower-runner.ts';
 
 /** Index of the largest value of each row of [N, K]. */
 export function argmaxRows(scores: Float32Array, k: number): Int32Array {
@@ -218,4 +202,65 @@ export function clipinScores(
       out[i * k + j] = scale * s * ni[i] * nj[j];
     }
   return out;
+}
+
+/** Rows per zero-shot batch (60 = one image per species of the default synthetic tree). */
+const EVAL_BATCH = 60;
+/** Held-out images of a main-thread source (CIFAR-100's test records, a class-balanced prefix) scored. */
+const HELD_OUT_IMAGES = 1000;
+
+/**
+ * The zero-shot evaluation of an image-text recipe, set up once from its towers, tokenizer, data and scoring
+ * modes: `zeroShot(params, count, split)` scores held-out data (synthetic: `count` images per species of `split`
+ * through `evalSource`; CIFAR-100: the first 1,000 test records through the image tower), `zeroShotImages` scores
+ * image-tower outputs computed elsewhere. Class prompts are the `taxon` captions. Both return
+ * `{ <mode>/<rank>: accuracy }`.
+ *
+ * @example
+ * const zs = zeroShotEvaluation({ towers, tokenizer, data, modes: { zeroshot: (q, t) => … } });
+ * const recipe = { …, zeroShotImages: zs.zeroShotImages, periodicEval: (p) => zs.zeroShot(p, 5, 'val') };
+ */
+export function zeroShotEvaluation(z: {
+  readonly towers: (batch: number) => Readonly<Record<string, TowerSpec>>;
+  readonly tokenizer: Tokenizer;
+  readonly data: Pick<ImageTextData, 'taxonomy' | 'captions' | 'evalSource' | 'testImages'>;
+  readonly modes: ZeroShotModes;
+  /** Query towers run on held-out batches (default `['image']`). */
+  readonly queries?: readonly ('image' | 'tabular')[];
+}) {
+  const classes = { taxonomy: z.data.taxonomy, prompts: prompts(z.data, 'taxon') };
+  const towers = z.towers;
+  const zeroShotImages = (
+    params: Params,
+    image: Readonly<Record<string, Embeddings>>,
+    labels: ArrayLike<number>,
+  ) =>
+    zeroShotOfOutputs({
+      params,
+      textTower: towers(EVAL_BATCH).text,
+      batch: EVAL_BATCH,
+      tokenizer: z.tokenizer,
+      classes,
+      queries: { image: Object.fromEntries(Object.entries(image).map(([k, e]) => [k, e.data])) },
+      labels,
+      modes: z.modes,
+    });
+  const zeroShot = async (params: Params, count = 5, split = 'test'): Promise<Record<string, number>> => {
+    const test = z.data.testImages(HELD_OUT_IMAGES);
+    if (test) {
+      const image = await runImageTower({ towers }, params, test.images, test.n, 100);
+      return zeroShotImages(params, image, test.labels);
+    }
+    return zeroShotByRank({
+      params,
+      towers: towers(EVAL_BATCH),
+      batch: EVAL_BATCH,
+      source: z.data.evalSource(split, count),
+      classes,
+      tokenizer: z.tokenizer,
+      queries: z.queries,
+      modes: z.modes,
+    });
+  };
+  return { zeroShot, zeroShotImages };
 }

@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WordTokenizer, type WordTokenizerJson } from '../../data/tokenizers/word-tokenizer.ts';
-import { mapTree } from '../../engine/tree.ts';
-import { readSafetensors } from '../../io/safetensors.ts';
-import type { HostTensor, Params } from '../../nn/context.ts';
-import { CladeError } from '../../util/errors.ts';
+import { WordTokenizer, type WordTokenizerJson } from '../../../data/tokenizers/word-tokenizer.ts';
+import { mapTree } from '../../../engine/tree.ts';
+import { readSafetensors } from '../../../io/safetensors.ts';
+import type { HostTensor, Params } from '../../../nn/context.ts';
+import { isHostTensor } from '../../../nn/param-tree.ts';
+import { CladeError } from '../../../util/errors.ts';
 
 export interface ModelSource {
   readonly dir: string;
@@ -17,6 +18,17 @@ export interface ModelSource {
   readonly tokenizer: WordTokenizer;
   /** Every tensor of weights.safetensors by tree path (`image.convs.0.w`, `text.proj`, …). */
   readonly weights: ReadonlyMap<string, HostTensor>;
+}
+
+/** The model-directory config fields a recipe takes from its `from` (the towers' dims), when present. */
+export function configFrom<K extends string>(
+  src: ModelSource | null,
+  keys: readonly K[],
+): Partial<Record<K, unknown>> {
+  if (!src) return {};
+  return Object.fromEntries(keys.filter((k) => k in src.config).map((k) => [k, src.config[k]])) as Partial<
+    Record<K, unknown>
+  >;
 }
 
 /**
@@ -49,15 +61,12 @@ export function readModelSource(dir: string, accept: readonly string[], user: st
   };
 }
 
-const isHost = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
-
 /**
  * A copy of `tree` (the parameters under `prefix`) with every leaf taken from `src.weights[prefix.path]`; a leaf
  * missing from the file or of another size is an error naming it.
  */
-export function loadSubtree(tree: Params, src: ModelSource, prefix: string): Params {
-  return mapTree<HostTensor, HostTensor>(
+export function loadSubtree<P extends Params>(tree: P, src: ModelSource, prefix: string): P {
+  const loaded = mapTree<HostTensor, HostTensor>(
     tree,
     (h, path) => {
       const w = src.weights.get(path);
@@ -68,6 +77,7 @@ export function loadSubtree(tree: Params, src: ModelSource, prefix: string): Par
       return { shape: [...h.shape], data: w.data.slice() };
     },
     prefix,
-    isHost,
+    isHostTensor,
   );
+  return loaded as P; // the same tree, leaf for leaf
 }
