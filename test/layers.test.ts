@@ -17,7 +17,24 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['util'],
   report: ['util', 'io', 'analysis'],
   train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
-  cli: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config', 'report', 'train'],
+  pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
+  explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
+  browser: ['util', 'data', 'analysis', 'explore'],
+  cli: [
+    'util',
+    'io',
+    'engine',
+    'nn',
+    'optim',
+    'data',
+    'analysis',
+    'objectives',
+    'config',
+    'report',
+    'train',
+    'pretrained',
+    'explore',
+  ],
 };
 
 const SRC = resolve(__dirname, '../src');

@@ -18,6 +18,14 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     about: 'embed a dataset with a model directory → .parquet/.arrow/.npy/.safetensors',
     load: () => import('./commands/embed.ts'),
   },
+  import: {
+    about: 'open_clip folder (open_clip_config.json + safetensors) → clade model directory',
+    load: () => import('./commands/import.ts'),
+  },
+  predict: {
+    about: 'top-k labels per image at any taxonomic rank with a CLIP model (as pybioclip predict)',
+    load: () => import('./commands/predict.ts'),
+  },
   presets: { about: 'list the presets and recipes', load: () => import('./commands/presets.ts') },
   analyze: {
     about:
@@ -31,6 +39,10 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   results: {
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),
+  },
+  explore: {
+    about: 'write (or --serve) an offline web explorer of an embeddings file',
+    load: () => import('./commands/explore.ts'),
   },
   report: {
     about: 'write a self-contained HTML report from result files',

@@ -3,9 +3,9 @@ import { CladeError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /** Tensor element types clade reads and writes in safetensors files. */
-export type SafeDtype = 'F32' | 'F16' | 'F64' | 'I64' | 'I32' | 'U8';
+export type SafeDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'U8';
 
-/** Typed-array storage per dtype: `F16` is raw IEEE half bits (convert with `halfArrayToFloat32`). */
+/** Typed-array storage per dtype: `F16` is raw IEEE half bits (convert with `halfArrayToFloat32`), `BF16` raw bfloat16 bits. */
 export type SafeData = Float32Array | Uint16Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** One named tensor. */
@@ -15,10 +15,11 @@ export interface SafeTensor {
   readonly data: SafeData;
 }
 
-const BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, F64: 8, I64: 8, I32: 4, U8: 1 };
+const BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, U8: 1 };
 const CTOR: Record<SafeDtype, new (b: ArrayBuffer) => SafeData> = {
   F32: Float32Array,
   F16: Uint16Array,
+  BF16: Uint16Array,
   F64: Float64Array,
   I64: BigInt64Array,
   I32: Int32Array,
@@ -98,7 +99,7 @@ export function parseSafetensors(
       throw new CladeError('bad header: entry is not an object', { file, tensor: name });
     if (typeof t.dtype !== 'string' || !(t.dtype in BYTES))
       throw new CladeError(
-        `unsupported dtype ${JSON.stringify(t.dtype)} (expected F32, F16, F64, I64, I32 or U8)`,
+        `unsupported dtype ${JSON.stringify(t.dtype)} (expected F32, F16, BF16, F64, I64, I32 or U8)`,
         {
           file,
           tensor: name,
@@ -189,7 +190,7 @@ export function encodeSafetensors(
       throw new CladeError('tensor name __metadata__ is reserved', { tensor: name });
     if (!(t.dtype in BYTES)) throw new CladeError(`unsupported dtype ${t.dtype}`, { tensor: name });
     const inferred = DTYPE_OF(t.data);
-    const ok = t.dtype === 'F16' ? t.data instanceof Uint16Array : inferred === t.dtype;
+    const ok = t.dtype === 'F16' || t.dtype === 'BF16' ? t.data instanceof Uint16Array : inferred === t.dtype;
     if (!ok)
       throw new CladeError(`dtype ${t.dtype} does not match the ${t.data.constructor.name} data`, {
         tensor: name,

@@ -16,12 +16,17 @@ export function paramConstants(params: Params): SymParams {
  * Trace an eval-mode forward pass with the weights as initializers and serialise it as a standalone ONNX model
  * (opset 18) that onnxruntime in Node, the browser or Python can run without clade.
  */
-export function forwardOnnx(params: Params, spec: TowerSpec, name = 'clade'): Uint8Array {
+export function forwardOnnx(
+  params: Params,
+  spec: TowerSpec,
+  name = 'clade',
+  ops: 'standard' | 'contrib' = 'standard',
+): Uint8Array {
   const ins = Object.fromEntries(
     Object.entries(spec.inputs).map(([k, s]) => [k, input(k, s.shape, s.dtype ?? 'float32')]),
   );
   const outs = spec.forward(paramConstants(params), ins, new Ctx(false));
-  return toOnnx(defineGraph(Object.values(ins), outs), { name });
+  return toOnnx(defineGraph(Object.values(ins), outs), { name, ops });
 }
 
 export function writeForwardOnnx(path: string, params: Params, spec: TowerSpec, name?: string): void {

@@ -10,7 +10,7 @@ const HELP = `clade demo [--out DIR] [--steps N] [--seed S] [--train.key=value â
 Trains a small CLIP-style model with taxonomic text supervision on the built-in synthetic-taxonomy dataset
 (the 'demo' preset: see 'clade presets'), exports it to ONNX, runs zero-shot by rank, kNN, linear probe,
 RLD/CH, class homogeneity, intra-class orthogonality, trait order and radial metrics, and writes
-runs/demo-<time>/ with config.json, model/, result JSON files and report.html.`;
+runs/demo-<time>/ with config.json, model/, result JSON files, report.html and explorer/ (clade explore).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { rest, overrides } = splitOverrides(argv);
@@ -43,5 +43,6 @@ export async function run(argv: string[]): Promise<number> {
     `\ntraining ${r.stepsPerSecond.toFixed(1)} steps/s; total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   console.log(`report: ${r.report}`);
+  console.log(`explorer: ${join(r.explorer, 'index.html')}`);
   return 0;
 }

@@ -137,7 +137,7 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   capture();
   const recipe = clipTaxonomy({ seed: 4, perSpecies: 1, contextLength: 12 }); // the model's tokenizer
   const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.data.synthetic!.get(0).texts!.taxon];
-  writeFileSync(join(dir, 'texts.txt'), lines.join('\n') + '\n\n');
+  writeFileSync(join(dir, 'texts.txt'), lines.join('\n') + '\n');
   const out = join(dir, 'texts.npy');
   expect(await embedCli([model, join(dir, 'texts.txt'), '--tower', 'text', '--out', out, '--quiet'])).toBe(0);
   const got = readNpy(out);

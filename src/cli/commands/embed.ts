@@ -1,3 +1,5 @@
+import { embedPretrained } from '../../pretrained/embed-pretrained.ts';
+import { isOpenClipFolder, openClipModelInfo } from '../../pretrained/open-clip-folder.ts';
 import { readModelJson } from '../../train/model-dir.ts';
 import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
@@ -77,18 +79,19 @@ export async function run(argv: string[]): Promise<number> {
   const [modelDir, spec] = a._;
   const out = a.out as string;
   try {
-    const model = readModelJson(modelDir);
+    const openClip = isOpenClipFolder(modelDir);
+    const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
     const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
     const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
     const total = Math.min(data.dataset.length, limit ?? Infinity);
     const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
     let shown = 0;
     const tower = (a.tower as 'image' | 'tabular' | 'text' | undefined) ?? 'image';
-    if (tower === 'image' && imagePreprocessing(modelDir).assumedStats)
+    if (tower === 'image' && !openClip && imagePreprocessing(modelDir).assumedStats)
       console.error(
         'clade embed: model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)',
       );
-    const r = await embedDataset(modelDir, data, {
+    const r = await (openClip ? embedPretrained : embedDataset)(modelDir, data, {
       tower,
       textType: a['text-type'] as string | undefined,
       limit,

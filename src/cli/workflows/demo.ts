@@ -1,13 +1,9 @@
 import { join } from 'node:path';
 import { TEXT_TYPES, taxonText } from '../../data/taxonomy/text-types.ts';
 import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
-import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
-import { configJson, type ResolvedConfig } from '../../train/resolve-config.ts';
-import { writeFileAtomic } from '../../util/atomic-write.ts';
+import type { ResolvedConfig } from '../../train/resolve-config.ts';
+import { runTraining } from '../../train/run.ts';
 import { CladeError } from '../../util/errors.ts';
-import { mkdirSync } from 'node:fs';
-import { train } from '../../train/trainer.ts';
-import { writeModelDir } from '../../train/model-dir.ts';
 import {
   formatSummaryTable,
   readResults,
@@ -19,6 +15,7 @@ import { writeSafetensors } from '../../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
 import { embedImages, embedTexts, stackImages } from './embed-split.ts';
+import { writeDemoExplorer } from './demo-explorer.ts';
 
 export interface DemoOptions {
   readonly outDir: string;
@@ -35,24 +32,22 @@ export interface DemoOptions {
  */
 export async function runDemo(
   o: DemoOptions,
-): Promise<{ summary: string; report: string; stepsPerSecond: number }> {
+): Promise<{ summary: string; report: string; explorer: string; stepsPerSecond: number }> {
   const log = o.log ?? (() => {});
   if (o.config.recipeName !== 'clip-taxonomy')
     throw new CladeError(`the demo runs the clip-taxonomy recipe, got '${o.config.recipeName}'`, {
       field: 'recipe',
     });
-  const recipe = clipTaxonomy(o.config.recipeConfig);
-  const dataset = recipe.data.synthetic!;
+  log(`training clip-taxonomy on synthetic-taxonomy for ${o.config.train.steps} steps`);
+  const run = await runTraining(o.config, { outDir: o.outDir });
+  const { recipe, modelDir } = run;
+  const dataset = recipe.data.synthetic;
+  if (!dataset)
+    throw new CladeError(`the demo trains on synthetic-taxonomy, got '${recipe.data.name}'`, {
+      field: 'recipeConfig.dataset',
+    });
   const cfg = recipe.config;
   const t = o.config.train;
-  mkdirSync(o.outDir, { recursive: true });
-  writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify(configJson(o.config), null, 2) + '\n');
-  log(
-    `training ${recipe.name} on synthetic-taxonomy (${dataset.length} images, ${dataset.classNames.length} species) for ${t.steps} steps`,
-  );
-  const run = await train(recipe, { ...t, outDir: o.outDir });
-  const modelDir = join(o.outDir, 'model');
-  writeModelDir(modelDir, recipe, run.params, t.exportBatch);
   log(`model directory: ${modelDir} (model.json, weights.safetensors, image.onnx, text.onnx)`);
 
   const trainSet = await stackImages(
@@ -105,9 +100,7 @@ export async function runDemo(
     { textType: TEXT_TYPES[0] },
   );
 
-  const logitScale = Math.exp(
-    (run.params as unknown as { logitScale: { data: Float32Array } }).logitScale.data[0],
-  );
+  const logitScale = Math.exp(run.train.params.logitScale.data[0]);
   const results = await demoAnalyses(dataset, {
     train: trainEmb,
     trainSamples: trainSet.samples,
@@ -139,5 +132,16 @@ export async function runDemo(
   const loaded = readResults(o.outDir);
   const report = join(o.outDir, 'report.html');
   await writeReport(report, loaded, { title: `clade demo — ${recipe.name} on synthetic-taxonomy` });
-  return { summary: formatSummaryTable(loaded), report, stepsPerSecond: run.stepsPerSecond };
+  const parts = [
+    { split: 'test', embeddings: testEmb, samples: testSet.samples },
+    { split: 'train', embeddings: trainEmb, samples: trainSet.samples },
+  ];
+  const explorer = await writeDemoExplorer(join(o.outDir, 'explorer'), {
+    dataset,
+    modelDir,
+    parts,
+    results: loaded.map((r) => r.result),
+    log,
+  });
+  return { summary: formatSummaryTable(loaded), report, explorer, stepsPerSecond: run.train.stepsPerSecond };
 }

@@ -99,9 +99,10 @@ export async function resolveEmbedData(spec: string, hints: ModelDataHints = {})
   if (/\.bin$/i.test(path)) return resolveEmbedData(`${cifarKind(path)}:${path}`, hints);
   if (/images[-.]idx3/.test(basename(path))) return resolveEmbedData(`mnist:${path}`, hints);
   if (/\.txt$/i.test(path)) {
+    // One text per line; an empty line is the empty text (only the final newline ends the file).
     const lines = readFileSync(path, 'utf8')
-      .split(/\r?\n/)
-      .filter((l) => l.trim().length > 0);
+      .replace(/\r?\n$/, '')
+      .split(/\r?\n/);
     const dataset: Dataset = {
       name: basename(path),
       length: lines.length,

@@ -279,3 +279,125 @@ export function resampleInto(src: AnyImage, spec: ResampleSpec, out: Float32Arra
     }
   }
 }
+
+/** PIL's fixed-point precision for 8-bit resampling (`PRECISION_BITS = 32 - 8 - 2`). */
+const PIL_BITS = 22;
+const PIL_ONE = 2 ** PIL_BITS;
+
+/** PIL's `normalize_coeffs_8bpc`: double weights → fixed point, rounded half away from zero. */
+function pilFixed(c: AxisCoeffs): Int32Array {
+  return Int32Array.from(c.weights, (v) => Math.trunc(v < 0 ? -0.5 + v * PIL_ONE : 0.5 + v * PIL_ONE));
+}
+
+/**
+ * `resampleInto` for 8-bit sources, bit-exact with PIL's `Image.resize` (Resample.c): the same coefficients rounded to
+ * 22-bit fixed point, a horizontal pass (skipped when the width is unchanged) whose output is rounded and clipped to
+ * 8 bits, then a vertical pass (skipped when the height is unchanged), rounded and clipped again; then ToTensor
+ * (/255) and the affine. Crop windows and flips index the resized image exactly as `resampleInto` does, so a fused
+ * resize + centre crop gives PIL's resize followed by torchvision's crop, value for value.
+ *
+ * @example
+ * resamplePil8Into(img, { ...ev.spec(h, w), scale, bias }, out); // = PIL resize + crop + normalise
+ */
+export function resamplePil8Into(
+  src: { data: Uint8Array; width: number; height: number; channels: number },
+  spec: ResampleSpec,
+  out: Float32Array,
+  offset = 0,
+): void {
+  const C = src.channels;
+  const outH = spec.outHeight ?? spec.resizeHeight;
+  const outW = spec.outWidth ?? spec.resizeWidth;
+  const aa = spec.antialias ?? true;
+  const needH = spec.resizeWidth !== spec.width;
+  const needV = spec.resizeHeight !== spec.height;
+  const xc = axisCoeffs(
+    spec.width,
+    spec.resizeWidth,
+    spec.interpolation,
+    aa,
+    spec.cropLeft ?? 0,
+    outW,
+    !!spec.flip,
+  );
+  const yc = axisCoeffs(
+    spec.height,
+    spec.resizeHeight,
+    spec.interpolation,
+    aa,
+    spec.cropTop ?? 0,
+    outH,
+    false,
+  );
+  const xk = pilFixed(xc);
+  const yk = pilFixed(yc);
+  const clip8 = (ss: number) => {
+    const v = Math.floor(ss / PIL_ONE);
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+  };
+  // Which source rows the vertical pass reads (all of a window's rows when the height is unchanged).
+  const crop0 = spec.cropTop ?? 0;
+  const rowOf = (y: number) => crop0 + y; // unchanged height: output row y is resized row crop0 + y
+  let r0 = Infinity;
+  let r1 = -Infinity;
+  for (let y = 0; y < outH; y++) {
+    if (needV) {
+      if (yc.count[y] === 0) continue;
+      r0 = Math.min(r0, yc.start[y]);
+      r1 = Math.max(r1, yc.start[y] + yc.count[y]);
+    } else if (rowOf(y) >= 0 && rowOf(y) < spec.height) {
+      r0 = Math.min(r0, rowOf(y));
+      r1 = Math.max(r1, rowOf(y) + 1);
+    }
+  }
+  const rows = r1 > r0 ? r1 - r0 : 0;
+  // Horizontal pass → 8-bit tmp [rows, outW, C]; -1 marks positions outside the resized image (padding).
+  const tmp = new Int16Array(rows * outW * C);
+  const d = src.data;
+  const rs = src.width * C;
+  for (let r = 0; r < rows; r++) {
+    const base = (spec.top + r0 + r) * rs + spec.left * C;
+    for (let x = 0; x < outW; x++) {
+      const t = (r * outW + x) * C;
+      if (!needH) {
+        const sx = spec.flip ? (spec.cropLeft ?? 0) + outW - 1 - x : (spec.cropLeft ?? 0) + x;
+        for (let c = 0; c < C; c++) tmp[t + c] = sx >= 0 && sx < spec.width ? d[base + sx * C + c] : -1;
+        continue;
+      }
+      const n = xc.count[x];
+      if (n === 0) {
+        for (let c = 0; c < C; c++) tmp[t + c] = -1;
+        continue;
+      }
+      const p = base + xc.start[x] * C;
+      for (let c = 0; c < C; c++) {
+        let ss = PIL_ONE / 2;
+        for (let k = 0; k < n; k++) ss += d[p + k * C + c] * xk[x * xc.taps + k];
+        tmp[t + c] = clip8(ss);
+      }
+    }
+  }
+  // Vertical pass, then ToTensor and the affine; padding gets value 0 (torchvision's crop padding).
+  for (let y = 0; y < outH; y++)
+    for (let x = 0; x < outW; x++)
+      for (let c = 0; c < C; c++) {
+        let v: number;
+        if (!needV) {
+          const sr = rowOf(y) - r0;
+          v = rowOf(y) >= 0 && rowOf(y) < spec.height ? tmp[(sr * outW + x) * C + c] : -1;
+        } else if (yc.count[y] === 0) v = -1;
+        else {
+          let ss = PIL_ONE / 2;
+          let pad = false;
+          for (let k = 0; k < yc.count[y]; k++) {
+            const tv = tmp[((yc.start[y] - r0 + k) * outW + x) * C + c];
+            if (tv < 0) pad = true;
+            ss += tv * yk[y * yc.taps + k];
+          }
+          v = pad ? -1 : clip8(ss);
+        }
+        const value = v < 0 ? 0 : v / 255;
+        out[offset + (c * outH + y) * outW + x] =
+          value * (spec.scale ? spec.scale[c] : 1) + (spec.bias ? spec.bias[c] : 0);
+      }
+}

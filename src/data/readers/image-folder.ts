@@ -16,7 +16,8 @@ export interface ImageFolderDataset extends Dataset {
 
 /**
  * torchvision-style ImageFolder: `root/<class>/<image>`, classes = sorted sub-folder names, files sorted within a
- * class; JPEG/PNG/WebP by extension (case-insensitive). Samples carry `imagePath` (decode with `withImage`), or
+ * class; JPEG/PNG/WebP by extension (case-insensitive). A folder without sub-folders is a flat list of unlabelled
+ * images (`root/<image>`, no classes, labels -1). Samples carry `imagePath` (decode with `withImage`), or
  * with `decode: true` every image is decoded up front (sharp) and a file that fails to decode throws naming it —
  * or, with `onError: 'skip'`, is left out and reported.
  *
@@ -38,7 +39,6 @@ export async function readImageFolder(
   const classNames = entries
     .filter((d) => !d.startsWith('.') && statSync(join(root, d)).isDirectory())
     .sort();
-  if (classNames.length === 0) throw new CladeError('no class sub-folders', { file: root });
   const log = new SkipLog(opts.onError);
   let paths: string[] = [];
   let labels: number[] = [];
@@ -49,6 +49,15 @@ export async function readImageFolder(
         labels.push(k);
       }
   });
+  if (classNames.length === 0) {
+    paths = entries
+      .filter((f) => !f.startsWith('.') && exts.has(extname(f).toLowerCase()))
+      .sort()
+      .map((f) => join(root, f));
+    labels = paths.map(() => -1);
+    if (paths.length === 0)
+      throw new CladeError(`no class sub-folders and no images (${[...exts].join(', ')})`, { file: root });
+  }
   let images: (Image | undefined)[] = [];
   if (opts.decode) {
     const keep: number[] = [];
@@ -67,7 +76,8 @@ export async function readImageFolder(
   const get = (index: number): Sample => {
     if (!(index >= 0 && index < paths.length))
       throw new CladeError(`index ${index} out of range 0..${paths.length - 1}`, { file: root });
-    return { index, id: paths[index], imagePath: paths[index], image: images[index], label: labels[index] };
+    const label = labels[index] >= 0 ? labels[index] : undefined;
+    return { index, id: paths[index], imagePath: paths[index], image: images[index], label };
   };
   return {
     name: root,

@@ -1,9 +1,20 @@
+import { decodeHTML } from 'entities';
 import { CladeError } from '../../util/errors.ts';
 import { packTokens, type TokenBatch, type Tokenizer } from './tokenizer.ts';
 
+/** OpenAI CLIP's special-token names. */
 export const SOT = '<|startoftext|>';
 export const EOT = '<|endoftext|>';
-const PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+/gu;
+/** open_clip's names for the same two tokens (ids 49406, 49407): `SimpleTokenizer` matches these in text. */
+export const OPEN_CLIP_SPECIAL: readonly [string, string] = ['<start_of_text>', '<end_of_text>'];
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** CLIP's split pattern with the special tokens first (case-insensitive, as open_clip compiles it). */
+const splitPattern = (special: readonly string[]) =>
+  new RegExp(
+    `${special.map(escapeRe).join('|')}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\s\\p{L}\\p{N}]+`,
+    'giu',
+  );
 
 /** GPT-2 / CLIP byte → printable character table (`bytes_to_unicode`), in CLIP's vocabulary order. */
 export function bytesToUnicode(): [number, string][] {
@@ -21,9 +32,53 @@ export function bytesToUnicode(): [number, string][] {
   return bs.map((b, i) => [b, String.fromCharCode(cs[i])]);
 }
 
-/** CLIP's text cleanup: HTML unescaped twice, whitespace runs collapsed, trimmed, lower-cased. (No ftfy: NFC only.) */
+// ftfy's character tables (ftfy.chardata): control characters it removes, Latin ligatures it splits, the
+// half-/full-width forms it maps to their standard forms, and the curly quotes it straightens.
+const CONTROL =
+  /[\u0000-\u0008\u000b\u000e-\u001f\u007f\u206a-\u206f\ufeff\ufff9-\ufffc]|\ud834[\udd73-\udd7a]|\udb40[\udc00-\udc7f]/g;
+const LIGATURES: Record<string, string> = {
+  Ĳ: 'IJ',
+  ĳ: 'ij',
+  ﬀ: 'ff',
+  ﬁ: 'fi',
+  ﬂ: 'fl',
+  ﬃ: 'ffi',
+  ﬄ: 'ffl',
+  ﬅ: 'ſt',
+  ﬆ: 'st',
+};
+const LIGATURE_RE = /[Ĳĳﬀ-ﬆ]/g;
+const WIDTH_RE = /[\u3000\uff01-\uffef]/g;
+const widthForm = (c: string) => (c === '\u3000' ? ' ' : c.normalize('NFKC'));
+
+/**
+ * The parts of `ftfy.fix_text` (defaults) that are deterministic character maps: HTML entities when the text has
+ * no `<` (its 'auto' mode), control characters and the BOM removed, Latin ligatures split, half-/full-width forms
+ * mapped to standard ones, curly quotes straightened, CRLF → LF, NFC. ftfy's mojibake repair (text decoded in
+ * the wrong encoding, e.g. `cafÃ©`) is heuristic and not reproduced.
+ *
+ * @example
+ * ftfyFix('“ﬁsh”\u3000ＯＫ'); // '"fish" OK'
+ */
+export function ftfyFix(text: string): string {
+  let t = text.includes('<') ? text : decodeHTML(text);
+  t = t.replace(/\r\n?|[\u2028\u2029\u0085]/g, '\n');
+  t = t.replace(LIGATURE_RE, (c) => LIGATURES[c] ?? c);
+  t = t.replace(WIDTH_RE, widthForm);
+  t = t.replace(/[\u02bc\u2018-\u201b]/g, "'").replace(/[\u201c-\u201f]/g, '"');
+  t = t.replace(CONTROL, '');
+  return t.normalize('NFC');
+}
+
+/**
+ * open_clip's `_clean_lower`: `ftfy.fix_text`, HTML unescaped twice (Python's `html.unescape`, HTML5 rules),
+ * trimmed, whitespace runs collapsed to one space, lower-cased.
+ *
+ * @example
+ * clipClean('  Hello &amp;amp;\n\t WORLD  '); // 'hello & world'
+ */
 export function clipClean(text: string): string {
-  const t = htmlUnescape(htmlUnescape(text.normalize('NFC'))).trim();
+  const t = decodeHTML(decodeHTML(ftfyFix(text))).trim();
   return t.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
@@ -35,6 +90,7 @@ export interface ClipBpeJson {
   /** Token → id. */
   readonly vocab: Readonly<Record<string, number>>;
   readonly padId: number;
+  readonly specialTokens?: readonly [string, string];
 }
 
 /**
@@ -56,20 +112,29 @@ export class ClipBpeTokenizer implements Tokenizer {
   private readonly byteEncoder: string[];
   private readonly byteDecoder: Map<string, number>;
   private readonly cache = new Map<string, number[]>();
+  private readonly pattern: RegExp;
+  private readonly special: ReadonlyMap<string, number>;
 
   constructor(
     readonly vocab: Readonly<Record<string, number>>,
     readonly merges: readonly string[],
     readonly contextLength = 77,
     readonly padId = 0,
+    /** Names of the start and end tokens in `vocab` (OpenAI's by default; open_clip: `OPEN_CLIP_SPECIAL`). */
+    readonly specialTokens: readonly [string, string] = [SOT, EOT],
   ) {
     this.ranks = new Map(merges.map((m, i) => [m, i]));
     this.decoder = [];
     for (const [tok, id] of Object.entries(vocab)) this.decoder[id] = tok;
-    const sot = vocab[SOT];
-    const eot = vocab[EOT];
+    const sot = vocab[specialTokens[0]];
+    const eot = vocab[specialTokens[1]];
     if (sot === undefined || eot === undefined)
-      throw new CladeError(`vocabulary lacks ${SOT} or ${EOT}`, { field: 'vocab' });
+      throw new CladeError(`vocabulary lacks ${specialTokens[0]} or ${specialTokens[1]}`, { field: 'vocab' });
+    this.pattern = splitPattern(specialTokens);
+    this.special = new Map([
+      [specialTokens[0], sot],
+      [specialTokens[1], eot],
+    ]);
     this.sotId = sot;
     this.eotId = eot;
     const table = bytesToUnicode();
@@ -85,18 +150,21 @@ export class ClipBpeTokenizer implements Tokenizer {
    * The OpenAI construction: vocabulary = 256 byte symbols, the same with `</w>`, one token per merge, then
    * `<|startoftext|>`, `<|endoftext|>` (49,408 tokens for CLIP's 48,894 merges).
    */
-  static fromMerges(merges: readonly string[], contextLength = 77): ClipBpeTokenizer {
+  static fromMerges(
+    merges: readonly string[],
+    contextLength = 77,
+    specialTokens: readonly [string, string] = [SOT, EOT],
+  ): ClipBpeTokenizer {
     const syms = bytesToUnicode().map(([, c]) => c);
     const list = [
       ...syms,
       ...syms.map((s) => s + '</w>'),
       ...merges.map((m) => m.replace(' ', '')),
-      SOT,
-      EOT,
+      ...specialTokens,
     ];
     const vocab: Record<string, number> = {};
     list.forEach((t, i) => (vocab[t] = i));
-    return new ClipBpeTokenizer(vocab, merges, contextLength);
+    return new ClipBpeTokenizer(vocab, merges, contextLength, 0, specialTokens);
   }
 
   get vocabSize(): number {
@@ -105,10 +173,11 @@ export class ClipBpeTokenizer implements Tokenizer {
 
   tokenize(text: string): number[] {
     const out: number[] = [];
-    for (const m of clipClean(text).matchAll(PATTERN)) {
+    for (const m of clipClean(text).matchAll(this.pattern)) {
       const word = m[0];
-      if (word === SOT || word === EOT) {
-        out.push(this.vocab[word]);
+      const special = this.special.get(word);
+      if (special !== undefined) {
+        out.push(special);
         continue;
       }
       let ids = this.cache.get(word);
@@ -159,6 +228,7 @@ export class ClipBpeTokenizer implements Tokenizer {
       merges: this.merges,
       vocab: this.vocab,
       padId: this.padId,
+      specialTokens: this.specialTokens,
     };
   }
 
@@ -191,16 +261,4 @@ export class ClipBpeTokenizer implements Tokenizer {
     }
     return word;
   }
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-function htmlUnescape(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-    if (e[0] === '#') {
-      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-    }
-    return ENTITIES[e.toLowerCase()] ?? m;
-  });
 }

@@ -1,6 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { CladeError } from '../../util/errors.ts';
 import { readBytes } from '../readers/files.ts';
-import { ClipBpeTokenizer, type ClipBpeJson } from './clip-bpe.ts';
+import { ClipBpeTokenizer, OPEN_CLIP_SPECIAL, type ClipBpeJson } from './clip-bpe.ts';
 import { WordTokenizer, type WordTokenizerJson } from './word-tokenizer.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
@@ -13,7 +14,47 @@ export type TokenizerSource =
   /** OpenAI's merges list (`bpe_simple_vocab_16e6.txt[.gz]`): a header line, then merges; CLIP keeps 48,894. */
   | { readonly openaiMerges: string; readonly maxMerges?: number }
   /** A JSON file written from `tokenizer.toJSON()` (word-level or CLIP BPE). */
-  | { readonly saved: string };
+  | { readonly saved: string }
+  /** The CLIP BPE vocabulary shipped with clade (`assets/clip-bpe/`), as open_clip's `SimpleTokenizer`. */
+  | { readonly builtin: 'clip' };
+
+/** Where the shipped CLIP BPE merges list lives (`assets/clip-bpe/`, MIT, with open_clip's licence). */
+export const CLIP_BPE_FILE = fileURLToPath(
+  new URL('../../../assets/clip-bpe/bpe_simple_vocab_16e6.txt.gz', import.meta.url),
+);
+
+/** The description `toJSON` gives for the shipped vocabulary: model.json stays small and loads it back. */
+export interface BuiltinClipJson {
+  readonly kind: 'clip-bpe';
+  readonly builtin: 'clip';
+  readonly contextLength: number;
+}
+
+let builtinMerges: string[] | null = null;
+
+/**
+ * open_clip's tokenizer for every CLIP-family model (`get_tokenizer('ViT-B-16')`, BioCLIP, BioCLIP 2): the shipped
+ * 49,408-token CLIP BPE, open_clip's `<start_of_text>` / `<end_of_text>` names, context 77. No network.
+ *
+ * @example
+ * clipTokenizer().encode(['a photo of Corvus corax.']).ids; // [49406, 320, 1125, 539, 851, 85, 718, 851, 9203, 269, 49407, 0, …]
+ */
+export function clipTokenizer(contextLength = 77): ClipBpeTokenizer {
+  builtinMerges ??= openaiMergesList(CLIP_BPE_FILE);
+  const tok = ClipBpeTokenizer.fromMerges(builtinMerges, contextLength, OPEN_CLIP_SPECIAL);
+  // Described by reference to the shipped file, not by its 1.5 MB vocabulary.
+  const json: BuiltinClipJson = { kind: 'clip-bpe', builtin: 'clip', contextLength };
+  return Object.assign(tok, { toJSON: () => json });
+}
+
+/** OpenAI's merges file: a header line, then merges; CLIP keeps the first 48,894 (49,152 − 256 − 2). */
+function openaiMergesList(file: string, maxMerges = 49152 - 256 - 2): string[] {
+  return text(file)
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.length > 0)
+    .slice(0, maxMerges);
+}
 
 /**
  * Loads a tokenizer from files. All forms give the same `Tokenizer` interface.
@@ -54,13 +95,9 @@ export function loadTokenizer(src: TokenizerSource, opts: { contextLength?: numb
       .filter((l, i) => l.length > 0 && !(i === 0 && l.startsWith('#version')));
     return new ClipBpeTokenizer(vocab, merges, T ?? 77);
   }
-  if ('openaiMerges' in src) {
-    const lines = text(src.openaiMerges)
-      .split('\n')
-      .slice(1)
-      .filter((l) => l.length > 0);
-    return ClipBpeTokenizer.fromMerges(lines.slice(0, src.maxMerges ?? 49152 - 256 - 2), T ?? 77);
-  }
+  if ('openaiMerges' in src)
+    return ClipBpeTokenizer.fromMerges(openaiMergesList(src.openaiMerges, src.maxMerges), T ?? 77);
+  if ('builtin' in src) return clipTokenizer(T ?? 77);
   return tokenizerFromJSON(readJson(src.saved), T, src.saved);
 }
 
@@ -71,9 +108,17 @@ export function tokenizerFromJSON(json: unknown, contextLength?: number, file?: 
     const w = j as WordTokenizerJson;
     return WordTokenizer.fromJSON(contextLength ? { ...w, contextLength } : w);
   }
+  if (j?.kind === 'clip-bpe' && (j as BuiltinClipJson).builtin === 'clip')
+    return clipTokenizer(contextLength ?? (j as BuiltinClipJson).contextLength);
   if (j?.kind === 'clip-bpe') {
     const c = j as ClipBpeJson;
-    return new ClipBpeTokenizer(c.vocab, c.merges, contextLength ?? c.contextLength, c.padId);
+    return new ClipBpeTokenizer(
+      c.vocab,
+      c.merges,
+      contextLength ?? c.contextLength,
+      c.padId,
+      c.specialTokens,
+    );
   }
   throw new CladeError(`unknown tokenizer kind '${j?.kind}'; expected 'word' or 'clip-bpe'`, {
     file,

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
-import { ClipBpeTokenizer, bytesToUnicode, clipClean } from './clip-bpe.ts';
+import { ClipBpeTokenizer, bytesToUnicode, clipClean, ftfyFix } from './clip-bpe.ts';
 import { WordTokenizer } from './word-tokenizer.ts';
-import { loadTokenizer, tokenizerFromJSON } from './load-tokenizer.ts';
+import { clipTokenizer, loadTokenizer, tokenizerFromJSON } from './load-tokenizer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-tok-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,5 +138,39 @@ describe('word-level tokenizer', () => {
     expect(back.kind).toBe('word');
     expect(Array.from(back.encode(corpus).ids)).toEqual(Array.from(tok.encode(corpus).ids));
     expect(() => new WordTokenizer(['a', 'b'])).toThrow(/must start with <pad>/);
+  });
+});
+
+describe('the shipped CLIP BPE (open_clip SimpleTokenizer)', () => {
+  const tok = clipTokenizer();
+  test('49,408 tokens, open_clip ids for the fixture texts', () => {
+    expect(tok.vocabSize).toBe(49408);
+    expect([tok.sotId, tok.eotId]).toEqual([49406, 49407]);
+    const ref = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, '../../../test/fixtures/open_clip/tiny-vit-gelu/reference.json'),
+        'utf8',
+      ),
+    ) as { texts: string[]; input_ids: number[][] };
+    ref.texts.forEach((t, i) => expect([tok.sotId, ...tok.tokenize(t), tok.eotId]).toEqual(ref.input_ids[i]));
+  });
+  test("open_clip's special-token names are matched in text, case-insensitively", () => {
+    expect(tok.tokenize('a <END_OF_TEXT> b')).toEqual([...tok.tokenize('a'), 49407, ...tok.tokenize('b')]);
+  });
+  test('ftfy clean-up: curly quotes, ligatures, full-width forms, control characters, entities', () => {
+    expect(ftfyFix('“ﬁsh” ‘n’ chips\u3000ＯＫ\u0007\ufeff')).toBe('"fish" \'n\' chips OK');
+    expect(ftfyFix('a &lt;b&gt; &amp;')).toBe('a <b> &');
+    expect(ftfyFix('x < y &amp; z')).toBe('x < y &amp; z'); // ftfy leaves entities alone in text that has '<'
+    expect(clipClean('Lewis’s  Woodpecker &amp;amp;amp;')).toBe("lewis's woodpecker &");
+    expect(tok.tokenize('Lewis’s woodpecker')).toEqual(tok.tokenize("Lewis's woodpecker"));
+  });
+  test('toJSON refers to the shipped vocabulary and loads back', () => {
+    const json = JSON.parse(JSON.stringify(tok.toJSON()));
+    expect(json).toEqual({ kind: 'clip-bpe', builtin: 'clip', contextLength: 77 });
+    const back = tokenizerFromJSON(json, 32);
+    expect(back.contextLength).toBe(32);
+    expect(Array.from(back.encode(['a photo of a bird']).ids.subarray(0, 6))).toEqual(
+      Array.from(tok.encode(['a photo of a bird']).ids.subarray(0, 6)),
+    );
   });
 });

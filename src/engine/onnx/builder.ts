@@ -10,6 +10,14 @@ export class OnnxBuilder {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly memo = new Map<string, string[]>();
   private counter = 0;
+  /** True once a com.microsoft node is emitted (the model then imports that domain). */
+  usesMsDomain = false;
+
+  /**
+   * @param standardOps emit only standard ONNX ops: the com.microsoft contrib ops (Gelu, FusedMatMul) are written
+   *   as their standard-op equivalents, which any ONNX runtime (onnxruntime-web included) loads.
+   */
+  constructor(readonly standardOps = false) {}
 
   fresh(prefix = 'v'): string {
     return `_${prefix}${this.counter++}`;
@@ -42,6 +50,8 @@ export class OnnxBuilder {
     attrs: Record<string, AttrValue>,
     outputs: readonly string[],
   ): string[] {
+    if (this.standardOps) throw new Error(`com.microsoft ${opType} requested in a standard-ops graph`);
+    this.usesMsDomain = true;
     return this.node(opType, inputs, attrs, { outputs, domain: MS_DOMAIN });
   }
 
@@ -69,6 +79,13 @@ export class OnnxBuilder {
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push({ name, dataType: ELEM_TYPE[dtype], dims: [...dims], rawData: raw.slice() });
     return name;
+  }
+
+  /** A memoised float32 scalar constant. */
+  scalar(value: number): string {
+    return this.once(`f32:${value}`, () => [
+      this.initializer(this.fresh('s'), 'float32', [], new Float32Array([value])),
+    ])[0];
   }
 
   /** A memoised int64 vector constant (axes, shapes, pads). */

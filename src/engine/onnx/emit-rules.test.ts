@@ -15,3 +15,36 @@ describe('emission choices', () => {
     expect(opTypes({ y: x.sum() }, [x])).toEqual(['ReduceSum']);
   });
 });
+
+describe('standard-ops export', () => {
+  test('no com.microsoft node or domain, and the same outputs as the contrib-op model in onnxruntime', async () => {
+    const ort = await import('onnxruntime-node');
+    const { gelu } = await import('../functional/index.ts');
+    const q = input('q', [2, 3, 5, 4]);
+    const k = input('k', [2, 3, 6, 4]);
+    const g = defineGraph([q, k], { y: gelu(q.matmul(k, { transB: true })) });
+    const std = toOnnx(g, { ops: 'standard' });
+    const model = onnx.ModelProto.decode(std);
+    expect(model.graph!.node!.filter((n) => n.domain)).toEqual([]);
+    expect(model.opsetImport!.map((o) => o.domain)).toEqual(['']);
+    const contrib = onnx.ModelProto.decode(toOnnx(g)).graph!.node!.map((n) => `${n.domain}:${n.opType}`);
+    expect(contrib).toEqual(['com.microsoft:FusedMatMul', 'com.microsoft:Gelu']);
+    const feeds = {
+      q: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 120 }, (_, i) => Math.sin(i)),
+        [2, 3, 5, 4],
+      ),
+      k: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 144 }, (_, i) => Math.cos(i * 0.7)),
+        [2, 3, 6, 4],
+      ),
+    };
+    const run = async (bytes: Uint8Array) =>
+      (await (await ort.InferenceSession.create(bytes)).run(feeds)).y.data as Float32Array;
+    const a = await run(std);
+    const b = await run(toOnnx(g));
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 6);
+  });
+});

@@ -37,10 +37,16 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
   relu: simple('Relu'),
   erf: simple('Erf'),
   abs: simple('Abs'),
-  // With the saved CDF (training graphs) the output is x·Φ; otherwise one com.microsoft Gelu node.
+  // With the saved CDF (training graphs) the output is x·Φ; otherwise one com.microsoft Gelu node, or with
+  // standard ops x·½(1 + erf(x/√2)) (ORT fuses that pattern back into Gelu when it loads the model).
   gelu: (b, ins, out) => {
     if (ins.length === 3) b.node('Mul', [ins[0], ins[2]], {}, { outputs: [out] });
-    else b.msNode('Gelu', ins, {}, [out]);
+    else if (b.standardOps) {
+      const [x] = ins;
+      const e = b.node('Erf', [b.node('Div', [x, b.scalar(Math.SQRT2)])[0]])[0];
+      const half = b.node('Mul', [x, b.node('Add', [e, b.scalar(1)])[0]])[0];
+      b.node('Mul', [half, b.scalar(0.5)], {}, { outputs: [out] });
+    } else b.msNode('Gelu', ins, {}, [out]);
   },
   acos: simple('Acos'),
   cast: (b, ins, out, { to }) => b.node('Cast', ins, { to: ELEM_TYPE[to] }, { outputs: [out] }),
@@ -50,7 +56,14 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
     if (!transA && !transB) b.node('MatMul', ins, {}, { outputs: [out] });
     else if (n.inputs[0].rank === 2 && n.inputs[1].rank === 2)
       b.node('Gemm', ins, { transA: +transA, transB: +transB }, { outputs: [out] });
-    else b.msNode('FusedMatMul', ins, { transA: +transA, transB: +transB, alpha: { float: 1 } }, [out]);
+    else if (b.standardOps) {
+      // Transpose the last two axes of each transposed operand, then MatMul (ORT fuses this into FusedMatMul).
+      const t = (x: string, rank: number) =>
+        b.node('Transpose', [x], { perm: [...Array(rank - 2).keys(), rank - 1, rank - 2] })[0];
+      const a = transA ? t(ins[0], n.inputs[0].rank) : ins[0];
+      const c = transB ? t(ins[1], n.inputs[1].rank) : ins[1];
+      b.node('MatMul', [a, c], {}, { outputs: [out] });
+    } else b.msNode('FusedMatMul', ins, { transA: +transA, transB: +transB, alpha: { float: 1 } }, [out]);
   },
   conv2d: (b, ins, out, { strides, pads, group }, n) =>
     b.node(

@@ -8,10 +8,15 @@ import { valueInfo } from './proto.ts';
 
 /**
  * Serialise a graph as an ONNX model (IR 8, opset 18). Forward-only graphs are plain inference models that any
- * ONNX Runtime (Node, browser, Python) loads: this is clade's export format.
+ * ONNX Runtime (Node, browser, Python) loads: this is clade's export format. `ops: 'standard'` emits only standard
+ * ONNX ops (no com.microsoft Gelu / FusedMatMul; what exported towers use, so onnxruntime-web and other runtimes
+ * load them); the default `'contrib'` keeps ORT's contrib ops (training graphs).
  */
-export function toOnnx(graph: Graph, opts: { name?: string; docString?: string } = {}): Uint8Array {
-  const b = new OnnxBuilder();
+export function toOnnx(
+  graph: Graph,
+  opts: { name?: string; docString?: string; ops?: 'standard' | 'contrib' } = {},
+): Uint8Array {
+  const b = new OnnxBuilder(opts.ops === 'standard');
   const names = new Map<Tensor, string>();
   const outputOf = new Map<Tensor, string>();
   for (const [name, t] of Object.entries(graph.outputs)) if (!outputOf.has(t)) outputOf.set(t, name);
@@ -43,7 +48,7 @@ export function toOnnx(graph: Graph, opts: { name?: string; docString?: string }
     producerName: 'clade',
     opsetImport: [
       { domain: '', version: OPSET },
-      { domain: MS_DOMAIN, version: MS_OPSET },
+      ...(b.usesMsDomain ? [{ domain: MS_DOMAIN, version: MS_OPSET }] : []),
     ],
     docString: opts.docString ?? '',
     graph: {

@@ -4,7 +4,8 @@ import { normalInit, type HostTensor } from '../context.ts';
 import { dropout } from '../dropout.ts';
 import { embedding, type EmbeddingParams } from '../embedding.ts';
 import { layerNorm, type LayerNormParams } from '../layer-norm.ts';
-import { transformerBlock, type TransformerBlockParams } from '../transformer-block.ts';
+import { linear, type LinearParams } from '../linear.ts';
+import { transformerBlock, type BlockActivation, type TransformerBlockParams } from '../transformer-block.ts';
 import type { Model } from './model.ts';
 
 export interface TextTransformerConfig {
@@ -19,6 +20,16 @@ export interface TextTransformerConfig {
   /** Text projection [width, outDim] without bias (CLIP); without it the model returns [B, width]. */
   readonly outDim?: number;
   readonly dropout?: number;
+  /** Causal attention mask (default true; open_clip's `no_causal_mask` turns it off). */
+  readonly causal?: boolean;
+  /** A bias on the text projection (open_clip's `proj_bias`: `proj` is then a linear `{ w, b }`). */
+  readonly projBias?: boolean;
+  /** MLP activation (default 'gelu'). */
+  readonly activation?: BlockActivation;
+  /** LayerScale init value: blocks get `ls1`, `ls2` (open_clip's `ls_init_value`). */
+  readonly layerScale?: number;
+  /** LayerNorm epsilon (default 1e-5). */
+  readonly lnEps?: number;
 }
 
 export type TextTransformerParams<L = Tensor> = {
@@ -26,7 +37,8 @@ export type TextTransformerParams<L = Tensor> = {
   readonly pos: L; // [T, D]
   readonly blocks: readonly TransformerBlockParams<L>[];
   readonly ln: LayerNormParams<L>;
-  readonly proj?: L; // [D, outDim]
+  /** [D, outDim], or a linear `{ w [D, outDim], b [outDim] }` with `projBias`. */
+  readonly proj?: L | LinearParams<L>;
 };
 
 /**
@@ -68,13 +80,18 @@ export function textTransformer(
         token: embedding.init(rng, vocab, width, { std: 0.02 }),
         pos: normalInit(rng, [context, width], 0.01),
         blocks: Array.from({ length: depth }, () =>
-          transformerBlock.init(rng, width, config.mlp ?? 4 * width),
+          transformerBlock.init(rng, width, config.mlp ?? 4 * width, { layerScale: config.layerScale }),
         ),
         ln: layerNorm.init(width),
       };
-      return config.outDim
-        ? { ...params, proj: normalInit(rng, [width, config.outDim], width ** -0.5) }
-        : params;
+      if (!config.outDim) return params;
+      const w = normalInit(rng, [width, config.outDim], width ** -0.5);
+      return {
+        ...params,
+        proj: config.projBias
+          ? { w, b: { shape: [config.outDim], data: new Float32Array(config.outDim) } }
+          : w,
+      };
     },
     apply(p, ids /* [B, T] int64 */, ctx, eot /* [B] int64 */) {
       const t = ids.shape[1];
@@ -84,11 +101,18 @@ export function textTransformer(
         );
       const pos = t === context ? p.pos : p.pos.slice([0], [0], [t]);
       let h = dropout(embedding.apply(p.token, ids).add(pos), config.dropout ?? 0, ctx); // [B, T, D]
-      for (const block of p.blocks)
-        h = transformerBlock.apply(block, h, { heads, causal: true, dropout: config.dropout }, ctx);
+      const blockOpts = {
+        heads,
+        causal: config.causal ?? true,
+        dropout: config.dropout,
+        activation: config.activation,
+        lnEps: config.lnEps,
+      };
+      for (const block of p.blocks) h = transformerBlock.apply(block, h, blockOpts, ctx);
       // LayerNorm acts per token, so gathering the end-of-text rows first and normalising B rows is the same.
-      const pooled = layerNorm.apply(p.ln, gatherPositions(h, eot)); // [B, D]
-      return p.proj ? pooled.matmul(p.proj) : pooled;
+      const pooled = layerNorm.apply(p.ln, gatherPositions(h, eot), config.lnEps); // [B, D]
+      if (!p.proj) return pooled;
+      return 'w' in p.proj ? linear.apply(p.proj, pooled) : pooled.matmul(p.proj);
     },
   };
 }

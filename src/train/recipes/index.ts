@@ -26,13 +26,13 @@ import { simclrCifar } from './simclr-cifar.ts';
 import { supervisedCifar } from './supervised-cifar.ts';
 
 /** A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder. */
-export interface RecipeEntry<S extends z.ZodType = z.ZodType> {
+export interface RecipeEntry<S extends z.ZodType = z.ZodType, R extends Recipe = Recipe> {
   readonly about: string;
   readonly schema: S;
-  readonly build: (config: z.infer<S>) => Recipe;
+  readonly build: (config: z.infer<S>) => R;
 }
 
-const entry = <S extends z.ZodType>(e: RecipeEntry<S>) => e;
+const entry = <S extends z.ZodType, R extends Recipe>(e: RecipeEntry<S, R>) => e;
 
 export const RECIPES = {
   'clip-taxonomy': entry({

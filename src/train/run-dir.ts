@@ -4,19 +4,17 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { flatten, unflattenLike } from '../../engine/tree.ts';
-import type { HostTensor, Params } from '../../nn/context.ts';
-import { loadCheckpoint } from '../../train/checkpoint.ts';
-import { writeModelDir, type ModelJson } from '../../train/model-dir.ts';
-import type { Recipe } from '../../train/recipe.ts';
-import { buildRecipe, resolveConfig, type ResolvedConfig } from '../../train/resolve-config.ts';
-import { latestCheckpoint } from '../../train/trainer.ts';
-import { readConfigFile } from '../../config/preset.ts';
-import { CladeError } from '../../util/errors.ts';
-import { Rng } from '../../util/rng.ts';
-
-const isHost = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
+import { flatten, unflattenLike } from '../engine/tree.ts';
+import type { HostTensor, Params } from '../nn/context.ts';
+import { isHostTensor } from '../nn/param-tree.ts';
+import { loadCheckpoint } from './checkpoint.ts';
+import { writeModelDir, type ModelJson } from './model-dir.ts';
+import type { Recipe } from './recipe.ts';
+import { buildRecipe, resolveConfig, type ResolvedConfig } from './resolve-config.ts';
+import { latestCheckpoint } from './trainer.ts';
+import { readConfigFile } from '../config/preset.ts';
+import { CladeError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
 
 /** `<run>/config.json`, resolved (so a config written by an older clade gains today's defaults explicitly). */
 export function readRunConfig(runDir: string): { config: ResolvedConfig; file: string } {
@@ -36,7 +34,7 @@ export function readRunConfig(runDir: string): { config: ResolvedConfig; file: s
 export function paramsFromCheckpoint(recipe: Recipe, file: string): Params {
   // init() is only used for the tree's structure, names and shapes.
   const like = recipe.init(new Rng(0).fork('init'));
-  const wanted = flatten<HostTensor>(like as Record<string, HostTensor>, '', isHost);
+  const wanted = flatten<HostTensor>(like as Record<string, HostTensor>, '', isHostTensor);
   const { tensors } = loadCheckpoint(file);
   const problems: string[] = [];
   const values = new Map<string, HostTensor>();
@@ -52,7 +50,7 @@ export function paramsFromCheckpoint(recipe: Recipe, file: string): Params {
       `checkpoint does not match recipe '${recipe.name}' of config.json:\n  ${problems.join('\n  ')}`,
       { file },
     );
-  return unflattenLike(like, values, isHost) as Params;
+  return unflattenLike(like, values, isHostTensor) as Params;
 }
 
 /**
