@@ -18,6 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   report: ['util', 'io', 'analysis'],
   train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
   pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
+  embed: ['util', 'io', 'data', 'train', 'pretrained'],
   explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
   browser: ['util', 'data', 'analysis', 'explore'],
   cli: [
@@ -33,6 +34,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'report',
     'train',
     'pretrained',
+    'embed',
     'explore',
   ],
 };

@@ -10,7 +10,7 @@ import { runTower, writeModelDir } from '../../train/model-dir.ts';
 import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
 import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
 import { Rng } from '../../util/rng.ts';
-import { embedTexts, stackImages } from '../workflows/embed-split.ts';
+import { embedTexts, stackImages } from '../../embed/embed.ts';
 import { run as embedCli } from './embed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-embed-cli-'));
@@ -142,7 +142,7 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   expect(await embedCli([model, join(dir, 'texts.txt'), '--tower', 'text', '--out', out, '--quiet'])).toBe(0);
   const got = readNpy(out);
   expect(got.shape).toEqual([3, 16]);
-  const direct = await embedTexts(model, recipe.tokenizer, lines);
+  const direct = await embedTexts(model, lines, { tokenizer: recipe.tokenizer });
   expect(Array.from(got.data as Float32Array)).toEqual(Array.from(direct.data));
 
   const sci = join(dir, 'sci.parquet');
@@ -161,7 +161,9 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   ).toBe(0);
   const table = await readEmbeddingTable(sci);
   expect(table.embeddings.n).toBe(60);
-  const first = await embedTexts(model, recipe.tokenizer, [recipe.data.synthetic!.get(0).texts!.sci]);
+  const first = await embedTexts(model, [recipe.data.synthetic!.get(0).texts!.sci], {
+    tokenizer: recipe.tokenizer,
+  });
   expect(Array.from(table.embeddings.data.subarray(0, 16))).toEqual(Array.from(first.data));
   expect(
     await embedCli([

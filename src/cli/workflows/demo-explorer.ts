@@ -5,7 +5,7 @@ import type { Cell } from '../../io/metadata.ts';
 import type { CladeResult } from '../../report/result-schema.ts';
 import { embedTaxonomyText, taxonomyNodes } from '../../explore/taxonomy-text.ts';
 import { writeExplorer } from '../../explore/write-explorer.ts';
-import { imagePreprocessing } from './embed-dataset.ts';
+import { imagePreprocessing } from '../../embed/embed.ts';
 
 /**
  * The demo's explorer: train and test image embeddings with their lineage (one column per rank), split and

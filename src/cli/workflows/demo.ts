@@ -14,7 +14,7 @@ import {
 import { writeSafetensors } from '../../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
-import { embedImages, embedTexts, stackImages } from './embed-split.ts';
+import { embedImages, embedTexts, stackImages } from '../../embed/embed.ts';
 import { writeDemoExplorer } from './demo-explorer.ts';
 
 export interface DemoOptions {
@@ -74,12 +74,13 @@ export async function runDemo(
   const testEmb = await embedImages(modelDir, testSet.images, testSet.samples.length);
   const tax = dataset.taxonomy;
   const K = tax.classes.length;
+  const tokenizer = recipe.tokenizer;
   const classText = await embedTexts(
     modelDir,
-    recipe.tokenizer,
     tax.classes.map((c, k) => taxonText(c.lineage, dataset.commonNames[k], 'taxon')),
+    { tokenizer },
   );
-  const root = await embedTexts(modelDir, recipe.tokenizer, ['']);
+  const root = await embedTexts(modelDir, [''], { tokenizer });
   const levelTexts = tax.classes.flatMap((c) =>
     tax.ranks.map((_, r) =>
       taxonText(
@@ -89,7 +90,7 @@ export async function runDemo(
       ),
     ),
   );
-  const levels = await embedTexts(modelDir, recipe.tokenizer, levelTexts);
+  const levels = await embedTexts(modelDir, levelTexts, { tokenizer });
   writeSafetensors(
     join(o.outDir, 'embeddings.safetensors'),
     {

@@ -16,11 +16,11 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { Embeddings } from '../../io/embeddings.ts';
-import { writeNpy } from '../../io/npy.ts';
-import { writeSafetensors } from '../../io/safetensors.ts';
-import { writeFileAtomic } from '../../util/atomic-write.ts';
-import { CladeError } from '../../util/errors.ts';
+import type { Embeddings } from '../io/embeddings.ts';
+import { writeNpy } from '../io/npy.ts';
+import { writeSafetensors } from '../io/safetensors.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { CladeError } from '../util/errors.ts';
 
 export interface EmbedOutput {
   readonly embeddings: Embeddings;

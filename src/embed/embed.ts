@@ -1,19 +1,25 @@
 /**
- * Embed every image of a dataset with a model directory's image tower: decode (when encoded), match the model's
- * channels, preprocess with the model's recorded evaluation transform (resize shorter side + centre crop,
- * bicubic, then its mean/std: `clipEvalView`), and run the exported ONNX graph in chunks.
+ * Embedding through a model directory's exported towers — the library behind `clade embed` and the demo:
+ * - images of a dataset: decode (when encoded), match the model's channels, preprocess with the model's recorded
+ *   evaluation transform (resize shorter side + centre crop, bicubic, then its mean/std: `clipEvalView`), and run
+ *   the image tower in chunks (`embedDataset`); or an already stacked image array (`embedImages`);
+ * - texts (a .txt file, a dataset's captions, or strings), tokenised with the tokenizer model.json records
+ *   (`embedTexts`);
+ * - raw tabular features through the tabular tower.
  */
-import { withImage } from '../../data/readers/decode-image.ts';
-import { GRAY_WEIGHTS } from '../../data/augment/color.ts';
-import { OPENAI_MEAN, OPENAI_STD } from '../../data/augment/pixel-ops.ts';
-import { clipEvalView } from '../../data/augment/views.ts';
-import type { Image } from '../../data/types.ts';
-import type { Embeddings } from '../../io/embeddings.ts';
-import { readModelJson, runTower } from '../../train/model-dir.ts';
-import { CladeError } from '../../util/errors.ts';
-import { Rng } from '../../util/rng.ts';
-import type { EmbedData } from './embed-data.ts';
-import { embedTexts } from './embed-text.ts';
+import { withImage } from '../data/readers/decode-image.ts';
+import { GRAY_WEIGHTS } from '../data/augment/color.ts';
+import { OPENAI_MEAN, OPENAI_STD } from '../data/augment/pixel-ops.ts';
+import { clipEvalView } from '../data/augment/views.ts';
+import type { Image, Sample } from '../data/types.ts';
+import type { Pipeline } from '../data/loader/loader-types.ts';
+import { tokenizerFromJSON } from '../data/tokenizers/load-tokenizer.ts';
+import type { Tokenizer } from '../data/tokenizers/tokenizer.ts';
+import type { Embeddings } from '../io/embeddings.ts';
+import { readModelJson, runTower } from '../train/model-dir.ts';
+import { CladeError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
+import type { EmbedData } from './data-spec.ts';
 
 /** The image preprocessing a model directory records (model.json description.image.preprocessing). */
 export interface ImagePreprocessing {
@@ -105,7 +111,7 @@ export async function embedDataset(
   } = {},
 ): Promise<EmbedResult> {
   if (o.tower === 'tabular') return embedTabular(modelDir, data, o);
-  if (o.tower === 'text') return embedTexts(modelDir, data, o);
+  if (o.tower === 'text') return embedTextData(modelDir, data, o);
   const pre = imagePreprocessing(modelDir);
   const view = clipEvalView({
     size: pre.size,
@@ -173,4 +179,103 @@ async function embedTabular(
     o.onProgress?.(done, n),
   );
   return { embeddings, ids, labels };
+}
+
+/** The text of a sample: `texts[textType]` when asked for (e.g. `taxon`, `sci_com`), else its first caption. */
+function textOf(s: Sample, textType: string | undefined): string {
+  if (textType !== undefined) {
+    const t = s.texts?.[textType];
+    if (t === undefined)
+      throw new CladeError(
+        `no '${textType}' text (has: ${Object.keys(s.texts ?? {}).join(', ') || 'none'})`,
+        { sample: s.id },
+      );
+    return t;
+  }
+  const c = s.captions?.[0];
+  if (c === undefined) throw new CladeError('sample has no caption', { sample: s.id });
+  return c;
+}
+
+/** The texts of a dataset (`Sample.texts[textType]` or first captions) through the text tower. */
+async function embedTextData(
+  modelDir: string,
+  data: EmbedData,
+  o: { limit?: number; textType?: string; onProgress?: (done: number, total: number) => void },
+): Promise<EmbedResult> {
+  const ds = data.dataset;
+  const n = Math.min(ds.length, o.limit ?? Infinity);
+  const texts: string[] = [];
+  const ids: string[] = [];
+  const labels = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const s = ds.get(i);
+    texts.push(textOf(s, o.textType));
+    ids.push(s.id);
+    if (s.label !== undefined && s.label >= 0) labels[i] = s.label;
+  }
+  const embeddings = await embedTexts(modelDir, texts, { onProgress: (done) => o.onProgress?.(done, n) });
+  return { embeddings, ids, labels };
+}
+
+/** The tokenizer model.json records for the text tower (its context from the exported `ids` input). */
+function recordedTokenizer(modelDir: string): Tokenizer {
+  const model = readModelJson(modelDir);
+  const file = `${modelDir}/model.json`;
+  const tower = model.towers.text;
+  if (!tower)
+    throw new CladeError(`model has no text tower (has: ${Object.keys(model.towers).join(', ')})`, { file });
+  if (!tower.inputs.ids || !tower.inputs.eot)
+    throw new CladeError(
+      `expected text tower inputs 'ids' and 'eot', got ${Object.keys(tower.inputs).join(', ')}`,
+      { file },
+    );
+  if (!model.description.tokenizer)
+    throw new CladeError('model.json records no tokenizer', { file, field: 'description.tokenizer' });
+  return tokenizerFromJSON(model.description.tokenizer, tower.inputs.ids.shape[1], file);
+}
+
+/**
+ * Text embeddings [N, D] through a model directory's text tower (inputs `ids` [B, T] and `eot` [B], end-token
+ * pooled), tokenised with `o.tokenizer` or else the tokenizer model.json records.
+ *
+ * @example
+ * const classText = await embedTexts('runs/x/model', ['a photo of Aves.', 'a photo of Mammalia.']);
+ */
+export async function embedTexts(
+  modelDir: string,
+  texts: readonly string[],
+  o: { tokenizer?: Tokenizer; onProgress?: (done: number) => void } = {},
+): Promise<Embeddings> {
+  const tok = (o.tokenizer ?? recordedTokenizer(modelDir)).encode(texts);
+  return runTower(
+    modelDir,
+    'text',
+    { ids: BigInt64Array.from(tok.ids, BigInt), eot: BigInt64Array.from(tok.eotIndex, BigInt) },
+    texts.length,
+    o.onProgress,
+  );
+}
+
+/** Every sample of a pipeline's dataset, transformed (eval mode: deterministic) and stacked NCHW. */
+export async function stackImages(p: Pipeline): Promise<{ images: Float32Array; samples: Sample[] }> {
+  const n = p.dataset.length;
+  const samples: Sample[] = [];
+  let images: Float32Array | null = null;
+  let per = 0;
+  for (let i = 0; i < n; i++) {
+    const s = await p.dataset.get(i);
+    const item = await p.transform(s, new Rng(i));
+    const v = item.views![0];
+    per = v.data.length;
+    images ??= new Float32Array(n * per);
+    images.set(v.data, i * per);
+    samples.push(s);
+  }
+  return { images: images ?? new Float32Array(0), samples };
+}
+
+/** Image embeddings [N, D] of a stacked image array [N, 3, S, S] through a model directory's image tower. */
+export async function embedImages(modelDir: string, images: Float32Array, n: number): Promise<Embeddings> {
+  return runTower(modelDir, 'image', { image: images }, n);
 }

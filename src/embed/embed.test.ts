@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { writeModelDir } from '../../train/model-dir.ts';
-import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
-import { Rng } from '../../util/rng.ts';
-import { resolveEmbedData } from './embed-data.ts';
-import { embedDataset, imagePreprocessing } from './embed-dataset.ts';
+import { writeModelDir } from '../train/model-dir.ts';
+import { clipTaxonomy } from '../train/recipes/clip-taxonomy.ts';
+import { Rng } from '../util/rng.ts';
+import { resolveEmbedData } from './data-spec.ts';
+import { embedDataset, imagePreprocessing } from './embed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-embed-data-'));
 const model = join(dir, 'model');

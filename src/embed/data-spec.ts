@@ -10,13 +10,13 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readCifar10, readCifar100 } from '../../data/readers/cifar.ts';
-import { readImageFolder } from '../../data/readers/image-folder.ts';
-import { readManifest } from '../../data/readers/manifest.ts';
-import { readMnist } from '../../data/readers/mnist.ts';
-import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
-import type { Dataset } from '../../data/types.ts';
-import { CladeError } from '../../util/errors.ts';
+import { readCifar10, readCifar100 } from '../data/readers/cifar.ts';
+import { readImageFolder } from '../data/readers/image-folder.ts';
+import { readManifest } from '../data/readers/manifest.ts';
+import { readMnist } from '../data/readers/mnist.ts';
+import { syntheticTaxonomy } from '../data/synthetic/synthetic-taxonomy.ts';
+import type { Dataset } from '../data/types.ts';
+import { CladeError } from '../util/errors.ts';
 
 /** A dataset to embed, with the names of its labels when it has them. */
 export interface EmbedData {
