@@ -4,7 +4,7 @@
  */
 import { DataLoader } from '../../src/data/loader/loader.ts';
 import type { Batch } from '../../src/data/loader/loader-types.ts';
-import { compile, defineGraph, input, type Tensor } from '../../src/engine/index.ts';
+import { compile, defineGraph, input, type Tensor } from '../../src/engine/node.ts';
 import type { HostArray } from '../../src/engine/runtime/ort.ts';
 import { Ctx, type Params } from '../../src/nn/context.ts';
 import { hostFeeds, symbolicInputs, symbolicLeaves, type SymbolicParams } from '../../src/nn/param-tree.ts';

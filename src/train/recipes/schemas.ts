@@ -73,6 +73,17 @@ const from = { from: z.string().default('') };
 
 // ---- the image-text recipes ----
 
+/** CLIP's image + text towers on synthetic-taxonomy, batch 120, BioCLIP 2's weight decay 0.2 (methods.md §A.5). */
+const clipModel = {
+  ...syntheticData,
+  batchSize: batchSize(120),
+  ...embedDim,
+  ...imageTower,
+  ...textTower,
+  ...textTypes,
+  weightDecay: weightDecay(0.2),
+};
+
 /**
  * `clip-taxonomy`: image + text towers, CLIP InfoNCE over BioCLIP 2 captions. Batch 120 = two images per species of
  * the default tree; weight decay 0.2 as BioCLIP 2 (methods.md §A.5); CIFAR crop [0.5, 1] as the supervised-cifar
@@ -80,13 +91,7 @@ const from = { from: z.string().default('') };
  */
 export const clipTaxonomySchema = z
   .object({
-    ...syntheticData,
-    batchSize: batchSize(120),
-    ...embedDim,
-    ...imageTower,
-    ...textTower,
-    ...textTypes,
-    weightDecay: weightDecay(0.2),
+    ...clipModel,
     /** clade's extension: SupCon weights per taxonomic rank on the image embeddings ([] = plain BioCLIP 2). */
     rankWeights: z.array(z.number()).default([]),
     ...imageTextData([0.5, 1]),
@@ -131,13 +136,7 @@ export { CLIPIN_PAPER_DIMS };
  */
 export const clipReplaySchema = z
   .object({
-    ...syntheticData,
-    batchSize: batchSize(120),
-    ...embedDim,
-    ...imageTower,
-    ...textTower,
-    ...textTypes,
-    weightDecay: weightDecay(0.2),
+    ...clipModel,
     /** Seed of the replay stream's synthetic-taxonomy (clade's: any seed other than the biology data's). */
     replaySeed: int().default(1000),
     replayPerSpecies: pos().default(20),

@@ -1,16 +1,11 @@
 /** CIFAR-100 as an image-text source: a 2-rank taxonomy (superclass → class) with BioCLIP 2-style captions. */
 import { join } from 'node:path';
-import {
-  CIFAR100_MEAN,
-  CIFAR100_STD,
-  cifar100Captions,
-  cifarEvalImages,
-  type CifarViewMode,
-} from '../../../data/pipelines/cifar.ts';
+import { cifar100Captions, cifarEvalImages, type CifarViewMode } from '../../../data/pipelines/cifar.ts';
 import { pipelineSource } from '../../../data/pipelines/index.ts';
 import { readCifar100 } from '../../../data/readers/cifar.ts';
 import { cifar100Taxonomy } from '../../../data/taxonomy/cifar100-taxonomy.ts';
 import { CladeError } from '../../../util/errors.ts';
+import { CIFAR_PREPROCESSING } from './cifar.ts';
 import type { ImageTextData } from './image-text-data.ts';
 
 /**
@@ -41,14 +36,7 @@ export function cifar100Data(cfg: {
     commonNames: taxonomy.classes.map((c) => c.common!),
     captions: cifar100Captions(),
     synthetic: null,
-    preprocessing: {
-      size: 32,
-      layout: 'NCHW',
-      scale: '1/255',
-      mean: CIFAR100_MEAN,
-      std: CIFAR100_STD,
-      eval: 'none (32 px records)',
-    },
+    preprocessing: CIFAR_PREPROCESSING,
     train: (views) => source('train.bin', views === 2 ? 'pair' : 'supervised', cfg.limit),
     evalSource: (split, count = 0) => source(`${split}.bin`, 'eval', count),
     testImages: (n) => {

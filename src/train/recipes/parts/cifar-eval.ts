@@ -7,7 +7,10 @@ import { readCifar100 } from '../../../data/readers/cifar.ts';
 import { cifar100CoarseOfFine } from '../../../data/taxonomy/cifar100-taxonomy.ts';
 import type { Embeddings } from '../../../io/embeddings.ts';
 import type { Params } from '../../../nn/context.ts';
-import { cosineTopK, knnVote, softmaxProbe, type SoftmaxProbeOptions } from '../cifar-probes.ts';
+import { knnVote } from '../../../analysis/knn.ts';
+import { FIXED_BUDGET_HEAD, linearHead, type LinearHeadOptions } from '../../../analysis/linear-head.ts';
+import { similarityTopK } from '../../../analysis/top-k.ts';
+import { l2Normalize } from '../../../io/embeddings.ts';
 import { cifarEvalImages } from '../../../data/pipelines/cifar.ts';
 import type { Recipe } from '../../recipe.ts';
 import { runImageTower } from './tower-runner.ts';
@@ -26,8 +29,8 @@ export interface CifarProbeResult {
 export interface CifarProbeOptions {
   /** kNN neighbours (default 200, as InstDisc / solo-learn on CIFAR); vote temperature 0.1. */
   readonly k?: number;
-  /** Linear-probe options (full-batch AdamW on standardised features). */
-  readonly linear?: SoftmaxProbeOptions;
+  /** Linear-probe options over `FIXED_BUDGET_HEAD` (300 full-batch AdamW steps on standardised features). */
+  readonly linear?: LinearHeadOptions;
   /** Skip the linear probe (kNN only). */
   readonly probe?: boolean;
 }
@@ -36,7 +39,7 @@ export interface CifarProbeOptions {
  * kNN and linear-probe accuracy of frozen embeddings at CIFAR-100's two ranks: the 100 fine classes and the 20
  * superclasses (coarse labels from the official grouping). kNN: weighted vote over the 200 nearest training
  * embeddings by cosine similarity (T 0.1). Linear probe: features standardised per dimension with training
- * statistics, then `Linear(D, C)` by full-batch AdamW (see `softmaxProbe`).
+ * statistics, then `Linear(D, C)` by full-batch AdamW for a fixed budget (`linearHead` with `FIXED_BUDGET_HEAD`).
  *
  * @example
  * const r = await probeCifar(trainEmb, trainFine, testEmb, testFine); // r.knn.coarse
@@ -52,13 +55,16 @@ export async function probeCifar(
   const coarse = (y: ArrayLike<number>) => Int32Array.from(y as ArrayLike<number>, (f) => coarseOf[f]);
   const trC = coarse(trainFine);
   const teC = coarse(testFine);
-  const nn = await cosineTopK(test, train, Math.min(opts.k ?? 200, train.n));
-  const knn = { fine: knnVote(nn, trainFine, testFine), coarse: knnVote(nn, trC, teC) };
+  const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), Math.min(opts.k ?? 200, train.n));
+  const vote = (tr: ArrayLike<number>, te: ArrayLike<number>) =>
+    knnVote(nn, tr, te, { temperature: 0.1 }).top1;
+  const knn = { fine: vote(trainFine, testFine), coarse: vote(trC, teC) };
   if (opts.probe === false) return { knn, probe: { fine: NaN, coarse: NaN } };
   const [tr, te] = standardise(train, test);
+  const head = { ...FIXED_BUDGET_HEAD, ...opts.linear };
   const probe = {
-    fine: await softmaxProbe(tr, trainFine, te, testFine, opts.linear),
-    coarse: await softmaxProbe(tr, trC, te, teC, opts.linear),
+    fine: (await linearHead(tr, trainFine, te, testFine, head)).testTop1,
+    coarse: (await linearHead(tr, trC, te, teC, head)).testTop1,
   };
   return { knn, probe };
 }
