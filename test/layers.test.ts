@@ -20,6 +20,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
   embed: ['util', 'io', 'data', 'train', 'pretrained'],
   explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
+  workflows: ['util', 'io', 'data', 'analysis', 'report', 'train', 'embed', 'explore'],
   browser: ['util', 'data', 'analysis', 'explore'],
   cli: [
     'util',
@@ -36,6 +37,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'pretrained',
     'embed',
     'explore',
+    'workflows',
   ],
 };
 

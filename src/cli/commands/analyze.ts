@@ -2,8 +2,8 @@ import { formatSummaryTable, readResults, writeReport } from '../../report/index
 import { join } from 'node:path';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
-import { runAnalyze } from '../workflows/analyze.ts';
-import { STANDARD_ANALYSES, type StandardAnalysis } from '../workflows/standard-analyses.ts';
+import { runAnalyze } from '../../workflows/analyze.ts';
+import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
 
 const HELP = `clade analyze <embeddings> --meta <csv|parquet> --label-col <column> [options]
 

@@ -1,11 +1,11 @@
-import type { SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
-import type { Sample } from '../../data/types.ts';
-import type { Embeddings } from '../../io/embeddings.ts';
-import type { Cell } from '../../io/metadata.ts';
-import type { CladeResult } from '../../report/result-schema.ts';
-import { embedTaxonomyText, taxonomyNodes } from '../../explore/taxonomy-text.ts';
-import { writeExplorer } from '../../explore/write-explorer.ts';
-import { imagePreprocessing } from '../../embed/embed.ts';
+import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
+import type { Sample } from '../data/types.ts';
+import type { Embeddings } from '../io/embeddings.ts';
+import type { Cell } from '../io/metadata.ts';
+import type { CladeResult } from '../report/result-schema.ts';
+import { embedTaxonomyText, taxonomyNodes } from '../explore/taxonomy-text.ts';
+import { writeExplorer } from '../explore/write-explorer.ts';
+import { imagePreprocessing } from '../embed/embed.ts';
 
 /**
  * The demo's explorer: train and test image embeddings with their lineage (one column per rank), split and

@@ -1,20 +1,14 @@
 import { join } from 'node:path';
-import { TEXT_TYPES, taxonText } from '../../data/taxonomy/text-types.ts';
-import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
-import type { ResolvedConfig } from '../../train/resolve-config.ts';
-import { runTraining } from '../../train/run.ts';
-import { CladeError } from '../../util/errors.ts';
-import {
-  formatSummaryTable,
-  readResults,
-  writeReport,
-  writeResult,
-  describeBytes,
-} from '../../report/index.ts';
-import { writeSafetensors } from '../../io/safetensors.ts';
+import { TEXT_TYPES, taxonText } from '../data/taxonomy/text-types.ts';
+import { syntheticImageText } from '../data/pipelines/synthetic.ts';
+import type { ResolvedConfig } from '../train/resolve-config.ts';
+import { runTraining } from '../train/run.ts';
+import { CladeError } from '../util/errors.ts';
+import { formatSummaryTable, readResults, writeReport, writeResult, describeBytes } from '../report/index.ts';
+import { writeSafetensors } from '../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
-import { embedImages, embedTexts, stackImages } from '../../embed/embed.ts';
+import { embedImages, embedTexts, stackImages } from '../embed/embed.ts';
 import { writeDemoExplorer } from './demo-explorer.ts';
 
 export interface DemoOptions {

@@ -1,9 +1,9 @@
-import { mistakeSeverity, perRankAccuracy, type Lineage } from '../../analysis/rank-aggregation.ts';
-import { classEmbeddings, zeroShot, zeroShotEvaluate } from '../../analysis/zero-shot.ts';
-import { loadEmbeddings } from '../../io/load-embeddings.ts';
-import { column, joinByKey, readMetaTable } from '../../io/metadata.ts';
-import { describeInput, makeResult, writeResult, type CladeResult } from '../../report/index.ts';
-import { CladeError } from '../../util/errors.ts';
+import { mistakeSeverity, perRankAccuracy, type Lineage } from '../analysis/rank-aggregation.ts';
+import { classEmbeddings, zeroShot, zeroShotEvaluate } from '../analysis/zero-shot.ts';
+import { loadEmbeddings } from '../io/load-embeddings.ts';
+import { column, joinByKey, readMetaTable } from '../io/metadata.ts';
+import { describeInput, makeResult, writeResult, type CladeResult } from '../report/index.ts';
+import { CladeError } from '../util/errors.ts';
 
 export interface ZeroShotOptions {
   readonly images: string;

@@ -1,15 +1,15 @@
-import { calinskiHarabasz } from '../../analysis/calinski-harabasz.ts';
-import { classHomogeneityCurve } from '../../analysis/class-homogeneity.ts';
-import { effectiveRank } from '../../analysis/effective-rank.ts';
-import { graphHead } from '../../analysis/graph-head.ts';
-import { knnClassify } from '../../analysis/knn.ts';
-import { linearHead } from '../../analysis/linear-head.ts';
-import { linearProbe } from '../../analysis/linear-probe.ts';
-import { relativeLocalDensity } from '../../analysis/rld.ts';
-import { simpleShot } from '../../analysis/simple-shot.ts';
-import { uniformity } from '../../analysis/alignment-uniformity.ts';
-import type { Embeddings } from '../../io/embeddings.ts';
-import { makeResult, type CladeResult } from '../../report/index.ts';
+import { calinskiHarabasz } from '../analysis/calinski-harabasz.ts';
+import { classHomogeneityCurve } from '../analysis/class-homogeneity.ts';
+import { effectiveRank } from '../analysis/effective-rank.ts';
+import { graphHead } from '../analysis/graph-head.ts';
+import { knnClassify } from '../analysis/knn.ts';
+import { linearHead } from '../analysis/linear-head.ts';
+import { linearProbe } from '../analysis/linear-probe.ts';
+import { relativeLocalDensity } from '../analysis/rld.ts';
+import { simpleShot } from '../analysis/simple-shot.ts';
+import { uniformity } from '../analysis/alignment-uniformity.ts';
+import type { Embeddings } from '../io/embeddings.ts';
+import { makeResult, type CladeResult } from '../report/index.ts';
 
 /** The label-based analyses `clade analyze` (and the demo) can run, by name. */
 export const STANDARD_ANALYSES = [

@@ -1,9 +1,9 @@
-import { loadEmbeddings } from '../../io/load-embeddings.ts';
-import { column, encodeLabels, joinByKey, readMetaTable } from '../../io/metadata.ts';
-import { takeRows, type Embeddings } from '../../io/embeddings.ts';
-import { describeInput, writeResult, type CladeResult } from '../../report/index.ts';
-import { CladeError } from '../../util/errors.ts';
-import { Rng } from '../../util/rng.ts';
+import { loadEmbeddings } from '../io/load-embeddings.ts';
+import { column, encodeLabels, joinByKey, readMetaTable } from '../io/metadata.ts';
+import { takeRows, type Embeddings } from '../io/embeddings.ts';
+import { describeInput, writeResult, type CladeResult } from '../report/index.ts';
+import { CladeError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
 import { standardAnalyses, type StandardAnalysis } from './standard-analyses.ts';
 
 export interface AnalyzeOptions {

@@ -1,20 +1,20 @@
-import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../../analysis/rank-aggregation.ts';
-import { calinskiHarabasz } from '../../analysis/calinski-harabasz.ts';
-import { classHomogeneityCurve } from '../../analysis/class-homogeneity.ts';
-import { dCorr } from '../../analysis/hierarcaps.ts';
-import { knnVote } from '../../analysis/knn.ts';
-import { linearProbe } from '../../analysis/linear-probe.ts';
-import { pca } from '../../analysis/pca.ts';
-import { radius } from '../../analysis/radial.ts';
-import { relativeLocalDensity } from '../../analysis/rld.ts';
-import { similarityTopK } from '../../analysis/top-k.ts';
-import { traitOrderCorrelation } from '../../analysis/trait-order.ts';
-import { variantAnalysis } from '../../analysis/orthogonality.ts';
-import { zeroShot, zeroShotEvaluate } from '../../analysis/zero-shot.ts';
-import { l2Normalize, row, takeRows, type Embeddings } from '../../io/embeddings.ts';
-import type { Sample } from '../../data/types.ts';
-import type { SyntheticTaxonomyDataset } from '../../data/synthetic/synthetic-taxonomy.ts';
-import { makeResult, type CladeResult } from '../../report/index.ts';
+import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../analysis/rank-aggregation.ts';
+import { calinskiHarabasz } from '../analysis/calinski-harabasz.ts';
+import { classHomogeneityCurve } from '../analysis/class-homogeneity.ts';
+import { dCorr } from '../analysis/hierarcaps.ts';
+import { knnVote } from '../analysis/knn.ts';
+import { linearProbe } from '../analysis/linear-probe.ts';
+import { pca } from '../analysis/pca.ts';
+import { radius } from '../analysis/radial.ts';
+import { relativeLocalDensity } from '../analysis/rld.ts';
+import { similarityTopK } from '../analysis/top-k.ts';
+import { traitOrderCorrelation } from '../analysis/trait-order.ts';
+import { variantAnalysis } from '../analysis/orthogonality.ts';
+import { zeroShot, zeroShotEvaluate } from '../analysis/zero-shot.ts';
+import { l2Normalize, row, takeRows, type Embeddings } from '../io/embeddings.ts';
+import type { Sample } from '../data/types.ts';
+import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
+import { makeResult, type CladeResult } from '../report/index.ts';
 
 export interface DemoEmbeddings {
   readonly train: Embeddings;

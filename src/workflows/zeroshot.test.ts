@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { writeNpy } from '../../io/npy.ts';
-import { Rng } from '../../util/rng.ts';
+import { writeNpy } from '../io/npy.ts';
+import { Rng } from '../util/rng.ts';
 import { runZeroShot } from './zeroshot.ts';
 
 test('clade zeroshot: template-ensembled classes, flat and per-rank accuracy with a known taxonomy', async () => {
