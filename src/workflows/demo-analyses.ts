@@ -1,12 +1,9 @@
 import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../analysis/rank-aggregation.ts';
-import { calinskiHarabasz } from '../analysis/calinski-harabasz.ts';
-import { classHomogeneityCurve } from '../analysis/class-homogeneity.ts';
 import { dCorr } from '../analysis/hierarcaps.ts';
 import { knnVote } from '../analysis/knn.ts';
 import { linearProbe } from '../analysis/linear-probe.ts';
 import { pca } from '../analysis/pca.ts';
 import { radius } from '../analysis/radial.ts';
-import { relativeLocalDensity } from '../analysis/rld.ts';
 import { similarityTopK } from '../analysis/top-k.ts';
 import { traitOrderCorrelation } from '../analysis/trait-order.ts';
 import { variantAnalysis } from '../analysis/orthogonality.ts';
@@ -15,6 +12,7 @@ import { l2Normalize, row, takeRows, type Embeddings } from '../io/embeddings.ts
 import type { Sample } from '../data/types.ts';
 import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
+import { clusterStructure } from './standard-analyses.ts';
 
 export interface DemoEmbeddings {
   readonly train: Embeddings;
@@ -119,28 +117,7 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
   );
 
   // Cluster structure: RLD at several temperatures, Calinski–Harabasz, class homogeneity curve.
-  const temps = [1, 0.5, 0.2, 0.1];
-  const [rld, tRld] = await timedAsync(() => relativeLocalDensity(test, yTest, { temperatures: temps }));
-  const ch = calinskiHarabasz(test, yTest);
-  const ps = [1, 5, 10, 50, 100].filter((p) => p < test.n);
-  const curve = await classHomogeneityCurve(test, yTest, ps);
-  results.push(
-    makeResult({
-      kind: 'cluster-structure',
-      name: 'RLD, CH, class homogeneity',
-      params: { temperatures: temps, ps },
-      timings: { rld: tRld },
-      metrics: {
-        calinskiHarabasz: ch,
-        ...Object.fromEntries(temps.map((t, i) => [`rld_T${t}`, rld.rld[i]])),
-        ...Object.fromEntries(curve.map((c) => [`homogeneity_p${c.p}`, c.value])),
-      },
-      series: {
-        rld: { T: temps, rld: rld.rld },
-        homogeneity: { p: curve.map((c) => c.p), fraction: curve.map((c) => c.value) },
-      },
-    }),
-  );
+  results.push(await clusterStructure(test, yTest, [1, 5, 10, 50, 100]));
 
   // Intra-class variation (clade's own operationalisation, methods.md §B.3): stage shifts vs the inter-class subspace.
   // As in BioCLIP 2's figures, the analysis runs over a few related species at a time: each genus, whose r = K_g − 1

@@ -36,6 +36,39 @@ const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 };
 
 /**
+ * The cluster-structure result: RLD at T ∈ {1, 0.5, 0.2, 0.1}, Calinski–Harabasz, and the class-homogeneity curve at
+ * the neighbourhood sizes `ps` below N.
+ *
+ * @example
+ * results.push(await clusterStructure(test, testLabels, [1, 5, 10, 50, 100]));
+ */
+export async function clusterStructure(
+  test: Embeddings /* [N, D] */,
+  labels: Int32Array /* [N] */,
+  sizes: readonly number[],
+): Promise<CladeResult> {
+  const temps = [1, 0.5, 0.2, 0.1];
+  const [rld, t] = await timed(() => relativeLocalDensity(test, labels, { temperatures: temps }));
+  const ps = sizes.filter((p) => p < test.n);
+  const curve = await classHomogeneityCurve(test, labels, ps);
+  return makeResult({
+    kind: 'cluster-structure',
+    name: 'RLD, CH, class homogeneity',
+    params: { temperatures: temps, ps },
+    timings: { rld: t },
+    metrics: {
+      calinskiHarabasz: calinskiHarabasz(test, labels),
+      ...Object.fromEntries(temps.map((T, i) => [`rld_T${T}`, rld.rld[i]])),
+      ...Object.fromEntries(curve.map((c) => [`homogeneity_p${c.p}`, c.value])),
+    },
+    series: {
+      rld: { T: temps, rld: rld.rld },
+      homogeneity: { p: curve.map((c) => c.p), fraction: curve.map((c) => c.value) },
+    },
+  });
+}
+
+/**
  * Run the chosen label-based analyses on a train/test split; one `clade.result/1` result per analysis. Every metric
  * runs on its default backend (ONNX Runtime; see docs/analysis.md).
  * kNN uses solo-learn/Lightly's weighted vote (k = 200, T = 0.1); the graph head and linear head follow
@@ -81,27 +114,7 @@ export async function standardAnalyses(
   }
   if (has('cluster')) {
     log('RLD, Calinski–Harabasz, class homogeneity');
-    const temps = [1, 0.5, 0.2, 0.1];
-    const [rld, t] = await timed(() => relativeLocalDensity(s.test, s.testLabels, { temperatures: temps }));
-    const ps = [1, 10, 100, 500, 1000].filter((p) => p < s.test.n);
-    const curve = await classHomogeneityCurve(s.test, s.testLabels, ps);
-    out.push(
-      makeResult({
-        kind: 'cluster-structure',
-        name: 'RLD, CH, class homogeneity',
-        params: { temperatures: temps, ps },
-        timings: { rld: t },
-        metrics: {
-          calinskiHarabasz: calinskiHarabasz(s.test, s.testLabels),
-          ...Object.fromEntries(temps.map((T, i) => [`rld_T${T}`, rld.rld[i]])),
-          ...Object.fromEntries(curve.map((c) => [`homogeneity_p${c.p}`, c.value])),
-        },
-        series: {
-          rld: { T: temps, rld: rld.rld },
-          homogeneity: { p: curve.map((c) => c.p), fraction: curve.map((c) => c.value) },
-        },
-      }),
-    );
+    out.push(await clusterStructure(s.test, s.testLabels, [1, 10, 100, 500, 1000]));
   }
   if (has('graph-head')) {
     log('GCN graph head vs linear head (validation-split selection)');
