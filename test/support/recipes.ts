@@ -1,7 +1,9 @@
 /**
- * Test support for recipes: the first loader batch, a compiled training step, a state slot by path, and any
- * function of parameters and a batch run once as a graph.
+ * Test support for recipes: the first loader batch, a compiled training step, a state slot by path, any
+ * function of parameters and a batch run once as a graph, and the losses of a run directory.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataLoader } from '../../src/data/loader/loader.ts';
 import type { Batch } from '../../src/data/loader/loader-types.ts';
 import { compile, defineGraph, input, type Tensor } from '../../src/engine/node.ts';
@@ -68,4 +70,12 @@ export async function evaluateGraph<P extends Params>(
   const g = defineGraph([...symbolicLeaves(sym as never), ...Object.values(batch)], outs);
   const res = await (await compile(g)).run({ ...hostFeeds(params), ...feeds });
   return res as Record<string, Float32Array>;
+}
+
+/** The `loss` of every line of a run directory's metrics.jsonl, in step order. */
+export function metricsLosses(runDir: string): number[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).loss as number);
 }

@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { metricsLosses as losses } from '../../../test/support/recipes.ts';
 import { DataLoader } from '../../data/loader/loader.ts';
 import { readCifar100 } from '../../data/readers/cifar.ts';
 import { Rng } from '../../util/rng.ts';
@@ -16,11 +17,6 @@ import { supervisedCifar } from './supervised-cifar.ts';
 
 const file = writeTinyCifar100(64, 4);
 const tinyCnn = { arch: 'cnn' as const, channels: [8, 16, 16] as [number, number, number] };
-const losses = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l).loss as number);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const run = (name: string) => join(mkdtempSync(join(tmpdir(), `clade-${name}-`)), 'run');
 const opts = { warmup: 2, seed: 0, checkpointEvery: 100, keepLast: 1, quiet: true };

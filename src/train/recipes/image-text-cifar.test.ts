@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, test } from 'vitest';
+import { metricsLosses as losses } from '../../../test/support/recipes.ts';
 import { DataLoader } from '../../data/loader/loader.ts';
 import { TEXT_TYPES } from '../../data/taxonomy/text-types.ts';
 import { Rng } from '../../util/rng.ts';
@@ -22,11 +23,6 @@ const towers = { imageChannels: [8, 16, 16] as [number, number, number], imageBa
 const text = { textWidth: 16, textDepth: 1, textHeads: 2, contextLength: 20 };
 const run = (name: string) => join(mkdtempSync(join(tmpdir(), `clade-${name}-`)), 'run');
 const opts = { warmup: 2, seed: 0, checkpointEvery: 100, keepLast: 1, quiet: true };
-const losses = (dir: string) =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l).loss as number);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('CIFAR-100 captions: the superclass → class taxonomy in the five BioCLIP 2 text types', () => {

@@ -151,12 +151,7 @@ export const clipReplaySchema = z
  */
 export const multiviewTabularSchema = z
   .object({
-    ...syntheticData,
-    batchSize: batchSize(120),
-    ...embedDim,
-    ...imageTower,
-    ...textTower,
-    ...textTypes,
+    ...clipModel,
     /** Hidden widths of the tabular MLP (LayerNorm + ReLU between layers); clade's default. */
     tabularHidden: z.array(pos()).default([128, 128]),
     /** CMC aggregation: `core` = Σ_j L(V₁, V_j) (CMC's core view), `full` = Σ_{i<j} L(V_i, V_j) (§F.3). */
@@ -169,7 +164,6 @@ export const multiviewTabularSchema = z
     corruption: z.number().min(0).max(1).default(0.3),
     /** Gaussian noise of the tabular view, as a fraction of each feature's standard deviation (clade's). */
     noise: z.number().min(0).default(0.1),
-    weightDecay: weightDecay(0.2),
   })
   .strict();
 
