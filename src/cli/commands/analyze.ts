@@ -2,9 +2,9 @@ import { formatSummaryTable, readResults, writeReport } from '../../report/index
 import { join } from 'node:path';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
-import { runAnalyze } from '../workflows/analyze.ts';
+import { runAnalyze } from '../../workflows/analyze.ts';
 import { ANALYSES } from '../../analysis/suite.ts';
-import { STANDARD_ANALYSES, type StandardAnalysis } from '../workflows/standard-analyses.ts';
+import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
 
 const HELP = `clade analyze <embeddings> --meta <csv|parquet> --label-col <column> [options]
 
