@@ -45,6 +45,6 @@ export function testPipeline(args: { length?: number; async?: boolean; fail?: nu
 }
 
 /** The transform alone, for streams (WebDataset samples carry `imageBytes`, decoded here, in the worker). */
-export function streamViews(): { transform: Pipeline['transform'] } {
-  return { transform: viewsTransform({ image: simclrViews({ size: 16 }) }) };
+export function streamViews(args: { size?: number } = {}): { transform: Pipeline['transform'] } {
+  return { transform: viewsTransform({ image: simclrViews({ size: args.size ?? 16 }) }) };
 }
