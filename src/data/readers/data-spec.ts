@@ -20,7 +20,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { didYouMean } from '../../config/suggest.ts';
+import { didYouMean } from '../../util/suggest.ts';
 import { CladeError } from '../../util/errors.ts';
 import type { OnError } from '../types.ts';
 import type { DatasetSpec } from './open-dataset.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { didYouMean } from '../../config/suggest.ts';
+import { didYouMean } from '../../util/suggest.ts';
 import { CladeError } from '../../util/errors.ts';
 import type { Dataset, OnError, Sample, SkipReport } from '../types.ts';
 import { Taxonomy } from '../taxonomy/taxonomy.ts';

@@ -263,6 +263,7 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
           for (let i = 0; i < group; i++) if ((await reader.next()).done) break;
         }
       })();
+      restored.catch(() => {}); // surfaced by next()
     }
 
     /** The next group from the shards (moving on to the next shard at the end of one), or undefined at the end. */
