@@ -16,7 +16,9 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   cifar10:FILE.bin, cifar100:FILE.bin        CIFAR binaries (a bare .bin is detected)
   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels)
   DIR                                        an ImageFolder (DIR/<class>/<image>)
-  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths
+  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL&ranks=COL,...&common=COL&...]   a manifest of image paths
+                                             (all options: docs/datasets.md, "Data specs")
+  chains:FILE.csv, hierarcaps:FILE.csv       HierarCaps-format chains / the HierarCaps test CSV
   FILE.txt                                   one text per line (--tower text)
 
 --out by extension:
