@@ -7,6 +7,7 @@ import { parseArgs } from '../args.ts';
 import { resolveEmbedData } from '../workflows/embed-data.ts';
 import { embedDataset, imagePreprocessing } from '../workflows/embed-dataset.ts';
 import { writeEmbedOutput } from '../workflows/embed-output.ts';
+import { checkEmbedOutput } from '../workflows/embed-output.ts';
 
 const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
 
@@ -79,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const [modelDir, spec] = a._;
   const out = a.out as string;
   try {
+    checkEmbedOutput(out);
     const openClip = isOpenClipFolder(modelDir);
     const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
     const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };

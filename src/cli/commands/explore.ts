@@ -13,6 +13,7 @@ import { writeExplorer } from '../../explore/write-explorer.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 import { imagePreprocessing } from '../workflows/embed-dataset.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade explore <embeddings> [--meta FILE] [--out DIR | --serve] [options]
 
@@ -147,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
   const results = readResults(resultsDir).map((r) => r.result);
   const out =
     (a.out as string | undefined) ?? (a.serve ? mkdtempSync(join(tmpdir(), 'clade-explorer-')) : 'explorer');
+  checkOutputDir(out, 'the explorer directory');
   const m = await writeExplorer(out, {
     title: (a.title as string | undefined) ?? file,
     ids,

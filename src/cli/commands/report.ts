@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CladeError } from '../../util/errors.ts';
 import { writeReport } from '../../report/render-report.ts';
 import { readResults } from '../../report/result-files.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
 
 const USAGE = `usage: clade report <dir|result.json>... [--out report.html] [--color-by <rank>] [--title <text>]
                     [--max-points <n>] [--seed <n>]
@@ -53,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    checkOutputFile(values.out, 'the report file');
     const results = readResults(positionals);
     if (!results.length)
       throw new CladeError('no result files (*.json) found', { file: positionals.join(' ') });

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 import { readRunConfig } from '../workflows/run-dir.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade train <preset | config.json> [--out DIR] [--dot.path=VALUE ...] [--quiet]
 clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
@@ -140,6 +141,8 @@ export async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify(configJson(cfg), null, 2));
       return 0;
     }
+    checkOutputDir(out, 'the run directory');
+    for (const note of cfg.notes ?? []) console.error(`clade train: ${note}`);
     const recipe = buildRecipe(cfg);
     const t = cfg.train;
     if (t.evalEvery > 0 && !recipe.periodicEval)

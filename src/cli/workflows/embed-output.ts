@@ -18,6 +18,7 @@ import {
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Embeddings } from '../../io/embeddings.ts';
 import { writeNpy } from '../../io/npy.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
 import { writeSafetensors } from '../../io/safetensors.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { CladeError } from '../../util/errors.ts';
@@ -34,6 +35,23 @@ export interface EmbedOutput {
 
 /** Output extensions `writeEmbedOutput` understands. */
 export const EMBED_OUTPUT_EXTENSIONS = ['.parquet', '.arrow', '.feather', '.npy', '.safetensors'] as const;
+
+/**
+ * Check, before embedding anything, that `path` has a known extension and can be written (with the `.npy`
+ * sidecar `.json` too).
+ */
+export function checkEmbedOutput(path: string): void {
+  const ext = extname(path).toLowerCase();
+  if (!(EMBED_OUTPUT_EXTENSIONS as readonly string[]).includes(ext))
+    throw new CladeError(
+      `unknown output extension '${ext}'; expected ${EMBED_OUTPUT_EXTENSIONS.join(', ')}`,
+      {
+        file: path,
+      },
+    );
+  checkOutputFile(path);
+  if (ext === '.npy') checkOutputFile(`${path.slice(0, -4)}.json`, 'the .npy sidecar file');
+}
 
 /**
  * Write embeddings with ids and labels; the format follows the extension.
