@@ -145,6 +145,16 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   const direct = await embedTexts(model, recipe.tokenizer, lines);
   expect(Array.from(got.data as Float32Array)).toEqual(Array.from(direct.data));
 
+  // class names the model's word vocabulary does not know: warned about, by name, not silently all <unk>
+  const log = capture();
+  expect(log.join('\n')).not.toContain('warning');
+  writeFileSync(join(dir, 'unknown.txt'), 'Corvus corax\nPica pica\na photo\n');
+  const unk = join(dir, 'unknown.npy');
+  expect(await embedCli([model, join(dir, 'unknown.txt'), '--tower', 'text', '--out', unk, '--quiet'])).toBe(
+    0,
+  );
+  expect(log.join('\n')).toContain("2 of 3 texts are entirely unknown ('Corvus corax', 'Pica pica')");
+
   const sci = join(dir, 'sci.parquet');
   expect(
     await embedCli([

@@ -22,7 +22,7 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   cifar10:FILE.bin, cifar100:FILE.bin        CIFAR binaries (a bare .bin is detected)
   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels)
   DIR                                        an ImageFolder (DIR/<class>/<image>)
-  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths
+  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths (label: column 'label' if present)
   FILE.txt                                   one text per line (--tower text)
 
 --out by extension:
@@ -86,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
     const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
     const total = Math.min(data.dataset.length, limit ?? Infinity);
+    if (total === 0) throw new CladeError('no samples to embed: the data is empty', { data: spec });
     const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
     let shown = 0;
     const tower = (a.tower as 'image' | 'tabular' | 'text' | undefined) ?? 'image';

@@ -5,7 +5,7 @@
  *   cifar10:FILE.bin | cifar100:FILE.bin       CIFAR binaries (a bare *.bin is detected by record size / name)
  *   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels file)
  *   DIR                                        ImageFolder (DIR/<class>/<image>)
- *   FILE.csv|.tsv|.jsonl|.parquet[?image=col&label=col]   a manifest (image column default `image`)
+ *   FILE.csv|.tsv|.jsonl|.parquet[?image=col&label=col]   a manifest (columns default `image`, `label` if present)
  *   FILE.txt                                   one text per line (for the text tower)
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -113,10 +113,13 @@ export async function resolveEmbedData(spec: string, hints: ModelDataHints = {})
   if (/\.(csv|tsv|csv\.gz|jsonl|ndjson|parquet)$/i.test(path)) {
     const q = new URLSearchParams(query);
     const label = q.get('label') ?? undefined;
-    const ds = await readManifest(path, { columns: { image: q.get('image') ?? 'image', label } });
+    const ds = await readManifest(path, {
+      columns: { image: q.get('image') ?? 'image', label },
+      labelIfPresent: 'label',
+    });
     return {
       dataset: ds,
-      labelNames: label ? ds.classNames : undefined,
+      labelNames: ds.classNames.length ? ds.classNames : undefined,
       describe: `manifest ${path} (${ds.length} rows)`,
     };
   }

@@ -3,6 +3,7 @@
  * directory's text tower, tokenised with the tokenizer model.json records.
  */
 import { tokenizerFromJSON } from '../../data/tokenizers/load-tokenizer.ts';
+import { unknownWordsWarning } from '../../data/tokenizers/unknown-words.ts';
 import type { Sample } from '../../data/types.ts';
 import { readModelJson, runTower } from '../../train/model-dir.ts';
 import { CladeError } from '../../util/errors.ts';
@@ -62,6 +63,8 @@ export async function embedTexts(
     ids.push(s.id);
     if (s.label !== undefined && s.label >= 0) labels[i] = s.label;
   }
+  const unknown = unknownWordsWarning(tokenizer, texts, 'texts');
+  if (unknown) console.error(`clade embed: ${unknown}`);
   const tok = tokenizer.encode(texts);
   const embeddings = await runTower(
     modelDir,
