@@ -1,10 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '../data/loader/loader.ts';
 import type { LoaderPosition } from '../data/loader/loader-types.ts';
 import type { Params } from '../nn/context.ts';
 import { warmupCosine } from '../optim/schedule.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { readJsonLines } from '../io/jsonl.ts';
+import { removeStaleTempFiles } from '../io/temp-files.ts';
 import { CladeError } from '../util/errors.ts';
 import { progress } from '../util/progress.ts';
 import { Rng } from '../util/rng.ts';
@@ -65,6 +67,9 @@ export function latestCheckpoint(outDir: string): string | null {
  */
 export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResult> {
   mkdirSync(join(o.outDir, 'checkpoints'), { recursive: true });
+  for (const d of [o.outDir, join(o.outDir, 'checkpoints')])
+    for (const f of removeStaleTempFiles(d))
+      console.error(`removed ${join(d, f)} (left by an interrupted write)`);
   const params = recipe.init(new Rng(o.seed).fork('init'));
   const step = await TrainStep.create({
     params,
@@ -168,8 +173,8 @@ function pruneCheckpoints(outDir: string, keep: number): void {
 /** Drop metric lines written after the checkpoint a run resumes from (the interrupted run's tail). */
 function truncateMetrics(path: string, upTo: number): void {
   if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= upTo);
-  writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+  const kept = readJsonLines<{ step: number }>(path, (line) =>
+    console.error(`${path}: line ${line} was cut short by the interrupted run: dropped`),
+  ).filter((m) => m.step <= upTo);
+  writeFileAtomic(path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
 }

@@ -15,6 +15,7 @@ import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 import { readRunConfig } from '../workflows/run-dir.ts';
 import { checkOutputDir } from '../../io/output-path.ts';
+import { acquireRunLock, type RunLock } from '../../io/run-lock.ts';
 
 const HELP = `clade train <preset | config.json> [--out DIR] [--dot.path=VALUE ...] [--quiet]
 clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
@@ -115,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`clade train: ${usage}\n\n${HELP}`);
     return 2;
   }
+  let lock: RunLock | undefined;
   try {
     let cfg: ResolvedConfig;
     let out: string;
@@ -143,6 +145,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     checkOutputDir(out, 'the run directory');
     for (const note of cfg.notes ?? []) console.error(`clade train: ${note}`);
+    lock = acquireRunLock(out, (m) => console.error(`clade train: ${out}: ${m}`));
     const recipe = buildRecipe(cfg);
     const t = cfg.train;
     if (t.evalEvery > 0 && !recipe.periodicEval)
@@ -189,5 +192,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(e instanceof CladeError)) throw e;
     console.error(`clade train: ${e.message}`);
     return 1;
+  } finally {
+    lock?.release();
   }
 }
