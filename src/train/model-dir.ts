@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeDirAtomic } from '../io/commit-dir.ts';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { flatten } from '../engine/tree.ts';
@@ -32,10 +33,14 @@ const isHost = (x: unknown): boolean =>
 
 /**
  * Write a model directory: `model.json`, `weights.safetensors` (tree paths as names) and one standalone ONNX
- * forward graph per tower (`image.onnx`, `text.onnx`, `tabular.onnx`), each written atomically.
+ * forward graph per tower (`image.onnx`, `text.onnx`, `tabular.onnx`). The directory is replaced as a unit
+ * (written beside it, then renamed), so it never mixes new weights with old towers.
  */
 export function writeModelDir(dir: string, recipe: Recipe, params: Params, batch = 64): ModelJson {
-  mkdirSync(dir, { recursive: true });
+  return writeDirAtomic(dir, (tmp) => writeModelFiles(tmp, recipe, params, batch));
+}
+
+function writeModelFiles(dir: string, recipe: Recipe, params: Params, batch: number): ModelJson {
   const weights = new Map<string, SafeTensor>();
   for (const [k, v] of flatten<HostTensor>(params as Record<string, HostTensor>, '', isHost))
     weights.set(k, { dtype: 'F32', shape: v.shape, data: v.data });

@@ -17,7 +17,7 @@ import {
 } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Embeddings } from '../../io/embeddings.ts';
-import { writeNpy } from '../../io/npy.ts';
+import { writeNpyWithSidecar } from '../../io/npy-sidecar.ts';
 import { checkOutputFile } from '../../io/output-path.ts';
 import { writeSafetensors } from '../../io/safetensors.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
@@ -99,17 +99,13 @@ export function writeEmbedOutput(path: string, o: EmbedOutput): void {
     });
     writeFileAtomic(path, tableToIPC(table, 'file'));
   } else if (ext === '.npy') {
-    writeNpy(path, data, [n, d]);
-    writeFileAtomic(
-      `${path.slice(0, -4)}.json`,
-      JSON.stringify({
-        ...o.meta,
-        shape: [n, d],
-        ids: o.ids,
-        labels: Array.from(o.labels),
-        labelNames: o.labelNames ?? null,
-      }) + '\n',
-    );
+    writeNpyWithSidecar(path, data, [n, d], {
+      ...o.meta,
+      shape: [n, d],
+      ids: o.ids,
+      labels: Array.from(o.labels),
+      labelNames: o.labelNames ?? null,
+    });
   } else if (ext === '.safetensors') {
     writeSafetensors(
       path,
