@@ -8,8 +8,11 @@ import { resolveEmbedData } from '../workflows/embed-data.ts';
 import { embedDataset, imagePreprocessing } from '../workflows/embed-dataset.ts';
 import { writeEmbedOutput } from '../workflows/embed-output.ts';
 import { checkEmbedOutput } from '../workflows/embed-output.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
+import { writeClassTable, writeSampleMeta } from '../../io/label-tables.ts';
+import type { Taxonomy } from '../../data/taxonomy/taxonomy.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
@@ -32,6 +35,9 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   .safetensors   embedding F32 [N, D], label I32 [N]; ids in the metadata
 
 Options:
+  --meta CSV     also write one row per sample: id, label, name and one column per taxonomic rank
+                 (what 'clade analyze/zeroshot/explore --meta' read)
+  --classes CSV  also write one row per class: name and ranks (what 'clade zeroshot --classes' reads)
   --limit N      only the first N samples
   --quiet        no progress bar`;
 
@@ -50,6 +56,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: 'string',
       'text-type': 'string',
       limit: 'number',
+      meta: 'string',
+      classes: 'string',
       quiet: 'boolean',
       help: 'boolean',
     });
@@ -81,6 +89,8 @@ export async function run(argv: string[]): Promise<number> {
   const out = a.out as string;
   try {
     checkEmbedOutput(out);
+    if (a.meta) checkOutputFile(a.meta as string, 'the --meta file');
+    if (a.classes) checkOutputFile(a.classes as string, 'the --classes file');
     const openClip = isOpenClipFolder(modelDir);
     const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
     const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
@@ -114,6 +124,12 @@ export async function run(argv: string[]): Promise<number> {
         recipe: String(model.description.recipe ?? ''),
       },
     });
+    const taxonomy = (data.dataset as { taxonomy?: Taxonomy }).taxonomy;
+    if (a.meta) writeSampleMeta(a.meta as string, r.ids, r.labels, data.labelNames, taxonomy);
+    if (a.classes) {
+      if (!data.labelNames) throw new CladeError('the data has no class names for --classes', { data: spec });
+      writeClassTable(a.classes as string, data.labelNames, taxonomy);
+    }
     console.log(`embedded ${data.describe}: ${r.embeddings.n} × ${r.embeddings.d} → ${out}`);
     return 0;
   } catch (e) {

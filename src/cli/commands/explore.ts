@@ -102,6 +102,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const name of meta.names) {
       if (name === a['id-col'] || name === a.images) continue;
       const c = column(meta, name);
+      // an `id` column repeating the embeddings' own ids (as `clade embed --meta` writes) is the points' id
+      if (name === 'id' && Array.from(rows, (r, i) => String(c[r]) === ids[i]).every(Boolean)) continue;
       columns[name] = Array.from(rows, (r) => c[r]);
     }
   }

@@ -183,7 +183,9 @@ export async function run(argv: string[]): Promise<number> {
     const modelDir = join(out, 'model');
     const model = writeModelDir(modelDir, recipe, r.params, t.exportBatch);
     console.log(
-      `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
+      Number.isFinite(r.lastLoss)
+        ? `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`
+        : `${out} had already finished its ${t.steps} steps: nothing to train; model directory rewritten`,
     );
     const files = Object.values(model.towers).map((x) => x.file);
     console.log(`run: ${out}\nmodel: ${modelDir} (${files.join(', ')})`);
