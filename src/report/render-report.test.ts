@@ -69,7 +69,9 @@ describe('renderReport', () => {
   });
 
   test('tables: comparison table and one card per result with metrics and inputs', () => {
-    expect(html).toContain('<table class="comparison">');
+    // a wide comparison (many metrics) is turned sideways: one row per metric, one column per result
+    expect(html).toContain('<table class="comparison transposed">');
+    expect(html).toMatch(/<tr><th scope="row">accuracy\.genus<\/th>/);
     expect((html.match(/<article class="clade-result"/g) ?? []).length).toBe(results.length);
     expect(html).toContain('accuracy.genus');
     expect(html).toContain('synthetic-taxonomy:seed=0');

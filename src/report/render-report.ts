@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { aggregateResults } from './aggregate.ts';
-import { esc, htmlTable, REPORT_CSS, resultCard, slug } from './html-parts.ts';
+import { esc, htmlTable, REPORT_CSS, resultCard, slug, transposedTables } from './html-parts.ts';
 import { seriesPlots, type LabelledResult, type PlotSpec } from './plot-specs.ts';
 import { projectionPlots, type ProjectionOptions } from './projection-plot.ts';
 import { renderSpecToSvg } from './render-svg.ts';
@@ -27,6 +27,11 @@ function uniqueLabels(results: readonly ResultLike[]): string[] {
     seen.set(b, n);
     return n === 1 ? b : `${b} #${n}`;
   });
+}
+
+/** The comparison table: one row per result while it fits the page (≤ 8 columns), else turned sideways. */
+function comparison(table: ReturnType<typeof aggregateResults>): string {
+  return table.columns.length <= 8 ? htmlTable(table, 'comparison') : transposedTables(table, 'file');
 }
 
 async function figure(p: PlotSpec): Promise<string> {
@@ -98,7 +103,7 @@ export async function renderReport(
 ${plotSection}
 </section>
 <section id="comparison"><h2>Comparison table</h2>
-${results.length ? htmlTable(table, 'comparison') : '<p class="empty">No results.</p>'}
+${results.length ? comparison(table) : '<p class="empty">No results.</p>'}
 </section>
 <section id="results"><h2>Results</h2>
 <div class="results">
