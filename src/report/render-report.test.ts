@@ -53,6 +53,12 @@ describe('renderReport', () => {
       .get('rank-accuracy')![0]
       .match(/<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/)![1];
     expect(count(bars, /<path /g)).toBe(6); // 3 ranks × (zero-shot, kNN)
+    // chance beside the bars: one dashed tick per rank at 1 / taxa, and the caption says what it is
+    const rankFig = figs.get('rank-accuracy')![0];
+    const ticks = rankFig.match(/<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)!;
+    expect(ticks).toHaveLength(2);
+    expect(count(ticks[1], /<path /g)).toBe(3);
+    expect(rankFig).toContain('the dashed mark is chance (1 / number of taxa at the rank)');
     expect(figs.get('homogeneity')![0]).toMatch(/mark-line role-mark/);
     expect(figs.get('rld')![0]).toContain('temperature T');
     expect(figs.get('orthogonality')![0]).toMatch(/mark-rule role-mark/); // baseline r / D

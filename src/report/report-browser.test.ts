@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium)(
           expect(p.caption, p.id!).not.toBe('');
         }
         expect(plots.find((p) => p.id === 'projection')!.marks).toBe(600);
-        expect(plots.find((p) => p.id === 'rank-accuracy')!.marks).toBe(6);
+        expect(plots.find((p) => p.id === 'rank-accuracy')!.marks).toBe(6 + 3); // bars + chance ticks
         // projection coloured by genus: 6 legend entries with distinct colours
         const legend = await page.$$eval('[data-plot="projection"] g.role-legend-symbol path', (ps) =>
           ps.map((p) => p.getAttribute('fill')),
