@@ -60,6 +60,11 @@ article.clade-result .kind { display:inline-block; padding:0 8px; margin-left:6p
 article.clade-result h4 { margin:12px 0 4px; font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
 code { font-size:12px; }
 .empty { color:var(--muted); font-style:italic; }
+#headline { padding:4px 32px 8px; background:#fff; border-bottom:1px solid var(--line); }
+#headline h2 { margin:12px 0 6px; }
+#headline p { margin:4px 0; }
+#headline .chance { color:var(--muted); }
+#headline .meta { font-size:12px; }
 `;
 
 /**
