@@ -52,9 +52,9 @@ test('recoverDir puts back a version moved aside by a writer killed between its 
 
 const versions = (m: string) =>
   new Set([
-    String(JSON.parse(readFileSync(join(m, 'model.json'), 'utf8')).v),
-    readFileSync(join(m, 'image.onnx'), 'utf8'),
-    String(readFileSync(join(m, 'weights.bin'))[0]),
+    String(JSON.parse(readFileSync(join(m, 'model.json'), 'utf8')).v % 256),
+    String(Number(readFileSync(join(m, 'image.onnx'), 'utf8')) % 256),
+    String(readFileSync(join(m, 'weights.bin'))[0]), // the writer fills it with v % 256
   ]);
 
 test('fault injection: a writer killed (SIGKILL) at 20 random instants leaves one whole version, never a mix', async () => {

@@ -3,7 +3,12 @@
  * `clade zeroshot` and `clade explore` can be run on its output directly: one row per sample (id, label,
  * name, one column per taxonomic rank) and one row per class (name, ranks).
  */
-import type { Taxonomy } from '../data/taxonomy/taxonomy.ts';
+
+/** The part of a taxonomy the tables need (structural, so io does not depend on the data layer). */
+export interface RankedClasses {
+  readonly ranks: readonly string[];
+  lineage(k: number): readonly (string | null)[];
+}
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { csvField } from './csv.ts';
 
@@ -21,7 +26,7 @@ export function writeSampleMeta(
   ids: readonly string[],
   labels: Int32Array /* [N] */,
   classNames: readonly string[] | undefined,
-  taxonomy?: Taxonomy,
+  taxonomy?: RankedClasses,
 ): void {
   const ranks = taxonomy?.ranks ?? [];
   const rows = ids.map((id, i) => {
@@ -38,7 +43,7 @@ export function writeSampleMeta(
  * @example
  * writeClassTable('classes.csv', classNames, dataset.taxonomy);
  */
-export function writeClassTable(path: string, classNames: readonly string[], taxonomy?: Taxonomy): void {
+export function writeClassTable(path: string, classNames: readonly string[], taxonomy?: RankedClasses): void {
   const ranks = taxonomy?.ranks ?? [];
   const rows = classNames.map((n, k) => [n, ...(taxonomy ? taxonomy.lineage(k) : [])]);
   writeFileAtomic(path, csv([['name', ...ranks], ...rows]));
