@@ -45,3 +45,28 @@ test('`clade report --out` under a file: one line, no stack trace, nothing compu
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 });
+
+test('the launcher says so when its child is killed, and exits 128 + signal', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const launcher = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/clade.mjs'), 'train', 'demo', '--out', 'killed-run'],
+    {
+      cwd: dir,
+    },
+  );
+  let stderr = '';
+  launcher.stderr.on('data', (b) => (stderr += b));
+  const exited = new Promise<number | null>((r) => launcher.once('exit', (code) => r(code)));
+  let child = 0;
+  for (let i = 0; i < 100 && !child; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const kids = readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim();
+    child = Number(kids.split(' ')[0]) || 0;
+  }
+  expect(child).toBeGreaterThan(0);
+  process.kill(child, 'SIGKILL');
+  expect(await exited).toBe(137);
+  expect(stderr).toContain('clade: stopped by SIGKILL (killed, e.g. out of memory)');
+});

@@ -130,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
       if (!data.labelNames) throw new CladeError('the data has no class names for --classes', { data: spec });
       writeClassTable(a.classes as string, data.labelNames, taxonomy);
     }
-    console.log(`embedded ${data.describe}: ${r.embeddings.n} × ${r.embeddings.d} → ${out}`);
+    const part = total < data.dataset.length ? `, the first ${total}` : '';
+    console.log(`embedded ${data.describe}${part}: ${r.embeddings.n} × ${r.embeddings.d} → ${out}`);
     return 0;
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;

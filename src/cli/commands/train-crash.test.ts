@@ -90,6 +90,12 @@ test('--resume after a crash: a torn metrics line is dropped with a warning, sta
   const said = log.join('\n');
   expect(said).toContain('line 4 was cut short by the interrupted run: dropped');
   expect(said).toContain(`removed ${join(run, 'checkpoints', tmp)}`);
+  expect(said).toContain('trained clip-taxonomy for 6 steps (steps 3–6 in this run, resumed from 2)');
+  // resuming a finished run says so, not "0.00 steps/s"
+  expect(await trainCli(['--out', run, '--resume', '--quiet'])).toBe(0);
+  expect(log).toContain(
+    `${run} had already finished its 6 steps: nothing to train; model directory rewritten`,
+  );
   expect(steps(run)).toEqual([1, 2, 3, 4, 5, 6]); // resumed from step 2: 3 re-run, torn 4 replaced
   expect(readdirSync(join(run, 'checkpoints')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });

@@ -56,7 +56,7 @@ function resumeConfig(
     const named = resolveConfig(raw, { file: pf });
     if (named.recipeName !== saved.recipeName)
       throw new CladeError(
-        `the run trains recipe '${saved.recipeName}', not '${named.recipeName}' of ${preset}`,
+        `the run trains recipe '${saved.recipeName}', but ${preset} is recipe '${named.recipeName}' (omit it: --resume uses the run's own config.json)`,
         { file },
       );
   }
@@ -117,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   let lock: RunLock | undefined;
+  let resumedFrom = 0;
   try {
     let cfg: ResolvedConfig;
     let out: string;
@@ -124,6 +125,7 @@ export async function run(argv: string[]): Promise<number> {
       out = a.out as string;
       cfg = resumeConfig(out, preset, overrides);
       const ckpt = latestCheckpoint(out);
+      resumedFrom = ckpt ? Number(/step-(\d+)/.exec(basename(ckpt))?.[1] ?? 0) : 0;
       console.error(
         ckpt ? `resuming ${out} from ${basename(ckpt)}` : `no checkpoint yet in ${out}: starting it`,
       );
@@ -184,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
     const model = writeModelDir(modelDir, recipe, r.params, t.exportBatch);
     console.log(
       Number.isFinite(r.lastLoss)
-        ? `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`
+        ? `trained ${recipe.name} for ${t.steps} steps${resumedFrom ? ` (steps ${resumedFrom + 1}–${t.steps} in this run, resumed from ${resumedFrom})` : ''} (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`
         : `${out} had already finished its ${t.steps} steps: nothing to train; model directory rewritten`,
     );
     const files = Object.values(model.towers).map((x) => x.file);
