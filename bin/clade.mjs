@@ -9,17 +9,23 @@ const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_thresho
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
 const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
-const r = spawnSync(process.execPath, ['--import', tsx, resolve(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env,
-});
+const r = spawnSync(
+  process.execPath,
+  ['--import', tsx, resolve(root, 'src/cli/main.ts'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 if (r.error) {
   console.error(`clade: cannot start node: ${r.error.message}`);
   process.exit(1);
 }
 if (r.signal) {
   // the child was killed (OOM killer, kill -9, Ctrl-C): say so instead of exiting silently
-  console.error(`clade: stopped by ${r.signal}${r.signal === 'SIGKILL' ? ' (killed, e.g. out of memory)' : ''}`);
+  console.error(
+    `clade: stopped by ${r.signal}${r.signal === 'SIGKILL' ? ' (killed, e.g. out of memory)' : ''}`,
+  );
   process.exit(128 + (os.constants.signals[r.signal] ?? 1));
 }
 process.exit(r.status ?? 0);

@@ -202,6 +202,8 @@ test('bad data specs and outputs exit 1 naming the problem; usage errors exit 2'
 test('--limit: the message counts what was embedded, not the whole data set', async () => {
   const log = capture();
   const out = join(dir, 'limited.npy');
-  expect(await embedCli([model, 'synthetic-taxonomy:test:1', '--out', out, '--limit', '5', '--quiet'])).toBe(0);
+  expect(await embedCli([model, 'synthetic-taxonomy:test:1', '--out', out, '--limit', '5', '--quiet'])).toBe(
+    0,
+  );
   expect(log.join('\n')).toContain('synthetic-taxonomy test (60 images), the first 5: 5 × 16');
 });
