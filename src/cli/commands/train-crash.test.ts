@@ -99,3 +99,17 @@ test('--resume after a crash: a torn metrics line is dropped with a warning, sta
   expect(steps(run)).toEqual([1, 2, 3, 4, 5, 6]); // resumed from step 2: 3 re-run, torn 4 replaced
   expect(readdirSync(join(run, 'checkpoints')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
+
+test('--resume --train.steps=N extends a finished run, saying the schedule now spans N; fewer steps are refused', async () => {
+  const log = capture();
+  const run = join(dir, 'extended');
+  expect(await trainCli([cfgFile, '--out', run, '--quiet'])).toBe(0);
+  expect(await trainCli(['--out', run, '--resume', '--quiet', '--train.steps=8'])).toBe(0);
+  expect(log.join('\n')).toContain(
+    'extending the run from 6 to 8 steps: the learning-rate schedule (warm-up + cosine) is now defined over 8 steps',
+  );
+  expect(steps(run)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).train.steps).toBe(8);
+  expect(await trainCli(['--out', run, '--resume', '--quiet', '--train.steps=5'])).toBe(1);
+  expect(log.join('\n')).toContain('--train.steps=5: the run already has a checkpoint at step 8');
+});

@@ -32,8 +32,9 @@ Writes to --out (default runs/<name>-<time>/):
   model/          model.json, weights.safetensors, image.onnx, text.onnx (when the run finishes)
 
 --resume continues the run in --out from its newest checkpoint exactly (parameters, optimizer state, RNG and
-data position), with the run's own config.json. Overrides given with --resume must agree with it: a resumed
-run cannot change its settings (start a new run to do that).
+data position), with the run's own config.json. Overrides given with --resume must agree with it, except
+--train.steps=N, which extends the run (even a finished one) to N steps; the learning-rate schedule is then
+defined over the new total. Any other change needs a new run.
 
 Options:
   --out DIR          run directory
@@ -62,6 +63,23 @@ function resumeConfig(
   }
   const requested = resolveConfig(configJson(saved), { file, overrides });
   const diff = configDiff(saved, requested);
+  // --train.steps=N alone may extend a run (also a finished one): the schedule is then defined by the new total
+  if (diff.length === 1 && diff[0].startsWith('train.steps:')) {
+    const done = latestCheckpoint(out);
+    const at = done ? Number(/step-(\d+)/.exec(basename(done))?.[1] ?? 0) : 0;
+    if (requested.train.steps <= at)
+      throw new CladeError(
+        `--train.steps=${requested.train.steps}: the run already has a checkpoint at step ${at}; give more steps`,
+        { file },
+      );
+    return {
+      ...requested,
+      notes: [
+        `extending the run from ${saved.train.steps} to ${requested.train.steps} steps: the learning-rate schedule ` +
+          `(warm-up + cosine) is now defined over ${requested.train.steps} steps, so steps after ${at} follow the new curve`,
+      ],
+    };
+  }
   if (diff.length)
     throw new CladeError(
       `--resume continues the run with its saved config; these overrides would change it:\n  ${diff.join('\n  ')}\n` +
@@ -155,7 +173,8 @@ export async function run(argv: string[]): Promise<number> {
         `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
       );
     // Written before training starts, so an interrupted run can always be resumed with its exact settings.
-    if (!a.resume) writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
+    if (!a.resume || configDiff(readRunConfig(out).config, cfg).length)
+      writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
     const r = await train(recipe, {
       steps: t.steps,
       lr: t.lr,
