@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path';
 
 const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+// resolved like any import: in a project that installs clade, npm hoists tsx beside it, not inside it
+const tsx = fileURLToPath(import.meta.resolve('tsx/esm'));
 const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
 const r = spawnSync(
   process.execPath,
