@@ -39,3 +39,16 @@ test("stale temp files of dead writers are removed; a live writer's are kept", (
     live.kill();
   }
 });
+
+test('removeStaleTempFiles can be limited to the temporary files of given outputs', () => {
+  const d = mkdtempSync(join(tmpdir(), 'clade-temp-only-'));
+  try {
+    const dead = spawnSync('true').pid!;
+    writeFileSync(join(d, `.e.npy.${dead}.1.tmp`), 'x');
+    writeFileSync(join(d, `.other.bin.${dead}.1.tmp`), 'x');
+    expect(removeStaleTempFiles(d, ['e.npy', 'e.json'])).toEqual([`.e.npy.${dead}.1.tmp`]);
+    expect(readdirSync(d)).toEqual([`.other.bin.${dead}.1.tmp`]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

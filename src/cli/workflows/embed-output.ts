@@ -3,7 +3,7 @@
  * (the same with embedding as FixedSizeList<Float32>[D]), `.npy` ([N, D] float32 + a `.json` sidecar with ids
  * and labels) or safetensors (`embedding` F32 [N, D], `label` I32 [N]; ids in the metadata). All atomic.
  */
-import { extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import {
   Field,
   FixedSizeList,
@@ -17,7 +17,8 @@ import {
 } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Embeddings } from '../../io/embeddings.ts';
-import { writeNpyWithSidecar } from '../../io/npy-sidecar.ts';
+import { sidecarPath, writeNpyWithSidecar } from '../../io/npy-sidecar.ts';
+import { removeStaleTempFiles } from '../../io/temp-files.ts';
 import { checkOutputFile } from '../../io/output-path.ts';
 import { writeSafetensors } from '../../io/safetensors.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
@@ -51,6 +52,8 @@ export function checkEmbedOutput(path: string): void {
     );
   checkOutputFile(path);
   if (ext === '.npy') checkOutputFile(`${path.slice(0, -4)}.json`, 'the .npy sidecar file');
+  // temporary files an earlier, killed write of the same output left behind
+  removeStaleTempFiles(dirname(resolve(path)), [basename(path), basename(sidecarPath(path))]);
 }
 
 /**
