@@ -1,7 +1,8 @@
 // Fault injection: `clade export` and `clade embed` killed with SIGKILL at random instants, 20 times each, writing
 // into the same output alternately from two different models. After every kill the output is one whole version
 // (a model directory of model A or of model B; an .npy pair that loads as A's or B's embeddings, or is refused as
-// mismatched, never silently mixed), and after the next complete run no temporary file is left.
+// mismatched, never silently mixed), and after the next complete run no temporary file is left. Commits pause
+// between their steps (CLADE_FAULT_PAUSE_MS) so that kills land inside them; the counts are printed.
 // In the data suite because it spawns ~40 processes (≈2 min); `clade train` kills are in train-kill.test.ts.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +23,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
 const KILLS = 20;
+// commits pause 250 ms between their steps, so random kills often land inside them (src/util/fault-pause.ts)
+const env = { ...process.env, CLADE_FAULT_PAUSE_MS: '250' };
 const cfg = (seed: number) =>
   JSON.stringify({
     recipe: 'clip-taxonomy',
@@ -63,12 +66,25 @@ beforeAll(async () => {
   expect(refs[0]).not.toBe(refs[1]);
 });
 
-/** Spawn `clade <args>` and SIGKILL it after a random delay (from its start up to about its whole run). */
-async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<void> {
+/** How long an uninterrupted `clade <args>` takes here and now (the machine may be loaded), in ms. */
+async function timeRun(args: string[]): Promise<number> {
+  const t0 = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin/clade.mjs'), ...args], {
     cwd: dir,
     stdio: 'ignore',
-    env: { ...process.env },
+    env,
+  });
+  expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+  return performance.now() - t0;
+}
+
+/** Spawn `clade <args>` and SIGKILL it at a random instant in [0, maxMs) after its start. */
+async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<void> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bin/clade.mjs'), ...args], {
+    cwd: dir,
+    stdio: 'ignore',
+    env,
   });
   const exited = new Promise((r) => child.once('exit', r));
   // bin/clade.mjs spawns the real process: kill that one (the launcher then reports it)
@@ -83,7 +99,7 @@ async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<vo
       break;
     }
   }
-  await new Promise((r) => setTimeout(r, rng.int(maxMs)));
+  await new Promise((r) => setTimeout(r, Math.max(0, rng.int(Math.round(maxMs)) - (performance.now() - t0))));
   try {
     if (pid) process.kill(pid, 'SIGKILL');
   } catch {
@@ -95,32 +111,33 @@ async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<vo
 test(`clade export killed ${KILLS} times: the model directory is always all of A or all of B`, async () => {
   const out = join(dir, 'model');
   const rng = new Rng(3);
-  const seen = new Set<number>();
+  const T = await timeRun(['export', runs[1], '--out', 'model']); // also the version the first kill replaces
+  let torn = 0;
   for (let i = 0; i < KILLS; i++) {
-    await killAtRandom(['export', runs[i % 2], '--out', 'model'], rng, 2500);
+    await killAtRandom(['export', runs[i % 2], '--out', 'model'], rng, 1.1 * T);
+    if (readdirSync(dir).some((f) => f.startsWith('.model.'))) torn++;
     recoverDir(out); // what the next export does first
-    if (!existsSync(out)) continue;
-    const h = modelHash(out);
-    expect(refs, `kill ${i}: mixed model directory`).toContain(h);
-    seen.add(refs.indexOf(h));
+    expect(existsSync(out), `kill ${i}: no model directory`).toBe(true);
+    expect(refs, `kill ${i}: mixed model directory`).toContain(modelHash(out));
   }
   expect(await exportCli([runs[0], '--out', out])).toBe(0);
   expect(readdirSync(dir).filter((f) => f.startsWith('.model'))).toEqual([]);
-  expect(seen.size).toBeGreaterThan(0);
+  console.info(`export: ${torn} of ${KILLS} kills landed mid-write (T = ${(T / 1000).toFixed(1)} s)`);
 });
 
 test(`clade embed killed ${KILLS} times: the .npy pair is A's, B's, or refused as mismatched — never silently mixed`, async () => {
   const rng = new Rng(4);
+  const T = await timeRun(['embed', 'ref-1', 'synthetic-taxonomy:test:1', '--out', 'e.npy', '--quiet']);
   let whole = 0;
   let tornWrites = 0; // kills that landed mid-write (a temporary file left behind)
   for (let i = 0; i < KILLS; i++) {
     await killAtRandom(
       ['embed', `ref-${i % 2}`, 'synthetic-taxonomy:test:1', '--out', 'e.npy', '--quiet'],
       rng,
-      2500,
+      1.1 * T,
     );
     if (readdirSync(dir).some((f) => f.startsWith('.e.'))) tornWrites++;
-    if (!existsSync(join(dir, 'e.npy'))) continue;
+    expect(existsSync(join(dir, 'e.npy')), `kill ${i}: no .npy`).toBe(true);
     try {
       const got = (await loadEmbeddings(join(dir, 'e.npy'))).embeddings.data;
       const side = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as { model: string };
@@ -141,6 +158,7 @@ test(`clade embed killed ${KILLS} times: the .npy pair is A's, B's, or refused a
     ]),
   ).toBe(0);
   expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  expect(whole).toBeGreaterThan(0);
-  console.info(`embed: ${tornWrites} of ${KILLS} kills left a temporary file (removed by the next run)`);
+  console.info(
+    `embed: ${tornWrites} of ${KILLS} kills left a temporary file, ${KILLS - whole} a refused pair (T = ${(T / 1000).toFixed(1)} s)`,
+  );
 });

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pidAlive } from './run-lock.ts';
+import { faultPause } from '../util/fault-pause.ts';
 
 const siblings = (dest: string, kind: 'tmp' | 'old') => {
   const re = new RegExp(
@@ -64,7 +65,9 @@ export function writeDirAtomic<T>(dir: string, fill: (tmp: string) => T): T {
   mkdirSync(tmp);
   try {
     const out = fill(tmp);
+    faultPause();
     if (existsSync(dest)) renameSync(dest, old);
+    faultPause();
     renameSync(tmp, dest);
     rmSync(old, { recursive: true, force: true });
     return out;

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
 import { encodeNpy } from './npy.ts';
+import { faultPause } from '../util/fault-pause.ts';
 
 /** `emb.npy` → `emb.json`. */
 export const sidecarPath = (npy: string): string => npy.replace(/\.npy$/i, '') + '.json';
@@ -28,6 +29,7 @@ export function writeNpyWithSidecar(
 ): void {
   const bytes = encodeNpy(data, shape);
   writeFileAtomic(sidecarPath(path), JSON.stringify({ ...meta, npySha256: sha256(bytes) }) + '\n');
+  faultPause();
   writeFileAtomic(path, bytes);
 }
 
