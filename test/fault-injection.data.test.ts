@@ -1,8 +1,8 @@
 // Fault injection: `clade export` and `clade embed` killed with SIGKILL at random instants, 20 times each, writing
 // into the same output alternately from two different models. After every kill the output is one whole version
-// (a model directory of model A or of model B; an .npy pair that loads as A's or B's embeddings, or is refused as
-// mismatched, never silently mixed), and after the next complete run no temporary file is left. Commits pause
-// between their steps (CLADE_FAULT_PAUSE_MS) so that kills land inside them; the counts are printed.
+// (a model directory of model A or of model B; an .npy and its sidecar both A's or both B's, as a reader finds
+// them), and after the next complete run no temporary file is left. Commits pause between their steps
+// (CLADE_FAULT_PAUSE_MS) so that kills land inside them; the counts are printed.
 // In the data suite because it spawns ~40 processes (≈2 min); `clade train` kills are in train-kill.test.ts.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -125,10 +125,9 @@ test(`clade export killed ${KILLS} times: the model directory is always all of A
   console.info(`export: ${torn} of ${KILLS} kills landed mid-write (T = ${(T / 1000).toFixed(1)} s)`);
 });
 
-test(`clade embed killed ${KILLS} times: the .npy pair is A's, B's, or refused as mismatched — never silently mixed`, async () => {
+test(`clade embed killed ${KILLS} times: the .npy and its sidecar are A's or B's, never a mix`, async () => {
   const rng = new Rng(4);
   const T = await timeRun(['embed', 'ref-1', 'synthetic-taxonomy:test:1', '--out', 'e.npy', '--quiet']);
-  let whole = 0;
   let tornWrites = 0; // kills that landed mid-write (a temporary file left behind)
   for (let i = 0; i < KILLS; i++) {
     await killAtRandom(
@@ -137,16 +136,12 @@ test(`clade embed killed ${KILLS} times: the .npy pair is A's, B's, or refused a
       1.1 * T,
     );
     if (readdirSync(dir).some((f) => f.startsWith('.e.'))) tornWrites++;
-    expect(existsSync(join(dir, 'e.npy')), `kill ${i}: no .npy`).toBe(true);
-    try {
-      const got = (await loadEmbeddings(join(dir, 'e.npy'))).embeddings.data;
-      const side = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as { model: string };
-      const k = Number(side.model.slice(-1));
-      expect(Array.from(got), `kill ${i}`).toEqual(Array.from(refEmb[k]));
-      whole++;
-    } catch (e) {
-      expect(String(e), `kill ${i}`).toContain('does not match its sidecar');
-    }
+    const got = (await loadEmbeddings(join(dir, 'e.npy'))).embeddings.data; // repairs an interrupted pair
+    const side = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as { model: string };
+    const k = Number(side.model.slice(-1));
+    expect(Array.from(got), `kill ${i}: array and sidecar of different writes`).toEqual(
+      Array.from(refEmb[k]),
+    );
   }
   expect(
     await embedCli([
@@ -159,6 +154,6 @@ test(`clade embed killed ${KILLS} times: the .npy pair is A's, B's, or refused a
   ).toBe(0);
   expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   console.info(
-    `embed: ${tornWrites} of ${KILLS} kills left a temporary file, ${KILLS - whole} a refused pair (T = ${(T / 1000).toFixed(1)} s)`,
+    `embed: ${tornWrites} of ${KILLS} kills left a temporary file (T = ${(T / 1000).toFixed(1)} s)`,
   );
 });

@@ -21,3 +21,36 @@ test('an .npy and its .json sidecar are checked as a pair: a half-committed rewr
     `${a}: does not match its sidecar ${join(dir, 'emb.json')}`,
   );
 });
+
+test('an interrupted pair write is repaired: old pair before the new array landed, new pair after', async () => {
+  const { writeFileSync, renameSync, existsSync, readdirSync } = await import('node:fs');
+  const { encodeNpy } = await import('./npy.ts');
+  const { recoverNpyPair } = await import('./npy-sidecar.ts');
+  const sub = mkdtempSync(join(tmpdir(), 'clade-npy-recover-'));
+  try {
+    const p = join(sub, 'e.npy');
+    writeNpyWithSidecar(p, Float32Array.of(1, 2), [1, 2], { v: 'old' });
+    const stamp = '999999999.1'; // a writer that is gone
+    // killed after moving the old array aside, before the new one arrived
+    renameSync(p, join(sub, `.e.npy.${stamp}.old`));
+    writeFileSync(join(sub, `.e.npy.${stamp}.tmp`), encodeNpy(Float32Array.of(3, 4), [1, 2]));
+    writeFileSync(join(sub, `.e.json.${stamp}.tmp`), '{"v":"new"}');
+    expect(recoverNpyPair(p)).toEqual(['restored the previous e.npy']);
+    expect(Array.from((await loadEmbeddings(p)).embeddings.data)).toEqual([1, 2]);
+    expect(readdirSync(sub).sort()).toEqual(['e.json', 'e.npy']);
+    // killed after the new array arrived, before its sidecar: the sidecar is rolled in
+    const bytes = encodeNpy(Float32Array.of(5, 6), [1, 2]);
+    const { createHash } = await import('node:crypto');
+    renameSync(p, join(sub, `.e.npy.${stamp}.old`));
+    writeFileSync(p, bytes);
+    writeFileSync(
+      join(sub, `.e.json.${stamp}.tmp`),
+      JSON.stringify({ v: 'new', npySha256: createHash('sha256').update(bytes).digest('hex') }),
+    );
+    expect(Array.from((await loadEmbeddings(p)).embeddings.data)).toEqual([5, 6]); // readers repair too
+    expect(JSON.parse(readFileSync(join(sub, 'e.json'), 'utf8')).v).toBe('new');
+    expect(existsSync(join(sub, `.e.npy.${stamp}.old`))).toBe(false);
+  } finally {
+    rmSync(sub, { recursive: true, force: true });
+  }
+});
