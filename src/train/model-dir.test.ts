@@ -25,3 +25,13 @@ test('re-exporting replaces the model directory as a unit: no file of the previo
   expect(readdirSync(m).sort()).toEqual(['image.onnx', 'model.json', 'text.onnx', 'weights.safetensors']);
   expect(readdirSync(dir)).toEqual(['model']);
 });
+
+test('a reader finds the previous model directory when a re-export was killed between its two renames', async () => {
+  const { renameSync, mkdirSync } = await import('node:fs');
+  const { readModelJson } = await import('./model-dir.ts');
+  const m = join(dir, 'model');
+  renameSync(m, join(dir, '.model.999999999.1.old')); // moved aside by a writer that is gone
+  mkdirSync(join(dir, '.model.999999999.1.tmp'));
+  expect(readModelJson(m).schema).toBe('clade.model/1');
+  expect(readdirSync(dir)).toEqual(['model']);
+});

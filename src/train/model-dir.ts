@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { writeDirAtomic } from '../io/commit-dir.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { recoverDir, writeDirAtomic } from '../io/commit-dir.ts';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { flatten } from '../engine/tree.ts';
@@ -74,6 +74,7 @@ function writeModelFiles(dir: string, recipe: Recipe, params: Params, batch: num
 
 export function readModelJson(dir: string): ModelJson {
   const path = join(dir, 'model.json');
+  if (!existsSync(path)) recoverDir(dir); // a re-export killed between its two renames: the previous version
   let json: ModelJson;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
