@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 
 const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// resolved like any import: in a project that installs clade, npm hoists tsx beside it, not inside it
-const tsx = fileURLToPath(import.meta.resolve('tsx/esm'));
+// Resolved like any dependency, so it works in the clone and where the package is installed (tsx hoisted).
+const tsx = import.meta.resolve('tsx/esm');
 const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
 const r = spawnSync(
   process.execPath,

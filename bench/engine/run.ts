@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compile, defineGraph, graphFlops, input } from '../../src/engine/index.ts';
+import { compile, defineGraph, graphFlops, input } from '../../src/engine/node.ts';
 import { TrainStep } from '../../src/train/step.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { CASES } from './cases.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { recoverDir, writeDirAtomic } from '../io/commit-dir.ts';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../engine/node.ts';
 import { flatten } from '../engine/tree.ts';
 import { writeSafetensors, type SafeTensor } from '../io/safetensors.ts';
 import type { HostTensor, Params } from '../nn/context.ts';
