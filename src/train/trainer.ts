@@ -106,8 +106,7 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
     start,
   });
   const lr = warmupCosine({ base: o.lr, warmup: o.warmup, total: o.steps, minLr: o.minLr ?? 0 });
-  const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step' });
-  bar?.tick(step.t);
+  const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step', initial: step.t });
   let lastLoss = NaN;
   let ran = 0;
   const t0 = performance.now();

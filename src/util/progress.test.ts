@@ -33,3 +33,13 @@ test('a terminal gets the redrawn bar; 0 seconds turns plain lines off', () => {
   quiet.done();
   expect(off.out).toEqual([]);
 });
+
+test('resumed work is shown in the count but not in the rate or ETA', async () => {
+  const { out, stream } = sink(false);
+  const bar = progress('train demo', 100, { unit: 'step', stream, plainEverySeconds: 0.05, initial: 90 });
+  await new Promise((r) => setTimeout(r, 100));
+  bar.tick(1);
+  const [, rate] = /, ([\d.e+]+) step\/s/.exec(out[0])!;
+  expect(out[0]).toMatch(/^train demo: 91\/100 step \(91%\)/);
+  expect(Number(rate)).toBeLessThan(20); // 1 step in ≥ 0.1 s, not 91
+});

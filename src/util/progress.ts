@@ -19,6 +19,8 @@ export function progress(
   opts: {
     force?: boolean;
     unit?: string;
+    /** Work already done before this run (e.g. the step a training resumes from): shown, not counted in the rate. */
+    initial?: number;
     /** Where to write (default process.stderr). */
     stream?: { write(s: string): unknown; isTTY?: boolean };
     /** Seconds between plain lines when the stream is not a TTY (default CLADE_PROGRESS_SECONDS or 10). */
@@ -34,7 +36,8 @@ export function progress(
   let lastPlain = performance.now();
   const unit = opts.unit ?? 'it';
   const t0 = performance.now();
-  let count = 0;
+  const initial = opts.initial ?? 0;
+  let count = initial;
   let lastDraw = 0;
   const fmt = (info?: Record<string, number | string>) =>
     info
@@ -43,12 +46,12 @@ export function progress(
           .join(' ')
       : '';
   const plain = (info?: Record<string, number | string>, final = false) => {
-    if (!(plainEvery > 0) || count === 0) return;
+    if (!(plainEvery > 0) || count === initial) return;
     const now = performance.now();
     if (!final && now - lastPlain < plainEvery * 1000) return;
     lastPlain = now;
     const secs = (now - t0) / 1000;
-    const rate = count / Math.max(secs, 1e-9);
+    const rate = (count - initial) / Math.max(secs, 1e-9);
     const eta = rate > 0 && total > count ? (total - count) / rate : 0;
     const pct = total > 0 ? ` (${Math.floor((100 * Math.min(count, total)) / total)}%)` : '';
     const when = final ? `done in ${formatTime(secs)}` : `ETA ${formatTime(eta)}`;
@@ -62,7 +65,7 @@ export function progress(
     if (!final && now - lastDraw < 100) return;
     lastDraw = now;
     const secs = (now - t0) / 1000;
-    const rate = count / Math.max(secs, 1e-9);
+    const rate = (count - initial) / Math.max(secs, 1e-9);
     const frac = total > 0 ? Math.min(1, count / total) : 0;
     const width = 24;
     const filled = Math.round(frac * width);
