@@ -5,7 +5,7 @@
  *   cifar10:FILE.bin | cifar100:FILE.bin       CIFAR binaries (a bare *.bin is detected by record size / name)
  *   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels file)
  *   DIR                                        ImageFolder (DIR/<class>/<image>)
- *   FILE.csv|.tsv|.jsonl|.parquet[?image=col&label=col&ranks=...]   a manifest (image column default `image`)
+ *   FILE.csv|.tsv|.jsonl|.parquet[?image=col&label=col&ranks=...]   a manifest (columns default `image`, `label` if present)
  *   FILE.txt                                   one text per line (for the text tower)
  * The parser is the data layer's `parseDataSpec`; this adds label names and a description.
  */
@@ -57,10 +57,9 @@ export async function resolveEmbedData(spec: string, hints: ModelDataHints = {})
     case 'text-lines':
       return { dataset: ds, describe: `text lines ${s.file} (${n})` };
     case 'manifest': {
-      const labelled = s.columns.label || s.columns.ranks?.length;
       return {
         dataset: ds,
-        labelNames: labelled ? ds.classNames : undefined,
+        labelNames: ds.classNames?.length ? ds.classNames : undefined,
         describe: `manifest ${s.file} (${n} rows)`,
       };
     }

@@ -13,6 +13,7 @@ import { OPENAI_MEAN, OPENAI_STD } from '../data/augment/pixel-ops.ts';
 import { clipEvalView } from '../data/augment/views.ts';
 import type { Image, Sample } from '../data/types.ts';
 import type { Pipeline } from '../data/loader/loader-types.ts';
+import { unknownWordsWarning } from '../data/tokenizers/unknown-words.ts';
 import { tokenizerFromJSON } from '../data/tokenizers/load-tokenizer.ts';
 import type { Tokenizer } from '../data/tokenizers/tokenizer.ts';
 import type { Embeddings } from '../io/embeddings.ts';
@@ -108,6 +109,8 @@ export async function embedDataset(
     limit?: number;
     chunk?: number;
     onProgress?: (done: number, total: number) => void;
+    /** Warnings (e.g. texts whose words the model's tokenizer does not know). */
+    warn?: (message: string) => void;
   } = {},
 ): Promise<EmbedResult> {
   if (o.tower === 'tabular') return embedTabular(modelDir, data, o);
@@ -201,7 +204,12 @@ function textOf(s: Sample, textType: string | undefined): string {
 async function embedTextData(
   modelDir: string,
   data: EmbedData,
-  o: { limit?: number; textType?: string; onProgress?: (done: number, total: number) => void },
+  o: {
+    limit?: number;
+    textType?: string;
+    onProgress?: (done: number, total: number) => void;
+    warn?: (message: string) => void;
+  },
 ): Promise<EmbedResult> {
   const ds = data.dataset;
   const n = Math.min(ds.length, o.limit ?? Infinity);
@@ -214,7 +222,10 @@ async function embedTextData(
     ids.push(s.id);
     if (s.label !== undefined && s.label >= 0) labels[i] = s.label;
   }
-  const embeddings = await embedTexts(modelDir, texts, { onProgress: (done) => o.onProgress?.(done, n) });
+  const embeddings = await embedTexts(modelDir, texts, {
+    onProgress: (done) => o.onProgress?.(done, n),
+    warn: o.warn,
+  });
   return { embeddings, ids, labels };
 }
 
@@ -245,9 +256,13 @@ function recordedTokenizer(modelDir: string): Tokenizer {
 export async function embedTexts(
   modelDir: string,
   texts: readonly string[],
-  o: { tokenizer?: Tokenizer; onProgress?: (done: number) => void } = {},
+  o: { tokenizer?: Tokenizer; onProgress?: (done: number) => void; warn?: (message: string) => void } = {},
 ): Promise<Embeddings> {
-  const tok = (o.tokenizer ?? recordedTokenizer(modelDir)).encode(texts);
+  const tokenizer = o.tokenizer ?? recordedTokenizer(modelDir);
+  // every word a word-level tokenizer does not know embeds as <unk>: say so rather than embed them all alike
+  const unknown = o.warn && unknownWordsWarning(tokenizer, texts, 'texts');
+  if (unknown) o.warn!(unknown);
+  const tok = tokenizer.encode(texts);
   return runTower(
     modelDir,
     'text',

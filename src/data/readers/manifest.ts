@@ -44,6 +44,8 @@ export interface ManifestOptions {
   readonly captionSeparator?: string;
   /** Keep only rows whose split column equals this. */
   readonly split?: string;
+  /** A class column to use when `columns.label` and `columns.ranks` are not given and the file has it (e.g. `label`). */
+  readonly labelIfPresent?: string;
   readonly onError?: OnError;
 }
 
@@ -71,7 +73,11 @@ type Row = Record<string, unknown>;
 export async function readManifest(file: string, opts: ManifestOptions): Promise<ManifestDataset> {
   const format = opts.format ?? formatOf(file);
   const { header, rows } = await readRows(file, format);
-  const c = opts.columns;
+  const fallback = opts.labelIfPresent;
+  const c: ManifestColumns =
+    fallback && !opts.columns.label && !opts.columns.ranks?.length && header.includes(fallback)
+      ? { ...opts.columns, label: fallback }
+      : opts.columns;
   const named = [
     c.image,
     ...(c.captions ?? []),
@@ -118,6 +124,15 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
     if (opts.split !== undefined && c.split && str(row[c.split]) !== opts.split) return;
     kept.push({ row, n });
   });
+  if (kept.length === 0)
+    throw new CladeError(
+      rows.length === 0
+        ? 'no rows: the manifest is empty (a header line alone has no samples)'
+        : opts.split !== undefined
+          ? `no rows with ${c.split} = '${opts.split}' (of ${rows.length})`
+          : `no usable rows (all ${rows.length} skipped)`,
+      { file },
+    );
 
   // Classes: distinct lineages (ranks) or distinct label values, sorted for a stable order.
   let taxonomy: Taxonomy | undefined;

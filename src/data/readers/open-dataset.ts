@@ -78,7 +78,8 @@ export async function openDataset(spec: DatasetSpec): Promise<Dataset | StreamDa
     case 'image-folder':
       return readImageFolder(spec.root, spec);
     case 'manifest':
-      return readManifest(spec.file, spec);
+      // a `label` column is the class unless the spec names another (or ranks)
+      return readManifest(spec.file, { labelIfPresent: 'label', ...spec });
     case 'webdataset':
       return webDataset(spec.pattern, spec);
     case 'hierarcaps':
