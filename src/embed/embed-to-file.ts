@@ -2,23 +2,13 @@
  * `clade embed` as a library call: a model (a clade model directory or an open_clip folder) and a data spec in,
  * an embeddings file out (format by extension, written atomically).
  */
-import { embedPretrained } from '../pretrained/embed-pretrained.ts';
-import { isOpenClipFolder, openClipModelInfo } from '../pretrained/open-clip-folder.ts';
-import { readModelJson } from '../train/model-dir.ts';
-import { resolveEmbedData } from './data-spec.ts';
-import { embedDataset, imagePreprocessing } from './embed.ts';
-import { checkEmbedOutput, writeEmbedOutput } from './output.ts';
+import { checkEmbedOutput, writeEmbedFile } from './output.ts';
+import { openEmbedJob, type EmbedJobOptions } from './embed-job.ts';
 import { checkOutputFile } from '../io/output-path.ts';
 import { writeClassTable, writeSampleMeta } from '../io/label-tables.ts';
-import type { Taxonomy } from '../data/taxonomy/taxonomy.ts';
 import { CladeError } from '../util/errors.ts';
 
-export interface EmbedToFileOptions {
-  readonly tower?: 'image' | 'tabular' | 'text';
-  /** With the text tower: which of `Sample.texts` to embed (default: the first caption). */
-  readonly textType?: string;
-  /** Embed only the first N samples. */
-  readonly limit?: number;
+export interface EmbedToFileOptions extends EmbedJobOptions {
   /** Called once with the number of samples to embed, before the first. */
   readonly onStart?: (total: number) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -26,8 +16,6 @@ export interface EmbedToFileOptions {
   readonly metaOut?: string;
   /** Also write one row per class (name and ranks) to this CSV. */
   readonly classesOut?: string;
-  /** Warnings (e.g. a model that records no normalisation). */
-  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -46,32 +34,14 @@ export async function embedToFile(
   checkEmbedOutput(out);
   if (o.metaOut) checkOutputFile(o.metaOut, 'the --meta file');
   if (o.classesOut) checkOutputFile(o.classesOut, 'the --classes file');
-  const openClip = isOpenClipFolder(modelDir);
-  const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
-  const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
-  const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
-  const total = Math.min(data.dataset.length, o.limit ?? Infinity);
-  if (total === 0) throw new CladeError('no samples to embed: the data is empty', { data: spec });
+  const job = await openEmbedJob(modelDir, spec, o);
+  const { data, total } = job;
   if (o.classesOut && !data.labelNames)
     throw new CladeError('the data has no class names for --classes', { data: spec });
   o.onStart?.(total);
-  const tower = o.tower ?? 'image';
-  if (tower === 'image' && !openClip && imagePreprocessing(modelDir).assumedStats)
-    o.warn?.('model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)');
-  const r = await (openClip ? embedPretrained : embedDataset)(modelDir, data, {
-    tower,
-    textType: o.textType,
-    limit: o.limit,
-    onProgress: o.onProgress,
-    warn: o.warn,
-  });
-  writeEmbedOutput(out, {
-    ...r,
-    labelNames: data.labelNames,
-    meta: { clade: model.clade, model: modelDir, data: spec, recipe: String(model.description.recipe ?? '') },
-  });
-  const taxonomy = (data.dataset as { taxonomy?: Taxonomy }).taxonomy;
-  if (o.metaOut) writeSampleMeta(o.metaOut, r.ids, r.labels, data.labelNames, taxonomy);
-  if (o.classesOut) writeClassTable(o.classesOut, data.labelNames!, taxonomy);
+  const r = await job.embedRows(0, total, (done) => o.onProgress?.(done, total));
+  await writeEmbedFile(out, { ...r, labelNames: data.labelNames, meta: job.meta });
+  if (o.metaOut) writeSampleMeta(o.metaOut, r.ids, r.labels, data.labelNames, job.taxonomy);
+  if (o.classesOut) writeClassTable(o.classesOut, data.labelNames!, job.taxonomy);
   return { describe: data.describe, n: r.embeddings.n, d: r.embeddings.d, available: data.dataset.length };
 }

@@ -1,7 +1,8 @@
 /**
  * Writing `clade embed`'s output by extension: Parquet (id, label, label_name, embedding list<float>), Arrow IPC
  * (the same with embedding as FixedSizeList<Float32>[D]), `.npy` ([N, D] float32 + a `.json` sidecar with ids
- * and labels) or safetensors (`embedding` F32 [N, D], `label` I32 [N]; ids in the metadata). All atomic.
+ * and labels), safetensors (`embedding` F32 [N, D], `label` I32 [N]; ids in the metadata) or a Lance dataset
+ * (`DIR.lance`: the Parquet columns with embedding as FixedSizeList<Float32>[D]). All atomic.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import {
@@ -19,7 +20,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Embeddings } from '../io/embeddings.ts';
 import { sidecarPath, writeNpyWithSidecar } from '../io/npy-sidecar.ts';
 import { removeStaleTempFiles } from '../io/temp-files.ts';
-import { checkOutputFile } from '../io/output-path.ts';
+import { checkOutputDir, checkOutputFile } from '../io/output-path.ts';
+import { writeLanceEmbeddings } from '../io/lance.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
@@ -35,7 +37,14 @@ export interface EmbedOutput {
 }
 
 /** Output extensions `writeEmbedOutput` understands. */
-export const EMBED_OUTPUT_EXTENSIONS = ['.parquet', '.arrow', '.feather', '.npy', '.safetensors'] as const;
+export const EMBED_OUTPUT_EXTENSIONS = [
+  '.parquet',
+  '.arrow',
+  '.feather',
+  '.npy',
+  '.safetensors',
+  '.lance',
+] as const;
 
 /**
  * Check, before embedding anything, that `path` has a known extension and can be written (with the `.npy`
@@ -50,14 +59,36 @@ export function checkEmbedOutput(path: string): void {
         file: path,
       },
     );
-  checkOutputFile(path);
+  if (ext === '.lance') checkOutputDir(path, 'the Lance dataset');
+  else checkOutputFile(path);
   if (ext === '.npy') checkOutputFile(`${path.slice(0, -4)}.json`, 'the .npy sidecar file');
   // temporary files an earlier, killed write of the same output left behind
   removeStaleTempFiles(dirname(resolve(path)), [basename(path), basename(sidecarPath(path))]);
 }
 
+/** Names of the rows' labels ('' where none). */
+const rowLabelNames = (o: EmbedOutput) =>
+  Array.from(o.labels, (l) => (l >= 0 && o.labelNames ? (o.labelNames[l] ?? '') : ''));
+
 /**
- * Write embeddings with ids and labels; the format follows the extension.
+ * Write embeddings with ids and labels, any format `writeEmbedOutput` writes or a Lance dataset (`.lance`).
+ *
+ * @example
+ * await writeEmbedFile('emb.lance', { embeddings, ids, labels, labelNames, meta: { model: 'runs/x/model' } });
+ */
+export async function writeEmbedFile(path: string, o: EmbedOutput): Promise<void> {
+  if (extname(path).toLowerCase() !== '.lance') return writeEmbedOutput(path, o);
+  const { n } = o.embeddings;
+  if (o.ids.length !== n || o.labels.length !== n)
+    throw new CladeError(`expected ${n} ids and labels, got ${o.ids.length} and ${o.labels.length}`, {
+      file: path,
+    });
+  await writeLanceEmbeddings(path, { ...o, labelNames: rowLabelNames(o) }, o.meta);
+}
+
+/**
+ * Write embeddings with ids and labels to a file; the format follows the extension (`writeEmbedFile` also writes
+ * Lance datasets).
  *
  * @example
  * writeEmbedOutput('emb.parquet', { embeddings, ids, labels, labelNames, meta: { model: 'runs/x/model' } });
@@ -68,7 +99,7 @@ export function writeEmbedOutput(path: string, o: EmbedOutput): void {
     throw new CladeError(`expected ${n} ids and labels, got ${o.ids.length} and ${o.labels.length}`, {
       file: path,
     });
-  const names = Array.from(o.labels, (l) => (l >= 0 && o.labelNames ? (o.labelNames[l] ?? '') : ''));
+  const names = rowLabelNames(o);
   const ext = extname(path).toLowerCase();
   if (ext === '.parquet') {
     const vecs = Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));

@@ -7,6 +7,7 @@ import { readSafetensors } from './safetensors.ts';
 import { halfArrayToFloat32 } from './float16.ts';
 import { readEmbeddingTable } from './embedding-table.ts';
 import { readBioclipJson } from './bioclip-json.ts';
+import { readLanceEmbeddings } from './lance.ts';
 
 export interface LoadOptions {
   /** Tensor name (safetensors; default `embeddings`, else the only 2-D float tensor) or column (Parquet/Arrow). */
@@ -19,7 +20,8 @@ export interface LoadOptions {
 
 /**
  * Loads embeddings from any supported file by extension: `.npy` (f4/f2/f8), `.safetensors` (F32/F16/F64),
- * `.parquet`, `.arrow`/`.feather`/`.ipc`, or pybioclip `embed` `.json`. Returns ids when the format carries them
+ * `.parquet`, `.arrow`/`.feather`/`.ipc`, a Lance dataset (`DIR.lance`, `clade embed --out DIR.lance`), or pybioclip
+ * `embed` `.json`. Returns ids when the format carries them
  * (tables, JSON), else row numbers. NaN/Inf rows, ragged rows and wrong shapes throw a `CladeError` naming file and row.
  *
  * @example
@@ -82,11 +84,18 @@ export async function loadEmbeddings(
     case '.feather':
     case '.ipc':
       return readEmbeddingTable(path, { column: opts.name, idColumn: opts.idColumn });
+    case '.lance': {
+      const { embeddings, ids } = await readLanceEmbeddings(path, {
+        column: opts.name,
+        idColumn: opts.idColumn,
+      });
+      return { embeddings, ids };
+    }
     case '.json':
       return readBioclipJson(path);
     default:
       throw new CladeError(
-        `unknown embedding format '${ext}' (expected .npy, .safetensors, .parquet, .arrow, .json)`,
+        `unknown embedding format '${ext}' (expected .npy, .safetensors, .parquet, .arrow, .lance, .json)`,
         { file: path },
       );
   }

@@ -2,8 +2,11 @@ import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { embedToFile } from '../../embed/embed-to-file.ts';
+import { embedShard, mergeEmbedParts, parseShard, type Shard } from '../../embed/shard.ts';
 
 const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
+clade embed <model-dir> <data> --out FILE --shard i/n [--chunk ROWS] [...]
+clade embed merge FILE [PARTS...]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
@@ -27,6 +30,15 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   .arrow         the same; embedding is FixedSizeList<Float32>[D]
   .npy           [N, D] float32, plus FILE.json with ids and labels
   .safetensors   embedding F32 [N, D], label I32 [N]; ids in the metadata
+  .lance         a Lance dataset (a directory; LanceDB): id, label, label_name, embedding FixedSizeList<Float32>[D]
+
+Sharded jobs (any batch scheduler; no server):
+  --shard i/n    embed only shard i (0-based) of n: rows [floor(i·N/n), floor((i+1)·N/n)) of the N rows, into
+                 FILE.parts/shard-<i>-of-<n>/ in committed chunks; run again after a kill and it continues after
+                 the last committed chunk
+  --chunk ROWS   rows per committed chunk (default 4096)
+  merge FILE [PARTS...]   join the parts (part directories or directories of them; default FILE.parts) of all n
+                 shards into FILE, the same bytes a single job writes (--meta/--classes: run them on a single job)
 
 Options:
   --meta CSV     also write one row per sample: id, label, name and one column per taxonomic rank
@@ -43,6 +55,7 @@ Options:
  * await run(['runs/d/model', 'synthetic-taxonomy:test', '--out', 'emb.parquet']);
  */
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'merge') return merge(argv.slice(1));
   let a: ReturnType<typeof parseArgs>;
   try {
     a = parseArgs(argv, {
@@ -50,6 +63,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: 'string',
       'text-type': 'string',
       limit: 'number',
+      shard: 'string',
+      chunk: 'number',
       meta: 'string',
       classes: 'string',
       quiet: 'boolean',
@@ -74,14 +89,56 @@ export async function run(argv: string[]): Promise<number> {
           ? '--limit: expected a positive integer'
           : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
             ? `--tower: expected image, text or tabular, got '${a.tower}'`
-            : null;
+            : a.shard !== undefined && (a.meta || a.classes)
+              ? '--meta and --classes are written by a single job, not by --shard'
+              : a.chunk !== undefined && a.shard === undefined
+                ? '--chunk goes with --shard'
+                : null;
   if (problem) {
     console.error(`clade embed: ${problem}\n\n${HELP}`);
     return 2;
   }
   const [modelDir, spec] = a._;
   const out = a.out as string;
+  let shard: Shard | undefined;
   try {
+    if (a.shard !== undefined) shard = parseShard(a.shard as string);
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade embed: ${e.message}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    if (shard) {
+      const bar = { bar: null as ReturnType<typeof progress> | null, shown: 0 };
+      const r = await embedShard(modelDir, spec, out, shard, {
+        tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
+        textType: a['text-type'] as string | undefined,
+        limit,
+        chunk: a.chunk as number | undefined,
+        onStart: (rows, resumed) => {
+          if (resumed)
+            console.error(
+              `clade embed: resuming shard ${shard.index}/${shard.count} at row ${resumed} of ${rows}`,
+            );
+          bar.bar = a.quiet ? null : progress('embed', rows, { unit: 'img' });
+          bar.bar?.tick(resumed);
+          bar.shown = resumed;
+        },
+        onProgress: (done) => {
+          bar.bar?.tick(done - bar.shown);
+          bar.shown = done;
+        },
+        log: (m) => console.error(`clade embed: ${m}`),
+        warn: (m) => console.error(`clade embed: ${m}`),
+      });
+      bar.bar?.done();
+      console.log(
+        `embedded shard ${shard.index}/${shard.count} of ${r.describe}: ${r.rows} rows${r.d ? ` × ${r.d}` : ''} → ${r.dir}` +
+          ` (then: clade embed merge ${out})`,
+      );
+      return 0;
+    }
     const ui = { bar: null as ReturnType<typeof progress> | null, shown: 0 };
     const r = await embedToFile(modelDir, spec, out, {
       tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
@@ -103,6 +160,36 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;
     console.error(`clade embed: ${e.message}`);
+    return 1;
+  }
+}
+
+/** `clade embed merge FILE [PARTS...]`. */
+async function merge(argv: string[]): Promise<number> {
+  let a: ReturnType<typeof parseArgs>;
+  try {
+    a = parseArgs(argv, { help: 'boolean' });
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade embed merge: ${e.message}\n\n${HELP}`);
+    return 2;
+  }
+  if (a.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (a._.length < 1) {
+    console.error(`clade embed merge: expected FILE [PARTS...]\n\n${HELP}`);
+    return 2;
+  }
+  const [out, ...parts] = a._;
+  try {
+    const r = await mergeEmbedParts(out, parts.length ? parts : undefined);
+    console.log(`merged ${r.shards} shards: ${r.n} × ${r.d} → ${out}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof CladeError)) throw e;
+    console.error(`clade embed merge: ${e.message}`);
     return 1;
   }
 }

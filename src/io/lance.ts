@@ -1,0 +1,228 @@
+/**
+ * Embeddings in a Lance dataset (a directory `NAME.lance`, through `@lancedb/lancedb` — embedded, no server; the
+ * directory can be copied to object storage and shared): columns `id` (Utf8), `label` (Int32, -1 unlabelled),
+ * `label_name` (Utf8) and `embedding` (FixedSizeList<Float32>[D]); rows in the order written.
+ *
+ * Written atomically: the dataset is built in a sibling temporary directory and renamed into place (the previous
+ * version moved aside first, as `writeDirAtomic` does). kNN can use a Lance ANN index (IVF-PQ or IVF-HNSW-SQ,
+ * cosine) on the `embedding` column: `buildLanceIndex` + `lanceKnn`.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
+import { CladeError } from '../util/errors.ts';
+import { faultPause } from '../util/fault-pause.ts';
+import { recoverDir } from './commit-dir.ts';
+import { type Embeddings, assertFinite, makeEmbeddings } from './embeddings.ts';
+
+/** The rows of an embedding dataset. */
+export interface LanceEmbeddingRows {
+  readonly embeddings: Embeddings;
+  readonly ids: readonly string[];
+  readonly labels: Int32Array; /* [N], -1 where unlabelled */
+  /** One name per row ('' where none). */
+  readonly labelNames: readonly string[];
+}
+
+// loaded on first use: the native module is large and most commands never need it
+const lancedb = () => import('@lancedb/lancedb');
+// @lancedb/lancedb is CommonJS and require()s apache-arrow: tables it reads or writes must be built from that same
+// (CommonJS) copy of apache-arrow, not the ES module this file would import (its classes fail instanceof there)
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+
+const tableName = (path: string) => {
+  const name = basename(resolve(path)).replace(/\.lance$/i, '');
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new CladeError('a Lance dataset name may hold only letters, digits, _, - and .', { file: path });
+  return name;
+};
+
+async function openLance(path: string): Promise<LanceTable> {
+  if (!existsSync(path)) throw new CladeError('no such Lance dataset', { file: path });
+  const db: Connection = await (await lancedb()).connect(dirname(resolve(path)));
+  try {
+    return await db.openTable(tableName(path));
+  } catch (e) {
+    throw new CladeError(`not a readable Lance dataset: ${(e as Error).message.split('\n')[0]}`, {
+      file: path,
+    });
+  }
+}
+
+/**
+ * Write embeddings with ids and labels as the Lance dataset `path` (a directory ending in `.lance`); `meta` goes
+ * into the schema metadata.
+ *
+ * @example
+ * await writeLanceEmbeddings('emb.lance', { embeddings, ids, labels, labelNames }, { model: 'runs/x/model' });
+ */
+export async function writeLanceEmbeddings(
+  path: string,
+  rows: LanceEmbeddingRows,
+  meta: Record<string, string> = {},
+): Promise<void> {
+  const { n, d, data } = rows.embeddings;
+  const dest = resolve(path);
+  const name = tableName(path);
+  mkdirSync(dirname(dest), { recursive: true });
+  recoverDir(dest);
+  const { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, vectorFromArray } = arrow;
+  const type = new FixedSizeList(d, new Field('item', new Float32(), false));
+  const child = makeData({ type: new Float32(), length: n * d, data });
+  const table = new Table({
+    id: vectorFromArray([...rows.ids], new Utf8()),
+    label: makeVector(rows.labels),
+    label_name: vectorFromArray([...rows.labelNames], new Utf8()),
+    embedding: makeVector(makeData({ type, length: n, nullCount: 0, child })),
+  });
+  for (const [k, v] of Object.entries({ ...meta, dim: String(d) })) table.schema.metadata.set(k, v);
+  const stamp = `${process.pid}.${Date.now()}`;
+  const scratch = join(dirname(dest), `.${basename(dest)}.${stamp}.tmp`);
+  const old = join(dirname(dest), `.${basename(dest)}.${stamp}.old`);
+  mkdirSync(scratch);
+  try {
+    const db = await (await lancedb()).connect(scratch);
+    await db.createTable(name, table, { mode: 'create' });
+    db.close();
+    faultPause();
+    if (existsSync(dest)) renameSync(dest, old);
+    faultPause();
+    renameSync(join(scratch, `${name}.lance`), dest);
+    rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    if (!existsSync(dest) && existsSync(old)) renameSync(old, dest);
+    throw e;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Read every row of a Lance embedding dataset (in the order written). Rows of the wrong width, null vectors and
+ * NaN/Inf values throw a `CladeError` naming file and row.
+ *
+ * @example
+ * const { embeddings, ids, labels } = await readLanceEmbeddings('emb.lance');
+ */
+export async function readLanceEmbeddings(
+  path: string,
+  o: { column?: string; idColumn?: string } = {},
+): Promise<LanceEmbeddingRows & { ids: string[]; meta: Record<string, string> }> {
+  const t = await openLance(path);
+  try {
+    const schema = await t.schema();
+    const column = o.column ?? 'embedding';
+    const field = schema.fields.find((f) => f.name === column);
+    if (!field || !(field.type instanceof arrow.FixedSizeList))
+      throw new CladeError(
+        `expected a FixedSizeList<Float32> column '${column}' (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
+        { file: path },
+      );
+    const d = (field.type as import('apache-arrow').FixedSizeList).listSize;
+    const idColumn = o.idColumn ?? 'id';
+    const has = (c: string) => schema.fields.some((f) => f.name === c);
+    const cols = [column, ...[idColumn, 'label', 'label_name'].filter(has)];
+    const table = await t.query().select(cols).toArrow();
+    const n = table.numRows;
+    const data = new Float32Array(n * d);
+    let at = 0;
+    for (const chunk of table.getChild(column)!.data) {
+      if (chunk.nullCount > 0)
+        for (let i = 0; i < chunk.length; i++)
+          if (!chunk.getValid(i)) throw new CladeError('null embedding', { file: path, row: at + i });
+      const c = chunk.children[0];
+      const start = (c.offset + chunk.offset * d) | 0;
+      data.set((c.values as Float32Array).subarray(start, start + chunk.length * d), at * d);
+      at += chunk.length;
+    }
+    const embeddings = makeEmbeddings(data, n, d, { file: path });
+    assertFinite(embeddings, { file: path });
+    const strings = (c: string) => {
+      const v = has(c) ? table.getChild(c) : null;
+      return v ? Array.from(v.toArray() as ArrayLike<unknown>, (x) => String(x ?? '')) : null;
+    };
+    const ids = strings(idColumn) ?? Array.from({ length: n }, (_, i) => String(i));
+    const lv = has('label') ? table.getChild('label') : null;
+    const labels = lv
+      ? Int32Array.from(lv.toArray() as ArrayLike<number>, (x) => x ?? -1)
+      : new Int32Array(n).fill(-1);
+    const meta = Object.fromEntries(schema.metadata);
+    return { embeddings, ids, labels, labelNames: strings('label_name') ?? ids.map(() => ''), meta };
+  } finally {
+    t.close();
+  }
+}
+
+export interface LanceIndexOptions {
+  /** `ivf-pq` (default) or `ivf-hnsw-sq`. */
+  readonly kind?: 'ivf-pq' | 'ivf-hnsw-sq';
+  /** IVF partitions (default √N). */
+  readonly partitions?: number;
+  /** PQ sub-vectors (default D / 16). */
+  readonly subVectors?: number;
+}
+
+/**
+ * Build (or replace) a cosine ANN index on the `embedding` column of a Lance dataset.
+ *
+ * @example
+ * await buildLanceIndex('emb.lance', { kind: 'ivf-pq', partitions: 1024, subVectors: 32 });
+ */
+export async function buildLanceIndex(path: string, o: LanceIndexOptions = {}): Promise<void> {
+  const { Index } = await lancedb();
+  const t = await openLance(path);
+  try {
+    const n = await t.countRows();
+    const numPartitions = o.partitions ?? Math.max(1, Math.round(Math.sqrt(n)));
+    const config =
+      o.kind === 'ivf-hnsw-sq'
+        ? Index.hnswSq({ numPartitions, distanceType: 'cosine' })
+        : Index.ivfPq({ numPartitions, numSubVectors: o.subVectors, distanceType: 'cosine' });
+    await t.createIndex('embedding', { config, replace: true });
+  } finally {
+    t.close();
+  }
+}
+
+/**
+ * The k nearest rows (cosine) of each query through the dataset's ANN index (exhaustive when it has none):
+ * row numbers [Q, k] (-1 where fewer than k came back), in the order `readLanceEmbeddings` gives the rows.
+ * `nprobes` (IVF partitions searched), `refineFactor` (re-rank refineFactor·k candidates exactly) and `ef` (HNSW)
+ * trade speed for recall.
+ *
+ * @example
+ * const nn = await lanceKnn('emb.lance', queries, 10, { nprobes: 20, refineFactor: 4 }); // Int32Array [Q·10]
+ */
+export async function lanceKnn(
+  path: string,
+  queries: Embeddings /* [Q, D] */,
+  k: number,
+  o: { nprobes?: number; refineFactor?: number; ef?: number; ids?: readonly string[] } = {},
+): Promise<Int32Array /* [Q, k] */> {
+  const ids = o.ids ?? (await readLanceEmbeddings(path)).ids;
+  const rowOf = new Map<string, number>();
+  ids.forEach((id, i) => rowOf.set(id, i));
+  if (rowOf.size !== ids.length)
+    throw new CladeError('lanceKnn maps results to rows by id: the ids must be unique', { file: path });
+  const t = await openLance(path);
+  try {
+    const out = new Int32Array(queries.n * k).fill(-1);
+    for (let q = 0; q < queries.n; q++) {
+      let query = t
+        .vectorSearch(queries.data.subarray(q * queries.d, (q + 1) * queries.d))
+        .column('embedding')
+        .distanceType('cosine')
+        .select(['id'])
+        .limit(k);
+      if (o.nprobes) query = query.nprobes(o.nprobes);
+      if (o.refineFactor) query = query.refineFactor(o.refineFactor);
+      if (o.ef) query = query.ef(o.ef);
+      const hits = await query.toArray();
+      hits.forEach((h: { id: string }, j: number) => (out[q * k + j] = rowOf.get(h.id) ?? -1));
+    }
+    return out;
+  } finally {
+    t.close();
+  }
+}
