@@ -133,23 +133,3 @@ export function withChannels(img: Image, channels: number): Image {
     );
   return { ...img, data, channels: 1 };
 }
-
-/**
- * Decodes an image file (PNG, JPEG, WebP, …) with the browser's decoder into 8-bit RGB, without colour-space
- * conversion or alpha premultiplication (opaque PNGs decode to the same pixels as sharp's).
- */
-export async function decodeImage(blob: Blob): Promise<Image> {
-  const bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
-  const g = canvas.getContext('2d', { colorSpace: 'srgb' })!;
-  g.drawImage(bmp, 0, 0);
-  const rgba = g.getImageData(0, 0, bmp.width, bmp.height).data;
-  const n = bmp.width * bmp.height;
-  const data = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    data[3 * i] = rgba[4 * i];
-    data[3 * i + 1] = rgba[4 * i + 1];
-    data[3 * i + 2] = rgba[4 * i + 2];
-  }
-  return { data, width: bmp.width, height: bmp.height, channels: 3 };
-}
