@@ -1,6 +1,6 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
- *  [-- --js]`
+ *  [-- --js] [-- --cases lance [--lance-n 1000000]]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -9,6 +9,9 @@
  * `/usr/bin/python3` (or `python3`) has faiss / numpy / sklearn. `--repeat R` runs clade and the reference
  * alternately R times on the same data and reports the median of the paired ratios (the machine is shared);
  * `--js` adds rows for the same functions on the `js` backend (float64 TypeScript; slow at the issue sizes).
+ * (f), opt-in (`--cases lance`; minutes at 1M rows): kNN at `--lance-n` (default 1,000,000) × 256 from a Lance
+ * dataset through a LanceDB IVF-PQ index, recall@10 vs exact on 1,000 held-out queries, time vs faiss IVF at the
+ * same recall (bench/analysis/lance-knn.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { relativeLocalDensity } from '../../src/analysis/rld.ts';
 import { linearScores, scoreAccuracy } from '../../src/analysis/softmax-regression.ts';
 import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
 import { mixture } from './mixture.ts';
+import { lanceKnnCase } from './lance-knn.ts';
 
 interface Entry {
   case: string;
@@ -54,7 +58,12 @@ function findPython(modules: string[]): string | null {
   return null;
 }
 
-function runRef(py: string | null, which: string, dir: string): Record<string, unknown> | null {
+function runRef(
+  py: string | null,
+  which: string,
+  dir: string,
+  script = 'reference.py',
+): Record<string, unknown> | null {
   if (!py) return null;
   const env = {
     ...process.env,
@@ -63,7 +72,7 @@ function runRef(py: string | null, which: string, dir: string): Record<string, u
     MKL_NUM_THREADS: '2',
     OMP_WAIT_POLICY: 'PASSIVE',
   };
-  const r = spawnSync(py, [resolve(here, 'reference.py'), which, dir], {
+  const r = spawnSync(py, [resolve(here, script), ...(which ? [which] : []), dir], {
     encoding: 'utf8',
     env,
     maxBuffer: 1 << 26,
@@ -278,6 +287,29 @@ try {
         }),
       );
     }
+  }
+  if (cases.includes('lance')) {
+    const n = Number(opt('lance-n') ?? 1_000_000);
+    const py = findPython(['faiss', 'numpy']);
+    const r = await lanceKnnCase(dir, n, py ? (d) => runRef(py, '', d, 'reference_ivf.py') : null, {
+      log: (l) => console.error(l),
+    });
+    for (const s of r.settings) {
+      // the fastest faiss IVF setting that reaches LanceDB's recall (null: none does)
+      const ref = r.faiss?.sweep.filter((f) => f.recall >= s.recall).sort((a, b) => a.seconds - b.seconds)[0];
+      push({
+        case: `(f) LanceDB IVF-PQ kNN ${n}x256 k=10, 1000 queries, nprobes ${s.nprobes} refine ${s.refineFactor}`,
+        clade: s.seconds,
+        reference: ref?.seconds ?? null,
+        ratio: ref ? s.seconds / ref.seconds : null,
+        unit: 's',
+        note: `recall@10 vs exact ${s.recall.toFixed(4)}; faiss IndexIVFFlat ${ref ? `nprobe ${ref.nprobe} recall ${ref.recall.toFixed(4)}` : r.faiss ? 'reaches no such recall' : 'n/a'}; CPU s LanceDB ${s.cpu.toFixed(2)} vs faiss ${ref?.cpu.toFixed(2) ?? 'n/a'}; index build LanceDB ${r.build.toFixed(1)} s (CPU ${r.buildCpu.toFixed(1)}) vs faiss ${r.faiss?.build.toFixed(1) ?? 'n/a'} s (CPU ${r.faiss?.buildCpu.toFixed(1) ?? 'n/a'}); Lance write ${r.write.toFixed(1)} s; exact top-10 (ORT) ${r.exact.toFixed(1)} s`,
+      });
+    }
+    if (r.faiss)
+      console.error(
+        `(f) faiss sweep: ${r.faiss.sweep.map((f) => `nprobe ${f.nprobe} ${f.seconds.toFixed(3)} s (CPU ${f.cpu.toFixed(3)}) recall ${f.recall.toFixed(4)}`).join('; ')}`,
+      );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

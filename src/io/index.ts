@@ -7,3 +7,4 @@ export * from './metadata.ts';
 export * from './embedding-table.ts';
 export * from './bioclip-json.ts';
 export * from './load-embeddings.ts';
+export * from './lance.ts';

@@ -7,6 +7,7 @@ import { Rng } from '../util/rng.ts';
 import { l2Normalize, takeRows } from './embeddings.ts';
 import { buildLanceIndex, lanceKnn, readLanceEmbeddings, writeLanceEmbeddings } from './lance.ts';
 import { loadEmbeddings } from './load-embeddings.ts';
+import { readMetaTable } from './metadata.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-lance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +35,15 @@ test('a Lance dataset round-trips ids, labels, names and vectors; loadEmbeddings
   expect(r.labelNames).toEqual(labelNames);
   expect(r.embeddings).toEqual(e);
   expect(r.meta).toMatchObject({ model: 'm', dim: '8' });
+  const meta = await readMetaTable(path); // its other columns serve as --meta
+  expect(meta.names).toEqual(['id', 'label', 'label_name']);
+  expect(meta.length).toBe(50);
+  expect([meta.columns.id[4], meta.columns.label[4], meta.columns.label_name[4]]).toEqual([
+    'img/4.jpg',
+    4,
+    'class 4',
+  ]);
+  expect(meta.columns.label_name[3]).toBeNull();
   const l = await loadEmbeddings(path);
   expect(l.ids).toEqual(ids);
   expect(l.embeddings.data).toEqual(e.data);

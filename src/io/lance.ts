@@ -29,7 +29,9 @@ export interface LanceEmbeddingRows {
 const lancedb = () => import('@lancedb/lancedb');
 // @lancedb/lancedb is CommonJS and require()s apache-arrow: tables it reads or writes must be built from that same
 // (CommonJS) copy of apache-arrow, not the ES module this file would import (its classes fail instanceof there)
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+let cjsArrow: typeof import('apache-arrow') | undefined;
+const arrowCjs = () =>
+  (cjsArrow ??= createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow'));
 
 const tableName = (path: string) => {
   const name = basename(resolve(path)).replace(/\.lance$/i, '');
@@ -67,7 +69,7 @@ export async function writeLanceEmbeddings(
   const name = tableName(path);
   mkdirSync(dirname(dest), { recursive: true });
   recoverDir(dest);
-  const { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, vectorFromArray } = arrow;
+  const { Field, FixedSizeList, Float32, Table, Utf8, makeData, makeVector, vectorFromArray } = arrowCjs();
   const type = new FixedSizeList(d, new Field('item', new Float32(), false));
   const child = makeData({ type: new Float32(), length: n * d, data });
   const table = new Table({
@@ -114,7 +116,7 @@ export async function readLanceEmbeddings(
     const schema = await t.schema();
     const column = o.column ?? 'embedding';
     const field = schema.fields.find((f) => f.name === column);
-    if (!field || !(field.type instanceof arrow.FixedSizeList))
+    if (!field || !(field.type instanceof arrowCjs().FixedSizeList))
       throw new CladeError(
         `expected a FixedSizeList<Float32> column '${column}' (columns: ${schema.fields.map((f) => f.name).join(', ')})`,
         { file: path },
@@ -154,6 +156,29 @@ export async function readLanceEmbeddings(
   }
 }
 
+/**
+ * The columns of a Lance dataset other than its vectors (id, label, label_name, …), for use as a metadata table.
+ *
+ * @example
+ * const { names, columns } = await readLanceColumns('emb.lance'); // columns.label_name[3]
+ */
+export async function readLanceColumns(
+  path: string,
+): Promise<{ names: string[]; columns: Record<string, unknown[]>; length: number }> {
+  const t = await openLance(path);
+  try {
+    const names = (await t.schema()).fields
+      .filter((f) => !(f.type instanceof arrowCjs().FixedSizeList))
+      .map((f) => f.name);
+    const table = await t.query().select(names).toArrow();
+    const columns: Record<string, unknown[]> = {};
+    for (const k of names) columns[k] = Array.from(table.getChild(k)!.toArray() as ArrayLike<unknown>);
+    return { names, columns, length: table.numRows };
+  } finally {
+    t.close();
+  }
+}
+
 export interface LanceIndexOptions {
   /** `ivf-pq` (default) or `ivf-hnsw-sq`. */
   readonly kind?: 'ivf-pq' | 'ivf-hnsw-sq';
@@ -161,6 +186,10 @@ export interface LanceIndexOptions {
   readonly partitions?: number;
   /** PQ sub-vectors (default D / 16). */
   readonly subVectors?: number;
+  /** k-means iterations (Lance default 50). */
+  readonly maxIterations?: number;
+  /** Training rows per partition (Lance default 256). */
+  readonly sampleRate?: number;
 }
 
 /**
@@ -175,10 +204,16 @@ export async function buildLanceIndex(path: string, o: LanceIndexOptions = {}): 
   try {
     const n = await t.countRows();
     const numPartitions = o.partitions ?? Math.max(1, Math.round(Math.sqrt(n)));
+    const common = {
+      numPartitions,
+      distanceType: 'cosine' as const,
+      maxIterations: o.maxIterations,
+      sampleRate: o.sampleRate,
+    };
     const config =
       o.kind === 'ivf-hnsw-sq'
-        ? Index.hnswSq({ numPartitions, distanceType: 'cosine' })
-        : Index.ivfPq({ numPartitions, numSubVectors: o.subVectors, distanceType: 'cosine' });
+        ? Index.hnswSq(common)
+        : Index.ivfPq({ ...common, numSubVectors: o.subVectors });
     await t.createIndex('embedding', { config, replace: true });
   } finally {
     t.close();
@@ -189,7 +224,7 @@ export async function buildLanceIndex(path: string, o: LanceIndexOptions = {}): 
  * The k nearest rows (cosine) of each query through the dataset's ANN index (exhaustive when it has none):
  * row numbers [Q, k] (-1 where fewer than k came back), in the order `readLanceEmbeddings` gives the rows.
  * `nprobes` (IVF partitions searched), `refineFactor` (re-rank refineFactor·k candidates exactly) and `ef` (HNSW)
- * trade speed for recall.
+ * trade speed for recall; `concurrency` searches run at once (default 8).
  *
  * @example
  * const nn = await lanceKnn('emb.lance', queries, 10, { nprobes: 20, refineFactor: 4 }); // Int32Array [Q·10]
@@ -198,7 +233,13 @@ export async function lanceKnn(
   path: string,
   queries: Embeddings /* [Q, D] */,
   k: number,
-  o: { nprobes?: number; refineFactor?: number; ef?: number; ids?: readonly string[] } = {},
+  o: {
+    nprobes?: number;
+    refineFactor?: number;
+    ef?: number;
+    ids?: readonly string[];
+    concurrency?: number;
+  } = {},
 ): Promise<Int32Array /* [Q, k] */> {
   const ids = o.ids ?? (await readLanceEmbeddings(path)).ids;
   const rowOf = new Map<string, number>();
@@ -208,19 +249,25 @@ export async function lanceKnn(
   const t = await openLance(path);
   try {
     const out = new Int32Array(queries.n * k).fill(-1);
-    for (let q = 0; q < queries.n; q++) {
+    const one = async (q: number) => {
       let query = t
         .vectorSearch(queries.data.subarray(q * queries.d, (q + 1) * queries.d))
         .column('embedding')
         .distanceType('cosine')
-        .select(['id'])
+        .select(['id', '_distance'])
         .limit(k);
       if (o.nprobes) query = query.nprobes(o.nprobes);
       if (o.refineFactor) query = query.refineFactor(o.refineFactor);
       if (o.ef) query = query.ef(o.ef);
       const hits = await query.toArray();
       hits.forEach((h: { id: string }, j: number) => (out[q * k + j] = rowOf.get(h.id) ?? -1));
-    }
+    };
+    // a few searches in flight keep LanceDB's worker threads busy (each search alone is mostly latency)
+    let next = 0;
+    const worker = async () => {
+      while (next < queries.n) await one(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(queries.n, o.concurrency ?? 8) }, worker));
     return out;
   } finally {
     t.close();

@@ -3,10 +3,11 @@ import { extname } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { CladeError } from '../util/errors.ts';
 import { parseCsv } from './csv.ts';
+import { readLanceColumns } from './lance.ts';
 
 export type Cell = string | number | null;
 
-/** A metadata table (labels, lineages, variants, traits, captions, splits) read from CSV or Parquet. */
+/** A metadata table (labels, lineages, variants, traits, captions, splits) read from CSV, Parquet or Lance. */
 export interface MetaTable {
   readonly file: string;
   readonly names: readonly string[];
@@ -15,7 +16,8 @@ export interface MetaTable {
 }
 
 /**
- * Reads a CSV (header row required; empty cells → null, numeric-looking cells stay strings) or Parquet file.
+ * Reads a CSV (header row required; empty cells → null, numeric-looking cells stay strings) or Parquet file, or
+ * the non-vector columns of a Lance dataset (`DIR.lance`; empty strings → null).
  *
  * @example
  * const meta = await readMetaTable('meta.csv');
@@ -23,6 +25,12 @@ export interface MetaTable {
  */
 export async function readMetaTable(path: string): Promise<MetaTable> {
   const ext = extname(path).toLowerCase();
+  if (ext === '.lance') {
+    const t = await readLanceColumns(path);
+    const columns: Record<string, Cell[]> = {};
+    for (const k of t.names) columns[k] = t.columns[k].map((v) => (v === '' ? null : toCell(v)));
+    return { file: path, names: t.names, columns, length: t.length };
+  }
   if (ext === '.parquet') {
     let rows: Record<string, unknown>[];
     try {
