@@ -69,6 +69,7 @@ export async function hashFile(path: string): Promise<string> {
  * const inputs = await Promise.all(['emb.npy', 'meta.csv'].map(describeInput));
  */
 export async function describeInput(path: string): Promise<InputRef> {
+  if (existsSync(path) && statSync(path).isDirectory()) return describeTree(path); // e.g. a Lance dataset
   const sha256 = await hashFile(path);
   return { path, sha256, bytes: statSync(path).size };
 }
@@ -100,6 +101,25 @@ export function describeModelDir(dir: string): InputRef {
     h.update(f).update('\0').update(b);
     bytes += b.byteLength;
   }
+  return { path: dir, sha256: h.digest('hex'), bytes };
+}
+
+/** A directory input (e.g. `emb.lance`) by the SHA-256 of every file under it (relative path and content, in order). */
+async function describeTree(dir: string): Promise<InputRef> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  const walk = async (rel: string): Promise<void> => {
+    for (const f of readdirSync(join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${f}` : f;
+      const st = statSync(join(dir, r));
+      if (st.isDirectory()) await walk(r);
+      else if (st.isFile()) {
+        h.update(r).update('\0').update(await hashFile(join(dir, r)));
+        bytes += st.size;
+      }
+    }
+  };
+  await walk('');
   return { path: dir, sha256: h.digest('hex'), bytes };
 }
 
