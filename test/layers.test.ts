@@ -76,6 +76,7 @@ const PACKAGES: Record<string, readonly string[]> = {
   'onnxruntime-web': ['browser'],
   'onnx-proto': ['engine'],
   'apache-arrow': ['io', 'embed', 'explore'],
+  '@lancedb/lancedb': ['io'],
   hyparquet: ['io', 'data'],
   'hyparquet-writer': ['io', 'embed'],
   sharp: ['data', 'explore', 'cli'],
@@ -90,6 +91,7 @@ const PACKAGES: Record<string, readonly string[]> = {
 const PACKAGE_FILES: Record<string, RegExp> = {
   // validation schemas and config only (src/config, a recipe's schemas.ts, the result and open_clip config schemas)
   zod: /^(config\/|train\/recipes\/schemas\.ts$|report\/result-schema\.ts$|pretrained\/open-clip-config\.ts$)/,
+  '@lancedb/lancedb': /^io\/lance\.ts$/,
 };
 
 test('src layers import only downward', () => {
