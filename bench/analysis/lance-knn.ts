@@ -44,15 +44,16 @@ export async function lanceKnnCase(
   dir: string,
   n: number,
   reference: ((dir: string) => Record<string, unknown> | null) | null,
-  o: { d?: number; queries?: number; k?: number; log?: (l: string) => void } = {},
+  o: { d?: number; queries?: number; k?: number; spread?: number; log?: (l: string) => void } = {},
 ): Promise<LanceCaseResult> {
   const d = o.d ?? 256;
   const nq = o.queries ?? 1000;
   const k = o.k ?? 10;
   const log = o.log ?? (() => {});
   const secs = (t: number) => (performance.now() - t) / 1000;
-  // one mixture, its last nq rows held out as queries (not in the dataset)
-  const { x: all } = mixture(new Rng(6), n + nq, d, 1000, 1.5);
+  // one mixture (1000 centres; `spread` is the noise σ per dimension against unit-σ centres), its last nq rows held
+  // out as queries (not in the dataset)
+  const { x: all } = mixture(new Rng(6), n + nq, d, 1000, o.spread ?? 1);
   const x: Embeddings = { data: all.data.subarray(0, n * d), n, d };
   const q: Embeddings = { data: all.data.slice(n * d), n: nq, d };
   const ids = Array.from({ length: n }, (_, i) => String(i));
@@ -92,9 +93,10 @@ export async function lanceKnnCase(
   );
   const settings: LanceCaseResult['settings'] = [];
   for (const [nprobes, refineFactor] of [
-    [10, 5],
+    [5, 5],
+    [10, 10],
     [20, 10],
-    [40, 10],
+    [40, 20],
   ]) {
     t = performance.now();
     cpu = process.cpuUsage();

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
- *  [-- --js] [-- --cases lance [--lance-n 1000000]]`
+ *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -292,6 +292,7 @@ try {
     const n = Number(opt('lance-n') ?? 1_000_000);
     const py = findPython(['faiss', 'numpy']);
     const r = await lanceKnnCase(dir, n, py ? (d) => runRef(py, '', d, 'reference_ivf.py') : null, {
+      spread: Number(opt('lance-spread') ?? 1),
       log: (l) => console.error(l),
     });
     for (const s of r.settings) {
