@@ -158,3 +158,17 @@ test('a shard job killed with SIGKILL resumes after its last committed chunk; th
   expect(await embedCli([model, DATA, '--out', out, '--shard', '1/3', '--chunk', '4', '--quiet'])).toBe(0);
   expect(progressOf(part)).toMatchObject({ done: 20, complete: true });
 }, 120_000);
+
+test('more shards than rows: empty shards complete, and the merge equals the single job', async () => {
+  capture();
+  const single = join(dir, 'two.parquet');
+  expect(await embedCli([model, DATA, '--out', single, '--limit', '2', '--quiet'])).toBe(0);
+  const out = join(dir, 'two-sharded.parquet');
+  for (const i of [0, 1, 2])
+    expect(await embedCli([model, DATA, '--out', out, '--limit', '2', '--shard', `${i}/3`, '--quiet'])).toBe(
+      0,
+    );
+  expect(progressOf(join(`${out}.parts`, 'shard-00000-of-00003'))).toMatchObject({ done: 0, complete: true });
+  expect(await embedCli(['merge', out])).toBe(0);
+  expect(bytes(out).equals(bytes(single))).toBe(true);
+});
