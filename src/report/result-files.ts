@@ -114,7 +114,9 @@ async function describeTree(dir: string): Promise<InputRef> {
       const st = statSync(join(dir, r));
       if (st.isDirectory()) await walk(r);
       else if (st.isFile()) {
-        h.update(r).update('\0').update(await hashFile(join(dir, r)));
+        h.update(r)
+          .update('\0')
+          .update(await hashFile(join(dir, r)));
         bytes += st.size;
       }
     }
