@@ -26,6 +26,10 @@ export const STUDIES: Record<string, { about: string; load: () => Promise<Study>
     about: 'clip-taxonomy with five text types vs class names only vs flat supervised on CIFAR-100, by rank',
     load: async () => (await import('./taxonomy.ts')).taxonomyStudy,
   },
+  clipin: {
+    about: 'CLIPin (fixed and learnable λ) vs its CLIP base on CIFAR-100, mean ± std over seeds',
+    load: async () => (await import('./clipin.ts')).clipinStudy,
+  },
   radial: {
     about:
       'Radial Embedding: radius vs depth and d_corr before/after radial-finetune (synthetic chains, HierarCaps)',

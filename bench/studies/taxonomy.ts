@@ -5,10 +5,16 @@
  * encoder. kNN and linear probe by rank; zero-shot by rank with class-name and taxonomic prompts; the share of
  * zero-shot mistakes that stay inside the true superclass (LCA depth of mistakes).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cifar100Labels, cifar100Names, CIFAR100, embedCifar100Split } from './lib/cifar.ts';
-import type { Clade } from './lib/cli.ts';
+import {
+  cifar100ClassTable,
+  cifar100Labels,
+  cifar100Names,
+  cifar100Prompts,
+  CIFAR100,
+  embedCifar100Split,
+  zeroShotByRank,
+} from './lib/cifar.ts';
 import { resultsByKind, writeCsv } from './lib/files.ts';
 import { barSvg } from './lib/plots.ts';
 import { mdTable, pct, type Study, type StudyContext, type StudyOutput } from './lib/study.ts';
@@ -33,46 +39,6 @@ const MODELS: readonly Model[] = [
   { key: 'flat', label: 'flat supervised', preset: 'supervised-cifar', extra: [], text: false },
 ];
 
-/** The class prompts as the recipes caption them (methods.md §A.3): class name (`com`) and lineage (`taxon`). */
-function prompts(names: { coarse: string[]; fine: string[] }, fineToCoarse: number[]) {
-  const h = (s: string) => s.replace(/_/g, ' ');
-  return {
-    com: names.fine.map((f) => `a photo of ${h(f)}.`),
-    taxon: names.fine.map((f, k) => `a photo of ${h(names.coarse[fineToCoarse[k]])} ${h(f)}.`),
-  };
-}
-
-/** `clade zeroshot` of the test embeddings against one prompt set; per-rank accuracy and mistake LCA depth. */
-async function zeroShot(
-  clade: Clade,
-  model: string,
-  test: { npy: string; meta: string; classes: string },
-  dir: string,
-  texts: string[],
-) {
-  const txt = join(dir, 'prompts.txt');
-  writeFileSync(txt, texts.join('\n') + '\n');
-  const cls = join(dir, 'classes.npy');
-  await clade.run(['embed', model, txt, '--tower', 'text', '--out', cls, '--quiet']);
-  await clade.run([
-    'zeroshot',
-    test.npy,
-    '--class-text',
-    cls,
-    '--classes',
-    test.classes,
-    '--rank-cols',
-    'coarse,fine',
-    '--meta',
-    test.meta,
-    '--label-col',
-    'fine',
-    '--out',
-    join(dir, 'out'),
-  ]);
-  return resultsByKind(join(dir, 'out')).zeroshot.metrics;
-}
-
 async function run(ctx: StudyContext): Promise<StudyOutput> {
   const { clade, work, short } = ctx;
   const seed = 0;
@@ -82,16 +48,8 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
     ? ['--recipeConfig.limit=512', '--recipeConfig.batchSize=32', '--train.warmup=1']
     : [];
   const names = cifar100Names();
-  const trainLabels = cifar100Labels(join(CIFAR100, 'train.bin'));
-  const fineToCoarse = new Array<number>(100).fill(0);
-  trainLabels.fine.forEach((f, i) => (fineToCoarse[f] = trainLabels.coarse[i]));
-  const p = prompts(names, fineToCoarse);
-  const classesCsv = join(work, 'classes.csv');
-  writeCsv(
-    classesCsv,
-    ['name', 'coarse', 'fine'],
-    names.fine.map((f, k) => [f, names.coarse[fineToCoarse[k]], f]),
-  );
+  const p = cifar100Prompts();
+  const classesCsv = cifar100ClassTable(join(work, 'classes.csv'));
 
   const results: Record<string, Record<string, number>> = {};
   const times: Record<string, number> = {};
@@ -142,9 +100,7 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
         te.fine.map((f) => [names.fine[f]]),
       );
       for (const [kind, texts] of Object.entries(p)) {
-        const zdir = join(dir, `zs-${kind}`);
-        mkdirSync(zdir, { recursive: true });
-        const z = await zeroShot(clade, model, test, zdir, texts);
+        const z = await zeroShotByRank(clade, model, test, join(dir, `zs-${kind}`), texts);
         r[`zs_${kind}_fine`] = z.acc_fine;
         r[`zs_${kind}_coarse`] = z.acc_coarse;
         r[`zs_${kind}_mistakesInSuperclass`] = z.meanLcaDepth;

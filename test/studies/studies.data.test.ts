@@ -57,6 +57,11 @@ describe('studies (short versions)', () => {
     expect(d.results.names.zs_taxon_coarse).toBeGreaterThanOrEqual(0);
     expect(d.results.flat.zs_com_fine).toBeUndefined();
   });
+  it('clipin: CLIP base vs CLIPin with fixed and learnable λs', async () => {
+    const d = (await check('clipin')) as { runs: Record<string, { lambdaSelf?: number }[]> };
+    expect(Object.keys(d.runs)).toEqual(['clip', 'clipinFixed', 'clipinLearned']);
+    expect(d.runs.clipinLearned[0].lambdaSelf).toBeGreaterThanOrEqual(0);
+  });
   it('rld: staged supervised + SimCLR runs, cluster metrics over training, graph head', async () => {
     const d = (await check('rld')) as { trajectories: Record<string, unknown[]> };
     expect(Object.keys(d.trajectories)).toEqual(['supervised', 'SimCLR']);
