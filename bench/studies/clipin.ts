@@ -179,7 +179,7 @@ ${gap('knn_coarse')}, probe superclass ${gap('probe_coarse')}, zero-shot supercl
 
 ## The paper's figures
 
-The spec (methods.md §D.8) records that CLIPin publishes **no headline numbers** — no zero-shot, linear-probe or
+CLIPin (arXiv 2508.06434; docs/methods.md §D.8) publishes **no headline numbers** — no zero-shot, linear-probe or
 retrieval figure, and no ablation table — so there is no paper figure to set beside these. What the code fixes is
 the λ mechanism: λs are learnable scalars (init 1, clamped to [0, 20]); with ∂L/∂λ_self = L_intra ≥ 0 and
 ∂L/∂λ_comb = L_clip ≥ 0 gradient descent can only shrink them, which the learnable rows show at clade's learning rate

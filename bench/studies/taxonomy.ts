@@ -224,10 +224,10 @@ ${mdTable(
 
 ## The paper's figures
 
-BioCLIP 2 (methods.md §A.8, the model card's table) reports the effect at scale only: trained on 214 M images with
+BioCLIP 2 (arXiv 2505.23883; the model card's benchmark table) reports the effect at scale only: trained on 214 M images with
 the mixed taxonomic text types, its mean over the species and non-species benchmarks is 57.5 against 42.7 for CLIP
 ViT-L/14 and 49.0 for BioCLIP; the text-type ablation and a cross-entropy-trained variant that "transfers poorly"
-come only from a secondary summary (**unverified**, methods.md). There is no CIFAR-100 figure to compare with; this
+come only from a secondary summary, not from the paper or the card (unverified). There is no CIFAR-100 figure to compare with; this
 page measures the same contrast — hierarchy-bearing text vs class names vs flat labels — at 5 epochs of a 93k-parameter
 CNN.
 
