@@ -6,7 +6,9 @@ import { CIFAR100_MEAN, CIFAR100_STD, type CifarViewMode } from '../../../data/p
 import { pipelineSource, type PipelineSource } from '../../../data/pipelines/index.ts';
 import type { Batch } from '../../../data/loader/loader-types.ts';
 import { cifarEncoder, type CifarEncoderConfig } from '../../../nn/models/cifar-encoder.ts';
-import type { InputSpec } from '../../recipe.ts';
+import type { Params } from '../../../nn/context.ts';
+import type { InputSpec, TowerSpec } from '../../recipe.ts';
+import { specHooks, specSource, type SpecSource } from './spec-data.ts';
 import type { ImagePreprocessing } from './image-text-data.ts';
 
 /** CIFAR-100 records: 32 px, normalised with the training set's mean/std, no resampling at evaluation. */
@@ -20,24 +22,43 @@ export const CIFAR_PREPROCESSING: ImagePreprocessing = {
 };
 
 /**
- * The encoder and data of a CIFAR-100 recipe config (`file`, `limit`, `cropScale`, `encoder`).
+ * The encoder and data of a CIFAR-100 recipe config (`file`, `limit`, `cropScale`, `encoder`), or of a `data` SPEC
+ * opened as `spec` (the same view modes over its images, resampled to 32 px; `hooks` then add kNN on its validation
+ * split as `periodicEval`, the stream and the skipped-items report).
  *
  * @example
  * const c = cifarImage(cfg); // c.encoder.dim, c.pipeline('simclr'), c.inputs(B)
  */
-export function cifarImage(cfg: {
-  readonly file: string;
-  readonly limit: number;
-  readonly cropScale: readonly [number, number];
-  readonly encoder: CifarEncoderConfig;
-}) {
+export function cifarImage(
+  cfg: {
+    readonly file: string;
+    readonly limit: number;
+    readonly cropScale: readonly [number, number];
+    readonly encoder: CifarEncoderConfig;
+    readonly evalGeometry?: boolean;
+  },
+  spec?: SpecSource,
+) {
   const encoder = cifarEncoder(cfg.encoder);
+  const specViews = (part: 'train' | 'val', mode: CifarViewMode) =>
+    specSource(spec!, { part, image: { kind: 'cifar', mode, scale: cfg.cropScale } });
   return {
     encoder,
     /** One [n, 3, 32, 32] image input named `name`. */
     input: (n: number): InputSpec => ({ shape: [n, 3, 32, 32] }),
     pipeline: (mode: CifarViewMode): PipelineSource =>
-      pipelineSource('cifar100', { file: cfg.file, mode, scale: cfg.cropScale, limit: cfg.limit }),
+      spec
+        ? specViews('train', mode)
+        : pipelineSource('cifar100', { file: cfg.file, mode, scale: cfg.cropScale, limit: cfg.limit }),
+    /** A SPEC's taxonomy (null for CIFAR-100 binaries). */
+    taxonomy: spec?.taxonomy ?? null,
+    hooks: <P extends Params>(towers: (n: number) => Readonly<Record<string, TowerSpec>>) =>
+      specHooks<P>(spec, {
+        towers,
+        tower: 'image',
+        eval: (part) => specViews(part, 'eval'),
+        geometry: cfg.evalGeometry,
+      }),
     describe: (extra: Record<string, unknown> = {}) => ({
       arch: encoder.config,
       ...extra,
