@@ -161,13 +161,13 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
   }
   const secs = (performance.now() - t0) / 1000;
   bar?.done({ loss: lastLoss });
-  reportSkipped(recipe.skipped?.() ?? [], o.quiet);
+  reportSkipped(recipe.skipped?.() ?? []);
   return { params: step.params(), step, lastLoss, stepsPerSecond: ran / Math.max(secs, 1e-9) };
 }
 
 /** The items the data readers skipped (`onError=skip`), on stderr: a count and the first few. */
-function reportSkipped(skipped: readonly SkipReport[], quiet?: boolean): void {
-  if (!skipped.length || quiet) return;
+function reportSkipped(skipped: readonly SkipReport[]): void {
+  if (!skipped.length) return;
   const shown = skipped.slice(0, 10).map((s) => `  ${s.where}: ${s.reason}`);
   const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
   console.error([`skipped ${skipped.length} bad data item(s) (onError=skip):`, ...shown, ...more].join('\n'));

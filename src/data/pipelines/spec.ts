@@ -13,9 +13,13 @@ import { clipEvalView } from '../augment/views.ts';
 import type { Item, LoaderDataset, Pipeline } from '../loader/loader-types.ts';
 import { viewsTransform } from '../loader/sample-transforms.ts';
 import { parseDataSpec } from '../readers/data-spec.ts';
-import { openDataSplits } from '../readers/open-dataset.ts';
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { openDataset, openDataSplits } from '../readers/open-dataset.ts';
+import { SkipLog } from '../readers/files.ts';
+import { splitTrainVal } from '../readers/validation-split.ts';
 import { TEXT_TYPES, taxonomyCaptions } from '../taxonomy/text-types.ts';
-import type { Dataset, Sample, StreamDataset } from '../types.ts';
+import type { Dataset, Sample, SkipReport, StreamDataset } from '../types.ts';
 import { CladeError } from '../../util/errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import { cifar100Views, type CifarViewMode } from './cifar.ts';
@@ -31,17 +35,47 @@ export const isStream = (d: SpecDataset): d is StreamDataset => !('get' in d);
 
 const opened = new Map<string, Promise<{ train: SpecDataset; val?: Dataset }>>();
 
+/** A dataset without the samples at `exclude` (its classes, taxonomy and skip report kept). */
+function without(ds: Dataset, exclude: readonly number[]): Dataset {
+  if (!exclude.length) return ds;
+  const drop = new Set(exclude);
+  const idx = Array.from({ length: ds.length }, (_, i) => i).filter((i) => !drop.has(i));
+  const { taxonomy, classNames, skipped } = ds as Dataset & Record<string, unknown>;
+  return {
+    ...(taxonomy ? { taxonomy } : {}),
+    ...(classNames ? { classNames } : {}),
+    ...(skipped ? { skipped } : {}),
+    name: ds.name,
+    length: idx.length,
+    get: (i) => ({ ...ds.get(idx[i]), index: i }),
+  };
+}
+
+/** A spec opened whole, its bad items (`findBadItems`) left out, then split into training and validation. */
+async function openSplits(spec: string, exclude: readonly number[]) {
+  const parsed = parseDataSpec(spec);
+  if (!exclude.length) return openDataSplits(parsed);
+  const ds = without((await openDataset(parsed)) as Dataset, exclude);
+  if (parsed.kind !== 'manifest' || !parsed.validation) return { train: ds };
+  return splitTrainVal(ds, parsed.validation);
+}
+
 /**
- * The training or validation part of a spec, opened once per thread. Asking for `val` of a spec without a
- * validation split is an error naming the spec and how to add one.
+ * The training or validation part of a spec, opened once per thread, without the samples at `exclude` (indices of
+ * the whole dataset that `findBadItems` found). Asking for `val` of a spec without a validation split is an error
+ * naming the spec and how to add one.
  *
  * @example
  * const val = await openSpecPart('photos.csv?image=path&ranks=genus,species&valFraction=0.1', 'val');
  */
-export async function openSpecPart(spec: string, part: SpecPart): Promise<SpecDataset> {
+export async function openSpecPart(
+  spec: string,
+  part: SpecPart,
+  exclude: readonly number[] = [],
+): Promise<SpecDataset> {
   let p = opened.get(spec);
   if (!p) {
-    p = openDataSplits(parseDataSpec(spec));
+    p = openSplits(spec, exclude);
     opened.set(spec, p);
     p.catch(() => opened.delete(spec));
   }
@@ -107,6 +141,59 @@ export interface SpecPipelineArgs {
   readonly classes?: readonly string[];
   /** clip-replay: a second SPEC of image-caption pairs; each item appends a replay view and caption drawn with its rng. */
   readonly replay?: string;
+  /** Indices (of the whole dataset) of bad items to leave out (`findBadItems` with `onError=skip`). */
+  readonly exclude?: readonly number[];
+}
+
+/**
+ * The bad items of a random-access SPEC, checked before training (in the main thread): an image file that is
+ * missing or whose header does not decode, and a manifest row with rank columns but no rank value. With the
+ * spec's `onError` `fail` (default) the first one throws naming the file and the manifest row; with `skip` they are
+ * returned as indices to leave out (`exclude`) and reports.
+ *
+ * @example
+ * const { exclude, skipped } = await findBadItems('photos.csv?image=path&ranks=genus,species&onError=skip');
+ */
+export async function findBadItems(spec: string): Promise<{ exclude: number[]; skipped: SkipReport[] }> {
+  const parsed = parseDataSpec(spec);
+  const out = { exclude: [] as number[], skipped: [] as SkipReport[] };
+  if (parsed.kind !== 'manifest' && parsed.kind !== 'image-folder') return out;
+  const ds = (await openDataset(parsed)) as Dataset & { rows?: readonly number[] };
+  const log = new SkipLog(parsed.onError);
+  const ranked = parsed.kind === 'manifest' && !!parsed.columns.ranks?.length;
+  const where = (i: number, column?: string) =>
+    parsed.kind === 'manifest'
+      ? { file: parsed.file, row: ds.rows?.[i] ?? i + 1, ...(column ? { column } : {}) }
+      : { file: ds.get(i).imagePath ?? parsed.root };
+  const check = async (i: number): Promise<CladeError | null> => {
+    const s = ds.get(i);
+    if (ranked && !s.lineage?.some((n) => n !== null))
+      return new CladeError(
+        'every rank is empty',
+        where(i, parsed.kind === 'manifest' ? parsed.columns.ranks!.join(',') : undefined),
+      );
+    if (!s.imagePath) return null;
+    const col = parsed.kind === 'manifest' ? parsed.columns.image : undefined;
+    if (!existsSync(s.imagePath))
+      return new CladeError(`image file not found: ${s.imagePath}`, where(i, col));
+    try {
+      await sharp(s.imagePath).metadata();
+      return null;
+    } catch (e) {
+      return new CladeError(`unreadable image ${s.imagePath}: ${(e as Error).message}`, where(i, col));
+    }
+  };
+  for (let start = 0; start < ds.length; start += 32) {
+    const idx = Array.from({ length: Math.min(32, ds.length - start) }, (_, j) => start + j);
+    const errs = await Promise.all(idx.map(check));
+    errs.forEach((e, j) => {
+      if (!e) return;
+      log.bad(e); // throws with onError=fail
+      out.exclude.push(idx[j]);
+    });
+  }
+  out.skipped.push(...log.skipped);
+  return out;
 }
 
 const EMPTY: LoaderDataset = {
@@ -182,7 +269,7 @@ export function imputeTabular(x: Float32Array, mean: Float32Array): Float32Array
  *   image: { kind: 'clip', size: 64, scale: [0.5, 1], views: 1 }, captions: true });
  */
 export async function specPipeline(args: SpecPipelineArgs): Promise<Pipeline> {
-  const ds = await openSpecPart(args.spec, args.part);
+  const ds = await openSpecPart(args.spec, args.part, args.exclude);
   const image = args.image ? specImageViews(args.image) : [];
   let tabular: TabularView<unknown>[] | undefined;
   let mean: Float32Array | undefined;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { resolveConfig } from '../resolve-config.ts';
 import { runTraining } from '../run.ts';
 import { writeSpecFixture, type SpecFixture } from '../../../test/support/spec-fixtures.ts';
@@ -107,5 +107,48 @@ describe('every recipe trains from a data SPEC', () => {
     await expect(trainOn('clip-taxonomy', { ...imageText, data: f.folder }, 1)).rejects.toThrow(
       /no validation split: add 'split=COLUMN' or 'valFraction=F'/,
     );
+  }, 60_000);
+});
+
+describe('bad data', () => {
+  /** The fixture's CSV plus a row whose image is missing, a corrupt PNG and a row with every rank empty. */
+  function badCsv(): string {
+    const csv = readFileSync(f.csv, 'utf8').trimEnd().split('\n');
+    writeFileSync(join(f.dir, 'broken.png'), 'not a png');
+    const row = (path: string, genus: string, species: string) =>
+      `${path},${genus},${species},magpie,a photo.,train,1,100`;
+    const out = join(f.dir, 'bad.csv');
+    writeFileSync(
+      out,
+      [
+        ...csv,
+        row('folder/gone.png', 'Pica', 'Pica pica'),
+        row('broken.png', 'Pica', 'Pica pica'),
+        row(csv[1].split(',')[0], '', ''),
+      ].join('\n') + '\n',
+    );
+    return out;
+  }
+  const opts = '?image=path&ranks=genus,species&common=common&split=split';
+
+  test('onError=fail (default) stops naming the manifest, row and column of the first bad item', async () => {
+    const csv = badCsv();
+    await expect(trainOn('clip-taxonomy', { ...imageText, data: csv + opts }, 0)).rejects.toThrow(
+      `${csv}: row 33: column path: image file not found`,
+    );
+  }, 60_000);
+
+  test('onError=skip trains without them, counts them in metrics.jsonl and reports them at the end', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));
+    const csv = badCsv();
+    const r = await trainOn('clip-taxonomy', { ...imageText, data: `${csv}${opts}&onError=skip` }, 2);
+    vi.restoreAllMocks();
+    expect(r.lines.map((l) => l.skipped)).toEqual([3, 3]);
+    expect(r.lines[1]['knn/species']).toBeTypeOf('number');
+    const report = errors.find((e) => e.startsWith('skipped 3 bad data item(s)'))!;
+    expect(report).toContain('row 33: column path: image file not found');
+    expect(report).toContain('row 34: column path: unreadable image');
+    expect(report).toContain('row 35: column genus,species: every rank is empty');
   }, 60_000);
 });

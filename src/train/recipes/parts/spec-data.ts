@@ -7,7 +7,7 @@
  */
 import { OPENAI_MEAN, OPENAI_STD } from '../../../data/augment/pixel-ops.ts';
 import { pipelineSource, type PipelineSource } from '../../../data/pipelines/index.ts';
-import { isStream, openSpecPart, type SpecPipelineArgs } from '../../../data/pipelines/spec.ts';
+import { findBadItems, isStream, openSpecPart, type SpecPipelineArgs } from '../../../data/pipelines/spec.ts';
 import { parseDataSpec } from '../../../data/readers/data-spec.ts';
 import { Taxonomy } from '../../../data/taxonomy/taxonomy.ts';
 import { taxonomyCaptions } from '../../../data/taxonomy/text-types.ts';
@@ -31,6 +31,8 @@ export interface SpecSource {
   readonly streamClasses?: readonly string[];
   /** Free captions (caption columns, WebDataset `txt`) for the tokenizer's vocabulary. */
   readonly corpus: readonly string[];
+  /** Indices (of the whole dataset) of the bad items left out (`findBadItems`, `onError=skip`). */
+  readonly exclude?: readonly number[];
   /** Items the readers skipped (`onError=skip`) so far. */
   skipped(): readonly SkipReport[];
 }
@@ -59,8 +61,9 @@ export async function openSpecSource(spec: string): Promise<SpecSource> {
   const kind = parseDataSpec(spec).kind;
   if (kind === 'text-lines')
     throw new CladeError('a .txt of texts has no images or chains to train on', { data: spec });
-  const train = await openSpecPart(spec, 'train');
-  const val = isStream(train) ? null : await openSpecPart(spec, 'val').catch(() => null);
+  const bad = await findBadItems(spec); // throws naming file and row unless onError=skip
+  const train = await openSpecPart(spec, 'train', bad.exclude);
+  const val = isStream(train) ? null : await openSpecPart(spec, 'val', bad.exclude).catch(() => null);
   if (isStream(train)) {
     const classes = new Set<string>();
     const corpus = new Set<string>();
@@ -93,18 +96,20 @@ export async function openSpecSource(spec: string): Promise<SpecSource> {
     val: val as Dataset | null,
     taxonomy: t.taxonomy ?? flatTaxonomy(t.classNames ?? []),
     corpus: [...corpus],
-    skipped: () => [...(t.skipped ?? []), ...((val as Skips | null)?.skipped ?? [])],
+    exclude: bad.exclude,
+    skipped: () => [...(t.skipped ?? []), ...bad.skipped],
   };
 }
 
 /** A `spec` pipeline source over an opened spec (its stream classes passed on). */
 export function specSource(
   src: SpecSource,
-  args: Omit<SpecPipelineArgs, 'spec' | 'classes'>,
+  args: Omit<SpecPipelineArgs, 'spec' | 'classes' | 'exclude'>,
 ): PipelineSource {
   return pipelineSource('spec', {
     spec: src.spec,
     ...(src.streamClasses ? { classes: src.streamClasses } : {}),
+    ...(src.exclude?.length ? { exclude: src.exclude } : {}),
     ...args,
   });
 }
