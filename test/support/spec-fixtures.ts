@@ -16,6 +16,15 @@ export const SPECIES = [
   { genus: 'Corvus', species: 'Corvus corone', common: 'carrion crow', rgb: [40, 180, 200] },
 ] as const;
 
+/** The ranks above genus, the same for every species (corvids). */
+const CORVIDAE = {
+  kingdom: 'Animalia',
+  phylum: 'Chordata',
+  class: 'Aves',
+  order: 'Passeriformes',
+  family: 'Corvidae',
+};
+
 export interface SpecFixture {
   readonly dir: string;
   /** ImageFolder root (`<dir>/folder/<species>/<i>.png`). */
@@ -46,8 +55,8 @@ async function png(k: number, i: number, rng: Rng): Promise<Buffer> {
 }
 
 /**
- * Write the fixture under `dir`: `perSpecies` images per species; manifest rows carry genus, species, common
- * name, a caption, `split` (every 4th row `val`) and two tabular features (wing, mass; one missing value).
+ * Write the fixture under `dir`: `perSpecies` images per species; manifest rows carry the seven ranks kingdom …
+ * species, a common name, a caption, `split` (every 4th row `val`) and two tabular features (wing, mass; one missing value).
  *
  * @example
  * const f = await writeSpecFixture(mkdtempSync(join(tmpdir(), 'x-')), 12);
@@ -64,6 +73,7 @@ export async function writeSpecFixture(dir: string, perSpecies = 12): Promise<Sp
       writeFileSync(join(dir, rel), await png(k, i, rng));
       rows.push({
         path: rel,
+        ...CORVIDAE,
         genus: sp.genus,
         species: sp.species,
         common: sp.common,

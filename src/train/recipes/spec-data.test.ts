@@ -116,7 +116,7 @@ describe('bad data', () => {
     const csv = readFileSync(f.csv, 'utf8').trimEnd().split('\n');
     writeFileSync(join(f.dir, 'broken.png'), 'not a png');
     const row = (path: string, genus: string, species: string) =>
-      `${path},${genus},${species},magpie,a photo.,train,1,100`;
+      `${path},Animalia,Chordata,Aves,Passeriformes,Corvidae,${genus},${species},magpie,a photo.,train,1,100`;
     const out = join(f.dir, 'bad.csv');
     writeFileSync(
       out,
