@@ -35,7 +35,7 @@ export function withContinualProj<P extends Omit<ClipReplayParams, 'continualPro
  * `continualProj` (initialised as a copy of `imageProj`). L = L_clip(bio) + L_clip(replay), each with in-subset
  * negatives only. Inference (the exported image tower) uses the biology head. With `data` the biology batch comes
  * from that SPEC and the replay batch from `replayData` (`replaySpecData`); `periodicEval` is kNN and zero-shot by
- * rank on the data's validation split.
+ * rank on the data's validation split (on synthetic-taxonomy: zero-shot by rank on its `val` split, as clip-taxonomy).
  */
 export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageTextData) {
   const cfg = clipReplaySchema.parse(options);
@@ -50,6 +50,14 @@ export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageText
   const t = clipTowers(cfg, data.preprocessing, tokenizer);
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, t.text.tokenize);
+  const zs = zeroShotEvaluation({
+    towers: t.towers,
+    tokenizer,
+    data,
+    modes: {
+      zeroshot: (q, txt) => clipinScores('contrastive', q.image.embedding, txt.embedding, cfg.embedDim),
+    },
+  });
   const replayCaption = TEXT_TYPES.length; // the replay sample's caption follows the five biology text types
 
   const recipe = {
@@ -107,20 +115,13 @@ export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageText
       const image = { ...blocks.image, head: 'imageProj (biology); continualProj is training-only' };
       return imageTextDescription('clip-replay', cfg, data, { ...blocks, image, embedDim: cfg.embedDim });
     },
+    periodicEval: (params) => zs.zeroShot(params, 5, 'val'),
     ...specHooks<ClipReplayParams>(spec?.source, {
       towers: t.towers,
       tower: 'image',
       eval: data.evalSource,
       geometry: cfg.evalGeometry,
-      zeroShot: (params, outputs, labels) =>
-        zeroShotEvaluation({
-          towers: t.towers,
-          tokenizer,
-          data,
-          modes: {
-            zeroshot: (q, txt) => clipinScores('contrastive', q.image.embedding, txt.embedding, cfg.embedDim),
-          },
-        }).zeroShotImages(params, outputs, labels),
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
     }),
   } satisfies Recipe<ClipReplayParams> & Record<string, unknown>;
   return recipe;

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { resolveConfig } from '../resolve-config.ts';
 import { runTraining } from '../run.ts';
+import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { writeSpecFixture, type SpecFixture } from '../../../test/support/spec-fixtures.ts';
 
 // Every recipe trains a few steps from a generated ImageFolder and from a Parquet manifest with rank columns
@@ -152,3 +153,17 @@ describe('bad data', () => {
     expect(report).toContain('row 35: column genus,species: every rank is empty');
   }, 60_000);
 });
+
+test('train.evalEvery also works on the built-in data: CIFAR recipes (kNN by rank on test.bin) and clip-replay (zero-shot)', async () => {
+  const file = writeTinyCifar100(64, 4);
+  copyFileSync(file, join(dirname(file), 'test.bin'));
+  const sup = await trainOn('supervised-cifar', { ...cifar, file }, 2);
+  expect(sup.lines[1]['knn/class']).toBeTypeOf('number');
+  expect(sup.lines[1]['knn/superclass']).toBeTypeOf('number');
+  const replay = await trainOn(
+    'clip-replay',
+    { ...omit(imageText, 'size'), perSpecies: 1, replayPerSpecies: 1, batchSize: 12 },
+    2,
+  );
+  expect(replay.lines[1]['zeroshot/species']).toBeTypeOf('number');
+}, 60_000);

@@ -5,7 +5,6 @@
  * `specImageTextData` turns it into the image-text recipes' `ImageTextData`, so clip-taxonomy, clipin, clip-replay
  * and multiview-tabular train on it with no change to their objective.
  */
-import { OPENAI_MEAN, OPENAI_STD } from '../../../data/augment/pixel-ops.ts';
 import { pipelineSource, type PipelineSource } from '../../../data/pipelines/index.ts';
 import { findBadItems, isStream, openSpecPart, type SpecPipelineArgs } from '../../../data/pipelines/spec.ts';
 import { parseDataSpec } from '../../../data/readers/data-spec.ts';
@@ -16,6 +15,7 @@ import { CladeError } from '../../../util/errors.ts';
 import type { Params } from '../../../nn/context.ts';
 import type { ImageTextData } from './image-text-data.ts';
 import { specEvaluation, type SpecEvalOptions } from './spec-eval.ts';
+import { clipPreprocessing } from './synthetic-data.ts';
 
 /** What the main thread knows about a `data` SPEC. */
 export interface SpecSource {
@@ -142,14 +142,7 @@ export async function specImageTextData(cfg: {
     captions: taxonomyCaptions(taxonomy),
     corpus: src.corpus,
     synthetic: null,
-    preprocessing: {
-      size: cfg.size,
-      layout: 'NCHW',
-      scale: '1/255',
-      mean: [...OPENAI_MEAN],
-      std: [...OPENAI_STD],
-      eval: 'resize shorter side + centre crop, bicubic',
-    },
+    preprocessing: clipPreprocessing(cfg.size),
     train: (views) =>
       specSource(src, {
         part: 'train',
