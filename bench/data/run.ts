@@ -178,7 +178,7 @@ async function main(): Promise<void> {
         clade: cm,
         torchvision: tm,
         ratio,
-        valid: baseline.valid && ratio !== null,
+        valid: baseline.valid && ratio !== null && Number.isFinite(ratio),
         pytorchConfig: baseline.config,
         unit: 'images/s',
       };
