@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is self-contained (npm test); `data` reads ../shared/datasets (npm run test:data).
+// Two projects: `unit` is self-contained (npm test; includes test/pack, which packs and installs the package into a
+// temporary folder offline); `data` reads ../shared/datasets (npm run test:data).
 export default defineConfig({
   test: {
     projects: [

@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 
 const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+// Resolved like any dependency, so it works in the clone and where the package is installed (tsx hoisted).
+const tsx = import.meta.resolve('tsx/esm');
 const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
 const r = spawnSync(process.execPath, ['--import', tsx, resolve(root, 'src/cli/main.ts'), ...process.argv.slice(2)], {
   stdio: 'inherit',

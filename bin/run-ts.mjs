@@ -14,7 +14,8 @@ if (!entry) {
 }
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? TUNABLES };
-const tsx = resolve(root, 'node_modules/tsx/dist/esm/index.mjs');
+// Resolved like any dependency, so it works in the clone and where the package is installed (tsx hoisted).
+const tsx = import.meta.resolve('tsx/esm');
 const r = spawnSync(process.execPath, ['--import', tsx, resolve(process.cwd(), entry), ...args], {
   stdio: 'inherit',
   env,

@@ -12,7 +12,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   nn: ['engine', 'util'],
   optim: ['engine', 'util'],
   data: ['util', 'io'],
-  analysis: ['util', 'io', 'engine'],
+  analysis: ['util', 'io', 'engine', 'optim'],
   objectives: ['engine', 'nn', 'util'],
   config: ['util'],
   report: ['util', 'io', 'analysis'],

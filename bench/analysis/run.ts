@@ -8,7 +8,7 @@
  * `--scale` shrinks n for (a) and (c). Python references run with 2 threads and OMP_WAIT_POLICY=PASSIVE when
  * `/usr/bin/python3` (or `python3`) has faiss / numpy / sklearn. `--repeat R` runs clade and the reference
  * alternately R times on the same data and reports the median of the paired ratios (the machine is shared);
- * `--js` adds rows for the plain TypeScript kernels (slow at the issue sizes).
+ * `--js` adds rows for the same functions on the `js` backend (float64 TypeScript; slow at the issue sizes).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -20,10 +20,7 @@ import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 import { writeNpy, readNpy } from '../../src/io/npy.ts';
 import { l2Normalize, type Embeddings } from '../../src/io/embeddings.ts';
 import { similarityTopK } from '../../src/analysis/top-k.ts';
-import { similarityTopKOrt } from '../../src/analysis/ort-topk.ts';
 import { relativeLocalDensity } from '../../src/analysis/rld.ts';
-import { relativeLocalDensityOrt } from '../../src/analysis/rld-ort.ts';
-import { relativeLocalDensityApprox } from '../../src/analysis/rld-approx.ts';
 import { linearScores, scoreAccuracy } from '../../src/analysis/softmax-regression.ts';
 import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
 import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
@@ -94,11 +91,6 @@ function mixture(
   return { x: l2Normalize({ data, n, d }), y };
 }
 
-const time = <T>(f: () => T): [T, number] => {
-  const t = performance.now();
-  const r = f();
-  return [r, (performance.now() - t) / 1000];
-};
 const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t = performance.now();
   const r = await f();
@@ -167,7 +159,7 @@ try {
     writeNpy(join(dir, 'x.npy'), x.data, [n, 512]);
     writeFileSync(join(dir, 'k.txt'), '10');
     const py = findPython(['faiss', 'numpy']);
-    const p = await paired(() => similarityTopKOrt(x, x, 10), py ? () => runRef(py, 'knn', dir) : null);
+    const p = await paired(() => similarityTopK(x, x, 10), py ? () => runRef(py, 'knn', dir) : null);
     const ort = p.result;
     let agree = NaN;
     if (p.ref) {
@@ -185,10 +177,10 @@ try {
       reference: p.rs,
       ratio: p.ratio,
       unit: 's',
-      note: `similarityTopKOrt (src/analysis/ort-topk.ts); neighbour-set agreement with faiss ${agree.toFixed(4)}; ${p.runs}; target ratio <= 1`,
+      note: `similarityTopK, backend 'ort' (src/analysis/top-k-ort.ts); neighbour-set agreement with faiss ${agree.toFixed(4)}; ${p.runs}; target ratio <= 1`,
     });
     if (withJs) {
-      const [nn, t] = time(() => similarityTopK(x, x, 10));
+      const [nn, t] = await timeAsync(() => similarityTopK(x, x, 10, { backend: 'js' }));
       let same = 0;
       for (let i = 0; i < n * 10; i++) if (ort.index[i] === nn.index[i]) same++;
       push({
@@ -197,7 +189,7 @@ try {
         reference: p.rs,
         ratio: p.rs ? t / p.rs : null,
         unit: 's',
-        note: `similarityTopK; same ordered neighbours as the engine: ${(same / (n * 10)).toFixed(4)}`,
+        note: `similarityTopK, backend 'js'; same ordered neighbours as the engine: ${(same / (n * 10)).toFixed(4)}`,
       });
     }
   }
@@ -208,7 +200,7 @@ try {
     writeFileSync(join(dir, 'y.npy'), Buffer.from(npyInt64(y)));
     const py = findPython(['numpy']);
     const p = await paired(
-      () => relativeLocalDensityOrt(x, y, { temperatures: [1, 0.5, 0.1] }),
+      () => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1] }),
       py ? () => runRef(py, 'rld', dir) : null,
     );
     const maxDiff = (v: number[]) =>
@@ -220,17 +212,19 @@ try {
       reference: p.rs,
       ratio: p.ratio ? 1 / p.ratio : null,
       unit: 's',
-      note: `speed ratio (higher is better, target >= 1); relativeLocalDensityOrt (src/analysis/rld-ort.ts); max |ΔRLD| ${maxDiff(p.result.rld).toExponential(2)}; RLD ${p.result.rld.map((v) => v.toFixed(5)).join(' / ')}; ${p.runs}`,
+      note: `speed ratio (higher is better, target >= 1); relativeLocalDensity, backend 'ort' (src/analysis/rld-ort.ts); max |ΔRLD| ${maxDiff(p.result.rld).toExponential(2)}; RLD ${p.result.rld.map((v) => v.toFixed(5)).join(' / ')}; ${p.runs}`,
     });
     if (withJs) {
-      const [r, t] = time(() => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1] }));
+      const [r, t] = await timeAsync(() =>
+        relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1], backend: 'js' }),
+      );
       push({
         case: `(b) RLD ${n}x512 T=1/0.5/0.1 TypeScript vs NumPy`,
         clade: t,
         reference: p.rs,
         ratio: p.rs ? p.rs / t : null,
         unit: 's',
-        note: `speed ratio (higher is better); relativeLocalDensity (rld.ts); max |ΔRLD| ${maxDiff(r.rld).toExponential(2)}`,
+        note: `speed ratio (higher is better); relativeLocalDensity, backend 'js' (src/analysis/rld-js.ts); max |ΔRLD| ${maxDiff(r.rld).toExponential(2)}`,
       });
     }
   }
@@ -284,14 +278,15 @@ try {
   if (cases.includes('approx')) {
     const n = Math.round(10000 * Math.min(1, scale * 2));
     const { x, y } = mixture(new Rng(4), n, 256, 10, 2.5);
-    const [exact, te] = time(() => relativeLocalDensity(x, y, { temperatures: [1, 0.5, 0.1, 0.05] }));
+    const temperatures = [1, 0.5, 0.1, 0.05];
+    const [exact, te] = await timeAsync(() => relativeLocalDensity(x, y, { temperatures }));
     for (const [k, samples] of [
       [50, 0],
       [50, 256],
       [200, 256],
     ]) {
-      const [a, ta] = time(() =>
-        relativeLocalDensityApprox(x, y, { temperatures: [1, 0.5, 0.1, 0.05], k, samples }),
+      const [a, ta] = await timeAsync(() =>
+        relativeLocalDensity(x, y, { temperatures, approximate: { k, samples } }),
       );
       a.rld.forEach((v, i) =>
         push({

@@ -1,7 +1,7 @@
 import { F, prim, type Tensor } from '../../src/engine/index.ts';
 import type { Params } from '../../src/nn/context.ts';
 import type { StepSpec } from '../../src/train/step.ts';
-import type { HostArray } from '../../src/engine/index.ts';
+import type { HostArray } from '../../src/engine/node.ts';
 import { adamw } from '../../src/optim/adamw.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { vit } from '../../src/nn/models/vit.ts';

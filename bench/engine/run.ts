@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { graphFlops } from '../../src/engine/index.ts';
+import { graphFlops } from '../../src/engine/node.ts';
 import { TrainStep } from '../../src/train/step.ts';
 import { CASES } from './cases.ts';
 import { findTorchPython, median } from '../common.ts';

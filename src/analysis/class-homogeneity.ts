@@ -1,38 +1,42 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
-import { similarityTopK } from './top-k.ts';
+import type { Backend } from './backend.ts';
 import type { TopK } from './kernels.ts';
 import { checkLabels } from './labels.ts';
+import { similarityTopK } from './top-k.ts';
 
 /**
  * kNN class-homogeneity curve (methods §E.4, clade's naming): for each neighbourhood size `p`, the mean over points
  * of the fraction of the `p` nearest neighbours (cosine, the point itself excluded) sharing the point's label.
- * One exact top-`max(p)` pass (chunked). arXiv 2305.10229 reports p=1 → 0.873 (contrastive) vs 0.990 (supervised).
+ * One exact top-`max(p)` pass (`similarityTopK`, chunked, on the chosen backend). arXiv 2305.10229 reports
+ * p=1 → 0.873 (contrastive) vs 0.990 (supervised).
  *
  * @example
- * classHomogeneityCurve(x, y, [1, 10, 100]); // [{ p: 1, value: 0.87 }, ...]
+ * await classHomogeneityCurve(x, y, [1, 10, 100]); // [{ p: 1, value: 0.87 }, ...]
  */
-export function classHomogeneityCurve(
+export async function classHomogeneityCurve(
   x: Embeddings,
   labels: ArrayLike<number>,
   ps: readonly number[] = [1, 10, 100, 500, 1000],
-): { p: number; value: number }[] {
+  opts: { backend?: Backend } = {},
+): Promise<{ p: number; value: number }[]> {
   checkLabels(labels, x.n);
   const pmax = Math.max(...ps);
   if (ps.some((p) => !Number.isInteger(p) || p < 1))
     throw new CladeError(`neighbourhood sizes must be positive integers, got [${ps}]`);
   if (pmax > x.n - 1) throw new CladeError(`neighbourhood size ${pmax} needs more than ${x.n} points`);
   const z = l2Normalize(x);
-  return homogeneityFromTopK(similarityTopK(z, z, pmax, { excludeSelf: true }), labels, ps);
+  const nn = await similarityTopK(z, z, pmax, { excludeSelf: true, backend: opts.backend });
+  return homogeneityFromTopK(nn, labels, ps);
 }
 
 /**
- * The class-homogeneity curve from precomputed self-neighbours (self excluded, best first, `k ≥ max(ps)`), e.g. from
- * `similarityTopKOrt(z, z, pmax, { excludeSelf: true })` on L2-normalised `z`.
+ * The class-homogeneity curve from precomputed self-neighbours (self excluded, best first, `k ≥ max(ps)`), e.g.
+ * `similarityTopK(z, z, pmax, { excludeSelf: true })` on L2-normalised `z`, shared with other neighbour analyses.
  *
  * @example
- * homogeneityFromTopK(await similarityTopKOrt(z, z, 1000, { excludeSelf: true }), y, [1, 10, 100, 1000]);
+ * homogeneityFromTopK(await similarityTopK(z, z, 1000, { excludeSelf: true }), y, [1, 10, 100, 1000]);
  */
 export function homogeneityFromTopK(
   nn: TopK,
@@ -61,6 +65,11 @@ export function homogeneityFromTopK(
 }
 
 /** Class homogeneity at one neighbourhood size `p` (see `classHomogeneityCurve`). */
-export function classHomogeneity(x: Embeddings, labels: ArrayLike<number>, p: number): number {
-  return classHomogeneityCurve(x, labels, [p])[0].value;
+export async function classHomogeneity(
+  x: Embeddings,
+  labels: ArrayLike<number>,
+  p: number,
+  opts: { backend?: Backend } = {},
+): Promise<number> {
+  return (await classHomogeneityCurve(x, labels, [p], opts))[0].value;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { graphHead, graphHeadParameters, graphHeadStep, graphHeadInit } from './graph-head.ts';
+import { defineGraph, evaluate, grad, input, type Tensor } from '../engine/index.ts';
+import { Rng } from '../util/rng.ts';
+import { graphHead, graphHeadParameters } from './graph-head.ts';
+import { graphHeadInit, graphHeadLogits, graphHeadShapes, maskedCrossEntropy } from './graph-head-net.ts';
 import { mutualSoftmaxGraph, normalizeGraph } from './rld-graph.ts';
 import { relativeLocalDensity } from './rld.ts';
-import { Rng } from '../util/rng.ts';
 
 function clusters(rng: Rng, K: number, per: number, d: number, noise: number) {
   const centers = Array.from({ length: K }, () => Array.from({ length: d }, () => rng.normal()));
@@ -15,13 +17,15 @@ function clusters(rng: Rng, K: number, per: number, d: number, noise: number) {
   return { x: { data, n: K * per, d }, y };
 }
 
-describe('graph head (§E.5)', () => {
-  test('parameter counts from the spec', () => {
+describe('graph head (arXiv 2305.10229)', () => {
+  test('parameter counts from the paper', () => {
     expect(graphHeadParameters(10)).toBe(652);
     expect(graphHeadParameters(100)).toBe(3622);
+    const sizes = Object.values(graphHeadShapes(10)).map((s) => s.reduce((a, b) => a * b, 1));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(652);
   });
 
-  test('the dense graph is the RLD graph: its label modularity equals RLD', () => {
+  test('the dense graph is the RLD graph: its label modularity equals RLD', async () => {
     const { x, y } = clusters(new Rng(1), 3, 10, 4, 0.5);
     const W = mutualSoftmaxGraph(x, 0.2);
     const n = x.n;
@@ -38,56 +42,96 @@ describe('graph head (§E.5)', () => {
     const vol = [0, 0, 0];
     for (let i = 0; i < n; i++) vol[y[i]] += k[i];
     const q = inside / m2 - vol.reduce((s, v) => s + (v / m2) ** 2, 0);
-    expect(q).toBeCloseTo(relativeLocalDensity(x, y, { temperatures: [0.2] }).rld[0], 5);
+    const rld = await relativeLocalDensity(x, y, { temperatures: [0.2], backend: 'js' });
+    expect(q).toBeCloseTo(rld.rld[0], 5);
     expect(W[0]).toBe(0);
   });
 
-  test('hand-written backward pass matches finite differences', () => {
+  test("the engine's gradient of the masked loss matches finite differences (float64 reference)", () => {
     const { x, y } = clusters(new Rng(2), 3, 4, 3, 0.8);
     const n = x.n;
     const C = 3;
-    const A = normalizeGraph(mutualSoftmaxGraph(x, 0.5), n);
-    const theta = graphHeadInit(C, new Rng(3));
+    const A = Float64Array.from(normalizeGraph(mutualSoftmaxGraph(x, 0.5), n));
+    const init = graphHeadInit(C, new Rng(3));
     // non-zero self-loop weights and BN affine so every path is exercised
     const rng = new Rng(4);
-    for (let k = 0; k < theta.length; k++) theta[k] += rng.normal() * 0.1;
-    const tokens = Int32Array.from(y);
-    const nodes = Int32Array.from([0, 4, 7, 9]);
-    for (const i of nodes) tokens[i] = C;
-    const grad = new Float64Array(theta.length);
-    const lossAt = (t: Float64Array) =>
-      graphHeadStep(t, A, n, C, tokens, {
-        nodes,
-        labels: y,
-        smoothing: 0.1,
-        grad: new Float64Array(t.length),
-      }).loss;
-    graphHeadStep(theta, A, n, C, tokens, { nodes, labels: y, smoothing: 0.1, grad });
-    let checked = 0;
-    for (let k = 0; k < theta.length; k++) {
-      const h = 1e-5;
-      const p = Float64Array.from(theta);
-      p[k] += h;
-      const fp = lossAt(p);
-      p[k] -= 2 * h;
-      const fm = lossAt(p);
-      const num = (fp - fm) / (2 * h);
-      expect(Math.abs(grad[k] - num)).toBeLessThan(1e-6 + 1e-4 * Math.abs(num));
-      checked++;
+    for (const p of Object.values(init))
+      for (let k = 0; k < p.data.length; k++) p.data[k] += rng.normal() * 0.1;
+    const nodes = [0, 4, 7, 9];
+    const tokens = BigInt64Array.from(y, (v) => BigInt(v));
+    const w = new Float64Array(n);
+    for (const i of nodes) {
+      tokens[i] = BigInt(C);
+      w[i] = 1 / nodes.length;
     }
+    const p: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(init)) p[k] = input(k, v.shape);
+    const [Ai, ti, yi, wi] = [
+      input('A', [n, n]),
+      input('t', [n], 'int64'),
+      input('y', [n], 'int64'),
+      input('w', [n]),
+    ];
+    const loss = maskedCrossEntropy(graphHeadLogits(p, Ai, ti), yi, wi, C, 0.1);
+    const names = Object.keys(p);
+    const grads = grad(
+      loss,
+      names.map((k) => p[k]),
+    );
+    const g = defineGraph([...Object.values(p), Ai, ti, yi, wi], {
+      loss,
+      ...Object.fromEntries(names.map((k, i) => [`d.${k}`, grads[i]])),
+    });
+    const feeds = (vals: Record<string, Float64Array>) => ({
+      ...vals,
+      A,
+      t: tokens,
+      y: BigInt64Array.from(y, (v) => BigInt(v)),
+      w,
+    });
+    const theta = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, v.data]));
+    const at = evaluate(g, feeds(theta));
+    let checked = 0;
+    const h = 1e-5;
+    for (const k of names)
+      for (let e = 0; e < theta[k].length; e++) {
+        const plus = Float64Array.from(theta[k]);
+        const minus = Float64Array.from(theta[k]);
+        plus[e] += h;
+        minus[e] -= h;
+        const fp = evaluate(g, feeds({ ...theta, [k]: plus })).loss.data[0];
+        const fm = evaluate(g, feeds({ ...theta, [k]: minus })).loss.data[0];
+        const num = (fp - fm) / (2 * h);
+        expect(Math.abs(at[`d.${k}`].data[e] - num)).toBeLessThan(1e-6 + 1e-4 * Math.abs(num));
+        checked++;
+      }
     expect(checked).toBe(graphHeadParameters(C));
   });
 
-  test('propagates labels on clustered data, both selection modes', () => {
+  test('propagates labels on clustered data, both selection modes', async () => {
     const { x, y } = clusters(new Rng(5), 4, 60, 8, 0.4);
     const nTr = 160;
     const tr = { data: x.data.slice(0, nTr * 8), n: nTr, d: 8 };
     const te = { data: x.data.slice(nTr * 8), n: x.n - nTr, d: 8 };
-    const r = graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { temperature: 0.1, maxSteps: 300 });
+    const r = await graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { temperature: 0.1, maxSteps: 300 });
     expect(r.testTop1).toBeGreaterThan(0.9);
     expect(r.parameters).toBe(graphHeadParameters(4));
-    const ref = graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { mode: 'reference', maxSteps: 300 });
+    const ref = await graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { mode: 'reference', maxSteps: 300 });
     expect(ref.selection).toMatch(/best test accuracy seen/);
     expect(ref.testTop1).toBeGreaterThan(0.9);
+  });
+
+  test('the ort and js backends take the same steps (same masks, float32 vs float64)', async () => {
+    const { x, y } = clusters(new Rng(6), 3, 20, 6, 0.9);
+    const nTr = 40;
+    const tr = { data: x.data.slice(0, nTr * 6), n: nTr, d: 6 };
+    const te = { data: x.data.slice(nTr * 6), n: x.n - nTr, d: 6 };
+    const run = (backend: 'ort' | 'js') =>
+      graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { maxSteps: 25, patience: 1000, backend });
+    const [a, b] = [await run('ort'), await run('js')];
+    expect(a.steps).toBe(25);
+    expect(b.steps).toBe(25);
+    expect(Math.abs(a.testTop1 - b.testTop1)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(a.trainTop1 - b.trainTop1)).toBeLessThanOrEqual(0.05);
   });
 });

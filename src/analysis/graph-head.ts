@@ -1,16 +1,25 @@
+import { defineGraph, input, type Tensor } from '../engine/index.ts';
 import type { Embeddings } from '../io/embeddings.ts';
+import { adamw } from '../optim/adamw.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { graphHeadInit, graphHeadParameters, graphHeadStep } from './graph-head-net.ts';
-import { AdamW } from './adamw.ts';
-import { checkLabels } from './labels.ts';
-import { mutualSoftmaxGraph, normalizeGraph } from './rld-graph.ts';
+import { graphRunner, type Backend, type Feed } from './backend.ts';
+import { FullBatchFit, type HostFloats } from './full-batch.ts';
+import {
+  graphHeadInit,
+  graphHeadLogits,
+  graphHeadParameters,
+  graphHeadShapes,
+  maskedCrossEntropy,
+} from './graph-head-net.ts';
+import { checkTrainTest } from './labels.ts';
 import type { HeadResult, HeadSelection } from './linear-head.ts';
+import { mutualSoftmaxGraph, normalizeGraph } from './rld-graph.ts';
 
-export { graphHeadInit, graphHeadParameters, graphHeadStep };
+export { graphHeadParameters };
 
 function accuracy(
-  logits: Float64Array,
+  logits: HostFloats,
   C: number,
   nodes: ArrayLike<number>,
   labels: ArrayLike<number>,
@@ -25,7 +34,9 @@ function accuracy(
   return nodes.length ? ok / nodes.length : NaN;
 }
 
-export interface GraphHeadOptions extends HeadSelection {
+export interface GraphHeadOptions extends Omit<HeadSelection, 'mode'> {
+  /** `validation` (default) or `reference` (see `HeadSelection`). */
+  mode?: 'validation' | 'reference';
   /** Graph temperature (0.1 or 0.2 in the reference). */
   temperature?: number;
   /** Range of the per-step masking fraction of training nodes (default [0.05, 0.6]). */
@@ -35,47 +46,47 @@ export interface GraphHeadOptions extends HeadSelection {
   patience?: number;
   maxSteps?: number;
   maxNodes?: number;
+  /** Where each step runs: `ort` (default, float32) or `js` (the engine's float64 interpreter; small graphs). */
+  backend?: Backend;
 }
 
 /**
- * The GCN graph head of arXiv 2305.10229 (methods §E.5): transductive label propagation over the dense RLD graph of
- * all train + test embeddings. Nodes carry learned 16-d label-token embeddings (test nodes and a random fraction
+ * The GCN graph head of arXiv 2305.10229 (docs/methods.md): transductive label propagation over the dense RLD graph
+ * of all train + test embeddings. Nodes carry learned 16-d label-token embeddings (test nodes and a random fraction
  * `p ~ U(mask)` of training nodes are "unknown"); two DGL-style GraphConv layers with a learnable self-loop weight
  * λ (init 0), BatchNorm + SELU + residual after the first; cross-entropy on the masked training nodes; full-batch
- * AdamW lr 0.1. Default selection: early stopping on a held-out validation split. `mode: 'reference'` stops on
- * masked-train accuracy and reports the best test accuracy seen (optimistic; stated in `selection`).
- *
- * Implemented in plain TypeScript with hand-written gradients (dense `n × n`, n up to a few thousand); BatchNorm
- * uses full-batch statistics at train and inference time (transductive, all nodes in every pass).
+ * AdamW lr 0.1 (weight decay 0.01 on every parameter, as `torch.optim.AdamW(model.parameters())`). The network is
+ * engine code (graph-head-net.ts): loss, gradient (`grad`) and update are one graph. Default selection: early
+ * stopping on a held-out validation split. `mode: 'reference'` stops on masked-train accuracy and reports the best
+ * test accuracy seen (optimistic; stated in `selection`).
  *
  * @example
- * graphHead(trainX, trainY, testX, testY, { temperature: 0.1 }); // { testTop1, parameters: 652, ... }
+ * await graphHead(trainX, trainY, testX, testY, { temperature: 0.1 }); // { testTop1, parameters: 652, ... }
  */
-export function graphHead(
+export async function graphHead(
   train: Embeddings,
   trainLabels: ArrayLike<number>,
   test: Embeddings,
   testLabels: ArrayLike<number>,
   opts: GraphHeadOptions = {},
-): HeadResult & { temperature: number } {
-  if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
-  const C = Math.max(
-    checkLabels(trainLabels, train.n, 'train labels'),
-    checkLabels(testLabels, test.n, 'test labels'),
-  );
+): Promise<HeadResult & { temperature: number }> {
+  const C = checkTrainTest(train, trainLabels, test, testLabels);
+  const mode = opts.mode ?? 'validation';
+  if (mode !== 'validation' && mode !== 'reference')
+    throw new CladeError(`graph head mode must be 'validation' or 'reference', got '${String(mode)}'`);
   const n = train.n + test.n;
   const all = new Float32Array(n * train.d);
   all.set(train.data);
   all.set(test.data, train.n * train.d);
   const T = opts.temperature ?? 0.1;
-  const A = normalizeGraph(
+  const graph = normalizeGraph(
     mutualSoftmaxGraph({ data: all, n, d: train.d }, T, { maxNodes: opts.maxNodes }),
     n,
   );
+  const A: Feed = opts.backend === 'js' ? Float64Array.from(graph) : graph;
   const labels = new Int32Array(n);
   for (let i = 0; i < train.n; i++) labels[i] = trainLabels[i];
   for (let i = 0; i < test.n; i++) labels[train.n + i] = testLabels[i];
-  const mode = opts.mode ?? 'validation';
   const rng = new Rng(opts.seed ?? 0);
   let fit = Int32Array.from({ length: train.n }, (_, i) => i);
   let val = new Int32Array(0);
@@ -86,43 +97,63 @@ export function graphHead(
     fit = perm.slice(nVal);
   }
   const testNodes = Int32Array.from({ length: test.n }, (_, i) => train.n + i);
-  const inferTokens = new Int32Array(n).fill(C);
-  for (const i of fit) inferTokens[i] = labels[i];
+  const inferTokens = new BigInt64Array(n).fill(BigInt(C));
+  for (const i of fit) inferTokens[i] = BigInt(labels[i]);
   const [mlo, mhi] = opts.mask ?? [0.05, 0.6];
-  let theta = graphHeadInit(C, rng);
-  const grad = new Float64Array(theta.length);
-  const opt = new AdamW(theta.length, { lr: opts.lr ?? 0.1 });
+  const eps = opts.labelSmoothing ?? 0;
+
+  const trainer = await FullBatchFit.create({
+    params: graphHeadInit(C, rng),
+    inputs: {
+      A: { shape: [n, n] },
+      tokens: { shape: [n], dtype: 'int64' },
+      y: { shape: [n], dtype: 'int64' },
+      w: { shape: [n] },
+    },
+    loss: (p, b) => {
+      const logits = graphHeadLogits(p, b.A, b.tokens);
+      return { loss: maskedCrossEntropy(logits, b.y, b.w, C, eps), outputs: { logits } };
+    },
+    optimizer: adamw({ weightDecay: 0.01 }),
+    backend: opts.backend,
+  });
+  const infer = await inferenceLogits(C, n, opts.backend);
+  const logitsAt = (params: Record<string, HostFloats>) => infer({ ...params, A, tokens: inferTokens });
+  const lr = opts.lr ?? 0.1;
   const patience = opts.patience ?? 50;
   const maxSteps = opts.maxSteps ?? 1000;
-  let best = Float64Array.from(theta);
+  let best = trainer.params();
   let bestMonitor = -1;
   let sinceBest = 0;
   let bestTest = -1;
   let bestStep = 0;
   let step = 0;
   const order = Array.from(fit);
+  const tokens = new BigInt64Array(n);
+  const y = new BigInt64Array(n);
+  const w = opts.backend === 'js' ? new Float64Array(n) : new Float32Array(n);
   for (; step < maxSteps && sinceBest < patience; step++) {
     const p = rng.uniform(mlo, mhi);
     rng.shuffle(order);
     const nMask = Math.max(1, Math.round(p * order.length));
     const masked = Int32Array.from(order.slice(0, nMask));
-    const tokens = Int32Array.from(inferTokens);
-    for (const i of masked) tokens[i] = C;
-    const r = graphHeadStep(theta, A, n, C, tokens, {
-      nodes: masked,
-      labels,
-      smoothing: opts.labelSmoothing ?? 0,
-      grad,
-    });
-    opt.step(theta, grad);
-    const monitorTrain = accuracy(r.logits, C, masked, labels); // masked-train accuracy (pre-update logits)
+    tokens.set(inferTokens);
+    y.fill(0n);
+    w.fill(0);
+    for (const i of masked) {
+      tokens[i] = BigInt(C);
+      y[i] = BigInt(labels[i]);
+      w[i] = 1 / nMask;
+    }
+    const r = await trainer.step({ A, tokens, y, w }, lr);
+    const monitorTrain = accuracy(r.outputs.logits, C, masked, labels); // masked-train accuracy (pre-update)
+    const now = trainer.params();
     if (mode === 'validation') {
-      const lg = graphHeadStep(theta, A, n, C, inferTokens).logits;
-      const v = accuracy(lg, C, val, labels);
+      const v = accuracy(await logitsAt(now), C, val, labels);
       if (v > bestMonitor) {
         bestMonitor = v;
         sinceBest = 0;
-        best = Float64Array.from(theta);
+        best = now;
         bestStep = step + 1;
       } else sinceBest++;
     } else {
@@ -130,18 +161,16 @@ export function graphHead(
         bestMonitor = monitorTrain;
         sinceBest = 0;
       } else sinceBest++;
-      const t = accuracy(graphHeadStep(theta, A, n, C, inferTokens).logits, C, testNodes, labels);
+      const t = accuracy(await logitsAt(now), C, testNodes, labels);
       if (t > bestTest) {
         bestTest = t;
         bestStep = step + 1;
-        best = Float64Array.from(theta);
+        best = now;
       }
     }
   }
-  theta = best;
-  const finalLogits = graphHeadStep(theta, A, n, C, inferTokens).logits;
-  // Training accuracy: each fitted node predicted with its own label hidden is costly; report masked-style
-  // accuracy with all fit labels visible (what the reference prints as "train").
+  const finalLogits = await logitsAt(best);
+  // Training accuracy with all fit labels visible (what the reference prints as "train").
   return {
     testTop1: mode === 'reference' ? bestTest : accuracy(finalLogits, C, testNodes, labels),
     trainTop1: accuracy(finalLogits, C, fit, labels),
@@ -154,4 +183,21 @@ export function graphHead(
         ? 'reference-reproduction: best test accuracy seen during training (optimistic, as in the original code)'
         : 'validation: parameters at the best validation accuracy (held-out training nodes, unknown during training)',
   };
+}
+
+/** The inference graph `(params, A, tokens) → logits [n, C]` on a backend, as a function of host feeds. */
+async function inferenceLogits(
+  C: number,
+  n: number,
+  backend: Backend | undefined,
+): Promise<(feeds: Record<string, Feed>) => Promise<HostFloats>> {
+  const p: Record<string, Tensor> = {};
+  for (const [k, s] of Object.entries(graphHeadShapes(C))) p[k] = input(k, s);
+  const A = input('A', [n, n]);
+  const tokens = input('tokens', [n], 'int64');
+  const run = await graphRunner(
+    defineGraph([...Object.values(p), A, tokens], { logits: graphHeadLogits(p, A, tokens) }),
+    backend,
+  );
+  return async (feeds) => (await run.run(feeds)).logits;
 }

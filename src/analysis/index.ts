@@ -1,8 +1,12 @@
+// The analysis layer: every metric over the common embedding matrix (`Embeddings`), one function each, with a
+// `backend` option (`ort` default, `js` float64 reference). docs/analysis.md lists them.
+export type { Embeddings } from '../io/embeddings.ts';
 export * from './kernels.ts';
 export * from './linalg.ts';
 export * from './labels.ts';
+export * from './backend.ts';
+export * from './top-k.ts';
 export * from './rld.ts';
-export * from './rld-approx.ts';
 export * from './rld-graph.ts';
 export * from './calinski-harabasz.ts';
 export * from './class-homogeneity.ts';
@@ -22,6 +26,6 @@ export * from './radial.ts';
 export * from './hierarcaps.ts';
 export * from './softmax-regression.ts';
 export * from './linear-probe.ts';
-export * from './adamw.ts';
+export * from './full-batch.ts';
 export * from './linear-head.ts';
 export * from './graph-head.ts';

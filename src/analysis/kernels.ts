@@ -225,6 +225,3 @@ export interface TopK {
   readonly index: Int32Array; /* [N, k] */
   readonly score: Float32Array; /* [N, k] */
 }
-
-// The JavaScript top-k lives in top-k.ts; re-exported here for existing callers.
-export { similarityTopK } from './top-k.ts';

@@ -1,9 +1,9 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
-import { CladeError } from '../util/errors.ts';
-import { similarityTopK } from './top-k.ts';
+import type { Backend } from './backend.ts';
 import type { TopK } from './kernels.ts';
-import { checkLabels } from './labels.ts';
+import { checkTrainTest } from './labels.ts';
+import { similarityTopK } from './top-k.ts';
 
 export interface KnnOptions {
   /** Neighbours (default 200). */
@@ -12,6 +12,8 @@ export interface KnnOptions {
   temperature?: number;
   /** `weighted` (solo-learn / Lightly `knn_predict`: vote weight exp(sim / T)) or plain `majority`. */
   vote?: 'weighted' | 'majority';
+  /** Neighbour search on ONNX Runtime (`ort`, default) or in float64 TypeScript (`js`); the vote is the same. */
+  backend?: Backend;
 }
 
 export interface KnnResult {
@@ -24,41 +26,44 @@ export interface KnnResult {
 /**
  * kNN classifier on cosine similarity. `weighted` reproduces solo-learn/Lightly `knn_predict`: class score
  * `Σ_{j ∈ topk} exp(sim_j / T) · 1[y_j = c]`, classes ranked by score (ties → lower class index). `majority`
- * counts votes (ties broken by summed similarity, then lower class index). Exact top-k, chunked.
+ * counts votes (ties broken by summed similarity, then lower class index). Exact top-k (`similarityTopK`), chunked.
  *
  * @example
- * knnClassify(train, trainY, test, testY, { k: 200, temperature: 0.1 }).top1;
+ * (await knnClassify(train, trainY, test, testY, { k: 200, temperature: 0.1 })).top1;
  */
-export function knnClassify(
+export async function knnClassify(
   train: Embeddings,
   trainLabels: ArrayLike<number>,
   test: Embeddings,
   testLabels: ArrayLike<number> | undefined,
   opts: KnnOptions = {},
-): KnnResult {
-  if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
-  const C = Math.max(
-    checkLabels(trainLabels, train.n, 'train labels'),
-    testLabels ? checkLabels(testLabels, test.n, 'test labels') : 0,
-  );
+): Promise<KnnResult> {
+  const C = checkTrainTest(train, trainLabels, test, testLabels);
   const k = opts.k ?? 200;
-  return knnVote(similarityTopK(l2Normalize(test), l2Normalize(train), k), trainLabels, testLabels, C, opts);
+  const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), k, { backend: opts.backend });
+  return knnVote(nn, trainLabels, testLabels, { ...opts, classes: C });
 }
 
 /**
- * The vote of `knnClassify` on precomputed neighbours (e.g. from the ONNX Runtime top-k `similarityTopKOrt` on
- * L2-normalised inputs). `C` is the number of classes.
+ * The vote of `knnClassify` on precomputed neighbours (`similarityTopK` of L2-normalised test against train
+ * embeddings), so one neighbour search can serve several label sets (e.g. fine and coarse classes). `classes`
+ * defaults to the largest label + 1.
  *
  * @example
- * knnVote(await similarityTopKOrt(zTest, zTrain, 200), trainY, testY, 10).top1;
+ * const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), 200);
+ * knnVote(nn, fineTrain, fineTest).top1; knnVote(nn, coarseTrain, coarseTest).top1;
  */
 export function knnVote(
   nn: TopK,
   trainLabels: ArrayLike<number>,
   testLabels: ArrayLike<number> | undefined,
-  C: number,
-  opts: Pick<KnnOptions, 'temperature' | 'vote'> = {},
+  opts: Pick<KnnOptions, 'temperature' | 'vote'> & { classes?: number } = {},
 ): KnnResult {
+  let C = opts.classes ?? 0;
+  if (opts.classes === undefined) {
+    for (let i = 0; i < trainLabels.length; i++) C = Math.max(C, trainLabels[i] + 1);
+    for (let i = 0; testLabels && i < testLabels.length; i++) C = Math.max(C, testLabels[i] + 1);
+  }
   const T = opts.temperature ?? 0.1;
   const nq = nn.index.length / nn.k;
   const test = { n: nq };

@@ -30,3 +30,22 @@ export function denseLabels(y: ArrayLike<number>): { labels: Int32Array; k: numb
   }
   return { labels, k: map.size };
 }
+
+/**
+ * Checks a labelled train/test pair (same width, valid labels on both sides) and returns the number of classes.
+ *
+ * @example
+ * const C = checkTrainTest(train, trainY, test, testY);
+ */
+export function checkTrainTest(
+  train: { readonly n: number; readonly d: number },
+  trainLabels: ArrayLike<number>,
+  test: { readonly n: number; readonly d: number },
+  testLabels: ArrayLike<number> | undefined,
+): number {
+  if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
+  return Math.max(
+    checkLabels(trainLabels, train.n, 'train labels'),
+    testLabels ? checkLabels(testLabels, test.n, 'test labels') : 0,
+  );
+}

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { SoftmaxObjective, lbfgs } from './softmax-regression.ts';
 import { SoftmaxObjectiveOrt } from './softmax-ort.ts';
 import { fitSoftmaxRegression, linearProbe } from './linear-probe.ts';
-import { linearHead } from './linear-head.ts';
+import { FIXED_BUDGET_HEAD, linearHead } from './linear-head.ts';
 import { Rng } from '../util/rng.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 
@@ -120,5 +120,16 @@ describe('linear probe and the RLD linear-head protocol', () => {
     expect(Math.abs(v.testTop1 - js.testTop1)).toBeLessThanOrEqual(0.02);
     expect(ref.selection).toMatch(/best test accuracy seen/);
     expect(v.selection).toMatch(/validation/);
+  });
+  test('linear head with a fixed budget (the CIFAR probe protocol): exactly maxSteps steps, both backends', async () => {
+    const opts = { ...FIXED_BUDGET_HEAD, maxSteps: 60 };
+    const ort = await linearHead(tr.x, tr.y, te.x, te.y, opts);
+    const js = await linearHead(tr.x, tr.y, te.x, te.y, { ...opts, backend: 'js' });
+    expect(ort.steps).toBe(60);
+    expect(ort.bestStep).toBe(60);
+    expect(ort.selection).toMatch(/fixed budget/);
+    expect(ort.testTop1).toBeGreaterThan(0.6);
+    expect(Math.abs(ort.testTop1 - js.testTop1)).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(ort.trainTop1 - js.trainTop1)).toBeLessThanOrEqual(0.01);
   });
 });

@@ -1,10 +1,15 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize, takeRows } from '../io/embeddings.ts';
-import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { checkLabels } from './labels.ts';
-import { lbfgs, linearScores, scoreAccuracy, type LbfgsResult } from './softmax-regression.ts';
-import { softmaxObjective, type SoftmaxBackend } from './softmax-ort.ts';
+import { checkTrainTest } from './labels.ts';
+import type { Backend } from './backend.ts';
+import {
+  lbfgs,
+  linearScores,
+  scoreAccuracy,
+  softmaxObjective,
+  type LbfgsResult,
+} from './softmax-regression.ts';
 
 export interface LinearProbeOptions {
   /** L2 strengths λ to try on the validation split (per-sample objective; sklearn's C = 1 / (λ n)). */
@@ -17,7 +22,7 @@ export interface LinearProbeOptions {
   /** L2-normalise features first (default false: probe the features as given). */
   normalize?: boolean;
   /** Objective on ONNX Runtime (`ort`, default) or the float64 TypeScript reference (`js`). */
-  backend?: SoftmaxBackend;
+  backend?: Backend;
 }
 
 /**
@@ -38,7 +43,7 @@ export async function fitSoftmaxRegression(
     maxIter?: number;
     tol?: number;
     ftol?: number;
-    backend?: SoftmaxBackend;
+    backend?: Backend;
   } = {},
 ): Promise<LbfgsResult> {
   const theta0 = opts.theta0 ?? new Float64Array(classes * (x.d + 1));
@@ -77,11 +82,7 @@ export async function linearProbe(
   testLabels: ArrayLike<number>,
   opts: LinearProbeOptions = {},
 ): Promise<LinearProbeResult> {
-  if (train.d !== test.d) throw new CladeError(`train has dimension ${train.d}, test ${test.d}`);
-  const C = Math.max(
-    checkLabels(trainLabels, train.n, 'train labels'),
-    checkLabels(testLabels, test.n, 'test labels'),
-  );
+  const C = checkTrainTest(train, trainLabels, test, testLabels);
   const tr = opts.normalize ? l2Normalize(train) : train;
   const te = opts.normalize ? l2Normalize(test) : test;
   const lambdas = [...(opts.lambdas ?? [1e-2, 1e-3, 1e-4, 1e-5])].sort((a, b) => b - a);

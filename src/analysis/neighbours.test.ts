@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { gemmNT, matmul } from './kernels.ts';
-import { similarityTopK } from './top-k.ts';
+import { similarityTopKJs as similarityTopK } from './top-k-js.ts';
 import { classHomogeneityCurve } from './class-homogeneity.ts';
 import { knnClassify } from './knn.ts';
 import { Rng } from '../util/rng.ts';
@@ -27,7 +27,7 @@ describe('kernels', () => {
     expect(Array.from(c)).toEqual([4, 5, 10, 11]);
   });
 
-  test('similarityTopK equals brute force, excludes self, breaks ties by lower index', () => {
+  test('the js top-k kernel equals brute force, excludes self, breaks ties by lower index', () => {
     const rng = new Rng(2);
     const x = randn(rng, 53, 5);
     const nn = similarityTopK(x, x, 7, { excludeSelf: true, rowBlock: 8, colBlock: 10 });
@@ -66,21 +66,21 @@ describe('class homogeneity and kNN', () => {
     }
   const x = { data: Float32Array.from(pts), n: 20, d: 2 };
 
-  test('known curve on separated classes', () => {
-    const curve = classHomogeneityCurve(x, y, [1, 9, 19]);
+  test.each(['js', 'ort'] as const)('known curve on separated classes (%s)', async (backend) => {
+    const curve = await classHomogeneityCurve(x, y, [1, 9, 19], { backend });
     expect(curve[0].value).toBe(1);
     expect(curve[1].value).toBe(1);
     expect(curve[2].value).toBeCloseTo(9 / 19, 12);
   });
 
-  test('homogeneity is invariant to permutation and label renaming', () => {
+  test('homogeneity is invariant to permutation and label renaming', async () => {
     const rng = new Rng(5);
     const z = randn(rng, 120, 6);
     const lab = Int32Array.from(
       { length: 120 },
       (_, i) => (z.data[i * 6] > 0 ? 1 : 0) + (z.data[i * 6 + 1] > 0 ? 2 : 0),
     );
-    const base = classHomogeneityCurve(z, lab, [1, 5, 20]);
+    const base = await classHomogeneityCurve(z, lab, [1, 5, 20], { backend: 'js' });
     const perm = rng.permutation(120);
     const pz = new Float32Array(z.data.length);
     const pl = new Int32Array(120);
@@ -88,34 +88,38 @@ describe('class homogeneity and kNN', () => {
       pz.set(z.data.subarray(s * 6, s * 6 + 6), d * 6);
       pl[d] = 3 - lab[s];
     });
-    const got = classHomogeneityCurve({ data: pz, n: 120, d: 6 }, pl, [1, 5, 20]);
+    const got = await classHomogeneityCurve({ data: pz, n: 120, d: 6 }, pl, [1, 5, 20], { backend: 'js' });
     got.forEach((g, i) => expect(g.value).toBeCloseTo(base[i].value, 12));
     expect(base[0].value).toBeGreaterThan(0.6); // quadrant labels are locally coherent
   });
 
-  test('weighted and majority kNN on a constructed case', () => {
-    // Query at angle 0; 3 far-ish class-1 neighbours outvote 1 very close class-0 neighbour under majority,
-    // but exp(sim/T) with small T lets the close one win the weighted vote.
-    const train = {
-      data: new Float32Array([
-        1,
-        0.001,
-        Math.cos(0.5),
-        Math.sin(0.5),
-        Math.cos(0.55),
-        -Math.sin(0.55),
-        Math.cos(0.6),
-        Math.sin(0.6),
-      ]),
-      n: 4,
-      d: 2,
-    };
-    const ty = [0, 1, 1, 1];
-    const q = { data: new Float32Array([1, 0]), n: 1, d: 2 };
-    expect(knnClassify(train, ty, q, [0], { k: 4, temperature: 0.01 }).predictions[0]).toBe(0);
-    expect(knnClassify(train, ty, q, [0], { k: 4, vote: 'majority' }).predictions[0]).toBe(1);
-    const r = knnClassify(x, y, x, y, { k: 3 });
-    expect(r.top1).toBe(1);
-    expect(r.top5).toBe(1);
-  });
+  test.each(['js', 'ort'] as const)(
+    'weighted and majority kNN on a constructed case (%s)',
+    async (backend) => {
+      // Query at angle 0; 3 far-ish class-1 neighbours outvote 1 very close class-0 neighbour under majority,
+      // but exp(sim/T) with small T lets the close one win the weighted vote.
+      const train = {
+        data: new Float32Array([
+          1,
+          0.001,
+          Math.cos(0.5),
+          Math.sin(0.5),
+          Math.cos(0.55),
+          -Math.sin(0.55),
+          Math.cos(0.6),
+          Math.sin(0.6),
+        ]),
+        n: 4,
+        d: 2,
+      };
+      const ty = [0, 1, 1, 1];
+      const q = { data: new Float32Array([1, 0]), n: 1, d: 2 };
+      const knn = (o: Parameters<typeof knnClassify>[4]) => knnClassify(train, ty, q, [0], { ...o, backend });
+      expect((await knn({ k: 4, temperature: 0.01 })).predictions[0]).toBe(0);
+      expect((await knn({ k: 4, vote: 'majority' })).predictions[0]).toBe(1);
+      const r = await knnClassify(x, y, x, y, { k: 3, backend });
+      expect(r.top1).toBe(1);
+      expect(r.top5).toBe(1);
+    },
+  );
 });

@@ -1,50 +1,32 @@
 import type { Embeddings } from '../io/embeddings.ts';
-import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { rowSqNorms } from './kernels.ts';
-import { similarityTopK } from './top-k.ts';
-import { checkLabels } from './labels.ts';
-
-export interface RldApproxOptions {
-  temperatures?: readonly number[];
-  normalize?: boolean;
-  /** Neighbours kept exactly per row (default 100). */
-  k?: number;
-  /** Uniform random partners per row that estimate the rest of the row (default 256; 0 = truncate to the kNN). */
-  samples?: number;
-  seed?: number;
-}
+import { rowSqNorms, type TopK } from './kernels.ts';
 
 /**
- * Sparse approximation of RLD for large `n` (clade's, not the paper's). Every row of the dense graph is split into
- * its exact top-`k` neighbours (cosine on normalised features) and the remaining `n − 1 − k` entries, which are
- * estimated from `samples` seeded uniform partners (a Horvitz–Thompson estimate, `(n − 1)/m · Σ 1[j ∉ N_k(i)] f(j)`).
- * Row sums `r_i`, degrees `k_i` and the in-class weight are accumulated row-wise (ordered pairs), `μ` is the mean of
- * the sampled distances. Memory O(n · (k + samples)). With `samples: 0` it is the plain kNN truncation, which
- * overstates RLD badly when neighbourhoods are label-pure. Measured errors: docs/analysis.md.
- *
- * @example
- * relativeLocalDensityApprox(z, y, { k: 100, samples: 256, temperatures: [0.1] }).rld;
+ * The sparse RLD estimate behind `relativeLocalDensity(x, y, { approximate })` (clade's, not the paper's). Every row
+ * of the dense graph is split into its exact top-`k` neighbours `nn` (cosine on the normalised features `z`, self
+ * excluded) and the remaining `n − 1 − k` entries, which are estimated from `samples` seeded uniform partners (a
+ * Horvitz–Thompson estimate, `(n − 1)/m · Σ 1[j ∉ N_k(i)] f(j)`). Row sums `r_i`, degrees `k_i` and the in-class
+ * weight are accumulated row-wise (ordered pairs), `μ` is the mean of the sampled distances. Memory
+ * O(n · (k + samples)). With `samples: 0` it is the plain kNN truncation, which overstates RLD badly when
+ * neighbourhoods are label-pure. Measured errors: docs/analysis.md.
  */
-export function relativeLocalDensityApprox(
-  x: Embeddings,
+export function rldApprox(
+  z: Embeddings,
   labels: ArrayLike<number>,
-  opts: RldApproxOptions = {},
-): { temperatures: number[]; rld: number[]; meanDistance: number; k: number; samples: number; seed: number } {
-  const temps = [...(opts.temperatures ?? [1, 0.5, 0.1])];
-  const n = x.n;
-  if (n < 3) throw new CladeError(`approximate RLD needs at least 3 points, got ${n}`);
-  const K = checkLabels(labels, n);
-  const z = opts.normalize === false ? x : l2Normalize(x);
+  K: number,
+  temps: readonly number[],
+  nn: TopK,
+  opts: { samples: number; seed: number },
+): { rld: number[]; meanDistance: number } {
+  const n = z.n;
   const d = z.d;
   const sq = rowSqNorms(z);
   const dist = (s: number, i: number, j: number) => Math.sqrt(Math.max(0, (sq[i] + sq[j] - 2 * s) / d));
-  const seed = opts.seed ?? 0;
-  const rng = new Rng(seed);
-  const k = Math.min(opts.k ?? 100, n - 1);
-  const m = opts.samples ?? 256;
-  const nn = similarityTopK(z, z, k, { excludeSelf: true });
+  const rng = new Rng(opts.seed);
+  const k = nn.k;
+  const m = opts.samples;
   const D = new Float64Array(n * k);
   const rowMin = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -128,5 +110,5 @@ export function relativeLocalDensityApprox(
     for (let c = 0; c < K; c++) e += (vol[c] / m2) ** 2;
     return inside / m2 - e;
   });
-  return { temperatures: temps, rld, meanDistance: mu, k, samples: m, seed };
+  return { rld, meanDistance: mu };
 }

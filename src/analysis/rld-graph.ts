@@ -1,7 +1,7 @@
 import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
-import { distanceStats, forEachPairDistance } from './rld.ts';
+import { distanceStats, forEachPairDistance } from './rld-js.ts';
 
 /**
  * The dense mutual-soft-kNN graph of RLD (methods §E.2 steps 1–5), materialised: `W_ij = n² E_ij² / (r_i c_j)`,

@@ -1,8 +1,5 @@
-import { compile, constant, defineGraph, input, type Compiled, type Tensor } from '../engine/index.ts';
-import { l2Normalize, type Embeddings } from '../io/embeddings.ts';
-import { CladeError } from '../util/errors.ts';
-import { checkLabels } from './labels.ts';
-import type { RldResult } from './rld.ts';
+import { compile, constant, defineGraph, input, type Compiled, type Tensor } from '../engine/node.ts';
+import type { Embeddings } from '../io/embeddings.ts';
 
 const cache = new Map<string, Promise<Compiled>>();
 const once = (key: string, build: () => Promise<Compiled>) => {
@@ -102,28 +99,21 @@ const degreeGraph = (c: number, m: number, d2: number, nt: number) =>
   });
 
 /**
- * Relative Local Density (arXiv 2305.10229, methods.md §E.2) computed on ONNX Runtime in three passes over
- * chunks of rows, whatever the number of temperatures: (1) μ and each row's nearest distance, (2) the row sums
- * for every T, (3) degrees and in-class weight for every T. Each pass is one compiled graph per chunk: two GEMMs
- * of augmented rows give the squared distances directly, the rest is fused elementwise work in float32, and the
- * self pair sits on the diagonal of the chunk's own `c × c` block (keys are read from a doubled copy of the
- * augmented rows, rotated so the chunk's own rows come first — zero-copy views, no `n × n` mask). Memory is
- * O(chunk · n) plus about three times the input. Same definition and per-row shift as `relativeLocalDensity`.
- *
- * @example
- * (await relativeLocalDensityOrt(x, y, { temperatures: [1, 0.1] })).rld;
+ * The `ort` backend of exact RLD (`relativeLocalDensity`, rld.ts): three passes over chunks of rows on ONNX Runtime,
+ * whatever the number of temperatures: (1) μ and each row's nearest distance, (2) the row sums for every T,
+ * (3) degrees and in-class weight for every T. Each pass is one compiled graph per chunk: two GEMMs of augmented
+ * rows give the squared distances directly, the rest is fused elementwise work in float32, and the self pair sits on
+ * the diagonal of the chunk's own `c × c` block (keys are read from a doubled copy of the augmented rows, rotated
+ * so the chunk's own rows come first — zero-copy views, no `n × n` mask). Memory is O(chunk · n) plus about three
+ * times the input. `x` is already normalised (or not) and the inputs checked by `relativeLocalDensity`.
  */
-export async function relativeLocalDensityOrt(
-  x0: Embeddings,
+export async function rldExactOrt(
+  x: Embeddings,
   labels: ArrayLike<number>,
-  opts: { temperatures?: readonly number[]; normalize?: boolean; chunk?: number } = {},
-): Promise<RldResult> {
-  const temps = [...(opts.temperatures ?? [1, 0.5, 0.1])];
-  if (temps.some((t) => !(t > 0))) throw new CladeError(`temperatures must be positive, got [${temps}]`);
-  const n = x0.n;
-  if (n < 2) throw new CladeError(`RLD needs at least 2 points, got ${n}`);
-  checkLabels(labels, n);
-  const x = opts.normalize === false ? x0 : l2Normalize(x0);
+  temps: readonly number[],
+  opts: { chunk?: number } = {},
+): Promise<{ rld: number[]; meanDistance: number }> {
+  const n = x.n;
   const d = x.d;
   const d2 = d + 2;
   const nt = temps.length;
@@ -258,5 +248,5 @@ export async function relativeLocalDensityOrt(
     for (const v of byClass.values()) sq += v * v;
     return inClass[t] / twoM - sq / (twoM * twoM);
   });
-  return { temperatures: temps, rld, meanDistance: mu, n };
+  return { rld, meanDistance: mu };
 }

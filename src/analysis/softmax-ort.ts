@@ -1,36 +1,5 @@
-import { F, compile, defineGraph, grad, input, type Compiled } from '../engine/index.ts';
+import { F, compile, defineGraph, grad, input, type Compiled } from '../engine/node.ts';
 import type { Embeddings } from '../io/embeddings.ts';
-import { SoftmaxObjective } from './softmax-regression.ts';
-
-/** Where the softmax-regression objective is evaluated: `ort` (default) — ONNX Runtime graphs, float32 products,
- *  float64 sums; `js` — the float64 TypeScript reference (`SoftmaxObjective`). */
-export type SoftmaxBackend = 'ort' | 'js';
-
-/** A differentiable objective over a flat parameter vector, as `lbfgs` and the heads consume it. */
-export interface Objective {
-  readonly size: number;
-  /** Loss at `theta`; writes the gradient into `grad`. */
-  evaluate(theta: Float64Array, grad: Float64Array): number | Promise<number>;
-}
-
-/**
- * The multinomial logistic objective `mean_i CE(W x_i + b, y_i) + (λ/2)‖W‖²` (optional label smoothing) on the
- * chosen backend — the one constructor behind the linear probe and the linear head.
- *
- * @example
- * const obj = await softmaxObjective(x, y, 10, 1e-4);
- */
-export async function softmaxObjective(
-  x: Embeddings,
-  y: ArrayLike<number>,
-  classes: number,
-  lambda: number,
-  opts: { backend?: SoftmaxBackend; labelSmoothing?: number; chunk?: number } = {},
-): Promise<Objective> {
-  if ((opts.backend ?? 'ort') === 'js')
-    return new SoftmaxObjective(x, y, classes, lambda, opts.labelSmoothing);
-  return SoftmaxObjectiveOrt.create(x, y, classes, lambda, opts);
-}
 
 const cache = new Map<string, Promise<Compiled>>();
 

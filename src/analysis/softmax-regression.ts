@@ -1,4 +1,5 @@
 import type { Embeddings } from '../io/embeddings.ts';
+import { backendOf, type Backend } from './backend.ts';
 import { gemmNT, transpose } from './kernels.ts';
 
 /**
@@ -77,6 +78,34 @@ export class SoftmaxObjective {
     }
     return loss + 0.5 * this.lambda * reg;
   }
+}
+
+/** A differentiable objective over a flat parameter vector, as `lbfgs` and the heads consume it. */
+export interface Objective {
+  readonly size: number;
+  /** Loss at `theta`; writes the gradient into `grad`. */
+  evaluate(theta: Float64Array, grad: Float64Array): number | Promise<number>;
+}
+
+/**
+ * The multinomial logistic objective `mean_i CE(W x_i + b, y_i) + (λ/2)‖W‖²` (optional label smoothing) on the
+ * chosen backend (`ort`: `SoftmaxObjectiveOrt`, softmax-ort.ts, float32 products and float64 sums; `js`: the float64
+ * `SoftmaxObjective`) — the objective `linearProbe` minimises.
+ *
+ * @example
+ * const obj = await softmaxObjective(x, y, 10, 1e-4);
+ */
+export async function softmaxObjective(
+  x: Embeddings,
+  y: ArrayLike<number>,
+  classes: number,
+  lambda: number,
+  opts: { backend?: Backend; labelSmoothing?: number; chunk?: number } = {},
+): Promise<Objective> {
+  if (backendOf(opts.backend) === 'js')
+    return new SoftmaxObjective(x, y, classes, lambda, opts.labelSmoothing);
+  const { SoftmaxObjectiveOrt } = await import('./softmax-ort.ts');
+  return SoftmaxObjectiveOrt.create(x, y, classes, lambda, opts);
 }
 
 /** Class scores `W x + b` for every row → `[N, C]`. */

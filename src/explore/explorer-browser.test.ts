@@ -209,7 +209,7 @@ describe.skipIf(!haveChromium)(
     test("clicking a point lists the same 10 neighbours as clade analyze's kNN (cosine top-k)", async () => {
       const { page, errors } = await open(httpUrl);
       const z = l2Normalize(emb);
-      const ref = similarityTopK(z, z, 10, { excludeSelf: true });
+      const ref = await similarityTopK(z, z, 10, { excludeSelf: true, backend: 'js' });
       const target = 17;
       const [x, y] = (await page.evaluate((i) => explorer.screenPosition(i), target))!;
       const box = (await page.locator('#scatter').boundingBox())!;
@@ -270,7 +270,7 @@ describe.skipIf(!haveChromium)(
       expect(maxDiff).toBeLessThan(1e-4);
       // neighbours of the dropped image = cosine top-10 among the points
       const q = l2Normalize({ data: Float32Array.from(ref), n: 1, d: ref.length });
-      const top = similarityTopK(q, l2Normalize(emb), 10);
+      const top = await similarityTopK(q, l2Normalize(emb), 10, { backend: 'js' });
       const listed = await page.$$eval('#drop-neighbours li', (ls) =>
         ls.map((l) => Number(l.getAttribute('data-index'))),
       );

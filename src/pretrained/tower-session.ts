@@ -4,7 +4,7 @@
  * `*.onnx` files of a model directory.
  */
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../engine/node.ts';
 import { CladeError } from '../util/errors.ts';
 
 export interface TowerInput {

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
 import { readMnist } from '../data/readers/mnist.ts';
 import { sharedDatasetsDir } from '../data/readers/shared-datasets.ts';
-import { F, compile, defineGraph, flatten, input, prim, type Tensor } from '../engine/index.ts';
+import { F, compile, defineGraph, flatten, input, prim, type Tensor } from '../engine/node.ts';
 import { paramInputs, type HostTensor, type Params } from '../nn/context.ts';
 import { adamw } from '../optim/adamw.ts';
 import { warmupCosine } from '../optim/schedule.ts';

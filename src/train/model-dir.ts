@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../engine/node.ts';
 import { flatten } from '../engine/tree.ts';
 import { writeSafetensors, type SafeTensor } from '../io/safetensors.ts';
 import type { HostTensor, Params } from '../nn/context.ts';

@@ -1,7 +1,7 @@
 import { grad } from '../engine/autodiff/backward.ts';
 import { defineGraph, type Graph } from '../engine/graph.ts';
 import type { DType } from '../engine/ir/ops.ts';
-import { compile, type Compiled, type HostArray } from '../engine/runtime/ort.ts';
+import { compile, type Compiled, type HostArray } from '../engine/node.ts';
 import { input, type Tensor } from '../engine/tensor.ts';
 import { flatten, unflattenLike } from '../engine/tree.ts';
 import {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { compile, defineGraph } from '../engine/index.ts';
+import { compile, defineGraph } from '../engine/node.ts';
 import { Ctx, paramInputs, type HostTensor } from '../nn/context.ts';
 import { flatten } from '../engine/tree.ts';
 import { clipTaxonomy } from './recipes/clip-taxonomy.ts';

@@ -29,19 +29,15 @@ export interface LabelledSplit {
   readonly testLabels: Int32Array;
 }
 
-const timed = <T>(f: () => T): [T, number] => {
-  const t0 = performance.now();
-  const v = f();
-  return [v, (performance.now() - t0) / 1000];
-};
-const timedAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t0 = performance.now();
   const v = await f();
   return [v, (performance.now() - t0) / 1000];
 };
 
 /**
- * Run the chosen label-based analyses on a train/test split; one `clade.result/1` result per analysis.
+ * Run the chosen label-based analyses on a train/test split; one `clade.result/1` result per analysis. Every metric
+ * runs on its default backend (ONNX Runtime; see docs/analysis.md).
  * kNN uses solo-learn/Lightly's weighted vote (k = 200, T = 0.1); the graph head and linear head follow
  * arXiv 2305.10229 §E.5–E.6 with validation-split selection; few-shot is SimpleShot (1- and 5-shot, 5 folds).
  */
@@ -54,10 +50,10 @@ export async function standardAnalyses(
   const has = (a: StandardAnalysis) => which.includes(a);
   if (has('knn')) {
     log('kNN (k = 200, T = 0.1; and majority k = 20)');
-    const [w, t1] = timed(() =>
+    const [w, t1] = await timed(() =>
       knnClassify(s.train, s.trainLabels, s.test, s.testLabels, { k: 200, temperature: 0.1 }),
     );
-    const [m, t2] = timed(() =>
+    const [m, t2] = await timed(() =>
       knnClassify(s.train, s.trainLabels, s.test, s.testLabels, { k: 20, vote: 'majority' }),
     );
     out.push(
@@ -72,9 +68,7 @@ export async function standardAnalyses(
   }
   if (has('linear-probe')) {
     log('linear probe (multinomial logistic regression, L2 chosen on a validation split)');
-    const [p, t] = await timedAsync(() =>
-      linearProbe(s.train, s.trainLabels, s.test, s.testLabels, { seed: 0 }),
-    );
+    const [p, t] = await timed(() => linearProbe(s.train, s.trainLabels, s.test, s.testLabels, { seed: 0 }));
     out.push(
       makeResult({
         kind: 'linear-probe',
@@ -88,9 +82,9 @@ export async function standardAnalyses(
   if (has('cluster')) {
     log('RLD, Calinski–Harabasz, class homogeneity');
     const temps = [1, 0.5, 0.2, 0.1];
-    const [rld, t] = timed(() => relativeLocalDensity(s.test, s.testLabels, { temperatures: temps }));
+    const [rld, t] = await timed(() => relativeLocalDensity(s.test, s.testLabels, { temperatures: temps }));
     const ps = [1, 10, 100, 500, 1000].filter((p) => p < s.test.n);
-    const curve = classHomogeneityCurve(s.test, s.testLabels, ps);
+    const curve = await classHomogeneityCurve(s.test, s.testLabels, ps);
     out.push(
       makeResult({
         kind: 'cluster-structure',
@@ -111,10 +105,10 @@ export async function standardAnalyses(
   }
   if (has('graph-head')) {
     log('GCN graph head vs linear head (validation-split selection)');
-    const [g, t1] = timed(() =>
+    const [g, t1] = await timed(() =>
       graphHead(s.train, s.trainLabels, s.test, s.testLabels, { temperature: 0.1 }),
     );
-    const [l, t2] = await timedAsync(() => linearHead(s.train, s.trainLabels, s.test, s.testLabels, {}));
+    const [l, t2] = await timed(() => linearHead(s.train, s.trainLabels, s.test, s.testLabels, {}));
     out.push(
       makeResult({
         kind: 'graph-head',

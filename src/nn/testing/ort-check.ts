@@ -1,6 +1,6 @@
 import { grad } from '../../engine/autodiff/backward.ts';
 import { defineGraph } from '../../engine/graph.ts';
-import { compile, type HostArray } from '../../engine/runtime/ort.ts';
+import { compile, type HostArray } from '../../engine/node.ts';
 import { evaluate } from '../../engine/runtime/reference.ts';
 import { constant, type Tensor } from '../../engine/tensor.ts';
 import { Rng } from '../../util/rng.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readCifar100 } from '../../data/readers/cifar.ts';
 import { cifar100CoarseOfFine } from '../../data/taxonomy/cifar100-taxonomy.ts';
-import { compile, defineGraph, input, type Tensor } from '../../engine/index.ts';
+import { compile, defineGraph, input, type Tensor } from '../../engine/node.ts';
 import { flatten } from '../../engine/tree.ts';
 import type { Embeddings } from '../../io/embeddings.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';

@@ -3,7 +3,7 @@
  * than in JavaScript: the analysis suite's `knnClassify` and L-BFGS `linearProbe` compute the same kind of
  * numbers but take minutes on 20k × 10k CIFAR-100 features on 2 cores.
  */
-import { compile, defineGraph, F, input, type Tensor } from '../../engine/index.ts';
+import { compile, defineGraph, F, input, type Tensor } from '../../engine/node.ts';
 import type { Embeddings } from '../../io/embeddings.ts';
 import { l2Normalize } from '../../io/embeddings.ts';
 import { adamw } from '../../optim/adamw.ts';

@@ -2,7 +2,7 @@ import { dCorr } from '../../analysis/hierarcaps.ts';
 import { radius } from '../../analysis/radial.ts';
 import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
-import { compile, defineGraph, F, flatten, input, mapTree, type Tensor } from '../../engine/index.ts';
+import { compile, defineGraph, F, flatten, input, mapTree, type Tensor } from '../../engine/node.ts';
 import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
 import { textTransformer, type TextTransformerParams } from '../../nn/models/text-transformer.ts';
 import { RADIAL_WEIGHTS, radialLoss, type RadialWeights } from '../../objectives/index.ts';

@@ -1,7 +1,7 @@
 /** Test helpers for recipes: the first loader batch, a TrainStep built from a recipe, host leaves by path. */
 import { DataLoader } from '../../data/loader/loader.ts';
 import type { Batch } from '../../data/loader/loader-types.ts';
-import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';
+import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/node.ts';
 import type { HostArray } from '../../engine/runtime/ort.ts';
 import { Ctx, paramInputs, type HostTensor, type Params, type SymParams } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';

@@ -6,7 +6,7 @@ import { DataLoader } from '../../data/loader/loader.ts';
 import type { PipelineSource } from '../../data/loader/loader-types.ts';
 import type { Taxonomy } from '../../data/taxonomy/taxonomy.ts';
 import type { Tokenizer } from '../../data/tokenizers/tokenizer.ts';
-import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/index.ts';
+import { compile, defineGraph, flatten, input, type Tensor } from '../../engine/node.ts';
 import type { HostArray } from '../../engine/runtime/ort.ts';
 import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
 import { CLIP_LOGIT_SCALE_INIT } from '../../objectives/index.ts';

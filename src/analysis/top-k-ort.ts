@@ -1,4 +1,4 @@
-import { compile, defineGraph, input, type Compiled } from '../engine/index.ts';
+import { compile, defineGraph, input, type Compiled } from '../engine/node.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import type { TopK } from './kernels.ts';
 
@@ -19,10 +19,10 @@ function topKGraph(c: number, n: number, d: number, k: number): Promise<Compiled
 }
 
 /**
- * Exact top-k keys by dot product for every query, on ONNX Runtime: each chunk of queries is one GEMM against
+ * The `ort` backend of `similarityTopK` (top-k.ts). Exact top-k keys by dot product for every query, on ONNX Runtime: each chunk of queries is one GEMM against
  * all keys followed by ORT's TopK, so memory is O(chunk·N) and the work runs in MLAS, not in JavaScript.
  * With `excludeSelf` (queries are the keys), row i never returns key i. Same result layout as
- * `similarityTopK` (kernels.ts); ties may order differently.
+ * the `js` kernel (top-k-js.ts); ties may order differently.
  *
  * @example
  * const nn = await similarityTopKOrt(x, x, 10, { excludeSelf: true }); // x L2-normalised: cosine neighbours
