@@ -3,7 +3,7 @@
  * objectives, embedding and metadata files, and every analysis. The pure entries bundle for a browser:
  * `clade/engine` (tensors, functional ops, autodiff, ONNX export, reference interpreter), `clade/nn`, `clade/optim`,
  * `clade/objectives`. `clade/node` is the engine plus `compile`; `clade/analysis` and `clade/io` are the measuring
- * half on its own (README "Library use").
+ * half on its own (docs/analysis.md "Library use").
  */
 export * from './engine/node.ts';
 export * from './nn/index.ts';

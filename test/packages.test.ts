@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
-// Package rules of the library surface (docs/architecture.md, README "Library use"):
+// Package rules of the library surface (docs/architecture.md, docs/analysis.md "Library use"):
 // - the native onnxruntime-node binary is loaded only by the engine's Node entry;
 // - the pure entries (engine, nn, optim, objectives) reach no Node built-in and no native package through their
 //   static imports, so they bundle for a browser;

@@ -24,6 +24,7 @@ import { relativeLocalDensity } from '../../src/analysis/rld.ts';
 import { linearScores, scoreAccuracy } from '../../src/analysis/softmax-regression.ts';
 import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
 import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
+import { mixture } from './mixture.ts';
 
 interface Entry {
   case: string;
@@ -71,24 +72,6 @@ function runRef(py: string | null, which: string, dir: string): Record<string, u
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
-
-/** Gaussian-mixture embeddings: `classes` centres, unit-normalised rows. */
-function mixture(
-  rng: Rng,
-  n: number,
-  d: number,
-  classes: number,
-  spread: number,
-): { x: Embeddings; y: Int32Array } {
-  const centers = rng.normalArray(classes * d);
-  const data = new Float32Array(n * d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = (y[i] = rng.int(classes));
-    for (let j = 0; j < d; j++) data[i * d + j] = centers[c * d + j] + rng.normal() * spread;
-  }
-  return { x: l2Normalize({ data, n, d }), y };
 }
 
 const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {

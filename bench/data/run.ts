@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { DataLoader } from '../../src/data/loader/loader.ts';
-import type { PipelineSource } from '../../src/data/loader/loader-types.ts';
+import { pipelineSource, type PipelineSource } from '../../src/data/pipelines/index.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 import { baselineJson, tuneBaseline, type Baseline } from '../reference.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -38,7 +38,6 @@ const CIFAR = fileURLToPath(new URL('../../../shared/datasets/cifar-10/test_batc
 const cifarFile = existsSync(CIFAR) ? CIFAR : '';
 const python = findTorchPython('torchvision');
 const tvScript = fileURLToPath(new URL('./torchvision_bench.py', import.meta.url));
-const pipelines = new URL('./pipelines.ts', import.meta.url).href;
 
 interface Case {
   name: string;
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
     const cases: Case[] = [
       {
         name: 'cifar-simclr-2view',
-        source: { module: pipelines, export: 'cifarSimclr', args: { file: cifarFile, n } },
+        source: pipelineSource('bench-cifar-simclr', { file: cifarFile, n }),
         batch: 256,
         epochs: 1,
         tvKey: 'cifar',
@@ -127,7 +126,7 @@ async function main(): Promise<void> {
       },
       {
         name: 'jpeg-rrc224',
-        source: { module: pipelines, export: 'jpegRrc224', args: { dir } },
+        source: pipelineSource('bench-jpeg-rrc224', { dir }),
         batch: 32,
         epochs: jpegEpochs,
         tvKey: 'jpeg',
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
         // Exact decodes (pixel-identical to PIL); 'region' draws the crop from the JPEG header first and decodes only
         // rows down to the crop.
         name: `jpeg-rrc224-${decode}`,
-        source: { module: pipelines, export: 'jpegRrc224', args: { dir, decode } },
+        source: pipelineSource('bench-jpeg-rrc224', { dir, decode }),
         batch: 32,
         epochs: jpegEpochs,
         tvKey: 'jpeg',

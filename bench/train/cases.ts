@@ -13,10 +13,10 @@ import {
   evaluateCifarEncoder,
   loadCifarEval,
   type CifarEvalData,
-} from '../../src/train/recipes/cifar-eval.ts';
-import type { ImageTextData } from '../../src/train/recipes/image-text-data.ts';
+} from '../../src/train/recipes/parts/cifar-eval.ts';
+import type { ImageTextData } from '../../src/train/recipes/parts/image-text-data.ts';
 import { RECIPES, type RecipeName } from '../../src/train/recipes/index.ts';
-import type { Recipe } from '../../src/train/recipes/recipe.ts';
+import type { Recipe } from '../../src/train/recipe.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 export interface TrainBenchCase {

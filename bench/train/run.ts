@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { HostArray } from '../../src/engine/runtime/ort.ts';
 import { TrainStep } from '../../src/train/step.ts';
 import { train } from '../../src/train/trainer.ts';
-import type { Recipe } from '../../src/train/recipes/recipe.ts';
+import type { Recipe } from '../../src/train/recipe.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
 import { CASES, type TrainBenchCase } from './cases.ts';

@@ -50,23 +50,48 @@ export function graphHeadInit(C: number, rng: Rng): Record<string, { shape: numb
   return p;
 }
 
+/** How node features `Z [n, h]` are aggregated over the normalised graph: `Â · Z`. */
+export type Propagate = (z: Tensor) => Tensor;
+
+/** Dense graph `Â [n, n]`: one matrix product. */
+export const denseGraph =
+  (A: Tensor): Propagate =>
+  (z) =>
+    A.matmul(z);
+
 /**
- * Logits `[n, C]` of the graph head over the normalised graph `A [n, n]` for node label tokens `[n]` (int64; token
- * `C` = unknown): GraphConv 16 → 16 with learnable self-loop λ, BatchNorm with full-batch statistics (every pass
- * sees all nodes), SELU, residual `+ X`, then GraphConv 16 → C. A DGL GraphConv with a self-loop weight is
- * `A·(XΘ) + λ·XΘ + b`.
+ * Sparse kNN graph: node `i` sums `weight[i, r] · Z[index[i, r]]` over its `k` neighbours (gather `[n, k, h]`, scale,
+ * sum over `k`); the engine's gradient of the gather is a scatter-add, so nothing `n × n` exists.
  */
-export function graphHeadLogits(p: Readonly<Record<string, Tensor>>, A: Tensor, tokens: Tensor): Tensor {
+export const knnGraph =
+  (index: Tensor /* [n, k] int64 */, weight: Tensor /* [n, k] */): Propagate =>
+  (z) =>
+    z
+      .gather(index)
+      .mul(weight.reshape([...weight.shape, 1]))
+      .sum(1);
+
+/**
+ * Logits `[n, C]` of the graph head over the normalised graph (`propagate`: `denseGraph` or `knnGraph`) for node
+ * label tokens `[n]` (int64; token `C` = unknown): GraphConv 16 → 16 with learnable self-loop λ, BatchNorm with
+ * full-batch statistics (every pass sees all nodes), SELU, residual `+ X`, then GraphConv 16 → C. A DGL GraphConv
+ * with a self-loop weight is `Â·(XΘ) + λ·XΘ + b`; the second layer computes it as `(Â·X + λ·X)Θ + b`.
+ */
+export function graphHeadLogits(
+  p: Readonly<Record<string, Tensor>>,
+  propagate: Propagate,
+  tokens: Tensor,
+): Tensor {
   const x0 = p.emb.gather(tokens); /* [n, 16] */
   const z1 = x0.matmul(p.th1);
-  const h1 = A.matmul(z1).add(z1.mul(p.l1)).add(p.b1);
+  const h1 = propagate(z1).add(z1.mul(p.l1)).add(p.b1);
   const centred = h1.sub(h1.mean(0, true));
   const xhat = centred.div(centred.square().mean(0, true).add(BN_EPS).sqrt());
   const o1 = F.selu(xhat.mul(p.gamma).add(p.beta)).add(x0);
-  const z2 = o1.matmul(p.th2); /* [n, C] */
-  return A.matmul(z2).add(z2.mul(p.l2)).add(p.b2);
+  // Â·(o1 Θ2) computed as (Â·o1) Θ2: the same product, but the graph carries 16 channels instead of C (the kNN
+  // graph's gathered [n, k, ·] activations are then 16 wide at any class count).
+  return propagate(o1).add(o1.mul(p.l2)).matmul(p.th2).add(p.b2); /* [n, C] */
 }
-
 /**
  * Mean cross-entropy (with label smoothing `eps`) over the nodes with weight `1/m` in `w [n]` (0 elsewhere), against
  * int64 labels `y [n]`.

@@ -2,8 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { defineGraph, evaluate, grad, input, type Tensor } from '../engine/index.ts';
 import { Rng } from '../util/rng.ts';
 import { graphHead, graphHeadParameters } from './graph-head.ts';
-import { graphHeadInit, graphHeadLogits, graphHeadShapes, maskedCrossEntropy } from './graph-head-net.ts';
-import { mutualSoftmaxGraph, normalizeGraph } from './rld-graph.ts';
+import {
+  denseGraph,
+  graphHeadInit,
+  graphHeadLogits,
+  graphHeadShapes,
+  knnGraph,
+  maskedCrossEntropy,
+} from './graph-head-net.ts';
+import { mutualSoftmaxGraph, mutualSoftmaxKnnGraph, normalizeGraph } from './rld-graph.ts';
 import { relativeLocalDensity } from './rld.ts';
 
 function clusters(rng: Rng, K: number, per: number, d: number, noise: number) {
@@ -72,7 +79,7 @@ describe('graph head (arXiv 2305.10229)', () => {
       input('y', [n], 'int64'),
       input('w', [n]),
     ];
-    const loss = maskedCrossEntropy(graphHeadLogits(p, Ai, ti), yi, wi, C, 0.1);
+    const loss = maskedCrossEntropy(graphHeadLogits(p, denseGraph(Ai), ti), yi, wi, C, 0.1);
     const names = Object.keys(p);
     const grads = grad(
       loss,
@@ -133,5 +140,82 @@ describe('graph head (arXiv 2305.10229)', () => {
     expect(b.steps).toBe(25);
     expect(Math.abs(a.testTop1 - b.testTop1)).toBeLessThanOrEqual(0.05);
     expect(Math.abs(a.trainTop1 - b.trainTop1)).toBeLessThanOrEqual(0.05);
+  });
+
+  test('the kNN graph with every neighbour kept is the dense graph; its propagation and gradient match', async () => {
+    const { x, y } = clusters(new Rng(7), 3, 6, 4, 0.7);
+    const n = x.n;
+    const C = 3;
+    const dense = normalizeGraph(mutualSoftmaxGraph(x, 0.2), n);
+    // k = n − 1 and no sampled tail: every edge is kept and μ is the exact mean distance.
+    const g = await mutualSoftmaxKnnGraph(x, 0.2, { k: n - 1, samples: 0, backend: 'js' });
+    expect(g.massKept).toBeCloseTo(1, 12);
+    for (let i = 0; i < n; i++)
+      for (let r = 0; r < g.k; r++) {
+        const j = Number(g.index[i * g.k + r]);
+        expect(g.weight[i * g.k + r]).toBeCloseTo(dense[i * n + j], 5);
+      }
+    const init = graphHeadInit(C, new Rng(8));
+    const p: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(init)) p[k] = input(k, v.shape);
+    const [Ai, ii, wi, ti, yi, mi] = [
+      input('A', [n, n]),
+      input('index', [n, g.k], 'int64'),
+      input('weight', [n, g.k]),
+      input('t', [n], 'int64'),
+      input('y', [n], 'int64'),
+      input('m', [n]),
+    ];
+    const names = Object.keys(p);
+    const outputs = (logits: Tensor) => {
+      const loss = maskedCrossEntropy(logits, yi, mi, C, 0);
+      const grads = grad(
+        loss,
+        names.map((k) => p[k]),
+      );
+      return { logits, ...Object.fromEntries(names.map((k, i) => [`d.${k}`, grads[i]])) };
+    };
+    const graph = defineGraph([...Object.values(p), Ai, ii, wi, ti, yi, mi], {
+      ...Object.fromEntries(
+        Object.entries(outputs(graphHeadLogits(p, denseGraph(Ai), ti))).map(([k, v]) => [`dense.${k}`, v]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(outputs(graphHeadLogits(p, knnGraph(ii, wi), ti))).map(([k, v]) => [`knn.${k}`, v]),
+      ),
+    });
+    const tokens = BigInt64Array.from(y, (v, i) => (i % 3 === 0 ? BigInt(C) : BigInt(v)));
+    const out = evaluate(graph, {
+      ...Object.fromEntries(Object.entries(init).map(([k, v]) => [k, v.data])),
+      A: Float64Array.from(dense),
+      index: g.index,
+      weight: Float64Array.from(g.weight),
+      t: tokens,
+      y: BigInt64Array.from(y, (v) => BigInt(v)),
+      m: Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 / 6 : 0)),
+    });
+    let compared = 0;
+    for (const k of Object.keys(out).filter((k) => k.startsWith('dense.'))) {
+      const a = out[k].data;
+      const b = out[k.replace('dense.', 'knn.')].data;
+      for (let e = 0; e < a.length; e++) expect(b[e]).toBeCloseTo(a[e], 5);
+      compared += a.length;
+    }
+    expect(compared).toBe(n * C + graphHeadParameters(C));
+  });
+
+  test('at scale the head runs on the kNN graph and still propagates labels', async () => {
+    const { x, y } = clusters(new Rng(9), 5, 80, 16, 0.6);
+    const nTr = 300;
+    const tr = { data: x.data.slice(0, nTr * 16), n: nTr, d: 16 };
+    const te = { data: x.data.slice(nTr * 16), n: x.n - nTr, d: 16 };
+    // maxNodes below the node count selects the kNN graph, as 60,000 nodes would.
+    const r = await graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { maxNodes: 200, k: 10, maxSteps: 300 });
+    expect(r.graph.kind).toBe('knn');
+    expect(r.graph.k).toBe(10);
+    expect(r.graph.massKept).toBeGreaterThan(0.5);
+    expect(r.graph.massKept).toBeLessThan(1);
+    expect(r.testTop1).toBeGreaterThan(0.9);
+    const dense = await graphHead(tr, y.slice(0, nTr), te, y.slice(nTr), { maxSteps: 300 });
+    expect(dense.graph.kind).toBe('dense');
   });
 });

@@ -6,15 +6,18 @@ import { Rng } from '../util/rng.ts';
 import { graphRunner, type Backend, type Feed } from './backend.ts';
 import { FullBatchFit, type HostFloats } from './full-batch.ts';
 import {
+  denseGraph,
   graphHeadInit,
   graphHeadLogits,
   graphHeadParameters,
   graphHeadShapes,
+  knnGraph,
   maskedCrossEntropy,
+  type Propagate,
 } from './graph-head-net.ts';
 import { checkTrainTest } from './labels.ts';
 import type { HeadResult, HeadSelection } from './linear-head.ts';
-import { mutualSoftmaxGraph, normalizeGraph } from './rld-graph.ts';
+import { mutualSoftmaxGraph, mutualSoftmaxKnnGraph, normalizeGraph } from './rld-graph.ts';
 
 export { graphHeadParameters };
 
@@ -45,7 +48,14 @@ export interface GraphHeadOptions extends Omit<HeadSelection, 'mode'> {
   lr?: number;
   patience?: number;
   maxSteps?: number;
+  /** `dense`: the paper's `n × n` RLD graph; `knn`: its sparse kNN stand-in (`mutualSoftmaxKnnGraph`); `auto`
+   *  (default): dense up to `maxNodes` nodes, kNN above. */
+  graph?: 'auto' | 'dense' | 'knn';
+  /** Largest node count (train + test) for the dense graph (default 8,000: 256 MB). */
   maxNodes?: number;
+  /** kNN graph: neighbours per node (default 20) and sampled partners per row for the degrees (default 256). */
+  k?: number;
+  samples?: number;
   /** Where each step runs: `ort` (default, float32) or `js` (the engine's float64 interpreter; small graphs). */
   backend?: Backend;
 }
@@ -69,7 +79,7 @@ export async function graphHead(
   test: Embeddings,
   testLabels: ArrayLike<number>,
   opts: GraphHeadOptions = {},
-): Promise<HeadResult & { temperature: number }> {
+): Promise<HeadResult & { temperature: number; graph: GraphInfo }> {
   const C = checkTrainTest(train, trainLabels, test, testLabels);
   const mode = opts.mode ?? 'validation';
   if (mode !== 'validation' && mode !== 'reference')
@@ -79,11 +89,35 @@ export async function graphHead(
   all.set(train.data);
   all.set(test.data, train.n * train.d);
   const T = opts.temperature ?? 0.1;
-  const graph = normalizeGraph(
-    mutualSoftmaxGraph({ data: all, n, d: train.d }, T, { maxNodes: opts.maxNodes }),
-    n,
-  );
-  const A: Feed = opts.backend === 'js' ? Float64Array.from(graph) : graph;
+  const maxNodes = opts.maxNodes ?? 8000;
+  const kind = opts.graph === 'dense' || (opts.graph !== 'knn' && n <= maxNodes) ? 'dense' : 'knn';
+  const float = (v: Float32Array): Feed => (opts.backend === 'js' ? Float64Array.from(v) : v);
+  const t0 = performance.now();
+  let structure: GraphStructure;
+  let info: GraphInfo;
+  if (kind === 'dense') {
+    const A = normalizeGraph(mutualSoftmaxGraph({ data: all, n, d: train.d }, T, { maxNodes }), n);
+    structure = {
+      inputs: { A: { shape: [n, n] } },
+      feeds: { A: float(A) },
+      propagate: (g) => denseGraph(g.A),
+    };
+    info = { kind, nodes: n, seconds: 0 };
+  } else {
+    const g = await mutualSoftmaxKnnGraph({ data: all, n, d: train.d }, T, {
+      k: opts.k,
+      samples: opts.samples,
+      seed: opts.seed,
+      backend: opts.backend,
+    });
+    structure = {
+      inputs: { index: { shape: [n, g.k], dtype: 'int64' }, weight: { shape: [n, g.k] } },
+      feeds: { index: g.index, weight: float(g.weight) },
+      propagate: (t) => knnGraph(t.index, t.weight),
+    };
+    info = { kind, nodes: n, k: g.k, massKept: g.massKept, seconds: 0 };
+  }
+  info.seconds = (performance.now() - t0) / 1000;
   const labels = new Int32Array(n);
   for (let i = 0; i < train.n; i++) labels[i] = trainLabels[i];
   for (let i = 0; i < test.n; i++) labels[train.n + i] = testLabels[i];
@@ -105,20 +139,21 @@ export async function graphHead(
   const trainer = await FullBatchFit.create({
     params: graphHeadInit(C, rng),
     inputs: {
-      A: { shape: [n, n] },
+      ...structure.inputs,
       tokens: { shape: [n], dtype: 'int64' },
       y: { shape: [n], dtype: 'int64' },
       w: { shape: [n] },
     },
     loss: (p, b) => {
-      const logits = graphHeadLogits(p, b.A, b.tokens);
+      const logits = graphHeadLogits(p, structure.propagate(b), b.tokens);
       return { loss: maskedCrossEntropy(logits, b.y, b.w, C, eps), outputs: { logits } };
     },
     optimizer: adamw({ weightDecay: 0.01 }),
     backend: opts.backend,
   });
-  const infer = await inferenceLogits(C, n, opts.backend);
-  const logitsAt = (params: Record<string, HostFloats>) => infer({ ...params, A, tokens: inferTokens });
+  const infer = await inferenceLogits(C, n, structure, opts.backend);
+  const logitsAt = (params: Record<string, HostFloats>) =>
+    infer({ ...params, ...structure.feeds, tokens: inferTokens });
   const lr = opts.lr ?? 0.1;
   const patience = opts.patience ?? 50;
   const maxSteps = opts.maxSteps ?? 1000;
@@ -145,7 +180,7 @@ export async function graphHead(
       y[i] = BigInt(labels[i]);
       w[i] = 1 / nMask;
     }
-    const r = await trainer.step({ A, tokens, y, w }, lr);
+    const r = await trainer.step({ ...structure.feeds, tokens, y, w }, lr);
     const monitorTrain = accuracy(r.outputs.logits, C, masked, labels); // masked-train accuracy (pre-update)
     const now = trainer.params();
     if (mode === 'validation') {
@@ -178,6 +213,7 @@ export async function graphHead(
     bestStep,
     parameters: graphHeadParameters(C),
     temperature: T,
+    graph: info,
     selection:
       mode === 'reference'
         ? 'reference-reproduction: best test accuracy seen during training (optimistic, as in the original code)'
@@ -185,18 +221,39 @@ export async function graphHead(
   };
 }
 
-/** The inference graph `(params, A, tokens) → logits [n, C]` on a backend, as a function of host feeds. */
+/** The graph a head propagates over: its host feeds, their input specs, and the engine-side aggregation. */
+interface GraphStructure {
+  readonly inputs: Record<string, { shape: number[]; dtype?: 'int64' }>;
+  readonly feeds: Record<string, Feed>;
+  readonly propagate: (inputs: Readonly<Record<string, Tensor>>) => Propagate;
+}
+
+/** Which graph the head used: `dense` (the paper's) or `knn` (`k` neighbours, share of the weight kept). */
+export interface GraphInfo {
+  kind: 'dense' | 'knn';
+  nodes: number;
+  k?: number;
+  massKept?: number;
+  /** Seconds to build the graph. */
+  seconds: number;
+}
+
+/** The inference graph `(params, graph, tokens) → logits [n, C]` on a backend, as a function of host feeds. */
 async function inferenceLogits(
   C: number,
   n: number,
+  structure: GraphStructure,
   backend: Backend | undefined,
 ): Promise<(feeds: Record<string, Feed>) => Promise<HostFloats>> {
   const p: Record<string, Tensor> = {};
   for (const [k, s] of Object.entries(graphHeadShapes(C))) p[k] = input(k, s);
-  const A = input('A', [n, n]);
+  const g: Record<string, Tensor> = {};
+  for (const [k, s] of Object.entries(structure.inputs)) g[k] = input(k, s.shape, s.dtype ?? 'float32');
   const tokens = input('tokens', [n], 'int64');
   const run = await graphRunner(
-    defineGraph([...Object.values(p), A, tokens], { logits: graphHeadLogits(p, A, tokens) }),
+    defineGraph([...Object.values(p), ...Object.values(g), tokens], {
+      logits: graphHeadLogits(p, structure.propagate(g), tokens),
+    }),
     backend,
   );
   return async (feeds) => (await run.run(feeds)).logits;

@@ -29,3 +29,4 @@ export * from './linear-probe.ts';
 export * from './full-batch.ts';
 export * from './linear-head.ts';
 export * from './graph-head.ts';
+export * from './suite.ts';

@@ -159,7 +159,6 @@ export type {
   LoaderDataset,
   LoaderPosition,
   Pipeline,
-  PipelineSource,
   SampleTransform,
 } from './loader/loader-types.ts';
 export { viewsTransform, type ViewsTransformOptions } from './loader/sample-transforms.ts';
@@ -171,12 +170,13 @@ export { openDataset, sharedDatasetSpecs, DATASET_KINDS, type DatasetSpec } from
 export { sharedDatasetsDir } from './readers/shared-datasets.ts';
 export { buildViews, VIEW_PRESETS, type ViewSpec } from './augment/view-spec.ts';
 export {
-  BUILTIN_PIPELINES,
-  builtinSource,
-  syntheticTaxonomyViews,
-  cifarViews,
-  type BuiltinPipelineArgs,
-} from './loader/builtin-pipelines.ts';
+  PIPELINES,
+  buildPipeline,
+  pipelineSource,
+  type PipelineArgs,
+  type PipelineName,
+  type PipelineSource,
+} from './pipelines/index.ts';
 export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';
 export { captionTokens, type CaptionTokensOptions } from './loader/caption-tokens.ts';
 export { StreamLoader, type StreamLoaderOptions } from './loader/stream-loader.ts';

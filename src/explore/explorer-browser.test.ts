@@ -6,14 +6,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { similarityTopK } from '../analysis/top-k.ts';
 import { run as embedCli } from '../cli/commands/embed.ts';
-import { embedImages, stackImages } from '../cli/workflows/embed-split.ts';
-import { imagePreprocessing } from '../cli/workflows/embed-dataset.ts';
+import { embedImages, stackImages } from '../embed/embed.ts';
+import { imagePreprocessing } from '../embed/embed.ts';
 import { l2Normalize, type Embeddings } from '../io/embeddings.ts';
 import { readNpy } from '../io/npy.ts';
 import type { Cell } from '../io/metadata.ts';
 import { writeModelDir } from '../train/model-dir.ts';
 import { clipTaxonomy } from '../train/recipes/clip-taxonomy.ts';
-import { syntheticPipeline } from '../train/recipes/pipelines.ts';
+import { syntheticImageText } from '../data/pipelines/synthetic.ts';
 import { Rng } from '../util/rng.ts';
 import { serveExplorer } from './serve.ts';
 import { embedTaxonomyText, taxonomyNodes } from './taxonomy-text.ts';
@@ -81,11 +81,11 @@ describe.skipIf(!haveChromium)(
       });
       writeModelDir(model, recipe, recipe.init(new Rng(1)), 8);
       const s = await stackImages(
-        syntheticPipeline({ seed: 4, perSpecies: 2, size: 32, split: 'test', mode: 'eval' }),
+        syntheticImageText({ seed: 4, perSpecies: 2, size: 32, split: 'test', mode: 'eval', views: 1 }),
       );
       emb = await embedImages(model, s.images, s.samples.length);
       ids = s.samples.map((x) => x.id);
-      const tax = recipe.dataset.taxonomy;
+      const tax = recipe.data.synthetic!.taxonomy;
       const columns: Record<string, Cell[]> = {};
       tax.ranks.forEach((r, ri) => (columns[r] = s.samples.map((x) => tax.nameAt(x.label!, ri) ?? null)));
       genus = columns[tax.ranks[tax.ranks.length - 2]];

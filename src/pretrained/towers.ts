@@ -3,7 +3,7 @@
  * eval-mode forward graphs for ONNX export: image [B, 3, H, W] → embedding [B, E]; text ids [B, T] int64 and the
  * end-of-text position eot [B] int64 → embedding [B, E] (not normalised, as open_clip's `encode_image/encode_text`).
  */
-import type { ForwardSpec } from '../train/export.ts';
+import type { TowerSpec } from '../train/recipe.ts';
 import type { HostTensor } from '../nn/context.ts';
 import {
   textTransformer,
@@ -80,7 +80,7 @@ export function openClipTowers(spec: OpenClipSpec): OpenClipTowers {
  * @example
  * const bytes = forwardOnnx({ image: params.image }, towerSpecs(spec, 32).image);
  */
-export function towerSpecs(spec: OpenClipSpec, batch: number): { image: ForwardSpec; text: ForwardSpec } {
+export function towerSpecs(spec: OpenClipSpec, batch: number): { image: TowerSpec; text: TowerSpec } {
   const { image, text } = openClipTowers(spec);
   const [h, w] = spec.vision.image;
   return {

@@ -1,26 +1,15 @@
 import { defineGraph } from '../engine/graph.ts';
-import type { DType } from '../engine/ir/ops.ts';
 import { toOnnx } from '../engine/onnx/export.ts';
 import { constant, input, type Tensor } from '../engine/tensor.ts';
 import { mapTree } from '../engine/tree.ts';
 import { Ctx, type HostTensor, type Params, type SymParams } from '../nn/context.ts';
+import { isHostTensor } from '../nn/param-tree.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-
-const isHost = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
+import type { TowerSpec } from './recipe.ts';
 
 /** Parameters baked into the graph as constants (ONNX initializers): the exported model needs no weights file. */
 export function paramConstants(params: Params): SymParams {
-  return mapTree<HostTensor, Tensor>(params, (h) => constant(h.data, h.shape), '', isHost);
-}
-
-export interface ForwardSpec {
-  readonly inputs: Readonly<Record<string, { shape: readonly number[]; dtype?: DType }>>;
-  readonly forward: (
-    p: SymParams,
-    inputs: Readonly<Record<string, Tensor>>,
-    ctx: Ctx,
-  ) => Record<string, Tensor>;
+  return mapTree<HostTensor, Tensor>(params, (h) => constant(h.data, h.shape), '', isHostTensor);
 }
 
 /**
@@ -29,7 +18,7 @@ export interface ForwardSpec {
  */
 export function forwardOnnx(
   params: Params,
-  spec: ForwardSpec,
+  spec: TowerSpec,
   name = 'clade',
   ops: 'standard' | 'contrib' = 'standard',
 ): Uint8Array {
@@ -40,6 +29,6 @@ export function forwardOnnx(
   return toOnnx(defineGraph(Object.values(ins), outs), { name, ops });
 }
 
-export function writeForwardOnnx(path: string, params: Params, spec: ForwardSpec, name?: string): void {
+export function writeForwardOnnx(path: string, params: Params, spec: TowerSpec, name?: string): void {
   writeFileAtomic(path, forwardOnnx(params, spec, name));
 }

@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ort } from '../engine/node.ts';
-import { flatten } from '../engine/tree.ts';
 import { writeSafetensors, type SafeTensor } from '../io/safetensors.ts';
-import type { HostTensor, Params } from '../nn/context.ts';
+import type { Params } from '../nn/context.ts';
+import { hostLeaves } from '../nn/param-tree.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
 import { forwardOnnx } from './export.ts';
-import type { Recipe } from './recipes/recipe.ts';
+import type { Recipe } from './recipe.ts';
 
 export const CLADE_VERSION = '0.1.0';
 
@@ -27,9 +27,6 @@ export interface ModelJson {
   readonly description: Record<string, unknown>;
 }
 
-const isHost = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
-
 /**
  * Write a model directory: `model.json`, `weights.safetensors` (tree paths as names) and one standalone ONNX
  * forward graph per tower (`image.onnx`, `text.onnx`, `tabular.onnx`), each written atomically.
@@ -37,8 +34,7 @@ const isHost = (x: unknown): boolean =>
 export function writeModelDir(dir: string, recipe: Recipe, params: Params, batch = 64): ModelJson {
   mkdirSync(dir, { recursive: true });
   const weights = new Map<string, SafeTensor>();
-  for (const [k, v] of flatten<HostTensor>(params as Record<string, HostTensor>, '', isHost))
-    weights.set(k, { dtype: 'F32', shape: v.shape, data: v.data });
+  for (const [k, v] of hostLeaves(params)) weights.set(k, { dtype: 'F32', shape: v.shape, data: v.data });
   writeSafetensors(join(dir, 'weights.safetensors'), weights, { clade: CLADE_VERSION, recipe: recipe.name });
   const towers: Record<string, ModelJson['towers'][string]> = {};
   for (const [name, spec] of Object.entries(recipe.towers(batch))) {

@@ -56,6 +56,7 @@ test('buildRecipe builds the named recipe with the validated options', () => {
     { recipe: 'clip-taxonomy', recipeConfig: { perSpecies: 2, batchSize: 24, embedDim: 16 } },
     {},
   );
+  if (c.recipeName !== 'clip-taxonomy') throw new Error(c.recipeName);
   const recipe = buildRecipe(c);
   expect(recipe.name).toBe('clip-taxonomy');
   expect(recipe.batchSize).toBe(24);

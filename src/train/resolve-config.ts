@@ -11,11 +11,15 @@ import type { TrainConfig } from '../config/train-options.ts';
 import { keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
 import { CladeError } from '../util/errors.ts';
 import { RECIPES, type RecipeEntry, type RecipeName } from './recipes/index.ts';
-import type { Recipe } from './recipes/recipe.ts';
+import type { Recipe } from './recipe.ts';
 
-/** A validated config: every default filled in, so writing it out records exactly what a run used. */
-export interface ResolvedConfig {
-  readonly recipeName: RecipeName;
+/**
+ * A validated config: every default filled in, so writing it out records exactly what a run used. A union over
+ * the recipe names, so checking `recipeName` narrows it (and `buildRecipe`'s result) to one recipe.
+ */
+export type ResolvedConfig = { [N in RecipeName]: ResolvedConfigOf<N> }[RecipeName];
+export interface ResolvedConfigOf<N extends RecipeName> {
+  readonly recipeName: N;
   /** Validated by `RECIPES[recipeName].schema`. */
   readonly recipeConfig: Readonly<Record<string, unknown>>;
   readonly train: TrainConfig;
@@ -81,10 +85,13 @@ export function resolveConfig(
  * @example
  * const recipe = buildRecipe(resolveConfig(loadConfig('demo').raw)); // recipe.name === 'clip-taxonomy'
  */
-export function buildRecipe(c: ResolvedConfig): Recipe {
+export function buildRecipe<C extends ResolvedConfig>(c: C): RecipeOf<C['recipeName']> {
   const e = entry(c.recipeName);
-  return e.build(e.schema.parse(c.recipeConfig));
+  return e.build(e.schema.parse(c.recipeConfig)) as RecipeOf<C['recipeName']>;
 }
+
+/** The recipe type a recipe name builds. */
+export type RecipeOf<N extends RecipeName> = ReturnType<(typeof RECIPES)[N]['build']>;
 
 /**
  * The JSON form of a resolved config (what `clade train` writes to `<run>/config.json`); `resolveConfig` of it

@@ -3,15 +3,9 @@ import { defineGraph, type Graph } from '../engine/graph.ts';
 import type { DType } from '../engine/ir/ops.ts';
 import { compile, type Compiled, type HostArray } from '../engine/node.ts';
 import { input, type Tensor } from '../engine/tensor.ts';
-import { flatten, unflattenLike } from '../engine/tree.ts';
-import {
-  Ctx,
-  isBuffer,
-  sampleDropoutMask,
-  type HostTensor,
-  type Params,
-  type SymParams,
-} from '../nn/context.ts';
+import { unflattenLike } from '../engine/tree.ts';
+import { Ctx, isBuffer, sampleDropoutMask, type HostTensor, type Params } from '../nn/context.ts';
+import { hostLeaves, isHostTensor, type SymbolicParams } from '../nn/param-tree.ts';
 import { clipGlobalNorm } from '../optim/clip.ts';
 import { decays, type Optimizer } from '../optim/types.ts';
 import { CladeError } from '../util/errors.ts';
@@ -25,12 +19,17 @@ export interface LossOutput {
   readonly loss: Tensor;
   readonly metrics?: Readonly<Record<string, Tensor>>;
 }
-export type LossFn = (p: SymParams, batch: Readonly<Record<string, Tensor>>, ctx: Ctx) => LossOutput;
+export type LossFn<P extends Params = Params> = (
+  p: SymbolicParams<P>,
+  batch: Readonly<Record<string, Tensor>>,
+  ctx: Ctx,
+) => LossOutput;
 
-export interface StepSpec {
-  readonly params: Params;
+/** One training step: parameters `P` (host tree), the batch it takes, its loss and how it updates. */
+export interface StepSpec<P extends Params = Params> {
+  readonly params: P;
   readonly batch: Readonly<Record<string, BatchSpec>>;
-  readonly loss: LossFn;
+  readonly loss: LossFn<P>;
   readonly optimizer: Optimizer;
   /** Global-norm clipping threshold (none when absent). */
   readonly clipNorm?: number;
@@ -80,7 +79,7 @@ interface Slot {
  *   loss: (p, b) => ({ loss: F.crossEntropy(mlp.apply(p, b.x), b.y) }), optimizer: adamw() });
  * const { loss } = await step.run({ x, y }, 1e-3);
  */
-export class TrainStep {
+export class TrainStep<P extends Params = Params> {
   /** Optimizer steps taken so far (1-based count of the next step is `t + 1`). */
   t = 0;
   rng: Rng;
@@ -88,7 +87,7 @@ export class TrainStep {
   private readonly scalarBufs = new Map<string, Float32Array>();
 
   private constructor(
-    readonly spec: StepSpec,
+    readonly spec: StepSpec<P>,
     readonly graph: Graph,
     readonly compiled: Compiled,
     private readonly slots: Slot[],
@@ -99,9 +98,9 @@ export class TrainStep {
     for (const n of spec.optimizer.scalarNames) this.scalarBufs.set(n, new Float32Array(1));
   }
 
-  static async create(spec: StepSpec): Promise<TrainStep> {
+  static async create<P extends Params>(spec: StepSpec<P>): Promise<TrainStep<P>> {
     const { graph, slots, randomInputs, metricNames } = traceStep(spec);
-    return new TrainStep(spec, graph, await compile(graph), slots, randomInputs, metricNames);
+    return new TrainStep<P>(spec, graph, await compile(graph), slots, randomInputs, metricNames);
   }
 
   /** Micro-batches already summed into the accumulator (0 when not accumulating). */
@@ -153,13 +152,13 @@ export class TrainStep {
   }
 
   /** Current parameters (and buffers) as a tree shaped like the initial one (copies). */
-  params(): Params {
+  params(): P {
     const st = this.state();
     return unflattenLike(
       this.spec.params,
       new Map([...st].map(([k, v]) => [k, { shape: v.shape, data: v.data.slice() }])),
-      isHostLeaf,
-    );
+      isHostTensor,
+    ) as P;
   }
 
   /** Overwrite state slots (resume from a checkpoint). Every name must exist with the same size. */
@@ -184,13 +183,11 @@ export class TrainStep {
   }
 }
 
-const isHostLeaf = (x: unknown): boolean =>
-  x !== null && typeof x === 'object' && 'data' in x && ArrayBuffer.isView((x as HostTensor).data);
-
-function traceStep(spec: StepSpec) {
-  const hostFlat = flatten<HostTensor>(spec.params, '', isHostLeaf);
+function traceStep<P extends Params>(spec: StepSpec<P>) {
+  const hostFlat = hostLeaves(spec.params);
   const paramIn = new Map(hostFlat.map(([path, h]) => [path, input(path, h.shape)]));
-  const sym = unflattenLike(spec.params, paramIn, isHostLeaf) as SymParams;
+  // The symbolic twin of `spec.params`: the same tree with one named graph input per leaf.
+  const sym = unflattenLike(spec.params, paramIn, isHostTensor) as unknown as SymbolicParams<P>;
   const batch = Object.fromEntries(
     Object.entries(spec.batch).map(([k, b]) => [k, input(k, b.shape, b.dtype ?? 'float32')]),
   );

@@ -2,9 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { compile, defineGraph } from '../engine/node.ts';
-import { Ctx, paramInputs, type HostTensor } from '../nn/context.ts';
-import { flatten } from '../engine/tree.ts';
+import { evaluateGraph } from '../../test/support/recipes.ts';
 import { clipTaxonomy } from './recipes/clip-taxonomy.ts';
 import { runTower, writeModelDir } from './model-dir.ts';
 import { train } from './trainer.ts';
@@ -19,7 +17,6 @@ const small = {
   embedDim: 16,
   contextLength: 12,
 };
-const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
 
 test('resume after an interruption reproduces the uninterrupted loss curve exactly', async () => {
   const opts = { steps: 12, lr: 2e-3, warmup: 3, seed: 1, checkpointEvery: 4, keepLast: 2, quiet: true };
@@ -53,17 +50,14 @@ test('an exported model directory re-embeds exactly what the trainer computes', 
   const n = 5;
   writeModelDir(join(out, 'model'), recipe, params, 4);
   const spec = recipe.towers(n).image;
-  const sym = paramInputs(params as Record<string, HostTensor>);
   const x = new Float32Array(n * 3 * 32 * 32).map((_, i) => Math.sin(i));
-  const img = (await import('../engine/tensor.ts')).input('image', [n, 3, 32, 32]);
-  const g = defineGraph(
-    [img, ...flatten(sym as never).map(([, t]) => t as never)],
-    spec.forward(sym, { image: img }, new Ctx(false)),
+  const { embedding: direct } = await evaluateGraph(
+    params,
+    spec.inputs,
+    { image: x },
+    (p, b, ctx) => spec.forward(p, b, ctx),
+    false,
   );
-  const feeds = Object.fromEntries(
-    flatten<HostTensor>(params as never, '', isHost).map(([k, v]) => [k, v.data]),
-  );
-  const direct = (await (await compile(g)).run({ ...feeds, image: x })).embedding as Float32Array;
   const viaOnnx = await runTower(join(out, 'model'), 'image', { image: x }, n);
   expect(viaOnnx.d).toBe(16);
   let worst = 0;
@@ -73,7 +67,7 @@ test('an exported model directory re-embeds exactly what the trainer computes', 
 
 test('clip-taxonomy periodic evaluation reports zero-shot accuracy at every rank', async () => {
   const recipe = clipTaxonomy(small);
-  const acc = await recipe.periodicEval!(recipe.init(new (await import('../util/rng.ts')).Rng(0)), 0);
+  const acc = await recipe.periodicEval(recipe.init(new (await import('../util/rng.ts')).Rng(0)));
   expect(Object.keys(acc).sort()).toEqual([
     'zeroshot/genus',
     'zeroshot/kingdom',

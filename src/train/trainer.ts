@@ -7,9 +7,8 @@ import { warmupCosine } from '../optim/schedule.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
 import { progress } from '../util/progress.ts';
-import { Rng } from '../util/rng.ts';
 import { restoreStepCheckpoint, saveStepCheckpoint } from './checkpoint.ts';
-import type { Recipe } from './recipes/recipe.ts';
+import { stepSpec, type Recipe } from './recipe.ts';
 import { NonFiniteLossError, TrainStep } from './step.ts';
 
 export interface TrainOptions {
@@ -29,17 +28,16 @@ export interface TrainOptions {
   readonly accumulate?: number;
   /** Loader worker threads (results do not depend on it). */
   readonly workers?: number;
-  /** Periodic evaluation (e.g. kNN accuracy, zero-shot by rank); its numbers go to metrics.jsonl. */
+  /** Run the recipe's `periodicEval` every N steps (0 or absent: never); its numbers go to metrics.jsonl. */
   readonly evalEvery?: number;
-  readonly onEval?: (params: Params, step: number) => Promise<Record<string, number>>;
   /** Stop after this many steps of this invocation (used to simulate interruption in tests). */
   readonly stopAfter?: number;
   readonly quiet?: boolean;
 }
 
-export interface TrainResult {
-  readonly params: Params;
-  readonly step: TrainStep;
+export interface TrainResult<P extends Params = Params> {
+  readonly params: P;
+  readonly step: TrainStep<P>;
   readonly lastLoss: number;
   readonly stepsPerSecond: number;
 }
@@ -63,21 +61,14 @@ export function latestCheckpoint(outDir: string): string | null {
  * @example
  * await train(clipTaxonomy(cfg), { steps: 300, lr: 1e-3, warmup: 30, seed: 0, outDir: 'runs/x', checkpointEvery: 100, keepLast: 2 });
  */
-export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResult> {
+export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions): Promise<TrainResult<P>> {
+  const evalEvery = o.evalEvery ?? 0;
+  if (evalEvery > 0 && !recipe.periodicEval)
+    throw new CladeError(
+      `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
+    );
   mkdirSync(join(o.outDir, 'checkpoints'), { recursive: true });
-  const params = recipe.init(new Rng(o.seed).fork('init'));
-  const step = await TrainStep.create({
-    params,
-    batch: recipe.batchSpec,
-    loss: recipe.loss,
-    optimizer: recipe.optimizer,
-    clamp: recipe.clamp,
-    trainable: recipe.trainable,
-    decay: recipe.decay,
-    clipNorm: recipe.clipNorm,
-    seed: new Rng(o.seed).fork('step').uint32(),
-    accumulate: o.accumulate ?? 1,
-  });
+  const step = await TrainStep.create(stepSpec(recipe, { seed: o.seed, accumulate: o.accumulate }));
   const metricsPath = join(o.outDir, 'metrics.jsonl');
   let start: LoaderPosition = { epoch: 0, step: 0 };
   let lastGood: string | null = null;
@@ -137,8 +128,8 @@ export async function train(recipe: Recipe, o: TrainOptions): Promise<TrainResul
           ...res.metrics,
           epoch: batch.epoch,
         };
-        if (o.evalEvery && o.onEval && step.t % o.evalEvery === 0)
-          Object.assign(line, await o.onEval(step.params(), step.t));
+        if (evalEvery > 0 && step.t % evalEvery === 0)
+          Object.assign(line, await recipe.periodicEval!(step.params(), step.t));
         appendFileSync(metricsPath, JSON.stringify(line) + '\n');
         bar?.tick(1, { loss: lastLoss, lr: rate });
         if (step.t % o.checkpointEvery === 0 || step.t === o.steps) {

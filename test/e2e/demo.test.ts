@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
-import { runDemo } from '../../src/cli/workflows/demo.ts';
+import { runDemo } from '../../src/workflows/demo.ts';
 import { readResults } from '../../src/report/index.ts';
 import { loadConfig } from '../../src/config/preset.ts';
 import { splitOverrides } from '../../src/config/overrides.ts';

@@ -2,8 +2,9 @@ import { formatSummaryTable, readResults, writeReport } from '../../report/index
 import { join } from 'node:path';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
-import { runAnalyze } from '../workflows/analyze.ts';
-import { STANDARD_ANALYSES, type StandardAnalysis } from '../workflows/standard-analyses.ts';
+import { runAnalyze } from '../../workflows/analyze.ts';
+import { ANALYSES } from '../../analysis/suite.ts';
+import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
 
 const HELP = `clade analyze <embeddings> --meta <csv|parquet> --label-col <column> [options]
 
@@ -12,7 +13,10 @@ Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list
   --split-col COL      train/test split column (--train-split train --test-split test); default seeded 80/20
   --analyses LIST      comma-separated from: ${STANDARD_ANALYSES.join(', ')} (default: all)
   --out DIR            where result JSON files and report.html go (default: analysis/)
-  --report             also write DIR/report.html`;
+  --report             also write DIR/report.html
+
+Analyses (the table in src/analysis/suite.ts; all on ONNX Runtime, docs/analysis.md):
+${STANDARD_ANALYSES.map((n) => `  ${n.padEnd(13)} ${ANALYSES[n].title}`).join('\n')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides } from '../../config/overrides.ts';
 import { resolveConfig } from '../../train/resolve-config.ts';
-import { runDemo } from '../workflows/demo.ts';
+import { runDemo } from '../../workflows/demo.ts';
 import { parseArgs } from '../args.ts';
 
 const HELP = `clade demo [--out DIR] [--steps N] [--seed S] [--train.key=value …] [--recipeConfig.key=value …]

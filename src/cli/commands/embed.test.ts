@@ -8,9 +8,9 @@ import { readNpy } from '../../io/npy.ts';
 import { readSafetensorsWithMetadata } from '../../io/safetensors.ts';
 import { runTower, writeModelDir } from '../../train/model-dir.ts';
 import { clipTaxonomy } from '../../train/recipes/clip-taxonomy.ts';
-import { syntheticPipeline } from '../../train/recipes/pipelines.ts';
+import { syntheticImageText } from '../../data/pipelines/synthetic.ts';
 import { Rng } from '../../util/rng.ts';
-import { embedTexts, stackImages } from '../workflows/embed-split.ts';
+import { embedTexts, stackImages } from '../../embed/embed.ts';
 import { run as embedCli } from './embed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-embed-cli-'));
@@ -54,10 +54,10 @@ test('embed synthetic-taxonomy to Parquet: ids, labels, names and the tower outp
 
   // the same images through the demo's eval pipeline (seed 4 and size from the model) and the tower directly
   const ref = await stackImages(
-    syntheticPipeline({ seed: 4, perSpecies: 1, size: 32, split: 'test', mode: 'eval' }),
+    syntheticImageText({ seed: 4, perSpecies: 1, size: 32, split: 'test', mode: 'eval', views: 1 }),
   );
   expect(rows[3].label_name).toBe(
-    clipTaxonomy({ seed: 4, perSpecies: 1 }).dataset.classNames[ref.samples[3].label!],
+    clipTaxonomy({ seed: 4, perSpecies: 1 }).data.classNames[ref.samples[3].label!],
   );
   const direct = await runTower(model, 'image', { image: ref.images }, 60);
   const table = await readEmbeddingTable(out);
@@ -136,13 +136,13 @@ test('--tower tabular embeds raw tabular features through tabular.onnx', async (
 test('--tower text embeds .txt lines or dataset texts with the recorded tokenizer', async () => {
   capture();
   const recipe = clipTaxonomy({ seed: 4, perSpecies: 1, contextLength: 12 }); // the model's tokenizer
-  const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.dataset.get(0).texts!.taxon];
+  const lines = ['a photo of Animalia.', 'a photo of a bird.', recipe.data.synthetic!.get(0).texts!.taxon];
   writeFileSync(join(dir, 'texts.txt'), lines.join('\n') + '\n');
   const out = join(dir, 'texts.npy');
   expect(await embedCli([model, join(dir, 'texts.txt'), '--tower', 'text', '--out', out, '--quiet'])).toBe(0);
   const got = readNpy(out);
   expect(got.shape).toEqual([3, 16]);
-  const direct = await embedTexts(model, recipe.tokenizer, lines);
+  const direct = await embedTexts(model, lines, { tokenizer: recipe.tokenizer });
   expect(Array.from(got.data as Float32Array)).toEqual(Array.from(direct.data));
 
   const sci = join(dir, 'sci.parquet');
@@ -161,7 +161,9 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   ).toBe(0);
   const table = await readEmbeddingTable(sci);
   expect(table.embeddings.n).toBe(60);
-  const first = await embedTexts(model, recipe.tokenizer, [recipe.dataset.get(0).texts!.sci]);
+  const first = await embedTexts(model, [recipe.data.synthetic!.get(0).texts!.sci], {
+    tokenizer: recipe.tokenizer,
+  });
   expect(Array.from(table.embeddings.data.subarray(0, 16))).toEqual(Array.from(first.data));
   expect(
     await embedCli([

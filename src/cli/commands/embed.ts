@@ -1,12 +1,7 @@
-import { embedPretrained } from '../../pretrained/embed-pretrained.ts';
-import { isOpenClipFolder, openClipModelInfo } from '../../pretrained/open-clip-folder.ts';
-import { readModelJson } from '../../train/model-dir.ts';
 import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
-import { resolveEmbedData } from '../workflows/embed-data.ts';
-import { embedDataset, imagePreprocessing } from '../workflows/embed-dataset.ts';
-import { writeEmbedOutput } from '../workflows/embed-output.ts';
+import { embedToFile } from '../../embed/embed-to-file.ts';
 
 const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
 
@@ -79,39 +74,20 @@ export async function run(argv: string[]): Promise<number> {
   const [modelDir, spec] = a._;
   const out = a.out as string;
   try {
-    const openClip = isOpenClipFolder(modelDir);
-    const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
-    const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
-    const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
-    const total = Math.min(data.dataset.length, limit ?? Infinity);
-    const bar = a.quiet ? null : progress('embed', total, { unit: 'img' });
-    let shown = 0;
-    const tower = (a.tower as 'image' | 'tabular' | 'text' | undefined) ?? 'image';
-    if (tower === 'image' && !openClip && imagePreprocessing(modelDir).assumedStats)
-      console.error(
-        'clade embed: model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)',
-      );
-    const r = await (openClip ? embedPretrained : embedDataset)(modelDir, data, {
-      tower,
+    const ui = { bar: null as ReturnType<typeof progress> | null, shown: 0 };
+    const r = await embedToFile(modelDir, spec, out, {
+      tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
       textType: a['text-type'] as string | undefined,
       limit,
+      onStart: (total) => (ui.bar = a.quiet ? null : progress('embed', total, { unit: 'img' })),
       onProgress: (done) => {
-        bar?.tick(done - shown);
-        shown = done;
+        ui.bar?.tick(done - ui.shown);
+        ui.shown = done;
       },
+      warn: (m) => console.error(`clade embed: ${m}`),
     });
-    bar?.done();
-    writeEmbedOutput(out, {
-      ...r,
-      labelNames: data.labelNames,
-      meta: {
-        clade: model.clade,
-        model: modelDir,
-        data: spec,
-        recipe: String(model.description.recipe ?? ''),
-      },
-    });
-    console.log(`embedded ${data.describe}: ${r.embeddings.n} × ${r.embeddings.d} → ${out}`);
+    ui.bar?.done();
+    console.log(`embedded ${r.describe}: ${r.n} × ${r.d} → ${out}`);
     return 0;
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;

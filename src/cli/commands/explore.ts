@@ -12,7 +12,7 @@ import { serveExplorer } from '../../explore/serve.ts';
 import { writeExplorer } from '../../explore/write-explorer.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
-import { imagePreprocessing } from '../workflows/embed-dataset.ts';
+import { imagePreprocessing } from '../../embed/embed.ts';
 
 const HELP = `clade explore <embeddings> [--meta FILE] [--out DIR | --serve] [options]
 

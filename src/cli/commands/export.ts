@@ -1,6 +1,6 @@
 import { parseArgs } from '../args.ts';
 import { CladeError } from '../../util/errors.ts';
-import { exportRun } from '../workflows/run-dir.ts';
+import { exportRun } from '../../train/run-dir.ts';
 
 const HELP = `clade export <run-dir> [--out DIR] [--batch N]
 

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
-import { resolveEmbedData } from '../workflows/embed-data.ts';
+import { resolveEmbedData } from '../../embed/data-spec.ts';
 
 const HELP = `clade predict <model> <images>... (--cls LABELS | --taxonomy TAXA) [options]
 

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, test, vi } from 'vitest';
+import { metricsLosses as curve } from '../../../test/support/recipes.ts';
 import { runTower } from '../../train/model-dir.ts';
 import { run as exportCli } from './export.ts';
 import { run as trainCli } from './train.ts';
@@ -44,11 +45,6 @@ function capture() {
   vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(s.join(' ')));
   return out;
 }
-const curve = (run: string) =>
-  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l).loss as number);
 const probe = Float32Array.from({ length: 5 * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37));
 
 test('clade train runs a config, --resume continues exactly, export re-creates the trained model', async () => {

@@ -1,19 +1,10 @@
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides, type Override } from '../../config/overrides.ts';
-import { writeModelDir } from '../../train/model-dir.ts';
-import {
-  buildRecipe,
-  configDiff,
-  configJson,
-  resolveConfig,
-  type ResolvedConfig,
-} from '../../train/resolve-config.ts';
-import { latestCheckpoint, train } from '../../train/trainer.ts';
-import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { configJson, resolveConfig, type ResolvedConfig } from '../../train/resolve-config.ts';
+import { resumedConfig, resumeNote, runTraining } from '../../train/run.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
-import { readRunConfig } from '../workflows/run-dir.ts';
 
 const HELP = `clade train <preset | config.json> [--out DIR] [--dot.path=VALUE ...] [--quiet]
 clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
@@ -41,33 +32,6 @@ Options:
   --print-config     print the resolved config (every default filled in) and exit without training`;
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-
-/** The config a resumed run uses: its saved one, checked against the command line. */
-function resumeConfig(
-  out: string,
-  preset: string | undefined,
-  overrides: readonly Override[],
-): ResolvedConfig {
-  const { config: saved, file } = readRunConfig(out);
-  if (preset !== undefined) {
-    const { raw, file: pf } = loadConfig(preset);
-    const named = resolveConfig(raw, { file: pf });
-    if (named.recipeName !== saved.recipeName)
-      throw new CladeError(
-        `the run trains recipe '${saved.recipeName}', not '${named.recipeName}' of ${preset}`,
-        { file },
-      );
-  }
-  const requested = resolveConfig(configJson(saved), { file, overrides });
-  const diff = configDiff(saved, requested);
-  if (diff.length)
-    throw new CladeError(
-      `--resume continues the run with its saved config; these overrides would change it:\n  ${diff.join('\n  ')}\n` +
-        'Start a new run (another --out) to change settings.',
-      { file },
-    );
-  return saved;
-}
 
 /**
  * `clade train`: resolve a preset or config (+ dot-path overrides), train, write the run directory and model.
@@ -119,68 +83,38 @@ export async function run(argv: string[]): Promise<number> {
     let out: string;
     if (a.resume) {
       out = a.out as string;
-      cfg = resumeConfig(out, preset, overrides);
-      const ckpt = latestCheckpoint(out);
-      console.error(
-        ckpt ? `resuming ${out} from ${basename(ckpt)}` : `no checkpoint yet in ${out}: starting it`,
-      );
+      cfg = resumedConfig(out, { preset, overrides });
+      console.error(resumeNote(out));
     } else {
       const { raw, file, name } = loadConfig(preset);
       cfg = resolveConfig(raw, { file, overrides });
       out = (a.out as string | undefined) ?? join('runs', `${name}-${stamp()}`);
-      if (latestCheckpoint(out) && !a['print-config'])
-        throw new CladeError(
-          'run directory already has checkpoints: pass --resume to continue it, or another --out',
-          {
-            file: out,
-          },
-        );
     }
     if (a['print-config']) {
       console.log(JSON.stringify(configJson(cfg), null, 2));
       return 0;
     }
-    const recipe = buildRecipe(cfg);
-    const t = cfg.train;
-    if (t.evalEvery > 0 && !recipe.periodicEval)
-      throw new CladeError(
-        `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
-      );
-    // Written before training starts, so an interrupted run can always be resumed with its exact settings.
-    if (!a.resume) writeFileAtomic(join(out, 'config.json'), JSON.stringify(configJson(cfg), null, 2) + '\n');
-    const r = await train(recipe, {
-      steps: t.steps,
-      lr: t.lr,
-      warmup: t.warmup,
-      minLr: t.minLr,
-      seed: t.seed,
+    const run = await runTraining(cfg, {
       outDir: out,
-      checkpointEvery: t.checkpointEvery,
-      keepLast: t.keepLast,
-      workers: t.workers,
-      accumulate: t.accumulate,
-      evalEvery: t.evalEvery || undefined,
-      onEval: recipe.periodicEval ? (p, step) => recipe.periodicEval!(p, step) : undefined,
-      // with no checkpoint yet, start afresh (and drop the metrics of steps that never reached a checkpoint)
-      resume: Boolean(a.resume) && latestCheckpoint(out) !== null,
+      resume: Boolean(a.resume),
       stopAfter,
       quiet: Boolean(a.quiet),
     });
+    const r = run.train;
+    const steps = cfg.train.steps;
     const loss = Number.isFinite(r.lastLoss) ? `loss ${r.lastLoss.toFixed(4)}, ` : '';
-    if (r.step.t < t.steps) {
+    if (!run.model) {
       console.log(
-        `stopped at step ${r.step.t}/${t.steps} (${loss}${r.stepsPerSecond.toFixed(2)} steps/s); continue with:\n` +
+        `stopped at step ${r.step.t}/${steps} (${loss}${r.stepsPerSecond.toFixed(2)} steps/s); continue with:\n` +
           `  clade train --out ${out} --resume`,
       );
       return 0;
     }
-    const modelDir = join(out, 'model');
-    const model = writeModelDir(modelDir, recipe, r.params, t.exportBatch);
     console.log(
-      `trained ${recipe.name} for ${t.steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
+      `trained ${run.recipe.name} for ${steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
     );
-    const files = Object.values(model.towers).map((x) => x.file);
-    console.log(`run: ${out}\nmodel: ${modelDir} (${files.join(', ')})`);
+    const files = Object.values(run.model.towers).map((x) => x.file);
+    console.log(`run: ${out}\nmodel: ${run.modelDir} (${files.join(', ')})`);
     return 0;
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;

@@ -1,7 +1,7 @@
 import { formatSummaryTable, readResults } from '../../report/index.ts';
 import { classTextFromModel } from '../../pretrained/class-text-from-model.ts';
 import { parseArgs } from '../args.ts';
-import { runZeroShot } from '../workflows/zeroshot.ts';
+import { runZeroShot } from '../../workflows/zeroshot.ts';
 
 const HELP = `clade zeroshot <image-embeddings> --class-text <file> --classes <csv> --meta <csv> --label-col <col> [options]
 

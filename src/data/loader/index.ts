@@ -6,6 +6,5 @@ export * from './worker-pool.ts';
 export * from './loader.ts';
 export * from './stream-loader.ts';
 export * from './sample-transforms.ts';
-export * from './builtin-pipelines.ts';
 export * from './caption-tokens.ts';
 export * from './region-decode.ts';

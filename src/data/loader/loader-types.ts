@@ -39,20 +39,6 @@ export interface Pipeline {
   readonly transform: SampleTransform;
 }
 
-/**
- * Where worker threads (and the main thread) get the pipeline: a module URL and the name of an exported factory
- * `(args) => Pipeline | Promise<Pipeline>`. Closures cannot cross threads, so each thread builds its own copy.
- *
- * @example
- * { module: new URL('./cifar-pipeline.ts', import.meta.url).href, export: 'cifarSimclr', args: { file } }
- */
-export interface PipelineSource {
-  /** A module URL (`new URL('./x.ts', import.meta.url).href`) or a file path (relative to the working directory). */
-  readonly module: string;
-  readonly export: string;
-  readonly args?: unknown;
-}
-
 /** One stacked batch. */
 export interface Batch {
   readonly epoch: number;

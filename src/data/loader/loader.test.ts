@@ -5,13 +5,10 @@ import { simclrViews } from '../augment/views.ts';
 import { DataLoader, type LoaderOptions } from './loader.ts';
 import type { Batch } from './loader-types.ts';
 import { sampleRng } from './order.ts';
-import { makeSample, testPipeline } from './test-pipeline.ts';
+import { pipelineSource } from '../pipelines/index.ts';
+import { makeSample, testPipeline } from '../pipelines/test.ts';
 
-const source = (args: object = {}) => ({
-  module: new URL('./test-pipeline.ts', import.meta.url).href,
-  export: 'testPipeline',
-  args,
-});
+const source = (args: Parameters<typeof testPipeline>[0] = {}) => pipelineSource('test', args);
 
 async function all(o: LoaderOptions): Promise<Batch[]> {
   const loader = await DataLoader.create(o);
@@ -109,16 +106,11 @@ describe('DataLoader', () => {
     await expect(DataLoader.create({ pipeline: testPipeline(), batchSize: 2, workers: 2 })).rejects.toThrow(
       /pipeline source/,
     );
-    await expect(
-      DataLoader.create({ source: { ...source(), export: 'nope' }, batchSize: 2 }),
-    ).rejects.toThrow(/nope/);
+    await expect(DataLoader.create({ source: { pipeline: 'nope' } as never, batchSize: 2 })).rejects.toThrow(
+      /unknown pipeline 'nope' \(pipelines: .*test/,
+    );
     await expect(
       all({ source: source({ fail: 4 }), batchSize: 4, workers: 1, shuffle: false }),
     ).rejects.toThrow(/cannot read sample 4/);
-  });
-
-  test('a source module given as a file path is resolved against the working directory', async () => {
-    const relative = { ...source(), module: 'src/data/loader/test-pipeline.ts' };
-    expect((await all({ source: relative, batchSize: 37 }))[0].indices.length).toBe(37);
   });
 });

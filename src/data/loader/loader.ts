@@ -1,13 +1,14 @@
 import { CladeError } from '../../util/errors.ts';
-import type { Batch, LoaderPosition, Pipeline, PipelineSource } from './loader-types.ts';
+import { buildPipeline, type PipelineSource } from '../pipelines/index.ts';
+import type { Batch, LoaderPosition, Pipeline } from './loader-types.ts';
 import { batchesPerEpoch, epochOrder } from './order.ts';
-import { loadPipeline, produceBatch } from './produce.ts';
+import { produceBatch } from './produce.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface LoaderOptions {
   /** The pipeline itself (main thread only) … */
   pipeline?: Pipeline;
-  /** … or where to build it (required with workers > 0). */
+  /** … or its name in the pipeline table with its arguments (required with workers > 0). */
   source?: PipelineSource;
   batchSize: number;
   seed?: number;
@@ -62,9 +63,12 @@ export class DataLoader implements AsyncIterable<Batch> {
     if (!o.pipeline === !o.source)
       throw new CladeError('give exactly one of pipeline and source', { field: 'loader' });
     if (workers > 0 && !o.source)
-      throw new CladeError('worker threads need a pipeline source (module + export), not a pipeline object', {
-        field: 'source',
-      });
+      throw new CladeError(
+        'worker threads need a pipeline source (a pipeline-table name), not a pipeline object',
+        {
+          field: 'source',
+        },
+      );
     const opts = {
       batchSize: o.batchSize,
       seed: o.seed ?? 0,
@@ -87,7 +91,7 @@ export class DataLoader implements AsyncIterable<Batch> {
     let length: number;
     if (workers > 0) ({ pool, length } = await WorkerPool.start(o.source!, opts.seed, workers));
     else {
-      pipeline = o.pipeline ?? (await loadPipeline(o.source!));
+      pipeline = o.pipeline ?? (await buildPipeline(o.source!));
       length = pipeline.dataset.length;
     }
     const loader = new DataLoader(opts, pipeline, pool, length, start);

@@ -1,9 +1,7 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CladeError } from '../../util/errors.ts';
 import { collate } from './collate.ts';
 import type { Sample } from '../types.ts';
-import type { Batch, Item, Pipeline, PipelineSource, SampleTransform } from './loader-types.ts';
+import type { Batch, Item, Pipeline, SampleTransform } from './loader-types.ts';
 import { sampleRng } from './order.ts';
 
 /**
@@ -79,41 +77,4 @@ async function produce(
   };
   await Promise.all(Array.from({ length: Math.min(B, LANES) }, lane));
   return collate(items, { epoch, step, indices }, buffers);
-}
-
-/**
- * Imports `source.module` and calls its `source.export` factory with `source.args`.
- *
- * @example
- * const p = await loadPipeline(builtinSource('cifarViews', { file, views: { preset: 'simclr' } }));
- */
-export async function loadPipeline(source: PipelineSource): Promise<Pipeline> {
-  const p = await loadFactory(source);
-  if (!p.dataset)
-    throw new CladeError(`factory '${source.export}' returned no dataset`, { file: source.module });
-  return p as Pipeline;
-}
-
-/** Like `loadPipeline` for stream loaders: only the transform is used; the factory need not return a dataset. */
-export async function loadTransform(source: PipelineSource): Promise<SampleTransform> {
-  return (await loadFactory(source)).transform;
-}
-
-async function loadFactory(source: PipelineSource): Promise<Partial<Pipeline> & Pick<Pipeline, 'transform'>> {
-  // A URL as given; a file path (absolute, or relative to the working directory) as a file URL.
-  const spec = /^[a-z][a-z0-9+.-]*:/i.test(source.module)
-    ? source.module
-    : pathToFileURL(resolve(source.module)).href;
-  const mod = (await import(spec)) as Record<string, unknown>;
-  const factory = mod[source.export];
-  if (typeof factory !== 'function')
-    throw new CladeError(`module does not export a pipeline factory named '${source.export}'`, {
-      file: source.module,
-    });
-  const p = (await factory(source.args)) as Partial<Pipeline> | undefined;
-  if (!p || typeof p.transform !== 'function')
-    throw new CladeError(`factory '${source.export}' must return { dataset, transform }`, {
-      file: source.module,
-    });
-  return p as Partial<Pipeline> & Pick<Pipeline, 'transform'>;
 }

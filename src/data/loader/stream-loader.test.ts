@@ -5,7 +5,8 @@ import type { StreamDataset } from '../types.ts';
 import type { Batch } from './loader-types.ts';
 import { sampleRng } from './order.ts';
 import { StreamLoader, type StreamLoaderOptions } from './stream-loader.ts';
-import { makeSample, testPipeline } from './test-pipeline.ts';
+import { pipelineSource } from '../pipelines/index.ts';
+import { makeSample, testPipeline } from '../pipelines/test.ts';
 
 /** 23 samples in an order shuffled by (seed, epoch), like WebDataset's shard and buffer shuffling. */
 const stream: StreamDataset = {
@@ -15,7 +16,7 @@ const stream: StreamDataset = {
     for (const i of order) yield makeSample(i);
   },
 };
-const source = { module: new URL('./test-pipeline.ts', import.meta.url).href, export: 'testPipeline' };
+const source = pipelineSource('test', {});
 
 async function all(o: StreamLoaderOptions): Promise<Batch[]> {
   const loader = await StreamLoader.create(o);

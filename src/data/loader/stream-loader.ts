@@ -1,7 +1,8 @@
 import { CladeError } from '../../util/errors.ts';
 import type { Sample, StreamDataset } from '../types.ts';
-import type { Batch, LoaderPosition, PipelineSource, SampleTransform } from './loader-types.ts';
-import { loadTransform, produceFromSamples } from './produce.ts';
+import { buildPipeline, type PipelineSource } from '../pipelines/index.ts';
+import type { Batch, LoaderPosition, SampleTransform } from './loader-types.ts';
+import { produceFromSamples } from './produce.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface StreamLoaderOptions {
@@ -9,7 +10,7 @@ export interface StreamLoaderOptions {
   stream: StreamDataset;
   /** The per-sample transform (main thread only) … */
   transform?: SampleTransform;
-  /** … or a module whose factory returns `{ transform }` (required with workers > 0). */
+  /** … or a pipeline-table source whose transform is used (required with workers > 0). */
   source?: PipelineSource;
   batchSize: number;
   seed?: number;
@@ -51,7 +52,9 @@ export class StreamLoader implements AsyncIterable<Batch> {
     if (!o.transform === !o.source)
       throw new CladeError('give exactly one of transform and source', { field: 'loader' });
     if (workers > 0 && !o.source)
-      throw new CladeError('worker threads need a pipeline source (module + export)', { field: 'source' });
+      throw new CladeError('worker threads need a pipeline source (a pipeline-table name)', {
+        field: 'source',
+      });
     const opts = {
       ...o,
       seed: o.seed ?? 0,
@@ -62,7 +65,7 @@ export class StreamLoader implements AsyncIterable<Batch> {
       const { pool } = await WorkerPool.start(o.source!, opts.seed, workers, true);
       return new StreamLoader(opts, null, pool);
     }
-    return new StreamLoader(opts, o.transform ?? (await loadTransform(o.source!)), null);
+    return new StreamLoader(opts, o.transform ?? (await buildPipeline(o.source!)).transform, null);
   }
 
   /** The next batch this loader will yield; pass it as `start` to resume there. */

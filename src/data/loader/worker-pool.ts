@@ -1,24 +1,12 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CladeError } from '../../util/errors.ts';
+import type { PipelineSource } from '../pipelines/index.ts';
 import type { Sample } from '../types.ts';
-import type { Batch, PipelineSource } from './loader-types.ts';
+import type { Batch } from './loader-types.ts';
 
-// Workers start from plain JS that registers tsx's loader and then imports worker.ts, so they load TypeScript
-// whether the parent runs under tsx, vitest or anything else.
-const BOOT = `const { workerData } = require('node:worker_threads');
-(async () => {
-  const { register } = await import(workerData.tsxApi);
-  register();
-  await import(workerData.entry);
-})().catch((e) => { throw e; });`;
-
-function tsxApiUrl(): string {
-  const req = createRequire(import.meta.url);
-  return pathToFileURL(join(dirname(req.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-}
+// Workers start from worker-entry.mjs, plain JS that registers tsx's loader and then imports worker.ts, so they
+// load TypeScript whether the parent runs under tsx, vitest or anything else.
+const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
 interface Pending {
   resolve: (b: Batch) => void;
@@ -31,7 +19,7 @@ interface Slot {
 }
 
 /**
- * A fixed set of worker threads, each holding its own copy of the pipeline built from `source`.
+ * A fixed set of worker threads, each holding its own copy of the pipeline `source` names.
  *
  * @example
  * const { pool, length } = await WorkerPool.start(source, 42, 2);
@@ -50,16 +38,10 @@ export class WorkerPool {
     stream = false,
   ): Promise<{ pool: WorkerPool; length: number }> {
     if (!(Number.isInteger(n) && n > 0)) throw new CladeError(`expected a positive worker count, got ${n}`);
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    const tsxApi = tsxApiUrl();
     const slots: Slot[] = [];
     const lengths = await Promise.all(
       Array.from({ length: n }, () => {
-        const worker = new Worker(BOOT, {
-          eval: true,
-          execArgv: [],
-          workerData: { source, seed, entry, tsxApi, stream },
-        });
+        const worker = new Worker(ENTRY, { execArgv: [], workerData: { source, seed, stream } });
         const slot: Slot = { worker, pending: new Map() };
         slots.push(slot);
         return new Promise<number>((resolve, reject) => {

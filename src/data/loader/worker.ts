@@ -1,10 +1,10 @@
-// Worker-thread entry: builds the pipeline (or, for stream loaders, just the transform) from its source once,
-// then answers batch requests: dataset indices to read, or samples the main thread read from a stream.
+// Worker-thread body (started by worker-entry.mjs): builds the pipeline its source names in the pipeline table
+// once, then answers batch requests: dataset indices to read, or samples the main thread read from a stream.
 import { parentPort, workerData } from 'node:worker_threads';
+import { buildPipeline, type PipelineSource } from '../pipelines/index.ts';
 import type { Sample } from '../types.ts';
 import { transferables } from './collate.ts';
-import type { PipelineSource } from './loader-types.ts';
-import { loadPipeline, loadTransform, produceBatch, produceFromSamples } from './produce.ts';
+import { produceBatch, produceFromSamples } from './produce.ts';
 
 interface Request {
   readonly id: number;
@@ -17,9 +17,8 @@ interface Request {
 
 const port = parentPort!;
 const { source, seed, stream } = workerData as { source: PipelineSource; seed: number; stream: boolean };
-const ready = stream
-  ? loadTransform(source).then((transform) => ({ transform, dataset: null, length: -1 }))
-  : loadPipeline(source).then((p) => ({ ...p, length: p.dataset.length }));
+// Stream workers only transform samples the main thread sends; they report no dataset length.
+const ready = buildPipeline(source).then((p) => ({ ...p, length: stream ? -1 : p.dataset.length }));
 const message = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 port.on('message', async (req: Request) => {
@@ -28,7 +27,7 @@ port.on('message', async (req: Request) => {
     const batch = req.samples
       ? await produceFromSamples(p.transform, seed, req.epoch, req.step, req.samples, req.firstPosition ?? 0)
       : await produceBatch(
-          { transform: p.transform, dataset: p.dataset! },
+          { transform: p.transform, dataset: p.dataset },
           seed,
           req.epoch,
           req.step,

@@ -5,9 +5,9 @@ import { describe, expect, test } from 'vitest';
 import { sharedDatasetsDir } from '../../data/readers/shared-datasets.ts';
 import { Rng } from '../../util/rng.ts';
 import { train } from '../trainer.ts';
-import { evaluateCifarEncoder, loadCifarEval, type CifarEvalData } from './cifar-eval.ts';
+import { evaluateCifarEncoder, loadCifarEval, type CifarEvalData } from './parts/cifar-eval.ts';
 import { RECIPES } from './index.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 // The real-data check of the image-only recipes (docs/results.md, "CIFAR-100: supervised and SimCLR"): each
 // preset trains on the 20k CIFAR-100 training subset (for the step budget in BUDGET below), and its encoder must

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { clipReplay, withContinualProj } from './clip-replay.ts';
-import { evaluateGraph, firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
+import { evaluateGraph, firstBatch, lossCurve, recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,
@@ -24,13 +24,12 @@ describe('clip-replay recipe (BioCLIP 2 experience replay, §A.4)', () => {
     expect(batch.views).toHaveLength(2);
     expect(batch.captions![0]).toHaveLength(6); // five biology text types + the replay caption
     expect(batch.captions![0][5]).not.toBe(batch.captions![0][2]); // another dataset's common name
-    const p = recipe.init(new Rng(0).fork('init')) as Record<string, Record<string, HostTensor>>;
+    const p = recipe.init(new Rng(0).fork('init'));
     expect([...p.continualProj.w.data]).toEqual([...p.imageProj.w.data]);
     expect(p.continualProj.w.data).not.toBe(p.imageProj.w.data);
-    const loaded = { ...p } as Record<string, unknown>;
-    delete loaded.continualProj;
-    const fixed = withContinualProj(loaded as Params) as Record<string, Record<string, HostTensor>>;
-    expect([...fixed.continualProj.b.data]).toEqual([...p.imageProj.b.data]);
+    const { continualProj: _, ...loaded } = p; // a checkpoint written without the replay head
+    const fixed = withContinualProj(loaded);
+    expect([...fixed.continualProj.b!.data]).toEqual([...p.imageProj.b!.data]);
   });
 
   test('loss = bio + replay decreases; the two heads get different updates; the image tower uses the biology head', async () => {
@@ -47,7 +46,7 @@ describe('clip-replay recipe (BioCLIP 2 experience replay, §A.4)', () => {
     const n = 3;
     const x = new Float32Array(n * 3 * 16 * 16).map((_, i) => Math.sin(i));
     const spec = recipe.towers(n).image;
-    const embed = (p: Params) =>
+    const embed = (p: typeof params) =>
       evaluateGraph(
         p,
         { image: { shape: [n, 3, 16, 16] } },
@@ -56,11 +55,8 @@ describe('clip-replay recipe (BioCLIP 2 experience replay, §A.4)', () => {
         false,
       );
     const a = await embed(params);
-    const other = {
-      ...(params as Record<string, Params>),
-      continualProj: (recipe.init(new Rng(9).fork('init')) as Record<string, Params>).imageProj,
-    };
-    const b = await embed(other as Params);
+    const other = { ...params, continualProj: recipe.init(new Rng(9).fork('init')).imageProj };
+    const b = await embed(other);
     expect([...b.embedding]).toEqual([...a.embedding]);
   });
 });

@@ -10,7 +10,7 @@ import type { HostTensor, Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin, clipinScores, syncTarget } from './clipin.ts';
-import { firstBatch, lossCurve, recipeStep, slot } from './recipe-testing.ts';
+import { firstBatch, lossCurve, recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,
@@ -78,12 +78,9 @@ describe('clipin recipe', () => {
 
   test('syncTarget copies the online modules into the target (after loading weights)', () => {
     const recipe = clipin(tiny);
-    const loaded = recipe.init(new Rng(5).fork('init')) as Record<string, Params>;
-    const stale = {
-      ...loaded,
-      target: (recipe.init(new Rng(6).fork('init')) as Record<string, Params>).target,
-    };
-    const synced = syncTarget(stale) as Record<string, Params>;
+    const loaded = recipe.init(new Rng(5).fork('init'));
+    const stale = { ...loaded, target: recipe.init(new Rng(6).fork('init')).target };
+    const synced = syncTarget(stale);
     const on = leaves(synced);
     for (const [k, v] of leaves(synced.target)) {
       expect([...v.data]).toEqual([...on.get(k)!.data]);
@@ -150,7 +147,7 @@ describe('clipin recipe', () => {
 
   test('zero-shot accuracy by rank in both modes (the periodicEval hook)', async () => {
     const recipe = clipin(tiny);
-    const acc = await recipe.periodicEval!(recipe.init(new Rng(0).fork('init')), 0);
+    const acc = await recipe.periodicEval(recipe.init(new Rng(0).fork('init')));
     expect(Object.keys(acc).sort()).toEqual(
       ['contrastive', 'nonContrastive'].flatMap((m) =>
         ['genus', 'kingdom', 'order', 'species'].map((r) => `${m}/${r}`),

@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 import { sharedDatasetsDir } from '../../data/readers/shared-datasets.ts';
 import { Rng } from '../../util/rng.ts';
 import { train } from '../trainer.ts';
-import { evaluateCifarEncoder, loadCifarEval } from './cifar-eval.ts';
+import { evaluateCifarEncoder, loadCifarEval } from './parts/cifar-eval.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { RECIPES } from './index.ts';
 

@@ -1,104 +1,89 @@
-import { z } from 'zod';
-import { clipTaxonomy, CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
-import type { Recipe } from './recipe.ts';
-import { imageTextDataFields } from './image-text-data.ts';
-import { byolCifar, byolCifarSchema, mocoCifar, mocoCifarSchema } from './momentum-cifar.ts';
-import { simclrCifar, simclrCifarSchema } from './simclr-cifar.ts';
-import { supervisedCifar, supervisedCifarSchema } from './supervised-cifar.ts';
-import { clipin } from './clipin.ts';
+/**
+ * Every recipe clade ships, by name: its option schema (src/train/recipes/schemas.ts) and its factory. Presets
+ * (src/config/presets/*.json) and config files name an entry and give its options; `clade train` validates them
+ * with the schema and builds the recipe. Add an entry here to make a recipe available.
+ */
+import type { z } from 'zod';
+import type { Recipe } from '../recipe.ts';
 import { clipReplay } from './clip-replay.ts';
+import { clipTaxonomy } from './clip-taxonomy.ts';
+import { clipin } from './clipin.ts';
+import { byolCifar, mocoCifar } from './momentum-cifar.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
 import { radialFinetune } from './radial-finetune.ts';
 import {
+  byolCifarSchema,
   clipinSchema,
   clipReplaySchema,
+  clipTaxonomySchema,
+  mocoCifarSchema,
   multiviewTabularSchema,
   radialFinetuneSchema,
-} from './multimodal-schemas.ts';
+  simclrCifarSchema,
+  supervisedCifarSchema,
+} from './schemas.ts';
+import { simclrCifar } from './simclr-cifar.ts';
+import { supervisedCifar } from './supervised-cifar.ts';
 
-/**
- * A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder.
- * Presets (src/config/presets/*.json) name an entry and give its options.
- */
-export interface RecipeEntry<S extends z.ZodType = z.ZodType> {
+/** A recipe entry: a strict zod schema for its options (defaults filled in, unknown keys rejected) and a builder. */
+export interface RecipeEntry<S extends z.ZodType = z.ZodType, R extends Recipe = Recipe> {
   readonly about: string;
   readonly schema: S;
-  readonly build: (config: z.infer<S>) => Recipe;
+  readonly build: (config: z.infer<S>) => R;
 }
 
-const d = CLIP_TAXONOMY_DEFAULTS;
-export const clipTaxonomySchema = z
-  .object({
-    seed: z.number().int().default(d.seed),
-    perSpecies: z.number().int().positive().default(d.perSpecies),
-    size: z.number().int().positive().default(d.size),
-    batchSize: z.number().int().positive().default(d.batchSize),
-    embedDim: z.number().int().positive().default(d.embedDim),
-    imageChannels: z
-      .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
-      .default([...d.imageChannels] as [number, number, number]),
-    textWidth: z.number().int().positive().default(d.textWidth),
-    textDepth: z.number().int().positive().default(d.textDepth),
-    textHeads: z.number().int().positive().default(d.textHeads),
-    contextLength: z.number().int().min(2).default(d.contextLength),
-    mixing: z.enum(['perBatch', 'perSample']).default(d.mixing),
-    weightDecay: z.number().min(0).default(d.weightDecay),
-    rankWeights: z.array(z.number()).default([]),
-    ...imageTextDataFields(d.cropScale),
-  })
-  .strict();
+const entry = <S extends z.ZodType, R extends Recipe>(e: RecipeEntry<S, R>) => e;
 
-/** Every recipe clade ships, by name. Add an entry here to make a recipe available to presets and `clade train`. */
 export const RECIPES = {
-  'clip-taxonomy': {
+  'clip-taxonomy': entry({
     about:
       'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy or CIFAR-100)',
     schema: clipTaxonomySchema,
-    build: (c) => clipTaxonomy(c),
-  } satisfies RecipeEntry<typeof clipTaxonomySchema>,
-  clipin: {
+    build: clipTaxonomy,
+  }),
+  clipin: entry({
     about: 'clip-taxonomy towers + the CLIPin non-contrastive plug-in (EMA target, inter/intra-modal terms)',
     schema: clipinSchema,
-    build: (c) => clipin(c),
-  } satisfies RecipeEntry<typeof clipinSchema>,
-  'multiview-tabular': {
+    build: clipin,
+  }),
+  'multiview-tabular': entry({
     about:
       'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
     schema: multiviewTabularSchema,
-    build: (c) => multiviewTabular(c),
-  } satisfies RecipeEntry<typeof multiviewTabularSchema>,
-  'radial-finetune': {
+    build: multiviewTabular,
+  }),
+  'radial-finetune': entry({
     about:
       'Radial Embedding fine-tuning of a text tower on taxonomic chains (angle, hardest-pair, pull-back)',
     schema: radialFinetuneSchema,
-    build: (c) => radialFinetune(c),
-  } satisfies RecipeEntry<typeof radialFinetuneSchema>,
-  'clip-replay': {
+    build: radialFinetune,
+  }),
+  'clip-replay': entry({
     about: 'clip-taxonomy + BioCLIP 2 experience replay: a second data stream through a second visual head',
     schema: clipReplaySchema,
-    build: (c) => clipReplay(c),
-  } satisfies RecipeEntry<typeof clipReplaySchema>,
-  'supervised-cifar': {
+    build: clipReplay,
+  }),
+  'supervised-cifar': entry({
     about:
       'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
     schema: supervisedCifarSchema,
-    build: (c) => supervisedCifar(c),
-  } satisfies RecipeEntry<typeof supervisedCifarSchema>,
-  'simclr-cifar': {
+    build: supervisedCifar,
+  }),
+  'simclr-cifar': entry({
     about: 'SimCLR on CIFAR-100: two augmented views, encoder + projection head, NT-Xent (τ 0.5)',
     schema: simclrCifarSchema,
-    build: (c) => simclrCifar(c),
-  } satisfies RecipeEntry<typeof simclrCifarSchema>,
-  'moco-cifar': {
+    build: simclrCifar,
+  }),
+  'moco-cifar': entry({
     about:
       'MoCo on CIFAR-100: EMA key encoder (m 0.99) + FIFO queue of 4096 keys, symmetrised InfoNCE (τ 0.2)',
     schema: mocoCifarSchema,
-    build: (c) => mocoCifar(c),
-  } satisfies RecipeEntry<typeof mocoCifarSchema>,
-  'byol-cifar': {
+    build: mocoCifar,
+  }),
+  'byol-cifar': entry({
     about: 'BYOL on CIFAR-100: online projector + predictor regress an EMA target (m 0.99), no negatives',
     schema: byolCifarSchema,
-    build: (c) => byolCifar(c),
-  } satisfies RecipeEntry<typeof byolCifarSchema>,
+    build: byolCifar,
+  }),
 } as const;
 export type RecipeName = keyof typeof RECIPES;

@@ -7,9 +7,9 @@ import { isBuffer, type HostTensor, type Params } from '../../nn/context.ts';
 import { Rng } from '../../util/rng.ts';
 import { TrainStep } from '../step.ts';
 import { train } from '../trainer.ts';
-import { writeTinyCifar100 } from './cifar-test-data.ts';
+import { writeTinyCifar100 } from '../../../test/support/cifar.ts';
 import { byolCifar, mocoCifar } from './momentum-cifar.ts';
-import type { Recipe } from './recipe.ts';
+import type { Recipe } from '../recipe.ts';
 
 const file = writeTinyCifar100(64, 4);
 const tiny = {
@@ -91,7 +91,8 @@ test('moco-cifar: the queue is a FIFO of unit-norm keys (newest first, oldest dr
 test('moco-cifar and byol-cifar: the loss decreases on a tiny CIFAR-format file', async () => {
   // MoCo's queue starts as random unit vectors (easy negatives) and holds only real keys from step 2 on
   // (queue = 2B), so its curve is compared from there.
-  for (const recipe of [mocoCifar({ ...tiny, queueSize: 16 }), byolCifar(tiny)]) {
+  const recipes: Recipe[] = [mocoCifar({ ...tiny, queueSize: 16 }), byolCifar(tiny)];
+  for (const recipe of recipes) {
     const outDir = join(mkdtempSync(join(tmpdir(), `clade-${recipe.name}-`)), 'run');
     const opts = { steps: 16, lr: 1e-2, warmup: 2, seed: 0, checkpointEvery: 100, keepLast: 1 };
     await train(recipe, { ...opts, outDir, quiet: true });

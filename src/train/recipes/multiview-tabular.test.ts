@@ -6,7 +6,7 @@ import { runTower, writeModelDir } from '../model-dir.ts';
 import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
 import { Rng } from '../../util/rng.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
-import { evaluateGraph, firstBatch, lossCurve, recipeStep } from './recipe-testing.ts';
+import { evaluateGraph, firstBatch, lossCurve, recipeStep } from '../../../test/support/recipes.ts';
 
 const tiny = {
   perSpecies: 1,
@@ -111,7 +111,7 @@ describe('multiview-tabular recipe', () => {
 
   test('zero-shot by rank from images and from tabular features (the periodicEval hook)', async () => {
     const recipe = multiviewTabular(tiny);
-    const acc = await recipe.periodicEval!(recipe.init(new Rng(0).fork('init')), 0);
+    const acc = await recipe.periodicEval(recipe.init(new Rng(0).fork('init')));
     for (const q of ['image', 'tabular']) {
       expect(acc[`${q}/kingdom`]).toBeGreaterThanOrEqual(acc[`${q}/species`]);
       expect(acc[`${q}/species`]).toBeGreaterThanOrEqual(0);

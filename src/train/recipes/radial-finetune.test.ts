@@ -9,7 +9,7 @@ import { Rng } from '../../util/rng.ts';
 import { writeModelDir } from '../model-dir.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { radialFinetune } from './radial-finetune.ts';
-import { recipeStep, slot } from './recipe-testing.ts';
+import { recipeStep, slot } from '../../../test/support/recipes.ts';
 
 const tiny = { embedDim: 16, textWidth: 16, textDepth: 1, textHeads: 2, contextLength: 12 };
 const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
@@ -43,14 +43,14 @@ describe('radial-finetune recipe', () => {
     const losses: number[] = [];
     try {
       for await (const b of loader) {
-        losses.push((await step.run(r.feeds(b, step.t), 1e-3)).loss);
+        losses.push((await step.run(r.feeds(b), 1e-3)).loss);
         if (step.t >= 20) break;
       }
     } finally {
       await loader.close();
     }
     const after = await r.evaluate(step.params(), held);
-    const hook = await r.periodicEval!(step.params(), step.t);
+    const hook = await r.periodicEval(step.params());
     expect(hook.dCorr).toBeCloseTo(after.dCorr, 6); // the same held-out chains (seed + 99)
     expect(hook.radius4).toBeCloseTo(after.meanRadius[3], 5);
     // Measured (seed 0): d_corr −0.49 → 1.00; mean radius per level 0.84/0.71/0.72/0.63 → 0.29/0.43/0.55/0.70.

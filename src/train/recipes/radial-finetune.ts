@@ -1,51 +1,22 @@
 import { dCorr } from '../../analysis/hierarcaps.ts';
 import { radius } from '../../analysis/radial.ts';
-import { syntheticTaxonomy } from '../../data/synthetic/synthetic-taxonomy.ts';
-import { WordTokenizer } from '../../data/tokenizers/word-tokenizer.ts';
-import { compile, defineGraph, F, flatten, input, mapTree, type Tensor } from '../../engine/node.ts';
-import { Ctx, paramInputs, type HostTensor, type Params } from '../../nn/context.ts';
-import { textTransformer, type TextTransformerParams } from '../../nn/models/text-transformer.ts';
-import { RADIAL_WEIGHTS, radialLoss, type RadialWeights } from '../../objectives/index.ts';
+import { taxonomyChains, type TextChain } from '../../data/pipelines/chains.ts';
+import { pipelineSource } from '../../data/pipelines/index.ts';
+import { l2normalize } from '../../engine/functional/index.ts';
+import type { Tensor } from '../../engine/tensor.ts';
+import type { HostTensor } from '../../nn/context.ts';
+import type { TextTransformerParams } from '../../nn/models/text-transformer.ts';
+import { cloneParams, type SymbolicParams } from '../../nn/param-tree.ts';
+import { radialLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
 import { Rng } from '../../util/rng.ts';
-import { CLIP_TAXONOMY_DEFAULTS } from './clip-taxonomy.ts';
-import { loadSubtree, readModelSource } from './model-source.ts';
-import { taxonomyChains, type ChainPipelineArgs, type TextChain } from './multimodal-pipelines.ts';
-import type { Recipe } from './recipe.ts';
-
-export interface RadialFinetuneConfig {
-  readonly seed: number;
-  /** A clip-taxonomy model directory to start from (its text tower, tokenizer and dims); fresh init when empty. */
-  readonly from: string;
-  readonly batchSize: number;
-  /** Training chains per training species (negatives redrawn per chain). */
-  readonly chainsPerSpecies: number;
-  /** Species with `label % heldOutEvery === heldOutEvery − 1` are held out of training (0 = none). */
-  readonly heldOutEvery: number;
-  /** Text tower dims for a fresh init (ignored with `from`, which carries its own). */
-  readonly embedDim: number;
-  readonly textWidth: number;
-  readonly textDepth: number;
-  readonly textHeads: number;
-  readonly contextLength: number;
-  readonly weights: RadialWeights;
-  readonly weightDecay: number;
-}
-
-export const RADIAL_FINETUNE_DEFAULTS: RadialFinetuneConfig = {
-  seed: 0,
-  from: '',
-  batchSize: 8, // RE code default (methods.md §C.3)
-  chainsPerSpecies: 8, // clade's
-  heldOutEvery: 4, // clade's: a quarter of the species for held-out d_corr
-  embedDim: CLIP_TAXONOMY_DEFAULTS.embedDim,
-  textWidth: CLIP_TAXONOMY_DEFAULTS.textWidth,
-  textDepth: CLIP_TAXONOMY_DEFAULTS.textDepth,
-  textHeads: CLIP_TAXONOMY_DEFAULTS.textHeads,
-  contextLength: CLIP_TAXONOMY_DEFAULTS.contextLength,
-  weights: RADIAL_WEIGHTS, // λ_p, λ_e, λ_m = 10, 1, 1 (§C.3)
-  weightDecay: 0.01, // RE code (§C.3)
-};
+import type { Recipe, TowerSpec } from '../recipe.ts';
+import { captionTokenizer } from './parts/image-text-data.ts';
+import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
+import { syntheticData } from './parts/synthetic-data.ts';
+import { towerRunner } from './parts/tower-runner.ts';
+import { textTower, type TextTower } from './parts/towers.ts';
+import { radialFinetuneSchema, type RadialFinetuneOptions } from './schemas.ts';
 
 /**
  * Learning rate of the `radial-finetune` preset (constant, 300 steps at batch 8). The RE code's 1e-7 (§C.3) nudges
@@ -64,101 +35,82 @@ export const RADIAL_FINETUNE_DEFAULTS: RadialFinetuneConfig = {
  */
 export const RADIAL_FINETUNE_LR = 1e-5;
 
-export interface RadialFinetuneRecipe extends Recipe {
-  readonly config: RadialFinetuneConfig;
-  readonly tokenizer: WordTokenizer;
-  readonly trainSpecies: readonly number[];
-  readonly heldOutSpecies: readonly number[];
-  /** Chains of the given species (deterministic in `seed`). */
-  chains(species: readonly number[], count: number, seed?: number): TextChain[];
-  /** Radii ‖n(e) − n(e(""))‖ of each chain's positive levels, and d_corr over the chains (§C.6 step 7). */
-  evaluate(
-    params: Params,
-    chains: readonly TextChain[],
-  ): Promise<{ dCorr: number; radii: number[][]; meanRadius: number[] }>;
-}
-
-const isHost = (x: unknown) => !!x && typeof x === 'object' && 'data' in (x as object);
-const copy = (t: Params): Params =>
-  mapTree<HostTensor, HostTensor>(t, (h) => ({ shape: [...h.shape], data: h.data.slice() }), '', isHost);
+export type RadialFinetuneParams = {
+  readonly text: TextTransformerParams<HostTensor>;
+  /** The original tower, frozen (not trainable): the pull-back term's reference. */
+  readonly frozen: TextTransformerParams<HostTensor>;
+};
 
 /** Recipes whose model directories hold a `textTransformer` with a projection under `text.*`. */
 const TEXT_TOWER_RECIPES = ['clip-taxonomy', 'clip-replay', 'radial-finetune'];
+
+/**
+ * Radii ‖n(e) − n(e(""))‖ of each chain's positive levels through the tower, and d_corr over the chains
+ * (methods.md §C.6 step 7).
+ */
+async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, chains: readonly TextChain[]) {
+  const texts = [...chains.flatMap((c) => c.positive), ''];
+  const normalised: TowerSpec<SymbolicParams<Pick<RadialFinetuneParams, 'text'>>> = {
+    inputs: text.inputs(texts.length),
+    forward: (p, i, ctx) => ({ e: l2normalize(text.apply(p.text, i.ids, i.eot, ctx)) }),
+  };
+  const run = await towerRunner({ text: params.text }, normalised);
+  const e = (await run({ ...text.tokenize(texts) })).e;
+  const D = text.dim;
+  const row = (i: number) => e.subarray(i * D, (i + 1) * D);
+  const root = row(texts.length - 1);
+  const radii = chains.map((_, c) => [0, 1, 2, 3].map((k) => radius(row(4 * c + k), root)));
+  const meanRadius = [0, 1, 2, 3].map((k) => radii.reduce((s, r) => s + r[k], 0) / radii.length);
+  return { dCorr: dCorr(radii), radii, meanRadius };
+}
 
 /**
  * Radial Embedding fine-tuning of a text tower (Alper & Averbuch-Elor, ECCV 2024, https://arxiv.org/abs/2407.08521;
  * methods.md §C.3): per batch of B chain pairs all 8B texts plus the empty text are embedded by the trained tower
  * (the root r = e("") is recomputed in-graph every step) and the 8B texts by a frozen, non-trainable copy of the
  * original tower (pull-back term); L = 10·L_p + L_e + L_m. AdamW β (0.9, 0.999), weight decay 0.01, no clipping.
- * Training chains come from the synthetic taxonomy (`taxonomyChains`), held-out species excluded.
+ * Training chains come from the synthetic taxonomy (`taxonomyChains`), held-out species excluded; `periodicEval`:
+ * d_corr and mean radius per level on held-out chains (every species when none is held out).
  */
-export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): RadialFinetuneRecipe {
-  let cfg = { ...RADIAL_FINETUNE_DEFAULTS, ...overrides };
-  const ds = syntheticTaxonomy({ seed: cfg.seed, perSpecies: 1 });
-  let tokenizer: WordTokenizer;
+export function radialFinetune(options: RadialFinetuneOptions = {}) {
+  let cfg = radialFinetuneSchema.parse(options);
   const src = cfg.from ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
-  if (src) {
-    tokenizer = src.tokenizer;
-    const c = src.config as Record<string, number>;
-    cfg = {
-      ...cfg,
-      embedDim: c.embedDim,
-      textWidth: c.textWidth,
-      textDepth: c.textDepth,
-      textHeads: c.textHeads,
-      contextLength: c.contextLength,
-    };
-  } else {
-    const texts: string[] = [];
-    for (let k = 0; k < ds.classNames.length; k++) texts.push(...(ds.get(k).captions ?? []));
-    tokenizer = WordTokenizer.fromCorpus(texts, { contextLength: cfg.contextLength }); // as clip-taxonomy's
-  }
-  const text = textTransformer({
-    vocab: tokenizer.vocabSize,
-    context: cfg.contextLength,
-    width: cfg.textWidth,
-    depth: cfg.textDepth,
-    heads: cfg.textHeads,
-    outDim: cfg.embedDim,
-  });
-  const all = ds.species.map((s) => s.label);
+  const dims = ['embedDim', 'textWidth', 'textDepth', 'textHeads', 'contextLength'] as const;
+  if (src) cfg = radialFinetuneSchema.parse({ ...cfg, ...configFrom(src, dims) });
+  const data = syntheticData({ seed: cfg.seed, perSpecies: 1, size: 32 });
+  const tokenizer = src?.tokenizer ?? captionTokenizer(cfg.contextLength, data); // as clip-taxonomy's
+  const text = textTower(cfg, tokenizer, cfg.embedDim);
   const held = (k: number) => cfg.heldOutEvery > 0 && k % cfg.heldOutEvery === cfg.heldOutEvery - 1;
-  const trainSpecies = all.filter((k) => !held(k));
-  const heldOutSpecies = all.filter(held);
-  const [B, T] = [cfg.batchSize, cfg.contextLength];
+  const all = data.synthetic!.species.map((s) => s.label);
+  const [trainSpecies, heldOutSpecies] = [all.filter((k) => !held(k)), all.filter(held)];
+  const B = cfg.batchSize;
   const N = 8 * B + 1; // 4 positive + 4 negative levels per chain, then the empty text
-  const encode = (texts: readonly string[]) => {
-    const tok = tokenizer.encode(texts);
-    return { ids: BigInt64Array.from(tok.ids, BigInt), eot: BigInt64Array.from(tok.eotIndex, BigInt) };
-  };
-
-  const initText = (rng: Rng): Params => {
-    const fresh = text.init(rng) as unknown as Params;
-    return src ? loadSubtree(fresh, src, 'text') : fresh;
-  };
-
+  /** Chains of the given species (deterministic in `seed`). */
   const chains = (species: readonly number[], count: number, seed = cfg.seed) =>
-    taxonomyChains(ds, species, count, new Rng(seed).fork('chains'));
+    taxonomyChains(data.synthetic!, species, count, new Rng(seed).fork('chains'));
+  const evaluate = (params: RadialFinetuneParams, cs: readonly TextChain[]) =>
+    radialEvaluate(text, params, cs);
 
-  const recipe: RadialFinetuneRecipe = {
+  const recipe = {
     name: 'radial-finetune',
     config: cfg,
     tokenizer,
     trainSpecies,
     heldOutSpecies,
     chains,
+    evaluate,
     batchSize: B,
     init: (rng) => {
-      const t = initText(rng.fork('text'));
-      return { text: t, frozen: copy(t) }; // the frozen original tower is a non-trainable copy
+      const fresh = text.init(rng.fork('text'));
+      const t = src ? loadSubtree(fresh, src, 'text') : fresh;
+      return { text: t, frozen: cloneParams(t) };
     },
-    batchSpec: { ids: { shape: [N, T], dtype: 'int64' }, eot: { shape: [N], dtype: 'int64' } },
-    loss: (sp, b, ctx) => {
-      const p = sp as { text: TextTransformerParams; frozen: TextTransformerParams };
-      const e = text.apply(p.text, b.ids, ctx, b.eot); // [8B+1, D]
-      const rows = (t: Tensor, i: number, n = B) => t.slice([0], [i * B], [i * B + n]);
+    batchSpec: text.inputs(N),
+    loss: (p, b, ctx) => {
+      const e = text.apply(p.text, b.ids, b.eot, ctx); // [8B+1, D]
+      const rows = (x: Tensor, i: number, n = B) => x.slice([0], [i * B], [i * B + n]);
       const root = rows(e, 8, 1).reshape([cfg.embedDim]); // e("") from the current weights
-      const frozen = text.apply(p.frozen, b.ids, ctx, b.eot).stopGradient();
+      const frozen = text.apply(p.frozen, b.ids, b.eot, ctx).stopGradient();
       const pos = [0, 1, 2, 3].map((k) => rows(e, k));
       const neg = [4, 5, 6, 7].map((k) => rows(e, k));
       const r = radialLoss(pos, neg, root, rows(e, 0, 8 * B), rows(frozen, 0, 8 * B), cfg.weights);
@@ -166,75 +118,35 @@ export function radialFinetune(overrides: Partial<RadialFinetuneConfig> = {}): R
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }),
     trainable: (path) => path.startsWith('text.'),
-    pipeline: {
-      module: new URL('./multimodal-pipelines.ts', import.meta.url).href,
-      export: 'chainPipeline',
-      args: {
-        seed: cfg.seed,
-        species: trainSpecies,
-        count: trainSpecies.length * cfg.chainsPerSpecies,
-      } satisfies ChainPipelineArgs,
-    },
-    feeds(batch) {
-      const caps = batch.captions!;
-      const texts: string[] = [];
-      for (let level = 0; level < 8; level++) for (let i = 0; i < B; i++) texts.push(caps[i][level]);
-      texts.push('');
-      return encode(texts);
-    },
+    pipeline: pipelineSource('synthetic-chains', {
+      seed: cfg.seed,
+      species: trainSpecies,
+      count: trainSpecies.length * cfg.chainsPerSpecies,
+    }),
+    // Level-major: the 8 levels of every chain (B each), then the empty text.
+    feeds: (batch) =>
+      text.tokenize([...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((l) => batch.captions!.map((c) => c[l])), '']),
     towers: (n) => ({
       text: {
-        inputs: { ids: { shape: [n, T], dtype: 'int64' }, eot: { shape: [n], dtype: 'int64' } },
-        forward: (p, i, ctx) => ({ embedding: text.apply((p as any).text, i.ids, ctx, i.eot) }), // eslint-disable-line @typescript-eslint/no-explicit-any
+        inputs: text.inputs(n),
+        forward: (p, i, ctx) => ({ embedding: text.apply(p.text, i.ids, i.eot, ctx) }),
       },
     }),
     describe: () => ({
       recipe: 'radial-finetune',
       config: cfg,
       embedDim: cfg.embedDim,
-      text: {
-        arch: 'textTransformer',
-        width: cfg.textWidth,
-        depth: cfg.textDepth,
-        heads: cfg.textHeads,
-        context: T,
-        pooling: 'end-of-text token',
-      },
+      text: text.describe(),
       tokenizer: tokenizer.toJSON(),
       root: 'embedding of the empty text ""',
       heldOutSpecies,
     }),
-    /** d_corr and mean radius per level on held-out chains (every species when none is held out). */
-    async periodicEval(params) {
+    async periodicEval(params): Promise<Record<string, number>> {
       const species = heldOutSpecies.length ? heldOutSpecies : trainSpecies;
-      const e = await recipe.evaluate(params, chains(species, species.length, cfg.seed + 99));
+      const e = await evaluate(params, chains(species, species.length, cfg.seed + 99));
       return { dCorr: e.dCorr, ...Object.fromEntries(e.meanRadius.map((r, k) => [`radius${k + 1}`, r])) };
     },
-    async evaluate(params, cs) {
-      const texts = [...cs.flatMap((c) => c.positive), ''];
-      const { ids, eot } = encode(texts);
-      const sym = paramInputs({ text: (params as Record<string, Params>).text } as Record<
-        string,
-        HostTensor
-      >);
-      const idsIn = input('ids', [texts.length, T], 'int64');
-      const eotIn = input('eot', [texts.length], 'int64');
-      const out = F.l2normalize(text.apply((sym as any).text, idsIn, new Ctx(false), eotIn)); // eslint-disable-line @typescript-eslint/no-explicit-any
-      const leaves = flatten<Tensor>(sym as never);
-      const g = defineGraph([...leaves.map(([, t]) => t), idsIn, eotIn], { e: out });
-      const feeds = Object.fromEntries(
-        flatten<HostTensor>({ text: (params as Record<string, Params>).text } as never, '', isHost).map(
-          ([k, v]) => [k, v.data],
-        ),
-      );
-      const e = (await (await compile(g)).run({ ...feeds, ids, eot })).e as Float32Array;
-      const D = cfg.embedDim;
-      const row = (i: number) => e.subarray(i * D, (i + 1) * D);
-      const root = row(texts.length - 1);
-      const radii = cs.map((_, c) => [0, 1, 2, 3].map((k) => radius(row(4 * c + k), root)));
-      const meanRadius = [0, 1, 2, 3].map((k) => radii.reduce((s, r) => s + r[k], 0) / radii.length);
-      return { dCorr: dCorr(radii), radii, meanRadius };
-    },
-  };
+  } satisfies Recipe<RadialFinetuneParams> & Record<string, unknown>;
   return recipe;
 }
+export type RadialFinetuneRecipe = ReturnType<typeof radialFinetune>;

@@ -1,0 +1,57 @@
+/**
+ * `clade embed` as a library call: a model (a clade model directory or an open_clip folder) and a data spec in,
+ * an embeddings file out (format by extension, written atomically).
+ */
+import { embedPretrained } from '../pretrained/embed-pretrained.ts';
+import { isOpenClipFolder, openClipModelInfo } from '../pretrained/open-clip-folder.ts';
+import { readModelJson } from '../train/model-dir.ts';
+import { resolveEmbedData } from './data-spec.ts';
+import { embedDataset, imagePreprocessing } from './embed.ts';
+import { writeEmbedOutput } from './output.ts';
+
+export interface EmbedToFileOptions {
+  readonly tower?: 'image' | 'tabular' | 'text';
+  /** With the text tower: which of `Sample.texts` to embed (default: the first caption). */
+  readonly textType?: string;
+  /** Embed only the first N samples. */
+  readonly limit?: number;
+  /** Called once with the number of samples to embed, before the first. */
+  readonly onStart?: (total: number) => void;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Warnings (e.g. a model that records no normalisation). */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * Embed the data `spec` names (see `resolveEmbedData`) with `modelDir`'s tower and write `out`.
+ *
+ * @example
+ * const r = await embedToFile('runs/x/model', 'synthetic-taxonomy:test', 'emb.parquet'); // r.n × r.d
+ */
+export async function embedToFile(
+  modelDir: string,
+  spec: string,
+  out: string,
+  o: EmbedToFileOptions = {},
+): Promise<{ describe: string; n: number; d: number }> {
+  const openClip = isOpenClipFolder(modelDir);
+  const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
+  const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
+  const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+  o.onStart?.(Math.min(data.dataset.length, o.limit ?? Infinity));
+  const tower = o.tower ?? 'image';
+  if (tower === 'image' && !openClip && imagePreprocessing(modelDir).assumedStats)
+    o.warn?.('model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)');
+  const r = await (openClip ? embedPretrained : embedDataset)(modelDir, data, {
+    tower,
+    textType: o.textType,
+    limit: o.limit,
+    onProgress: o.onProgress,
+  });
+  writeEmbedOutput(out, {
+    ...r,
+    labelNames: data.labelNames,
+    meta: { clade: model.clade, model: modelDir, data: spec, recipe: String(model.description.recipe ?? '') },
+  });
+  return { describe: data.describe, n: r.embeddings.n, d: r.embeddings.d };
+}

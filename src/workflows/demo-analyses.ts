@@ -1,0 +1,226 @@
+import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../analysis/rank-aggregation.ts';
+import { dCorr } from '../analysis/hierarcaps.ts';
+import { knnVote } from '../analysis/knn.ts';
+import { linearProbe } from '../analysis/linear-probe.ts';
+import { pca } from '../analysis/pca.ts';
+import { radius } from '../analysis/radial.ts';
+import { similarityTopK } from '../analysis/top-k.ts';
+import { traitOrderCorrelation } from '../analysis/trait-order.ts';
+import { variantAnalysis } from '../analysis/orthogonality.ts';
+import { zeroShot, zeroShotEvaluate } from '../analysis/zero-shot.ts';
+import { l2Normalize, row, takeRows, type Embeddings } from '../io/embeddings.ts';
+import type { Sample } from '../data/types.ts';
+import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
+import { makeResult, type CladeResult } from '../report/index.ts';
+import { runAnalyses } from '../analysis/suite.ts';
+
+export interface DemoEmbeddings {
+  readonly train: Embeddings;
+  readonly trainSamples: readonly Sample[];
+  readonly test: Embeddings;
+  readonly testSamples: readonly Sample[];
+  /** Class text embeddings [K, D] (taxon text type). */
+  readonly classText: Embeddings;
+  /** Embedding of the empty text (the radial root) [1, D]. */
+  readonly root: Embeddings;
+  /** Text embeddings of each class's lineage truncated at each rank: [K·R, D], row k·R + r. */
+  readonly levels: Embeddings;
+  readonly logitScale: number;
+}
+
+const timed = <T>(f: () => T): [T, number] => {
+  const t0 = performance.now();
+  const v = f();
+  return [v, (performance.now() - t0) / 1000];
+};
+const timedAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, (performance.now() - t0) / 1000];
+};
+const labelsOf = (s: readonly Sample[]) => Int32Array.from(s, (x) => x.label ?? -1);
+
+/** Run every analysis the demo reports, each as one result (clade.result/1). */
+export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddings): Promise<CladeResult[]> {
+  const tax = ds.taxonomy;
+  const K = tax.classes.length;
+  const R = tax.ranks.length;
+  const ranks = [...tax.ranks];
+  const yTrain = labelsOf(e.trainSamples);
+  const yTest = labelsOf(e.testSamples);
+  const lineages = tax.classes.map((c) => c.lineage);
+  const truth = e.testSamples.map((s) => lineages[s.label!]);
+  const rankLabels = (r: number, y: Int32Array) => {
+    const m = tax.labelsAt(r);
+    return Int32Array.from(y, (k) => m[k]);
+  };
+  const results: CladeResult[] = [];
+  const test = l2Normalize(e.test);
+  const train = l2Normalize(e.train);
+
+  // Zero-shot: species probabilities from class texts, summed to every rank (pybioclip's rank aggregation).
+  const [zs, tZs] = timed(() => {
+    const probs = zeroShot(test, e.classText, { logitScale: Math.log(Math.max(e.logitScale, 1)) });
+    const flat = zeroShotEvaluate(test, e.classText, yTest);
+    const perRank = perRankAccuracy(probs, K, lineages, truth, { ranks: ranks.map((_, r) => r) });
+    const pred = Array.from(flat.predictions, (k) => lineages[k]);
+    return {
+      flat,
+      perRank,
+      severity: mistakeSeverity(pred, truth),
+      example: aggregateByRank(probs.subarray(0, K), lineages, 1, { k: 3 }),
+    };
+  });
+  const perRankValues = Object.values(zs.perRank); // keyed by generic rank names, in rank order
+  results.push(
+    makeResult({
+      kind: 'zeroshot',
+      name: 'zero-shot by rank',
+      params: { templates: ['a photo of {taxon}.'], textType: 'taxon', ranks },
+      timings: { total: tZs },
+      metrics: {
+        top1: zs.flat.top1,
+        top5: zs.flat.top5,
+        meanPerClassRecall: zs.flat.meanPerClassRecall,
+        meanLcaDepth: zs.severity.meanLcaDepth,
+        ...Object.fromEntries(ranks.map((r, i) => [`acc_${r}`, perRankValues[i]])),
+      },
+      series: { rankAccuracy: { rank: ranks, accuracy: { 'zero-shot': perRankValues } } },
+    }),
+  );
+
+  // kNN (k = 200 weighted, T = 0.1) and linear probe, species and each coarser rank.
+  // One neighbour search (train and test are L2-normalised above), one vote per rank.
+  const [knn, tKnn] = await timedAsync(async () => {
+    const nn = await similarityTopK(test, train, 200);
+    return ranks.map(
+      (_, r) => knnVote(nn, rankLabels(r, yTrain), rankLabels(r, yTest), { temperature: 0.1 }).top1,
+    );
+  });
+  const [probe, tProbe] = await timedAsync(() => linearProbe(train, yTrain, test, yTest, { seed: 0 }));
+  results.push(
+    makeResult({
+      kind: 'knn',
+      name: 'kNN (k=200, T=0.1)',
+      params: { k: 200, temperature: 0.1 },
+      timings: { total: tKnn },
+      metrics: Object.fromEntries(ranks.map((r, i) => [`acc_${r}`, knn[i]])),
+      series: { rankAccuracy: { rank: ranks, accuracy: { kNN: knn } } },
+    }),
+    makeResult({
+      kind: 'linear-probe',
+      name: 'linear probe (species)',
+      params: { lambda: probe.lambda },
+      timings: { total: tProbe },
+      metrics: { top1: probe.top1, top5: probe.top5, trainTop1: probe.trainTop1 },
+    }),
+  );
+
+  // Cluster structure: RLD at several temperatures, Calinski–Harabasz, class homogeneity curve.
+  const [cluster] = await runAnalyses({ train, trainLabels: yTrain, test, testLabels: yTest }, ['cluster']);
+  results.push(makeResult(cluster));
+
+  // Intra-class variation (clade's own operationalisation, methods.md §B.3): stage shifts vs the inter-class subspace.
+  // As in BioCLIP 2's figures, the analysis runs over a few related species at a time: each genus, whose r = K_g − 1
+  // dimensional inter-species subspace leaves a meaningful complement (random baseline r / D).
+  const genusOf = tax.labelsAt(R - 2);
+  const beak = ds.species.map((s) => s.beakMean);
+  const spear: number[] = [];
+  const stageRuns: ReturnType<typeof variantAnalysis>[] = [];
+  const sexRuns: ReturnType<typeof variantAnalysis>[] = [];
+  for (let g = 0; g < Math.max(...genusOf) + 1; g++) {
+    const rows = Array.from(yTest.keys()).filter((i) => genusOf[yTest[i]] === g);
+    const classes = new Set(rows.map((i) => yTest[i]));
+    if (classes.size < 3) continue;
+    const xs = takeRows(test, rows);
+    const ys = Int32Array.from(rows, (i) => yTest[i]);
+    spear.push(Math.abs(traitOrderCorrelation(xs, ys, beak).spearman));
+    // A genus whose species lack two samples of each variant has no defined shift: it is left out.
+    const tryVariant = (v: (string | null)[], a: string, b: string) => {
+      try {
+        return variantAnalysis(xs, ys, v, a, b);
+      } catch {
+        return null;
+      }
+    };
+    const st = tryVariant(
+      rows.map((i) => e.testSamples[i].variants?.stage ?? null),
+      'juvenile',
+      'adult',
+    );
+    const sx = tryVariant(
+      rows.map((i) => e.testSamples[i].variants?.sex ?? null),
+      'female',
+      'male',
+    );
+    if (st) stageRuns.push(st);
+    if (sx) sexRuns.push(sx);
+  }
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const vStage = {
+    meanRatio: avg(stageRuns.map((v) => v.meanRatio)),
+    meanAngleDeg: avg(stageRuns.map((v) => v.meanAngleDeg)),
+    meanFisher: avg(stageRuns.map((v) => v.meanFisher)),
+    randomBaseline: avg(stageRuns.map((v) => v.randomBaseline)),
+    perClass: stageRuns.flatMap((v) => v.perClass),
+  };
+  const vSex = { meanRatio: avg(sexRuns.map((v) => v.meanRatio)) };
+  results.push(
+    makeResult({
+      kind: 'orthogonality',
+      name: 'intra-class variation and trait order (clade-defined)',
+      params: { variants: ['stage', 'sex'], note: "clade's own operationalisation (methods.md §B.3)" },
+      metrics: {
+        stage_meanRatio: vStage.meanRatio,
+        stage_meanAngleDeg: vStage.meanAngleDeg,
+        stage_meanFisher: vStage.meanFisher,
+        sex_meanRatio: vSex.meanRatio,
+        randomBaseline: vStage.randomBaseline,
+        traitOrder_meanAbsSpearman: spear.reduce((a, b) => a + b, 0) / Math.max(1, spear.length),
+      },
+      series: {
+        orthogonality: {
+          class: vStage.perClass.map((c) => ds.classNames[c.cls] ?? String(c.cls)),
+          ratio: vStage.perClass.map((c) => c.ratio),
+          baseline: vStage.randomBaseline,
+        },
+      },
+    }),
+  );
+
+  // Radial geometry: radius of each taxonomic level's text around the empty-text root; d_corr over lineages.
+  const rootVec = row(l2Normalize(e.root), 0);
+  const lv = l2Normalize(e.levels);
+  const radii = Array.from({ length: K }, (_, k) => ranks.map((_, r) => radius(row(lv, k * R + r), rootVec)));
+  const meanRadius = ranks.map((_, r) => radii.reduce((s, x) => s + x[r], 0) / K);
+  results.push(
+    makeResult({
+      kind: 'radial',
+      name: 'radius by taxonomic level',
+      metrics: {
+        dCorr: dCorr(radii),
+        ...Object.fromEntries(ranks.map((r, i) => [`radius_${r}`, meanRadius[i]])),
+      },
+      series: { radiusByLevel: { level: ranks, radius: meanRadius } },
+    }),
+  );
+
+  // 2-D projection for the report, coloured by every rank.
+  const proj = pca(test, 2);
+  results.push(
+    makeResult({
+      kind: 'projection',
+      name: 'PCA of test image embeddings',
+      metrics: { points: test.n },
+      projection: {
+        method: 'pca',
+        x: Array.from({ length: proj.n }, (_, i) => proj.data[i * 2]),
+        y: Array.from({ length: proj.n }, (_, i) => proj.data[i * 2 + 1]),
+        labels: Object.fromEntries(
+          ranks.map((r, ri) => [r, e.testSamples.map((s) => tax.nameAt(s.label!, ri) ?? '?')]),
+        ),
+      },
+    }),
+  );
+  return results;
+}
