@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { defineGraph } from '../graph.ts';
-import { input } from '../tensor.ts';
+import { input, prim } from '../tensor.ts';
 import { onnx } from './builder.ts';
 import { toOnnx } from './export.ts';
 
@@ -13,6 +13,32 @@ describe('emission choices', () => {
     expect(opTypes({ y: x.sum([0, 1]) }, [x])).toEqual(['Reshape', 'MatMul', 'Reshape']);
     expect(opTypes({ y: x.sum([0, 2]) }, [x])).toEqual(['ReduceSum']);
     expect(opTypes({ y: x.sum() }, [x])).toEqual(['ReduceSum']);
+  });
+});
+
+describe('NCHWc convolutions', () => {
+  const x = input('x', [1, 16, 4, 4]);
+  const w = input('w', [32, 16, 3, 3]);
+  const g = defineGraph([x, w], { y: prim('conv2d', [x, w], { strides: [1, 1], pads: [1, 1, 1, 1], group: 1 }) });
+  const nodes = (bytes: Uint8Array) =>
+    onnx.ModelProto.decode(bytes).graph!.node!.map((n) => `${n.domain}:${n.opType}`);
+
+  test('with a block size, a dense conv is ReorderInput → nchwc Conv → ReorderOutput; never in standard ops', () => {
+    expect(nodes(toOnnx(g, { nchwcBlock: 16 })).filter((n) => n.startsWith('com.'))).toEqual([
+      'com.microsoft.nchwc:ReorderInput',
+      'com.microsoft.nchwc:Conv',
+      'com.microsoft.nchwc:ReorderOutput',
+    ]);
+    expect(nodes(toOnnx(g, { nchwcBlock: 16, ops: 'standard' }))).toEqual([':Conv']);
+    expect(nodes(toOnnx(g))).toEqual([':Conv']);
+  });
+
+  test('this machine's block size (0 without AVX/AVX-512 kernels) is what compiled graphs use', async () => {
+    const { nchwcBlockSize, compile } = await import('../runtime/ort.ts');
+    const block = await nchwcBlockSize();
+    if (process.env.CLADE_NCHWC === '0') return expect(block).toBe(0);
+    expect([0, 8, 16]).toContain(block);
+    if (block) expect(nodes((await compile(g)).modelBytes)).toContain('com.microsoft.nchwc:Conv');
   });
 });
 

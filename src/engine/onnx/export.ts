@@ -3,7 +3,7 @@ import type { PrimOp } from '../ir/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import { type Emitter, OnnxBuilder, onnx } from './builder.ts';
 import { EMIT } from './emit-rules.ts';
-import { IR_VERSION, MS_DOMAIN, MS_OPSET, OPSET } from './opset.ts';
+import { IR_VERSION, MS_DOMAIN, MS_OPSET, NCHWC_DOMAIN, OPSET } from './opset.ts';
 import { valueInfo } from './proto.ts';
 
 /**
@@ -14,9 +14,9 @@ import { valueInfo } from './proto.ts';
  */
 export function toOnnx(
   graph: Graph,
-  opts: { name?: string; docString?: string; ops?: 'standard' | 'contrib' } = {},
+  opts: { name?: string; docString?: string; ops?: 'standard' | 'contrib'; nchwcBlock?: number } = {},
 ): Uint8Array {
-  const b = new OnnxBuilder(opts.ops === 'standard');
+  const b = new OnnxBuilder(opts.ops === 'standard', opts.ops === 'standard' ? 0 : (opts.nchwcBlock ?? 0));
   const names = new Map<Tensor, string>();
   const outputOf = new Map<Tensor, string>();
   for (const [name, t] of Object.entries(graph.outputs)) if (!outputOf.has(t)) outputOf.set(t, name);
@@ -49,6 +49,7 @@ export function toOnnx(
     opsetImport: [
       { domain: '', version: OPSET },
       ...(b.usesMsDomain ? [{ domain: MS_DOMAIN, version: MS_OPSET }] : []),
+      ...(b.usesNchwcDomain ? [{ domain: NCHWC_DOMAIN, version: 1 }] : []),
     ],
     docString: opts.docString ?? '',
     graph: {
