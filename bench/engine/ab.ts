@@ -17,7 +17,8 @@ const base: ort.InferenceSession.SessionOptions = {
   executionMode: 'sequential',
   graphOptimizationLevel: 'all',
 };
-const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions => ({ extra: { session: kv } }) as never;
+const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions =>
+  ({ extra: { session: kv } }) as never;
 const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   base,
   nospin: { ...base, ...cfg({ 'intra_op.allow_spinning': '0' }) },

@@ -8,10 +8,22 @@ const K = 20;
 const x = input('x', [N]);
 const s = input('s', [N]);
 let y = x;
-const MODE = process.env.MODE ?? "vec";
-const sc = input("sc", []);
-for (let i = 0; i < K; i++) y = MODE === "vec" ? (i % 2 ? y.mul(s) : y.add(s)) : MODE === "const" ? (i % 2 ? y.mul(0.999) : y.add(0.001)) : (i % 2 ? y.mul(sc) : y.add(sc));
-const g = defineGraph(MODE === "feed" ? [x, s, sc] : [x, s], { y: y.sum() .reshape([1]) });
+const MODE = process.env.MODE ?? 'vec';
+const sc = input('sc', []);
+for (let i = 0; i < K; i++)
+  y =
+    MODE === 'vec'
+      ? i % 2
+        ? y.mul(s)
+        : y.add(s)
+      : MODE === 'const'
+        ? i % 2
+          ? y.mul(0.999)
+          : y.add(0.001)
+        : i % 2
+          ? y.mul(sc)
+          : y.add(sc);
+const g = defineGraph(MODE === 'feed' ? [x, s, sc] : [x, s], { y: y.sum().reshape([1]) });
 const extra = JSON.parse(process.env.SO ?? '{}');
 const sess = await ort.InferenceSession.create(toOnnx(g), {
   intraOpNumThreads: 2,
@@ -23,7 +35,7 @@ const sess = await ort.InferenceSession.create(toOnnx(g), {
 const feeds = {
   x: new ort.Tensor('float32', new Float32Array(N).fill(1), [N]),
   s: new ort.Tensor('float32', new Float32Array(N).fill(1.0001), [N]),
-  ...(MODE === "feed" ? { sc: new ort.Tensor("float32", new Float32Array([0.999]), []) } : {}),
+  ...(MODE === 'feed' ? { sc: new ort.Tensor('float32', new Float32Array([0.999]), []) } : {}),
 };
 for (let i = 0; i < 5; i++) await sess.run(feeds);
 const ts: number[] = [];
@@ -33,4 +45,6 @@ for (let r = 0; r < 9; r++) {
   ts.push((performance.now() - t0) / 10 / K);
 }
 ts.sort((a, b) => a - b);
-console.log(`N=${N} ms/pass median ${ts[4].toFixed(3)} min ${ts[0].toFixed(3)}  GB/s ${((12 * N) / ts[4] / 1e6).toFixed(1)}`);
+console.log(
+  `N=${N} ms/pass median ${ts[4].toFixed(3)} min ${ts[0].toFixed(3)}  GB/s ${((12 * N) / ts[4] / 1e6).toFixed(1)}`,
+);

@@ -45,7 +45,11 @@ for (const e of ev) {
   const k = e.name.replace('_kernel_time', '');
   let r = nodes.get(k);
   if (!r) {
-    r = { us: [], op: e.args.op_name, shapes: `${dims(e.args.input_type_shape)} -> ${dims(e.args.output_type_shape)}` };
+    r = {
+      us: [],
+      op: e.args.op_name,
+      shapes: `${dims(e.args.input_type_shape)} -> ${dims(e.args.output_type_shape)}`,
+    };
     nodes.set(k, r);
   }
   r.us.push(e.dur);

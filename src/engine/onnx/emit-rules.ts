@@ -172,14 +172,18 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
  * when the weights are constant initializers, i.e. never in a training graph where they are inputs. The weights are
  * reordered in the graph (Reshape/Transpose of a small tensor: OIHW → [O/B][I/B][kh][kw][Bi][Bo], or
  * [O/B][I][kh][kw][Bo] when the input has fewer than B channels and is read in NCHW), the input is reordered to
- * NCHWc, and the output back to NCHW. Returns false (emit a plain Conv) when the shapes do not fit the blocking.
+ * NCHWc unless a blocked copy of it already exists (a conv's output feeding the next conv), and the output back to
+ * NCHW. `activation: 'Relu'` applies a following ReLU inside the kernel (the exporter passes it for a conv whose
+ * only consumer is a ReLU; ORT's Conv+Relu fusion does not see nchwc nodes). Returns false (emit a plain Conv)
+ * when the shapes do not fit the blocking.
  */
-function nchwcConv(
+export function nchwcConv(
   b: OnnxBuilder,
   ins: readonly string[],
   out: string,
   { strides, pads, group }: OpAttrs['conv2d'],
   n: Parameters<Emitter<unknown>>[4],
+  activation?: 'Relu',
 ): boolean {
   const B = b.nchwcBlock;
   if (!B || group !== 1 || n.inputs[1].rank !== 4) return false;
@@ -194,8 +198,18 @@ function nchwcConv(
         perm: [0, 2, 3, 4, 1],
       })[0];
   const wc = b.node('Reshape', [w, b.int64s([o, i, kh, kw])])[0];
-  const x = blockedInput ? b.nchwcNode('ReorderInput', [ins[0]], {})[0] : ins[0];
-  const y = b.nchwcNode('Conv', [x, wc, ...ins.slice(2)], { strides, pads, group, kernel_shape: [kh, kw] })[0];
+  const x = blockedInput
+    ? b.once(`nchwc:${ins[0]}`, () => b.nchwcNode('ReorderInput', [ins[0]], {}))[0]
+    : ins[0];
+  const y = b.nchwcNode('Conv', [x, wc, ...ins.slice(2)], {
+    strides,
+    pads,
+    group,
+    kernel_shape: [kh, kw],
+    ...(activation ? { activation } : {}),
+  })[0];
   b.nchwcNode('ReorderOutput', [y], { channels: o }, [out]);
+  // The blocked output is what a following NCHWc conv reads instead of reordering `out` again.
+  b.once(`nchwc:${out}`, () => [y]);
   return true;
 }
