@@ -32,12 +32,19 @@ for (const t of step.graph.inputs) {
   feeds[t.name!] = new ort.Tensor(t.dtype as 'float32', d as Float32Array, t.shape as number[]);
 }
 const N = Number(process.argv[3] ?? 10);
-for (let i = 0; i < N; i++) await sess.run(feeds);
+const wall: number[] = [];
+for (let i = 0; i < N; i++) {
+  const t0 = performance.now();
+  await sess.run(feeds);
+  wall.push(performance.now() - t0);
+}
 sess.endProfiling();
 const file = readdirSync('.').filter((f) => f.startsWith(prefix))[0];
-const ev = JSON.parse(readFileSync(file, 'utf8')).filter(
+const all = JSON.parse(readFileSync(file, 'utf8'));
+const ev = all.filter(
   (e: { cat: string; name: string }) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
 );
+const runs = all.filter((e: { name: string }) => e.name === 'model_run').map((e: { dur: number }) => e.dur / 1000);
 rmSync(file);
 const dims = (l: Record<string, number[]>[] = []) => l.map((o) => `[${Object.values(o)[0]}]`).join(' ');
 const nodes = new Map<string, { us: number[]; op: string; shapes: string }>();
@@ -58,7 +65,10 @@ const ms = (us: number[]) => median(us) / 1000;
 const byOp = new Map<string, number>();
 for (const r of nodes.values()) byOp.set(r.op, (byOp.get(r.op) ?? 0) + ms(r.us));
 const tot = [...byOp.values()].reduce((a, b) => a + b, 0);
-console.log(`${c.name}: kernel ms/step (sum of per-node medians over ${N} steps) ${tot.toFixed(1)}`);
+console.log(
+  `${c.name}: kernel ms/step (sum of per-node medians over ${N} steps) ${tot.toFixed(1)}; ORT model_run ` +
+    `${median(runs).toFixed(1)} ms; session.run from JS ${median(wall).toFixed(1)} ms (${nodes.size} nodes)`,
+);
 for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15))
   console.log(k.padEnd(20), v.toFixed(2), 'ms');
 const top = Number(process.env.TOP ?? 12);
