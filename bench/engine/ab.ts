@@ -21,6 +21,7 @@ const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions =>
   ({ extra: { session: kv } }) as never;
 const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   base,
+  spin50: { ...base, ...cfg({ 'intra_op.spin_duration_us': '50' }) },
   nospin: { ...base, ...cfg({ 'intra_op.allow_spinning': '0' }) },
   basic: { ...base, graphOptimizationLevel: 'basic' },
   extended: { ...base, graphOptimizationLevel: 'extended' },
@@ -29,9 +30,22 @@ const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   nopattern: { ...base, enableMemPattern: false },
   ftz: { ...base, ...cfg({ set_denormal_as_zero: '1' }) },
   dyn4: { ...base, ...cfg({ dynamic_block_base: '4' }) },
+  par2x2: { ...base, executionMode: 'parallel', interOpNumThreads: 2 },
+  par2x1: { ...base, executionMode: 'parallel', interOpNumThreads: 2, intraOpNumThreads: 1 },
+  par2x2s50: {
+    ...base,
+    executionMode: 'parallel',
+    interOpNumThreads: 2,
+    ...cfg({ 'intra_op.spin_duration_us': '50', 'inter_op.spin_duration_us': '50' }),
+  },
 };
-for (const us of [10, 50, 100, 200, 500, 1000, 5000])
+for (const us of [10, 20, 50, 100, 200, 500, 1000, 5000]) {
   VARIANTS[`spin${us}`] = { ...base, ...cfg({ 'intra_op.spin_duration_us': String(us) }) };
+  VARIANTS[`spin${us}b8`] = {
+    ...base,
+    ...cfg({ 'intra_op.spin_duration_us': String(us), 'intra_op.spin_backoff_max': '8' }),
+  };
+}
 
 const [name, list = 'base,nospin', secs = '20'] = process.argv.slice(2);
 const c = CASES.find((x) => x.name === name)!;

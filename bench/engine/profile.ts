@@ -44,7 +44,9 @@ const all = JSON.parse(readFileSync(file, 'utf8'));
 const ev = all.filter(
   (e: { cat: string; name: string }) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
 );
-const runs = all.filter((e: { name: string }) => e.name === 'model_run').map((e: { dur: number }) => e.dur / 1000);
+const runs = all
+  .filter((e: { name: string }) => e.name === 'model_run')
+  .map((e: { dur: number }) => e.dur / 1000);
 rmSync(file);
 const dims = (l: Record<string, number[]>[] = []) => l.map((o) => `[${Object.values(o)[0]}]`).join(' ');
 const nodes = new Map<string, { us: number[]; op: string; shapes: string }>();

@@ -17,14 +17,22 @@ const ORT_TYPE: Record<DType, 'float32' | 'int64' | 'bool'> = {
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-/** Session options the engine guide measured as fastest: threads = cores, sequential, spinning left on. */
-function sessionOptions(): ort.InferenceSession.SessionOptions {
+/**
+ * Session options: threads = cores, sequential, all graph optimisations, and intra-op threads that spin for at
+ * most 50 µs before sleeping. Unbounded spinning (ORT's default) is what the engine guide measured on a quiet
+ * machine; on a loaded one (other processes on the same cores) the spinning workers steal the time slices the
+ * working thread needs: interleaved on the 2-core Intel machine at load 14, the MLP step ran 2.2× and the CNN
+ * step 1.5× faster with a 50 µs / 10 µs bound, and at load 4 a 100 µs bound matched unbounded spinning
+ * (bench/engine/ab.ts, docs/benchmarks.md).
+ */
+export function sessionOptions(): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  };
+    extra: { session: { 'intra_op.spin_duration_us': '50' } },
+  } as ort.InferenceSession.SessionOptions;
 }
 
 /**
