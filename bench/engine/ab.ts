@@ -7,10 +7,12 @@
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { TrainStep } from '../../src/train/step.ts';
+import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { CASES } from './cases.ts';
 import { median } from '../common.ts';
 
 const threads = availableParallelism();
+// Before the 50 µs spin bound (the engine's options up to issue 15): ORT's unbounded spinning.
 const base: ort.InferenceSession.SessionOptions = {
   intraOpNumThreads: threads,
   interOpNumThreads: 1,
@@ -20,6 +22,9 @@ const base: ort.InferenceSession.SessionOptions = {
 const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions =>
   ({ extra: { session: kv } }) as never;
 const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
+  engine: sessionOptions(),
+  engine1t: { ...sessionOptions(), intraOpNumThreads: 1 },
+  engine3t: { ...sessionOptions(), intraOpNumThreads: 3 },
   base,
   spin50: { ...base, ...cfg({ 'intra_op.spin_duration_us': '50' }) },
   nospin: { ...base, ...cfg({ 'intra_op.allow_spinning': '0' }) },
@@ -30,6 +35,10 @@ const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   nopattern: { ...base, enableMemPattern: false },
   ftz: { ...base, ...cfg({ set_denormal_as_zero: '1' }) },
   dyn4: { ...base, ...cfg({ dynamic_block_base: '4' }) },
+  engineDyn4: {
+    ...base,
+    ...cfg({ dynamic_block_base: '4', 'intra_op.spin_duration_us': '50' }),
+  },
   par2x2: { ...base, executionMode: 'parallel', interOpNumThreads: 2 },
   par2x1: { ...base, executionMode: 'parallel', interOpNumThreads: 2, intraOpNumThreads: 1 },
   par2x2s50: {

@@ -1,4 +1,6 @@
-// Probe: in-graph elementwise pass cost (chain of K Muls over N floats), ms per pass.
+// Probe: in-graph elementwise pass cost (a chain of 20 Add/Mul over N floats), ms per pass.
+// `MODE=vec|const|feed node bin/run-ts.mjs bench/engine/ew-probe.ts [N]` (second operand a tensor, a constant
+// scalar, or a fed scalar).
 import * as ort from 'onnxruntime-node';
 import { defineGraph } from '../../src/engine/graph.ts';
 import { input } from '../../src/engine/tensor.ts';

@@ -1,4 +1,6 @@
-// Probe: GFLOP/s of one ORT Gemm/MatMul node per (M,K,N,transA,transB) — interleaved, medians.
+// Probe: GFLOP/s of one ORT Gemm/MatMul node per (op, M, K, N, transA, transB), interleaved, medians (wall time
+// of session.run, output [M, N] included). `node bin/run-ts.mjs bench/engine/gemm-probe.ts '[["MatMul",256,1024,1024,0,0]]'`
+// (`SO='{...}'` adds session options).
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilderProbe } from './onnx-probe.ts';
 const shapes: [string, number, number, number, number, number][] = JSON.parse(process.argv[2]);
@@ -42,4 +44,3 @@ for (const s of sessions) {
     `${m.toFixed(2)} ms  ${(s.flops / m / 1e6).toFixed(0)} GFLOP/s (best ${(s.flops / s.ts[0] / 1e6).toFixed(0)})`,
   );
 }
-void out;
