@@ -1,4 +1,4 @@
-import { CladeError } from '../util/errors.ts';
+import { formatError, takeDebugFlag } from './errors.ts';
 
 type Command = { run(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
@@ -56,7 +56,7 @@ function help(): string {
     COMMANDS,
   )
     .map(([k, c]) => `  ${k.padEnd(w)}  ${c.about}`)
-    .join('\n')}\n\nRun 'clade <command> --help' for a command's options.`;
+    .join('\n')}\n\nRun 'clade <command> --help' for a command's options; add --debug for stack traces.`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -77,11 +77,11 @@ async function main(argv: string[]): Promise<number> {
   return (await entry.load()).run(rest);
 }
 
+const argv = process.argv.slice(2);
+const debug = takeDebugFlag(argv);
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(argv);
 } catch (e) {
-  if (e instanceof CladeError) {
-    console.error(`clade: ${e.message}`);
-    process.exitCode = 1;
-  } else throw e;
+  console.error(`clade${argv[0] && !argv[0].startsWith('-') ? ` ${argv[0]}` : ''}: ${formatError(e, debug)}`);
+  process.exitCode = 1;
 }

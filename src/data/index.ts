@@ -181,3 +181,13 @@ export { writeWebDataset, samplesOf } from './readers/webdataset-writer.ts';
 export { captionTokens, type CaptionTokensOptions } from './loader/caption-tokens.ts';
 export { StreamLoader, type StreamLoaderOptions } from './loader/stream-loader.ts';
 export { jpegSize, decodeViewRegion, regionDecodable } from './loader/region-decode.ts';
+
+// Data specs, resumable streams, chains, validation splits (issue 11)
+export type { StreamCursor, ResumableStreamDataset } from './types.ts';
+export { parseDataSpec, SPEC_FORMS, type DataSpecHints } from './readers/data-spec.ts';
+export { openDataSplits, readTextLines } from './readers/open-dataset.ts';
+export { type WebDatasetState, type WebDatasetCursor } from './readers/webdataset.ts';
+export { readChains, type ChainDataset, type ChainsOptions, type TextChain } from './readers/chains.ts';
+export { splitTrainVal, type ValidationSpec } from './readers/validation-split.ts';
+export { writeSyntheticShards, type SyntheticShardsOptions } from './synthetic/synthetic-shards.ts';
+export { rankPrefix, prefixKey } from './taxonomy/taxonomy.ts';

@@ -15,6 +15,8 @@ export interface Sample {
   readonly image?: Image;
   /** An encoded image file (JPEG/PNG/WebP) not decoded yet (ImageFolder, manifests); `withImage` decodes it. */
   readonly imagePath?: string;
+  /** Encoded image bytes not decoded yet (WebDataset with `decode: false`, so loader workers decode); `withImage` decodes them. */
+  readonly imageBytes?: Uint8Array;
   /** Class index at the finest rank the dataset labels. */
   readonly label?: number;
   /** Taxonomic names from the coarsest to the finest rank; `null` where a rank is missing. */
@@ -44,6 +46,23 @@ export interface Dataset {
 export interface StreamDataset {
   readonly name: string;
   stream(opts?: { seed?: number; epoch?: number }): AsyncIterable<Sample>;
+}
+
+/**
+ * A read position in a stream: `next()` gives the samples of `stream({ seed, epoch })` in order, and `state()` is a
+ * small JSON-serialisable value (what a checkpoint stores) from which `open({ ..., from })` continues exactly there.
+ */
+export interface StreamCursor<S = unknown> {
+  next(): Promise<Sample | undefined>;
+  /** The position after the last sample `next()` returned. */
+  state(): S;
+  /** Stops reading (closes open files). */
+  close(): Promise<void>;
+}
+
+/** A stream that can be resumed from a stored position without re-reading what came before (WebDataset). */
+export interface ResumableStreamDataset<S = unknown> extends StreamDataset {
+  open(opts: { seed?: number; epoch?: number; from?: S }): StreamCursor<S>;
 }
 
 /** How readers treat a bad record: stop with an error naming it, or skip it and report what was skipped. */

@@ -7,7 +7,11 @@ import { isOpenClipFolder, openClipModelInfo } from '../pretrained/open-clip-fol
 import { readModelJson } from '../train/model-dir.ts';
 import { resolveEmbedData } from './data-spec.ts';
 import { embedDataset, imagePreprocessing } from './embed.ts';
-import { writeEmbedOutput } from './output.ts';
+import { checkEmbedOutput, writeEmbedOutput } from './output.ts';
+import { checkOutputFile } from '../io/output-path.ts';
+import { writeClassTable, writeSampleMeta } from '../io/label-tables.ts';
+import type { Taxonomy } from '../data/taxonomy/taxonomy.ts';
+import { CladeError } from '../util/errors.ts';
 
 export interface EmbedToFileOptions {
   readonly tower?: 'image' | 'tabular' | 'text';
@@ -18,6 +22,10 @@ export interface EmbedToFileOptions {
   /** Called once with the number of samples to embed, before the first. */
   readonly onStart?: (total: number) => void;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Also write one row per sample (id, label, name, one column per taxonomic rank) to this CSV. */
+  readonly metaOut?: string;
+  /** Also write one row per class (name and ranks) to this CSV. */
+  readonly classesOut?: string;
   /** Warnings (e.g. a model that records no normalisation). */
   readonly warn?: (message: string) => void;
 }
@@ -33,12 +41,20 @@ export async function embedToFile(
   spec: string,
   out: string,
   o: EmbedToFileOptions = {},
-): Promise<{ describe: string; n: number; d: number }> {
+): Promise<{ describe: string; n: number; d: number; available: number }> {
+  // every output path is checked before anything is computed
+  checkEmbedOutput(out);
+  if (o.metaOut) checkOutputFile(o.metaOut, 'the --meta file');
+  if (o.classesOut) checkOutputFile(o.classesOut, 'the --classes file');
   const openClip = isOpenClipFolder(modelDir);
   const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
   const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
   const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
-  o.onStart?.(Math.min(data.dataset.length, o.limit ?? Infinity));
+  const total = Math.min(data.dataset.length, o.limit ?? Infinity);
+  if (total === 0) throw new CladeError('no samples to embed: the data is empty', { data: spec });
+  if (o.classesOut && !data.labelNames)
+    throw new CladeError('the data has no class names for --classes', { data: spec });
+  o.onStart?.(total);
   const tower = o.tower ?? 'image';
   if (tower === 'image' && !openClip && imagePreprocessing(modelDir).assumedStats)
     o.warn?.('model.json records no mean/std: using the OpenAI CLIP statistics (clipEvalView)');
@@ -47,11 +63,15 @@ export async function embedToFile(
     textType: o.textType,
     limit: o.limit,
     onProgress: o.onProgress,
+    warn: o.warn,
   });
   writeEmbedOutput(out, {
     ...r,
     labelNames: data.labelNames,
     meta: { clade: model.clade, model: modelDir, data: spec, recipe: String(model.description.recipe ?? '') },
   });
-  return { describe: data.describe, n: r.embeddings.n, d: r.embeddings.d };
+  const taxonomy = (data.dataset as { taxonomy?: Taxonomy }).taxonomy;
+  if (o.metaOut) writeSampleMeta(o.metaOut, r.ids, r.labels, data.labelNames, taxonomy);
+  if (o.classesOut) writeClassTable(o.classesOut, data.labelNames!, taxonomy);
+  return { describe: data.describe, n: r.embeddings.n, d: r.embeddings.d, available: data.dataset.length };
 }

@@ -85,6 +85,11 @@ test('an MNIST IDX pair (grey, labels found by name) and a CSV manifest resolve 
   expect(m.labelNames).toEqual(['canis', 'felis']);
   const e = await embedDataset(model, m);
   expect(Array.from(e.labels)).toEqual([1, 0]);
+  // a 'label' column is used without &label= (it used to be ignored: every label -1)
+  writeFileSync(join(dir, 'labelled.csv'), 'path,label\nfolder/cat/a.png,felis\nfolder/dog/b.png,canis\n');
+  const byDefault = await resolveEmbedData(`${join(dir, 'labelled.csv')}?image=path`);
+  expect(byDefault.labelNames).toEqual(['canis', 'felis']);
+  expect(Array.from((await embedDataset(model, byDefault)).labels)).toEqual([1, 0]);
   // the same file through the folder and the manifest gives the same vector
   const f = await embedDataset(model, await resolveEmbedData(join(dir, 'folder')));
   expect(Array.from(e.embeddings.data.subarray(0, 8))).toEqual(Array.from(f.embeddings.data.subarray(0, 8)));

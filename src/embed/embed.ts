@@ -8,11 +8,12 @@
  * - raw tabular features through the tabular tower.
  */
 import { withImage } from '../data/readers/decode-image.ts';
-import { GRAY_WEIGHTS } from '../data/augment/color.ts';
+import { withChannels } from '../data/augment/color.ts';
 import { OPENAI_MEAN, OPENAI_STD } from '../data/augment/pixel-ops.ts';
 import { clipEvalView } from '../data/augment/views.ts';
 import type { Image, Sample } from '../data/types.ts';
 import type { Pipeline } from '../data/loader/loader-types.ts';
+import { unknownWordsWarning } from '../data/tokenizers/unknown-words.ts';
 import { tokenizerFromJSON } from '../data/tokenizers/load-tokenizer.ts';
 import type { Tokenizer } from '../data/tokenizers/tokenizer.ts';
 import type { Embeddings } from '../io/embeddings.ts';
@@ -64,27 +65,6 @@ export function imagePreprocessing(modelDir: string): ImagePreprocessing {
   return { channels, size: h, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], input, assumedStats: true };
 }
 
-/** An 8-bit image with `channels` channels (grey replicated to RGB, or RGB to grey with the luma weights). */
-function withChannels(img: Image, channels: number): Image {
-  if (img.channels === channels) return img;
-  const n = img.width * img.height;
-  if (channels === 3) {
-    const data = new Uint8Array(n * 3);
-    for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = img.data[i];
-    return { ...img, data, channels: 3 };
-  }
-  if (channels === 1) {
-    const d = img.data;
-    const data = new Uint8Array(n);
-    for (let i = 0; i < n; i++)
-      data[i] = Math.round(
-        GRAY_WEIGHTS[0] * d[3 * i] + GRAY_WEIGHTS[1] * d[3 * i + 1] + GRAY_WEIGHTS[2] * d[3 * i + 2],
-      );
-    return { ...img, data, channels: 1 };
-  }
-  throw new CladeError(`the model expects ${channels}-channel images`);
-}
-
 export interface EmbedResult {
   readonly embeddings: Embeddings;
   readonly ids: string[];
@@ -108,6 +88,8 @@ export async function embedDataset(
     limit?: number;
     chunk?: number;
     onProgress?: (done: number, total: number) => void;
+    /** Warnings (e.g. texts whose words the model's tokenizer does not know). */
+    warn?: (message: string) => void;
   } = {},
 ): Promise<EmbedResult> {
   if (o.tower === 'tabular') return embedTabular(modelDir, data, o);
@@ -201,7 +183,12 @@ function textOf(s: Sample, textType: string | undefined): string {
 async function embedTextData(
   modelDir: string,
   data: EmbedData,
-  o: { limit?: number; textType?: string; onProgress?: (done: number, total: number) => void },
+  o: {
+    limit?: number;
+    textType?: string;
+    onProgress?: (done: number, total: number) => void;
+    warn?: (message: string) => void;
+  },
 ): Promise<EmbedResult> {
   const ds = data.dataset;
   const n = Math.min(ds.length, o.limit ?? Infinity);
@@ -214,7 +201,10 @@ async function embedTextData(
     ids.push(s.id);
     if (s.label !== undefined && s.label >= 0) labels[i] = s.label;
   }
-  const embeddings = await embedTexts(modelDir, texts, { onProgress: (done) => o.onProgress?.(done, n) });
+  const embeddings = await embedTexts(modelDir, texts, {
+    onProgress: (done) => o.onProgress?.(done, n),
+    warn: o.warn,
+  });
   return { embeddings, ids, labels };
 }
 
@@ -245,9 +235,13 @@ function recordedTokenizer(modelDir: string): Tokenizer {
 export async function embedTexts(
   modelDir: string,
   texts: readonly string[],
-  o: { tokenizer?: Tokenizer; onProgress?: (done: number) => void } = {},
+  o: { tokenizer?: Tokenizer; onProgress?: (done: number) => void; warn?: (message: string) => void } = {},
 ): Promise<Embeddings> {
-  const tok = (o.tokenizer ?? recordedTokenizer(modelDir)).encode(texts);
+  const tokenizer = o.tokenizer ?? recordedTokenizer(modelDir);
+  // every word a word-level tokenizer does not know embeds as <unk>: say so rather than embed them all alike
+  const unknown = o.warn && unknownWordsWarning(tokenizer, texts, 'texts');
+  if (unknown) o.warn!(unknown);
+  const tok = tokenizer.encode(texts);
   return runTower(
     modelDir,
     'text',

@@ -3,7 +3,7 @@
  * (the same with embedding as FixedSizeList<Float32>[D]), `.npy` ([N, D] float32 + a `.json` sidecar with ids
  * and labels) or safetensors (`embedding` F32 [N, D], `label` I32 [N]; ids in the metadata). All atomic.
  */
-import { extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import {
   Field,
   FixedSizeList,
@@ -17,7 +17,9 @@ import {
 } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Embeddings } from '../io/embeddings.ts';
-import { writeNpy } from '../io/npy.ts';
+import { sidecarPath, writeNpyWithSidecar } from '../io/npy-sidecar.ts';
+import { removeStaleTempFiles } from '../io/temp-files.ts';
+import { checkOutputFile } from '../io/output-path.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
@@ -34,6 +36,25 @@ export interface EmbedOutput {
 
 /** Output extensions `writeEmbedOutput` understands. */
 export const EMBED_OUTPUT_EXTENSIONS = ['.parquet', '.arrow', '.feather', '.npy', '.safetensors'] as const;
+
+/**
+ * Check, before embedding anything, that `path` has a known extension and can be written (with the `.npy`
+ * sidecar `.json` too).
+ */
+export function checkEmbedOutput(path: string): void {
+  const ext = extname(path).toLowerCase();
+  if (!(EMBED_OUTPUT_EXTENSIONS as readonly string[]).includes(ext))
+    throw new CladeError(
+      `unknown output extension '${ext}'; expected ${EMBED_OUTPUT_EXTENSIONS.join(', ')}`,
+      {
+        file: path,
+      },
+    );
+  checkOutputFile(path);
+  if (ext === '.npy') checkOutputFile(`${path.slice(0, -4)}.json`, 'the .npy sidecar file');
+  // temporary files an earlier, killed write of the same output left behind
+  removeStaleTempFiles(dirname(resolve(path)), [basename(path), basename(sidecarPath(path))]);
+}
 
 /**
  * Write embeddings with ids and labels; the format follows the extension.
@@ -81,17 +102,13 @@ export function writeEmbedOutput(path: string, o: EmbedOutput): void {
     });
     writeFileAtomic(path, tableToIPC(table, 'file'));
   } else if (ext === '.npy') {
-    writeNpy(path, data, [n, d]);
-    writeFileAtomic(
-      `${path.slice(0, -4)}.json`,
-      JSON.stringify({
-        ...o.meta,
-        shape: [n, d],
-        ids: o.ids,
-        labels: Array.from(o.labels),
-        labelNames: o.labelNames ?? null,
-      }) + '\n',
-    );
+    writeNpyWithSidecar(path, data, [n, d], {
+      ...o.meta,
+      shape: [n, d],
+      ids: o.ids,
+      labels: Array.from(o.labels),
+      labelNames: o.labelNames ?? null,
+    });
   } else if (ext === '.safetensors') {
     writeSafetensors(
       path,

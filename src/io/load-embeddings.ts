@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { CladeError } from '../util/errors.ts';
 import { type Embeddings, makeEmbeddings, assertFinite } from './embeddings.ts';
 import { readNpyEmbeddings } from './npy.ts';
+import { checkNpySidecar } from './npy-sidecar.ts';
 import { readSafetensors } from './safetensors.ts';
 import { halfArrayToFloat32 } from './float16.ts';
 import { readEmbeddingTable } from './embedding-table.ts';
@@ -32,6 +33,7 @@ export async function loadEmbeddings(
   const rowIds = (n: number) => Array.from({ length: n }, (_, i) => String(i));
   switch (ext) {
     case '.npy': {
+      checkNpySidecar(path);
       const e = readNpyEmbeddings(path, { transpose: opts.transpose });
       return { embeddings: e, ids: rowIds(e.n) };
     }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { unknownWordsWarning } from '../data/tokenizers/unknown-words.ts';
 import { column, readMetaTable } from '../io/metadata.ts';
 import { CladeError } from '../util/errors.ts';
 import { classTextEmbeddings } from './class-text-cache.ts';
@@ -34,6 +35,8 @@ export async function classTextFromModel(
     return String(v);
   });
   const model = await openModel(classText);
+  const unknown = unknownWordsWarning(model.tokenizer, names, 'class names');
+  if (unknown) console.error(`clade zeroshot: ${unknown}`);
   try {
     const { file } = await classTextEmbeddings(model, names, resolveTemplates(templates));
     return { file, tensor: 'classes', scale: model.scale };

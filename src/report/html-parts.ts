@@ -44,19 +44,27 @@ h3 { font-size:15px; margin:0 0 8px; }
 figure.clade-plot { margin:0; padding:12px 14px; background:#fff; border:1px solid var(--line); border-radius:8px; max-width:100%; overflow-x:auto; }
 figure.clade-plot figcaption { max-width:560px; margin-bottom:6px; color:var(--muted); font-size:12.5px; }
 figure.clade-plot figcaption strong { display:block; color:var(--fg); font-size:14px; }
-figure.clade-plot svg { display:block; max-width:none; }
+figure.clade-plot svg { display:block; max-width:100%; }
 table { border-collapse:collapse; background:#fff; font-size:13px; }
 th, td { padding:4px 10px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
 th { font-weight:600; background:#f3f3f3; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; }
 table.comparison td, table.comparison th { white-space:nowrap; }
-.table-wrap { overflow-x:auto; max-width:100%; border:1px solid var(--line); border-radius:6px; }
+table.transposed { width:100%; table-layout:fixed; }
+table.transposed td, table.transposed th { white-space:normal; overflow-wrap:anywhere; }
+.table-wrap { overflow-x:auto; max-width:100%; border:1px solid var(--line); border-radius:6px; margin-bottom:12px; }
+figure.clade-plot svg { height:auto; }
 .results { display:grid; grid-template-columns:repeat(auto-fill,minmax(420px,1fr)); gap:16px; }
 article.clade-result { background:#fff; border:1px solid var(--line); border-radius:8px; padding:14px; min-width:0; }
 article.clade-result .kind { display:inline-block; padding:0 8px; margin-left:6px; border-radius:10px; background:#e8eef6; color:#2d4f78; font-size:12px; font-weight:500; }
 article.clade-result h4 { margin:12px 0 4px; font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
 code { font-size:12px; }
 .empty { color:var(--muted); font-style:italic; }
+#headline { padding:4px 32px 8px; background:#fff; border-bottom:1px solid var(--line); }
+#headline h2 { margin:12px 0 6px; }
+#headline p { margin:4px 0; }
+#headline .chance { color:var(--muted); }
+#headline .meta { font-size:12px; }
 `;
 
 /**
@@ -80,6 +88,39 @@ export function htmlTable(t: ResultTable, cls = ''): string {
     )
     .join('\n');
   return `<div class="table-wrap"><table${cls ? ` class="${esc(cls)}"` : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+/**
+ * A wide {@link ResultTable} turned sideways so it fits a page: one row per column of `t` (parameter or metric),
+ * one column per result, in groups of `perTable` results (each group its own table).
+ *
+ * @example
+ * transposedTables(aggregateResults(results), 'file'); // '<div class="table-wrap"><table class="comparison transposed">…'
+ */
+export function transposedTables(t: ResultTable, keyCol: string, perTable = 5): string {
+  const fields = t.columns.filter((c) => c !== keyCol);
+  const out: string[] = [];
+  for (let g = 0; g < t.rows.length; g += perTable) {
+    const rows = t.rows.slice(g, g + perTable);
+    const head = `<th></th>${rows.map((r) => `<th>${esc(formatCell(r[keyCol]))}</th>`).join('')}`;
+    const body = fields
+      .filter((c) => rows.some((r) => r[c] !== null && r[c] !== undefined))
+      .map(
+        (c) =>
+          `<tr><th scope="row">${esc(c)}</th>${rows
+            .map((r) =>
+              typeof r[c] === 'number'
+                ? `<td class="num">${esc(formatCell(r[c]))}</td>`
+                : `<td>${esc(formatCell(r[c]))}</td>`,
+            )
+            .join('')}</tr>`,
+      )
+      .join('\n');
+    out.push(
+      `<div class="table-wrap"><table class="comparison transposed"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`,
+    );
+  }
+  return out.join('\n');
 }
 
 function kvTable(rows: [string, string][], cls: string): string {

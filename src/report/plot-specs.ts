@@ -69,25 +69,44 @@ function rankAccuracy(rs: LabelledResult[]): PlotSpec | null {
   }
   const keys = new Set(rows.map((r) => r.key)).size;
   const ranks = [...new Set(rows.map((r) => r.rank as string))];
+  // chance per rank: the first result that records it (results of one dataset share it)
+  const chance = new Map<string, number>();
+  for (const { result } of with_) {
+    const s = result.series!.rankAccuracy!;
+    s.chance?.forEach((c, i) => {
+      if (c !== null && !chance.has(s.rank[i])) chance.set(s.rank[i], c);
+    });
+  }
+  const x = { field: 'rank', type: 'ordinal', title: 'rank', sort: ranks, axis: { labelAngle: 0 } } as const;
+  const bars = {
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      x,
+      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] } },
+      xOffset: { field: 'key', type: 'nominal', sort: null },
+      color: colorEnc(
+        'key',
+        keys,
+        keys > 1 && with_.length > 1 ? 'result · method' : with_.length > 1 ? 'result' : 'method',
+      ),
+    },
+  };
+  const chanceLayer = {
+    data: { values: [...chance].map(([rank, c]) => ({ rank, chance: c })) },
+    mark: { type: 'tick', color: '#222', thickness: 2, strokeDash: [4, 2], bandSize: 0.9 },
+    encoding: { x, y: { field: 'chance', type: 'quantitative' } },
+  };
   return {
     id: 'rank-accuracy',
     title: 'Accuracy per rank',
-    caption: 'Top-1 accuracy at each taxonomic rank (coarse to fine), one bar per method and result.',
+    caption:
+      'Top-1 accuracy at each taxonomic rank (coarse to fine), one bar per method and result' +
+      (chance.size ? '; the dashed mark is chance (1 / number of taxa at the rank).' : '.'),
     spec: {
       width: Math.max(W, ranks.length * Math.max(1, keys) * 14),
       height: H,
-      data: { values: rows },
-      mark: { type: 'bar' },
-      encoding: {
-        x: { field: 'rank', type: 'ordinal', title: 'rank', sort: ranks, axis: { labelAngle: 0 } },
-        y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] } },
-        xOffset: { field: 'key', type: 'nominal', sort: null },
-        color: colorEnc(
-          'key',
-          keys,
-          keys > 1 && with_.length > 1 ? 'result · method' : with_.length > 1 ? 'result' : 'method',
-        ),
-      },
+      layer: chance.size ? [bars, chanceLayer] : [bars],
     } as TopLevelSpec,
   };
 }

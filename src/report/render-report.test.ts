@@ -53,6 +53,12 @@ describe('renderReport', () => {
       .get('rank-accuracy')![0]
       .match(/<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/)![1];
     expect(count(bars, /<path /g)).toBe(6); // 3 ranks × (zero-shot, kNN)
+    // chance beside the bars: one dashed tick per rank at 1 / taxa, and the caption says what it is
+    const rankFig = figs.get('rank-accuracy')![0];
+    const ticks = rankFig.match(/<g class="mark-rect role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/g)!;
+    expect(ticks).toHaveLength(2);
+    expect(count(ticks[1], /<path /g)).toBe(3);
+    expect(rankFig).toContain('the dashed mark is chance (1 / number of taxa at the rank)');
     expect(figs.get('homogeneity')![0]).toMatch(/mark-line role-mark/);
     expect(figs.get('rld')![0]).toContain('temperature T');
     expect(figs.get('orthogonality')![0]).toMatch(/mark-rule role-mark/); // baseline r / D
@@ -69,7 +75,9 @@ describe('renderReport', () => {
   });
 
   test('tables: comparison table and one card per result with metrics and inputs', () => {
-    expect(html).toContain('<table class="comparison">');
+    // a wide comparison (many metrics) is turned sideways: one row per metric, one column per result
+    expect(html).toContain('<table class="comparison transposed">');
+    expect(html).toMatch(/<tr><th scope="row">accuracy\.genus<\/th>/);
     expect((html.match(/<article class="clade-result"/g) ?? []).length).toBe(results.length);
     expect(html).toContain('accuracy.genus');
     expect(html).toContain('synthetic-taxonomy:seed=0');

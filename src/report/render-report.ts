@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { headlineHtml, isRunDir, readRunSummary, trainingPlots } from './run-summary.ts';
 import { aggregateResults } from './aggregate.ts';
-import { esc, htmlTable, REPORT_CSS, resultCard, slug } from './html-parts.ts';
+import { esc, htmlTable, REPORT_CSS, resultCard, slug, transposedTables } from './html-parts.ts';
 import { seriesPlots, type LabelledResult, type PlotSpec } from './plot-specs.ts';
 import { projectionPlots, type ProjectionOptions } from './projection-plot.ts';
 import { renderSpecToSvg } from './render-svg.ts';
@@ -12,6 +14,9 @@ export interface ReportOptions extends ProjectionOptions {
   title?: string;
   /** Timestamp printed in the header; default now (pass a fixed date for reproducible output). */
   generatedAt?: Date;
+  /** Run directory (config.json + metrics.jsonl) the results come from: adds a headline and the training curves.
+   * `writeReport` uses the report's own folder when it is a run directory. */
+  run?: string;
 }
 
 /** Labels for legends: each result's label; duplicates get their kind, then `#2`, `#3`… */
@@ -27,6 +32,11 @@ function uniqueLabels(results: readonly ResultLike[]): string[] {
     seen.set(b, n);
     return n === 1 ? b : `${b} #${n}`;
   });
+}
+
+/** The comparison table: one row per result while it fits the page (≤ 8 columns), else turned sideways. */
+function comparison(table: ReturnType<typeof aggregateResults>): string {
+  return table.columns.length <= 8 ? htmlTable(table, 'comparison') : transposedTables(table, 'file');
 }
 
 async function figure(p: PlotSpec): Promise<string> {
@@ -60,7 +70,9 @@ export async function renderReport(
   const labels = uniqueLabels(results);
   const loaded = results.map(asLoaded);
   const labelled: LabelledResult[] = loaded.map((r, i) => ({ label: labels[i], result: r.result }));
+  const run = opts.run ? readRunSummary(opts.run) : null;
   const plots = [
+    ...(run ? trainingPlots(run) : []),
     ...projectionPlots(
       labelled,
       opts,
@@ -92,13 +104,14 @@ export async function renderReport(
 <h1>${esc(title)}</h1>
 <p class="meta">${results.length} result${results.length === 1 ? '' : 's'} (${esc(kinds.join(', ') || 'none')}) · generated ${esc(when)} by clade ${esc(cladeVersion())}</p>
 </header>
+${headlineHtml(run, labelled)}
 <nav><a href="#plots">Plots (${figures.length})</a><a href="#comparison">Comparison table</a><a href="#results">Results</a></nav>
 <main>
 <section id="plots"><h2>Plots</h2>
 ${plotSection}
 </section>
 <section id="comparison"><h2>Comparison table</h2>
-${results.length ? htmlTable(table, 'comparison') : '<p class="empty">No results.</p>'}
+${results.length ? comparison(table) : '<p class="empty">No results.</p>'}
 </section>
 <section id="results"><h2>Results</h2>
 <div class="results">
@@ -122,7 +135,8 @@ export async function writeReport(
   results: readonly ResultLike[],
   opts: ReportOptions = {},
 ): Promise<number> {
-  const html = await renderReport(results, opts);
+  const here = dirname(path);
+  const html = await renderReport(results, { ...opts, run: opts.run ?? (isRunDir(here) ? here : undefined) });
   writeFileAtomic(path, html);
   return (html.match(/<figure class="clade-plot"/g) ?? []).length;
 }

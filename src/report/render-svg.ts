@@ -5,7 +5,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 export const PLOT_CONFIG = {
   font: 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, gridColor: '#e8e8e8' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500 },
+  // labelLimit 0: whole legend labels (vega-lite cuts them at 160 px with an ellipsis by default)
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, labelLimit: 0 },
   title: { fontSize: 13, fontWeight: 600, anchor: 'start' },
   view: { stroke: '#ddd' },
 } as const;

@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium)(
           expect(p.caption, p.id!).not.toBe('');
         }
         expect(plots.find((p) => p.id === 'projection')!.marks).toBe(600);
-        expect(plots.find((p) => p.id === 'rank-accuracy')!.marks).toBe(6);
+        expect(plots.find((p) => p.id === 'rank-accuracy')!.marks).toBe(6 + 3); // bars + chance ticks
         // projection coloured by genus: 6 legend entries with distinct colours
         const legend = await page.$$eval('[data-plot="projection"] g.role-legend-symbol path', (ps) =>
           ps.map((p) => p.getAttribute('fill')),
@@ -93,6 +93,22 @@ describe.skipIf(!haveChromium)(
         expect(requests).toEqual([url]);
         expect(errors).toEqual([]);
         await page.screenshot({ path: join(tmpdir(), 'clade-report-browser-test.png'), fullPage: true });
+        // at 1280 px nothing scrolls sideways: not the page, not a plot, not a table
+        const overflow = await page.evaluate(() => ({
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          boxes: Array.from(document.querySelectorAll('figure.clade-plot, .table-wrap, article.clade-result'))
+            .filter((e) => e.scrollWidth > e.clientWidth + 1)
+            .map(
+              (e) => `${e.tagName.toLowerCase()}.${e.className} ${e.id}: ${e.scrollWidth} > ${e.clientWidth}`,
+            ),
+        }));
+        expect(overflow.page).toBeLessThanOrEqual(0);
+        expect(overflow.boxes).toEqual([]);
+        // legend labels are whole (vega truncates long ones with an ellipsis)
+        const legendText = await page.$$eval('g.role-legend-label text', (ts) =>
+          ts.map((t) => t.textContent ?? ''),
+        );
+        expect(legendText.filter((t) => t.endsWith('…'))).toEqual([]);
       } finally {
         await browser.close();
       }

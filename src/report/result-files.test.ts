@@ -144,3 +144,21 @@ describe('files', () => {
     expect(() => readResults(join(dir, 'nope'))).toThrow(/nope: no such file or directory/);
   });
 });
+
+test('describeModelDir hashes the files of a model directory, so other weights give another hash', async () => {
+  const { describeModelDir } = await import('./result-files.ts');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const m = mkdtempSync(join(tmpdir(), 'clade-model-hash-'));
+  try {
+    writeFileSync(join(m, 'model.json'), '{}');
+    writeFileSync(join(m, 'weights.safetensors'), 'aaaa');
+    const a = describeModelDir(m);
+    expect(a).toMatchObject({ path: m, bytes: 6 });
+    writeFileSync(join(m, 'weights.safetensors'), 'aaab');
+    expect(describeModelDir(m).sha256).not.toBe(a.sha256);
+  } finally {
+    rmSync(m, { recursive: true, force: true });
+  }
+});

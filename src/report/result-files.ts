@@ -83,6 +83,26 @@ export function describeBytes(name: string, bytes: Uint8Array): InputRef {
   return { path: name, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength };
 }
 
+/**
+ * Describes a model directory by the SHA-256 of all its files (name and content, in name order), so a result
+ * names the exact weights and graphs that produced it.
+ *
+ * @example
+ * describeModelDir('runs/demo/model'); // { path: 'runs/demo/model', sha256: '…', bytes: 1234567 }
+ */
+export function describeModelDir(dir: string): InputRef {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    if (!statSync(p).isFile()) continue;
+    const b = readFileSync(p);
+    h.update(f).update('\0').update(b);
+    bytes += b.byteLength;
+  }
+  return { path: dir, sha256: h.digest('hex'), bytes };
+}
+
 /** `T` with every numeric list also accepting typed arrays (`Float32Array`…), for building results. */
 export type Arrayish<T> = T extends (number | null)[]
   ? T | ArrayLike<number>

@@ -45,6 +45,8 @@ export const RldSeriesSchema = z.strictObject({ T: z.array(Finite), rld: z.array
 export const RankAccuracySeriesSchema = z.strictObject({
   rank: z.array(z.string()),
   accuracy: z.record(z.string(), z.array(Num)),
+  /** Chance level at each rank (1 / number of taxa at the rank), drawn beside the bars. */
+  chance: z.array(Num).optional(),
 });
 /** Mean radius (distance from the root embedding) per hierarchy level, optional spread (methods.md C). */
 export const RadiusSeriesSchema = z.strictObject({

@@ -43,7 +43,11 @@ export function sampleResults(seed = 0, opts: { points?: number } = {}): CladeRe
       timings: { embed: 1.2, classify: 0.3 },
       metrics: { top1: 0.62, top5: 0.91, accuracy: { family: 0.93, genus: 0.78, species: 0.62 } },
       series: {
-        rankAccuracy: { rank: ranks, accuracy: { 'zero-shot': [0.93, 0.78, 0.62], kNN: [0.95, 0.84, 0.7] } },
+        rankAccuracy: {
+          rank: ranks,
+          accuracy: { 'zero-shot': [0.93, 0.78, 0.62], kNN: [0.95, 0.84, 0.7] },
+          chance: [1 / 3, 1 / 6, 1 / 12],
+        },
       },
     }),
     makeResult({

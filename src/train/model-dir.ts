@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { recoverDir, writeDirAtomic } from '../io/commit-dir.ts';
 import { join } from 'node:path';
 import { ort } from '../engine/node.ts';
 import { writeSafetensors, type SafeTensor } from '../io/safetensors.ts';
@@ -29,10 +30,14 @@ export interface ModelJson {
 
 /**
  * Write a model directory: `model.json`, `weights.safetensors` (tree paths as names) and one standalone ONNX
- * forward graph per tower (`image.onnx`, `text.onnx`, `tabular.onnx`), each written atomically.
+ * forward graph per tower (`image.onnx`, `text.onnx`, `tabular.onnx`). The directory is replaced as a unit
+ * (written beside it, then renamed), so it never mixes new weights with old towers.
  */
 export function writeModelDir(dir: string, recipe: Recipe, params: Params, batch = 64): ModelJson {
-  mkdirSync(dir, { recursive: true });
+  return writeDirAtomic(dir, (tmp) => writeModelFiles(tmp, recipe, params, batch));
+}
+
+function writeModelFiles(dir: string, recipe: Recipe, params: Params, batch: number): ModelJson {
   const weights = new Map<string, SafeTensor>();
   for (const [k, v] of hostLeaves(params)) weights.set(k, { dtype: 'F32', shape: v.shape, data: v.data });
   writeSafetensors(join(dir, 'weights.safetensors'), weights, { clade: CLADE_VERSION, recipe: recipe.name });
@@ -65,6 +70,7 @@ export function writeModelDir(dir: string, recipe: Recipe, params: Params, batch
 
 export function readModelJson(dir: string): ModelJson {
   const path = join(dir, 'model.json');
+  if (!existsSync(path)) recoverDir(dir); // a re-export killed between its two renames: the previous version
   let json: ModelJson;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));

@@ -71,3 +71,44 @@ test('every preset in src/config/presets resolves against its recipe schema', ()
     expect(c.train.steps).toBe(p.steps);
   }
 });
+
+test('a short --train.steps keeps the preset warm-up share; an impossible --train.warmup blames the override', () => {
+  const { raw, file } = loadConfig('clip-taxonomy');
+  const cfg = resolveConfig(raw, { file, overrides: splitOverrides(['--train.steps=30']).overrides });
+  const t = (raw as { train: { steps: number; warmup: number } }).train;
+  expect(t.warmup).toBeGreaterThan(30); // the preset's own warm-up is longer than the run
+  expect(cfg.train.warmup).toBe(Math.round((30 * t.warmup) / t.steps));
+  expect(cfg.notes?.[0]).toContain('--train.steps=30');
+  // a long enough run keeps the preset's warm-up untouched and says nothing
+  const long = resolveConfig(raw, {
+    file,
+    overrides: splitOverrides([`--train.steps=${t.warmup}`]).overrides,
+  });
+  expect(long.train.warmup).toBe(t.warmup);
+  expect(long.notes).toBeUndefined();
+  expect(() =>
+    resolveConfig(raw, {
+      file,
+      overrides: splitOverrides(['--train.steps=30', '--train.warmup=50']).overrides,
+    }),
+  ).toThrow(
+    "'train.warmup': warm-up (50) is longer than the run (30 steps) (set by --train.warmup=50 on the command line)",
+  );
+});
+
+test('an override switching a discriminated union variant starts the object afresh, in any order', () => {
+  const { raw, file } = loadConfig('simclr-cifar');
+  const over = splitOverrides([
+    '--recipeConfig.encoder.patch=4',
+    '--recipeConfig.encoder.arch=vit',
+  ]).overrides;
+  const cfg = resolveConfig(raw, { file, overrides: over });
+  const enc = (cfg.recipeConfig as { encoder: Record<string, unknown> }).encoder;
+  expect(enc.arch).toBe('vit');
+  expect(enc.patch).toBe(4);
+  expect(enc).not.toHaveProperty('channels');
+  // a key of another variant in a file is named as such, not "did you mean" itself
+  expect(() =>
+    resolveConfig({ recipe: 'simclr-cifar', recipeConfig: { encoder: { arch: 'vit', channels: [1] } } }),
+  ).toThrow("key 'recipeConfig.encoder.channels' is not an option of this 'arch' of 'recipeConfig.encoder'");
+});

@@ -8,7 +8,7 @@ import { applyOverrides, type Override } from '../config/overrides.ts';
 import { PresetSchema } from '../config/preset.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { TrainConfig } from '../config/train-options.ts';
-import { keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
+import { discriminatorAt, keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
 import { CladeError } from '../util/errors.ts';
 import { RECIPES, type RecipeEntry, type RecipeName } from './recipes/index.ts';
 import type { Recipe } from './recipe.ts';
@@ -24,6 +24,35 @@ export interface ResolvedConfigOf<N extends RecipeName> {
   readonly recipeConfig: Readonly<Record<string, unknown>>;
   readonly train: TrainConfig;
   readonly description: string;
+  /** What resolving changed on the user's behalf (e.g. a warm-up fitted to a shorter `--train.steps`), to print. */
+  readonly notes?: readonly string[];
+}
+
+const DEFAULT_STEPS = 1000;
+const DEFAULT_WARMUP = 100;
+
+/**
+ * `--train.steps=N` shorter than the file's warm-up (and no `--train.warmup`): keep the file's warm-up share of the
+ * run rather than refuse it. Returns the note to print, and sets `train.warmup` in `cfg` (a copy).
+ */
+function fitWarmup(
+  cfg: Record<string, unknown>,
+  fileTrain: Record<string, unknown>,
+  overrides: readonly Override[],
+): string | undefined {
+  const sets = (k: string) =>
+    overrides.some((o) => o.path.length === 2 && o.path[0] === 'train' && o.path[1] === k);
+  const train = cfg.train as Record<string, unknown> | undefined;
+  if (!train || !sets('steps') || sets('warmup')) return undefined;
+  const steps = train.steps;
+  const warmup = fileTrain.warmup ?? DEFAULT_WARMUP;
+  const fileSteps = fileTrain.steps ?? DEFAULT_STEPS;
+  if (typeof steps !== 'number' || typeof warmup !== 'number' || typeof fileSteps !== 'number')
+    return undefined;
+  if (!(steps > 0) || warmup <= steps) return undefined;
+  const fitted = Math.min(steps, Math.round((steps * warmup) / Math.max(fileSteps, 1)));
+  cfg.train = { ...train, warmup: fitted };
+  return `train.warmup: the config's warm-up (${warmup} of ${fileSteps} steps) is longer than --train.steps=${steps}; using ${fitted} (the same share; set --train.warmup to choose)`;
 }
 
 const recipeNames = (): string[] => Object.keys(RECIPES);
@@ -54,10 +83,21 @@ export function resolveConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new CladeError('expected a config object { recipe, recipeConfig, train }', { file });
   const name = (raw as Record<string, unknown>).recipe;
-  const withOverrides = applyOverrides(raw as Record<string, unknown>, o.overrides ?? [], (path) =>
+  const schemaOf = (path: readonly string[]): [z.ZodType, readonly string[]] =>
     path[0] === 'recipeConfig' && isRecipe(name)
-      ? keysAt(RECIPES[name].schema, path.slice(1))
-      : keysAt(PresetSchema, path),
+      ? [RECIPES[name].schema, path.slice(1)]
+      : [PresetSchema, path];
+  const withOverrides = applyOverrides(
+    raw as Record<string, unknown>,
+    o.overrides ?? [],
+    (path) => keysAt(...schemaOf(path)),
+    (path) => discriminatorAt(...schemaOf(path)),
+  );
+  const fileTrain = (raw as Record<string, unknown>).train;
+  const note = fitWarmup(
+    withOverrides,
+    fileTrain !== null && typeof fileTrain === 'object' ? (fileTrain as Record<string, unknown>) : {},
+    o.overrides ?? [],
   );
   // Check the whole config before failing, so every problem (train and recipeConfig alike) is reported at once.
   const problems: string[] = [];
@@ -75,8 +115,23 @@ export function resolveConfig(
     problems.push(
       `'recipe': unknown recipe '${name}'${didYouMean(name, recipeNames())} (recipes: ${recipeNames().join(', ')})`,
     );
-  if (problems.length || !top.success || !isRecipe(name)) throw problemsError(problems, file);
-  return { recipeName: name, recipeConfig, train: top.data.train, description: top.data.description };
+  if (problems.length || !top.success || !isRecipe(name))
+    throw problemsError(blameOverrides(problems, o.overrides ?? []), file);
+  return {
+    recipeName: name,
+    recipeConfig,
+    train: top.data.train,
+    description: top.data.description,
+    ...(note ? { notes: [note] } : {}),
+  };
+}
+
+/** A problem at a dot path an override set says so: the file is not to blame for the command line's value. */
+function blameOverrides(problems: readonly string[], overrides: readonly Override[]): string[] {
+  return problems.map((p) => {
+    const hit = overrides.find((o) => p.startsWith(`'${o.path.join('.')}'`));
+    return hit ? `${p} (set by ${hit.text} on the command line)` : p;
+  });
 }
 
 /**

@@ -7,6 +7,8 @@
 import { basename, join } from 'node:path';
 import { loadConfig } from '../config/preset.ts';
 import type { Override } from '../config/overrides.ts';
+import { checkOutputDir } from '../io/output-path.ts';
+import { acquireRunLock } from '../io/run-lock.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { CladeError } from '../util/errors.ts';
 import { writeModelDir, type ModelJson } from './model-dir.ts';
@@ -30,6 +32,8 @@ export interface RunOptions {
   /** Stop after this many steps of this invocation (simulates an interrupted run). */
   readonly stopAfter?: number;
   readonly quiet?: boolean;
+  /** Messages about the run directory (a stale lock taken over, notes); default stderr. */
+  readonly log?: (line: string) => void;
 }
 
 export interface RunResult<R extends Recipe = Recipe> {
@@ -54,43 +58,54 @@ export async function runTraining<C extends ResolvedConfig>(
   config: C,
   o: RunOptions,
 ): Promise<RunResult<RecipeOf<C['recipeName']>>> {
+  checkOutputDir(o.outDir, 'the run directory');
+  const log = o.log ?? ((line: string) => console.error(line));
   const recipe = buildRecipe(config);
   const resume = Boolean(o.resume) && latestCheckpoint(o.outDir) !== null;
-  if (!o.resume) {
-    if (latestCheckpoint(o.outDir))
-      throw new CladeError(
-        'run directory already has checkpoints: pass --resume to continue it, or another --out',
-        { file: o.outDir },
-      );
-    writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify(configJson(config), null, 2) + '\n');
+  if (!o.resume && latestCheckpoint(o.outDir))
+    throw new CladeError(
+      'run directory already has checkpoints: pass --resume to continue it, or another --out',
+      { file: o.outDir },
+    );
+  // one process per run directory: a second `clade train` into it fails instead of interleaving its files
+  const lock = acquireRunLock(o.outDir, (m) => log(`${o.outDir}: ${m}`));
+  try {
+    // written before the first step (and again when a resume extends the run), so an interrupted run always
+    // resumes with its exact settings
+    if (!o.resume || configDiff(readRunConfig(o.outDir).config, config).length)
+      writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify(configJson(config), null, 2) + '\n');
+    const t = config.train;
+    // with no checkpoint yet a resumed run starts afresh (and drops the metrics of steps never checkpointed)
+    const r = await train(recipe as Recipe, {
+      ...t,
+      outDir: o.outDir,
+      resume,
+      stopAfter: o.stopAfter,
+      quiet: o.quiet,
+    });
+    const finished = r.step.t >= t.steps;
+    const modelDir = join(o.outDir, 'model');
+    const model = finished ? writeModelDir(modelDir, recipe as Recipe, r.params, t.exportBatch) : null;
+    return {
+      recipe,
+      train: r as unknown as RunResult<RecipeOf<C['recipeName']>>['train'],
+      finished,
+      modelDir,
+      model,
+    };
+  } finally {
+    lock.release();
   }
-  const t = config.train;
-  // with no checkpoint yet a resumed run starts afresh (and drops the metrics of steps never checkpointed)
-  const r = await train(recipe as Recipe, {
-    ...t,
-    outDir: o.outDir,
-    resume,
-    stopAfter: o.stopAfter,
-    quiet: o.quiet,
-  });
-  const finished = r.step.t >= t.steps;
-  const modelDir = join(o.outDir, 'model');
-  const model = finished ? writeModelDir(modelDir, recipe as Recipe, r.params, t.exportBatch) : null;
-  return {
-    recipe,
-    train: r as unknown as RunResult<RecipeOf<C['recipeName']>>['train'],
-    finished,
-    modelDir,
-    model,
-  };
 }
 
 /**
  * The config a resumed run uses: its saved `config.json`, checked against what the command line asks for (a
- * preset naming another recipe, or an override that would change a setting, is an error).
+ * preset naming another recipe, or an override that would change a setting, is an error — except
+ * `--train.steps=N` alone, which extends the run to N steps).
  *
  * @example
  * const cfg = resumedConfig('runs/d', { overrides }); // the saved config
+ * resumedConfig('runs/d', splitOverrides(['--train.steps=2000'])).notes; // extends the run
  */
 export function resumedConfig(
   outDir: string,
@@ -102,12 +117,28 @@ export function resumedConfig(
     const named = resolveConfig(raw, { file: pf });
     if (named.recipeName !== saved.recipeName)
       throw new CladeError(
-        `the run trains recipe '${saved.recipeName}', not '${named.recipeName}' of ${o.preset}`,
+        `the run trains recipe '${saved.recipeName}', but ${o.preset} is recipe '${named.recipeName}' (omit it: --resume uses the run's own config.json)`,
         { file },
       );
   }
   const requested = resolveConfig(configJson(saved), { file, overrides: o.overrides });
   const diff = configDiff(saved, requested);
+  // --train.steps=N alone may extend a run (also a finished one): the schedule is then defined by the new total
+  if (diff.length === 1 && diff[0].startsWith('train.steps:')) {
+    const at = checkpointStep(outDir);
+    if (requested.train.steps <= at)
+      throw new CladeError(
+        `--train.steps=${requested.train.steps}: the run already has a checkpoint at step ${at}; give more steps`,
+        { file },
+      );
+    return {
+      ...requested,
+      notes: [
+        `extending the run from ${saved.train.steps} to ${requested.train.steps} steps: the learning-rate schedule ` +
+          `(warm-up + cosine) is now defined over ${requested.train.steps} steps, so steps after ${at} follow the new curve`,
+      ],
+    };
+  }
   if (diff.length)
     throw new CladeError(
       `--resume continues the run with its saved config; these overrides would change it:\n  ${diff.join('\n  ')}\n` +
@@ -115,6 +146,12 @@ export function resumedConfig(
       { file },
     );
   return saved;
+}
+
+/** The step of the run's newest checkpoint (0 when it has none). */
+export function checkpointStep(outDir: string): number {
+  const ckpt = latestCheckpoint(outDir);
+  return ckpt ? Number(/step-(\d+)/.exec(basename(ckpt))?.[1] ?? 0) : 0;
 }
 
 /** A one-line description of where a resumed run starts. */

@@ -1,10 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '../data/loader/loader.ts';
 import type { LoaderPosition } from '../data/loader/loader-types.ts';
 import type { Params } from '../nn/context.ts';
 import { warmupCosine } from '../optim/schedule.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { readJsonLines } from '../io/jsonl.ts';
+import { removeStaleTempFiles } from '../io/temp-files.ts';
 import { CladeError } from '../util/errors.ts';
 import { progress } from '../util/progress.ts';
 import { restoreStepCheckpoint, saveStepCheckpoint } from './checkpoint.ts';
@@ -68,6 +70,9 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
       `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
     );
   mkdirSync(join(o.outDir, 'checkpoints'), { recursive: true });
+  for (const d of [o.outDir, join(o.outDir, 'checkpoints')])
+    for (const f of removeStaleTempFiles(d))
+      console.error(`removed ${join(d, f)} (left by an interrupted write)`);
   const step = await TrainStep.create(stepSpec(recipe, { seed: o.seed, accumulate: o.accumulate }));
   const metricsPath = join(o.outDir, 'metrics.jsonl');
   let start: LoaderPosition = { epoch: 0, step: 0 };
@@ -92,8 +97,7 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
     start,
   });
   const lr = warmupCosine({ base: o.lr, warmup: o.warmup, total: o.steps, minLr: o.minLr ?? 0 });
-  const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step' });
-  bar?.tick(step.t);
+  const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step', initial: step.t });
   let lastLoss = NaN;
   let ran = 0;
   const t0 = performance.now();
@@ -159,8 +163,8 @@ function pruneCheckpoints(outDir: string, keep: number): void {
 /** Drop metric lines written after the checkpoint a run resumes from (the interrupted run's tail). */
 function truncateMetrics(path: string, upTo: number): void {
   if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= upTo);
-  writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
+  const kept = readJsonLines<{ step: number }>(path, (line) =>
+    console.error(`${path}: line ${line} was cut short by the interrupted run: dropped`),
+  ).filter((m) => m.step <= upTo);
+  writeFileAtomic(path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { faultPause } from './fault-pause.ts';
 
 /**
  * Writes a file so readers never see it half-written: data goes to a temporary file in the same directory, which
@@ -11,6 +12,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
   try {
     if (Array.isArray(data)) writeFileSync(tmp, Buffer.concat(data as Uint8Array[]));
     else writeFileSync(tmp, data as string | Uint8Array);
+    faultPause();
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

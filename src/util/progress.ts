@@ -1,5 +1,7 @@
 /**
- * A one-line terminal progress bar (what, how far, rate, ETA). Quiet when stderr is not a TTY, unless `force`.
+ * A one-line terminal progress bar (what, how far, rate, ETA). When stderr is not a TTY (a log file, CI), plain
+ * lines instead: one every `CLADE_PROGRESS_SECONDS` seconds (default 10; 0 = none) and one at the end, so a long
+ * run in a log does not look hung.
  *
  * @example
  * const bar = progress('embedding', 1000);
@@ -14,13 +16,28 @@ export interface Progress {
 export function progress(
   label: string,
   total: number,
-  opts: { force?: boolean; unit?: string } = {},
+  opts: {
+    force?: boolean;
+    unit?: string;
+    /** Work already done before this run (e.g. the step a training resumes from): shown, not counted in the rate. */
+    initial?: number;
+    /** Where to write (default process.stderr). */
+    stream?: { write(s: string): unknown; isTTY?: boolean };
+    /** Seconds between plain lines when the stream is not a TTY (default CLADE_PROGRESS_SECONDS or 10). */
+    plainEverySeconds?: number;
+  } = {},
 ): Progress {
-  const stream = process.stderr;
+  const stream = opts.stream ?? process.stderr;
   const enabled = opts.force || (stream.isTTY ?? false);
+  const envEvery = Number(process.env.CLADE_PROGRESS_SECONDS);
+  const plainEvery =
+    opts.plainEverySeconds ??
+    (process.env.CLADE_PROGRESS_SECONDS && Number.isFinite(envEvery) ? envEvery : 10);
+  let lastPlain = performance.now();
   const unit = opts.unit ?? 'it';
   const t0 = performance.now();
-  let count = 0;
+  const initial = opts.initial ?? 0;
+  let count = initial;
   let lastDraw = 0;
   const fmt = (info?: Record<string, number | string>) =>
     info
@@ -28,13 +45,27 @@ export function progress(
           .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`)
           .join(' ')
       : '';
+  const plain = (info?: Record<string, number | string>, final = false) => {
+    if (!(plainEvery > 0) || count === initial) return;
+    const now = performance.now();
+    if (!final && now - lastPlain < plainEvery * 1000) return;
+    lastPlain = now;
+    const secs = (now - t0) / 1000;
+    const rate = (count - initial) / Math.max(secs, 1e-9);
+    const eta = rate > 0 && total > count ? (total - count) / rate : 0;
+    const pct = total > 0 ? ` (${Math.floor((100 * Math.min(count, total)) / total)}%)` : '';
+    const when = final ? `done in ${formatTime(secs)}` : `ETA ${formatTime(eta)}`;
+    stream.write(
+      `${label}: ${count}/${total} ${unit}${pct}, ${formatNumber(rate)} ${unit}/s, ${when}${info ? ` ${fmt(info)}` : ''}\n`,
+    );
+  };
   const draw = (info?: Record<string, number | string>, final = false) => {
-    if (!enabled) return;
+    if (!enabled) return plain(info, final);
     const now = performance.now();
     if (!final && now - lastDraw < 100) return;
     lastDraw = now;
     const secs = (now - t0) / 1000;
-    const rate = count / Math.max(secs, 1e-9);
+    const rate = (count - initial) / Math.max(secs, 1e-9);
     const frac = total > 0 ? Math.min(1, count / total) : 0;
     const width = 24;
     const filled = Math.round(frac * width);

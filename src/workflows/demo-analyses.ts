@@ -13,6 +13,7 @@ import type { Sample } from '../data/types.ts';
 import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
 import { runAnalyses } from '../analysis/suite.ts';
+import { chanceByRank } from '../report/chance.ts';
 
 export interface DemoEmbeddings {
   readonly train: Embeddings;
@@ -85,7 +86,13 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
         meanLcaDepth: zs.severity.meanLcaDepth,
         ...Object.fromEntries(ranks.map((r, i) => [`acc_${r}`, perRankValues[i]])),
       },
-      series: { rankAccuracy: { rank: ranks, accuracy: { 'zero-shot': perRankValues } } },
+      series: {
+        rankAccuracy: {
+          rank: ranks,
+          accuracy: { 'zero-shot': perRankValues },
+          chance: chanceByRank(lineages, ranks.length),
+        },
+      },
     }),
   );
 
@@ -105,7 +112,9 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
       params: { k: 200, temperature: 0.1 },
       timings: { total: tKnn },
       metrics: Object.fromEntries(ranks.map((r, i) => [`acc_${r}`, knn[i]])),
-      series: { rankAccuracy: { rank: ranks, accuracy: { kNN: knn } } },
+      series: {
+        rankAccuracy: { rank: ranks, accuracy: { kNN: knn }, chance: chanceByRank(lineages, ranks.length) },
+      },
     }),
     makeResult({
       kind: 'linear-probe',

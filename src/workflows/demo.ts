@@ -4,7 +4,14 @@ import { syntheticImageText } from '../data/pipelines/synthetic.ts';
 import type { ResolvedConfig } from '../train/resolve-config.ts';
 import { runTraining } from '../train/run.ts';
 import { CladeError } from '../util/errors.ts';
-import { formatSummaryTable, readResults, writeReport, writeResult, describeBytes } from '../report/index.ts';
+import {
+  formatSummaryTable,
+  readResults,
+  writeReport,
+  writeResult,
+  describeBytes,
+  describeModelDir,
+} from '../report/index.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { demoAnalyses } from './demo-analyses.ts';
 import { standardAnalyses } from './standard-analyses.ts';
@@ -118,12 +125,16 @@ export async function runDemo(
       log,
     )),
   );
-  const input = describeBytes(
-    'synthetic-taxonomy',
-    new TextEncoder().encode(JSON.stringify({ seed: cfg.seed, perSpecies: cfg.perSpecies })),
-  );
+  // the inputs a result was computed from: the evaluated pixels themselves and the model's files
+  const inputs = [
+    describeBytes(
+      `synthetic-taxonomy:seed=${cfg.seed}:train+test (eval pixels)`,
+      pixelBytes(trainSet, testSet),
+    ),
+    describeModelDir(modelDir),
+  ];
   for (const r of results)
-    writeResult(o.outDir, { ...r, inputs: [input], params: { ...r.params, steps: t.steps, seed: t.seed } });
+    writeResult(o.outDir, { ...r, inputs, params: { ...r.params, steps: t.steps, seed: t.seed } });
   const loaded = readResults(o.outDir);
   const report = join(o.outDir, 'report.html');
   await writeReport(report, loaded, { title: `clade demo — ${recipe.name} on synthetic-taxonomy` });
@@ -139,4 +150,10 @@ export async function runDemo(
     log,
   });
   return { summary: formatSummaryTable(loaded), report, explorer, stepsPerSecond: run.train.stepsPerSecond };
+}
+
+/** The stacked evaluation images of both splits as bytes (what the analyses actually saw). */
+function pixelBytes(...sets: { images: Float32Array }[]): Uint8Array {
+  const parts = sets.map((x) => new Uint8Array(x.images.buffer, x.images.byteOffset, x.images.byteLength));
+  return Buffer.concat(parts);
 }

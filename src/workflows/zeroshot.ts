@@ -4,6 +4,7 @@ import { loadEmbeddings } from '../io/load-embeddings.ts';
 import { column, joinByKey, readMetaTable } from '../io/metadata.ts';
 import { describeInput, makeResult, writeResult, type CladeResult } from '../report/index.ts';
 import { CladeError } from '../util/errors.ts';
+import { chanceByRank } from '../report/chance.ts';
 
 export interface ZeroShotOptions {
   readonly images: string;
@@ -88,7 +89,13 @@ export async function runZeroShot(o: ZeroShotOptions): Promise<CladeResult> {
       truth,
     );
     metrics.meanLcaDepth = sev.meanLcaDepth;
-    series = { rankAccuracy: { rank: [...o.rankCols], accuracy: { 'zero-shot': perRank } } };
+    series = {
+      rankAccuracy: {
+        rank: [...o.rankCols],
+        accuracy: { 'zero-shot': perRank },
+        chance: chanceByRank(lineages, o.rankCols.length),
+      },
+    };
   }
   const r = makeResult({
     kind: 'zeroshot',

@@ -57,6 +57,13 @@ test('clade demo trains, exports, evaluates and reports (short run, small model)
   const html = readFileSync(r.report, 'utf8');
   for (const plot of ['projection', 'rank-accuracy', 'homogeneity', 'rld', 'radius', 'orthogonality'])
     expect(html).toContain(`data-plot="${plot}"`);
+  // the run's own curves and headline; inputs hash the evaluated pixels and the model files, not a name
+  for (const plot of ['training-loss', 'learning-rate']) expect(html).toContain(`data-plot="${plot}"`);
+  expect(html).toMatch(/trained 120 steps in [^<]+ \(wall time\) · [\d.]+ k parameters/);
+  expect(html).toContain('(chance 0.017)');
+  const inputs = results[0].result.inputs;
+  expect(inputs.map((i) => i.path)).toEqual([expect.stringContaining('eval pixels'), join(out, 'model')]);
+  expect(inputs[0].bytes).toBeGreaterThan(100_000);
   // The exported image tower is a plain ONNX model.
   const s = await ort.InferenceSession.create(join(out, 'model/image.onnx'));
   expect(s.inputNames).toEqual(['image']);

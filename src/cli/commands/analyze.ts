@@ -5,6 +5,7 @@ import { parseArgs } from '../args.ts';
 import { runAnalyze } from '../../workflows/analyze.ts';
 import { ANALYSES } from '../../analysis/suite.ts';
 import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade analyze <embeddings> --meta <csv|parquet> --label-col <column> [options]
 
@@ -46,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
         option: '--analyses',
       });
   const outDir = (a.out as string | undefined) ?? 'analysis';
+  checkOutputDir(outDir, 'the result directory');
   await runAnalyze({
     embeddings: a._[0],
     meta: a.meta as string,

@@ -4,6 +4,7 @@ import { splitOverrides } from '../../config/overrides.ts';
 import { resolveConfig } from '../../train/resolve-config.ts';
 import { runDemo } from '../../workflows/demo.ts';
 import { parseArgs } from '../args.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade demo [--out DIR] [--steps N] [--seed S] [--train.key=value …] [--recipeConfig.key=value …]
 
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = (a.out as string | undefined) ?? join('runs', `demo-${stamp}`);
+  checkOutputDir(outDir, 'the run directory');
   const t0 = performance.now();
   const r = await runDemo({ outDir, config, log: (l) => console.log(l) });
   console.log(`\n${r.summary}`);

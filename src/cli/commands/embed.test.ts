@@ -145,6 +145,16 @@ test('--tower text embeds .txt lines or dataset texts with the recorded tokenize
   const direct = await embedTexts(model, lines, { tokenizer: recipe.tokenizer });
   expect(Array.from(got.data as Float32Array)).toEqual(Array.from(direct.data));
 
+  // class names the model's word vocabulary does not know: warned about, by name, not silently all <unk>
+  const log = capture();
+  expect(log.join('\n')).not.toContain('warning');
+  writeFileSync(join(dir, 'unknown.txt'), 'Corvus corax\nPica pica\na photo\n');
+  const unk = join(dir, 'unknown.npy');
+  expect(await embedCli([model, join(dir, 'unknown.txt'), '--tower', 'text', '--out', unk, '--quiet'])).toBe(
+    0,
+  );
+  expect(log.join('\n')).toContain("2 of 3 texts are entirely unknown ('Corvus corax', 'Pica pica')");
+
   const sci = join(dir, 'sci.parquet');
   expect(
     await embedCli([
@@ -189,4 +199,13 @@ test('bad data specs and outputs exit 1 naming the problem; usage errors exit 2'
   expect(log.join('\n')).toContain("unknown output extension '.csv'");
   expect(await embedCli([model, 'synthetic-taxonomy'])).toBe(2);
   expect(await embedCli([model])).toBe(2);
+});
+
+test('--limit: the message counts what was embedded, not the whole data set', async () => {
+  const log = capture();
+  const out = join(dir, 'limited.npy');
+  expect(await embedCli([model, 'synthetic-taxonomy:test:1', '--out', out, '--limit', '5', '--quiet'])).toBe(
+    0,
+  );
+  expect(log.join('\n')).toContain('synthetic-taxonomy test (60 images), the first 5: 5 × 16');
 });

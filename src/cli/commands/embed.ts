@@ -3,7 +3,7 @@ import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { embedToFile } from '../../embed/embed-to-file.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
@@ -16,7 +16,10 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   cifar10:FILE.bin, cifar100:FILE.bin        CIFAR binaries (a bare .bin is detected)
   mnist:IMAGES,LABELS                        an IDX pair (a bare *images-idx3* path finds its labels)
   DIR                                        an ImageFolder (DIR/<class>/<image>)
-  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL]   a manifest of image paths
+  FILE.csv|.tsv|.jsonl|.parquet[?image=COL&label=COL&ranks=COL,...&common=COL&...]   a manifest of image paths
+                                             (label: column 'label' if present;
+                                             all options: docs/datasets.md, "Data specs")
+  chains:FILE.csv, hierarcaps:FILE.csv       HierarCaps-format chains / the HierarCaps test CSV
   FILE.txt                                   one text per line (--tower text)
 
 --out by extension:
@@ -26,6 +29,9 @@ a .txt file with text.onnx, tokenised with the tokenizer model.json records.
   .safetensors   embedding F32 [N, D], label I32 [N]; ids in the metadata
 
 Options:
+  --meta CSV     also write one row per sample: id, label, name and one column per taxonomic rank
+                 (what 'clade analyze/zeroshot/explore --meta' read)
+  --classes CSV  also write one row per class: name and ranks (what 'clade zeroshot --classes' reads)
   --limit N      only the first N samples
   --quiet        no progress bar`;
 
@@ -44,6 +50,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: 'string',
       'text-type': 'string',
       limit: 'number',
+      meta: 'string',
+      classes: 'string',
       quiet: 'boolean',
       help: 'boolean',
     });
@@ -79,6 +87,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
       textType: a['text-type'] as string | undefined,
       limit,
+      metaOut: a.meta as string | undefined,
+      classesOut: a.classes as string | undefined,
       onStart: (total) => (ui.bar = a.quiet ? null : progress('embed', total, { unit: 'img' })),
       onProgress: (done) => {
         ui.bar?.tick(done - ui.shown);
@@ -87,7 +97,8 @@ export async function run(argv: string[]): Promise<number> {
       warn: (m) => console.error(`clade embed: ${m}`),
     });
     ui.bar?.done();
-    console.log(`embedded ${r.describe}: ${r.n} × ${r.d} → ${out}`);
+    const part = r.n < r.available ? `, the first ${r.n}` : '';
+    console.log(`embedded ${r.describe}${part}: ${r.n} × ${r.d} → ${out}`);
     return 0;
   } catch (e) {
     if (!(e instanceof CladeError)) throw e;

@@ -13,6 +13,7 @@ import { writeExplorer } from '../../explore/write-explorer.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 import { imagePreprocessing } from '../../embed/embed.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade explore <embeddings> [--meta FILE] [--out DIR | --serve] [options]
 
@@ -101,6 +102,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const name of meta.names) {
       if (name === a['id-col'] || name === a.images) continue;
       const c = column(meta, name);
+      // an `id` column repeating the embeddings' own ids (as `clade embed --meta` writes) is the points' id
+      if (name === 'id' && Array.from(rows, (r, i) => String(c[r]) === ids[i]).every(Boolean)) continue;
       columns[name] = Array.from(rows, (r) => c[r]);
     }
   }
@@ -147,6 +150,7 @@ export async function run(argv: string[]): Promise<number> {
   const results = readResults(resultsDir).map((r) => r.result);
   const out =
     (a.out as string | undefined) ?? (a.serve ? mkdtempSync(join(tmpdir(), 'clade-explorer-')) : 'explorer');
+  checkOutputDir(out, 'the explorer directory');
   const m = await writeExplorer(out, {
     title: (a.title as string | undefined) ?? file,
     ids,

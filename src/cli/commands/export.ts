@@ -1,6 +1,8 @@
 import { parseArgs } from '../args.ts';
 import { CladeError } from '../../util/errors.ts';
 import { exportRun } from '../../train/run-dir.ts';
+import { join } from 'node:path';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade export <run-dir> [--out DIR] [--batch N]
 
@@ -39,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    checkOutputDir((a.out as string | undefined) ?? join(a._[0], 'model'), 'the model directory');
     const r = exportRun(a._[0], { out: a.out as string | undefined, batch });
     console.log(
       `exported ${r.checkpoint} → ${r.dir} (${Object.keys(r.model.towers).join(', ')}; batch ${r.model.batch})`,

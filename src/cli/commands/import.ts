@@ -1,6 +1,7 @@
 import { importOpenClip } from '../../pretrained/import-model.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade import <open_clip-folder> --out MODELDIR [--batch 32]
 
@@ -43,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    checkOutputDir(a.out as string, 'the model directory');
     const json = importOpenClip(a._[0], a.out as string, { batch });
     console.log(
       `imported ${a._[0]} → ${a.out} (towers: ${Object.keys(json.towers).join(', ')}; batch ${json.batch})`,

@@ -20,6 +20,7 @@ import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { resolveEmbedData } from '../../embed/data-spec.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
 
 const HELP = `clade predict <model> <images>... (--cls LABELS | --taxonomy TAXA) [options]
 
@@ -134,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const [modelDir, ...images] = a._;
   try {
+    if (a.out) checkOutputFile(a.out as string, 'the predictions file');
     const labels = a.cls
       ? customLabels(a.cls as string)
       : await taxonomyLabels(a.taxonomy as string, (a.text as never) ?? 'taxon_com');

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { CladeError } from '../../util/errors.ts';
 import { writeReport } from '../../report/render-report.ts';
 import { readResults } from '../../report/result-files.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
+import { isRunDir } from '../../report/run-summary.ts';
 
 const USAGE = `usage: clade report <dir|result.json>... [--out report.html] [--color-by <rank>] [--title <text>]
                     [--max-points <n>] [--seed <n>]
@@ -53,10 +55,12 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    checkOutputFile(values.out, 'the report file');
     const results = readResults(positionals);
     if (!results.length)
       throw new CladeError('no result files (*.json) found', { file: positionals.join(' ') });
     const plots = await writeReport(values.out, results, {
+      run: positionals.find(isRunDir),
       colorBy: values['color-by'],
       title: values.title,
       maxPoints: positiveInt(values['max-points'], '--max-points'),

@@ -5,6 +5,7 @@ import { CladeError } from '../../util/errors.ts';
 import { aggregateResults, tableToCsv, tableToMarkdown } from '../../report/aggregate.ts';
 import { readResults } from '../../report/result-files.ts';
 import { formatSummaryTable } from '../../report/summary-table.ts';
+import { checkOutputFile } from '../../io/output-path.ts';
 
 const USAGE = `usage:
   clade results aggregate <dir|result.json>... [--out table.csv|table.md] [--format csv|md]
@@ -56,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    if (values.out) checkOutputFile(values.out, 'the table file');
     const results = readResults(positionals);
     if (sub === 'validate') {
       process.stdout.write(`${results.length} result file(s) valid\n`);

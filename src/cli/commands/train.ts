@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides, type Override } from '../../config/overrides.ts';
 import { configJson, resolveConfig, type ResolvedConfig } from '../../train/resolve-config.ts';
-import { resumedConfig, resumeNote, runTraining } from '../../train/run.ts';
+import { checkpointStep, resumedConfig, resumeNote, runTraining } from '../../train/run.ts';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 
@@ -21,8 +21,9 @@ Writes to --out (default runs/<name>-<time>/):
   model/          model.json, weights.safetensors, image.onnx, text.onnx (when the run finishes)
 
 --resume continues the run in --out from its newest checkpoint exactly (parameters, optimizer state, RNG and
-data position), with the run's own config.json. Overrides given with --resume must agree with it: a resumed
-run cannot change its settings (start a new run to do that).
+data position), with the run's own config.json. Overrides given with --resume must agree with it, except
+--train.steps=N, which extends the run (even a finished one) to N steps; the learning-rate schedule is then
+defined over the new total. Any other change needs a new run.
 
 Options:
   --out DIR          run directory
@@ -81,9 +82,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     let cfg: ResolvedConfig;
     let out: string;
+    let resumedFrom = 0;
     if (a.resume) {
       out = a.out as string;
       cfg = resumedConfig(out, { preset, overrides });
+      resumedFrom = checkpointStep(out);
       console.error(resumeNote(out));
     } else {
       const { raw, file, name } = loadConfig(preset);
@@ -94,11 +97,13 @@ export async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify(configJson(cfg), null, 2));
       return 0;
     }
+    for (const note of cfg.notes ?? []) console.error(`clade train: ${note}`);
     const run = await runTraining(cfg, {
       outDir: out,
       resume: Boolean(a.resume),
       stopAfter,
       quiet: Boolean(a.quiet),
+      log: (line) => console.error(`clade train: ${line}`),
     });
     const r = run.train;
     const steps = cfg.train.steps;
@@ -110,8 +115,13 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    const resumed = resumedFrom
+      ? ` (steps ${resumedFrom + 1}–${steps} in this run, resumed from ${resumedFrom})`
+      : '';
     console.log(
-      `trained ${run.recipe.name} for ${steps} steps (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`,
+      Number.isFinite(r.lastLoss)
+        ? `trained ${run.recipe.name} for ${steps} steps${resumed} (${loss}${r.stepsPerSecond.toFixed(2)} steps/s)`
+        : `${out} had already finished its ${steps} steps: nothing to train; model directory rewritten`,
     );
     const files = Object.values(run.model.towers).map((x) => x.file);
     console.log(`run: ${out}\nmodel: ${run.modelDir} (${files.join(', ')})`);

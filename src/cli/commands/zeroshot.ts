@@ -2,6 +2,7 @@ import { formatSummaryTable, readResults } from '../../report/index.ts';
 import { classTextFromModel } from '../../pretrained/class-text-from-model.ts';
 import { parseArgs } from '../args.ts';
 import { runZeroShot } from '../../workflows/zeroshot.ts';
+import { checkOutputDir } from '../../io/output-path.ts';
 
 const HELP = `clade zeroshot <image-embeddings> --class-text <file> --classes <csv> --meta <csv> --label-col <col> [options]
 
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     return a.help ? 0 : 2;
   }
   const outDir = (a.out as string | undefined) ?? 'zeroshot';
+  checkOutputDir(outDir, 'the result directory');
   const classCol = (a['class-col'] as string | undefined) ?? 'name';
   const fromModel = await classTextFromModel(
     a['class-text'] as string,

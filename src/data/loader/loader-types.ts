@@ -60,4 +60,9 @@ export interface Batch {
 export interface LoaderPosition {
   readonly epoch: number;
   readonly step: number;
+  /**
+   * `StreamLoader` over a resumable stream (WebDataset): the stream's read position at the start of that batch
+   * (JSON), so resuming continues from there instead of re-reading the epoch up to it.
+   */
+  readonly stream?: unknown;
 }

@@ -1,5 +1,5 @@
 import { CladeError } from '../../util/errors.ts';
-import type { Sample, StreamDataset } from '../types.ts';
+import type { ResumableStreamDataset, Sample, StreamCursor, StreamDataset } from '../types.ts';
 import { buildPipeline, type PipelineSource } from '../pipelines/index.ts';
 import type { Batch, LoaderPosition, SampleTransform } from './loader-types.ts';
 import { produceFromSamples } from './produce.ts';
@@ -18,7 +18,10 @@ export interface StreamLoaderOptions {
   epochs?: number;
   workers?: number;
   prefetch?: number;
-  /** Resume: the first `step * batchSize` samples of that epoch's stream are read and skipped. */
+  /**
+   * Resume: with a resumable stream (`open`, e.g. WebDataset) and a position that carries its `stream` state, the
+   * stream continues from that state; otherwise the first `step * batchSize` samples of that epoch are read and skipped.
+   */
   start?: LoaderPosition;
 }
 
@@ -81,33 +84,67 @@ export class StreamLoader implements AsyncIterable<Batch> {
     return b;
   }
 
+  /** A cursor over one epoch: the stream's own (resumable) cursor, or one over `stream()` that skips `skip` samples. */
+  private cursor(epoch: number, from: unknown, skip: number): StreamCursor {
+    const s = this.o.stream as Partial<ResumableStreamDataset>;
+    if (typeof s.open === 'function') {
+      const c = s.open({ seed: this.o.seed, epoch, from });
+      if (from !== undefined || skip === 0) return c;
+      return skipping(c, skip);
+    }
+    const it = this.o.stream.stream({ seed: this.o.seed, epoch })[Symbol.asyncIterator]();
+    return skipping(
+      {
+        next: async () => {
+          const r = await it.next();
+          return r.done ? undefined : r.value;
+        },
+        state: () => undefined,
+        close: async () => void (await it.return?.()),
+      },
+      skip,
+    );
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
     const B = this.o.batchSize;
-    const inflight: { epoch: number; step: number; batch: Promise<Batch> }[] = [];
+    const inflight: { epoch: number; step: number; batch: Promise<Batch>; after: unknown }[] = [];
     const take = async () => {
       const t = inflight.shift()!;
       const batch = await t.batch;
-      this.pos = { epoch: t.epoch, step: t.step + 1 };
+      this.pos = { epoch: t.epoch, step: t.step + 1, stream: t.after };
       return batch;
     };
-    for (let epoch = this.pos.epoch, step = this.pos.step; epoch < this.o.epochs; epoch++, step = 0) {
-      let skip = step * B;
-      let position = skip;
+    const start = this.pos;
+    for (let epoch = start.epoch, step = start.step; epoch < this.o.epochs; epoch++, step = 0) {
+      const resumable = typeof (this.o.stream as Partial<ResumableStreamDataset>).open === 'function';
+      const resumed = resumable && epoch === start.epoch ? start.stream : undefined;
+      const cursor = this.cursor(epoch, resumed, resumed === undefined ? step * B : 0);
+      const copy = (): unknown => {
+        const st = cursor.state();
+        return st === undefined ? undefined : structuredClone(st);
+      };
+      let position = step * B;
       let pending: Sample[] = [];
-      for await (const sample of this.o.stream.stream({ seed: this.o.seed, epoch })) {
-        if (skip > 0) {
-          skip--;
-          continue;
+      try {
+        for (let sample = await cursor.next(); sample; sample = await cursor.next()) {
+          pending.push(sample);
+          if (pending.length < B) continue;
+          inflight.push({
+            epoch,
+            step,
+            batch: this.dispatch(epoch, step++, pending, position),
+            after: copy(),
+          });
+          position += B;
+          pending = [];
+          while (inflight.length >= this.o.prefetch) yield await take();
         }
-        pending.push(sample);
-        if (pending.length < B) continue;
-        inflight.push({ epoch, step, batch: this.dispatch(epoch, step++, pending, position) });
-        position += B;
-        pending = [];
-        while (inflight.length >= this.o.prefetch) yield await take();
+      } finally {
+        await cursor.close();
       }
       if (pending.length && !this.o.dropLast)
-        inflight.push({ epoch, step, batch: this.dispatch(epoch, step++, pending, position) });
+        inflight.push({ epoch, step, batch: this.dispatch(epoch, step++, pending, position), after: copy() });
       // The next epoch starts where this one ended, even when a resume skipped the whole of it.
       if (!inflight.length) this.pos = { epoch: epoch + 1, step: 0 };
     }
@@ -119,4 +156,17 @@ export class StreamLoader implements AsyncIterable<Batch> {
   async close(): Promise<void> {
     await this.pool?.close();
   }
+}
+
+/** A cursor that first reads and drops `skip` samples (resuming a stream that cannot seek). */
+function skipping(c: StreamCursor, skip: number): StreamCursor {
+  let left = skip;
+  return {
+    async next() {
+      for (; left > 0; left--) if (!(await c.next())) return undefined;
+      return c.next();
+    },
+    state: () => c.state(),
+    close: () => c.close(),
+  };
 }

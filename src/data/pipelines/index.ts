@@ -12,7 +12,7 @@ import { syntheticChains } from './chains.ts';
 import { cifar100, cifarPresetViews } from './cifar.ts';
 import { syntheticImageText, syntheticReplay, syntheticViews } from './synthetic.ts';
 import { syntheticTabular } from './tabular.ts';
-import { testPipeline } from './test.ts';
+import { testPipeline, testStreamPipeline } from './test.ts';
 
 export const PIPELINES = {
   /** synthetic-taxonomy + the views of a view preset. */
@@ -34,6 +34,7 @@ export const PIPELINES = {
   'bench-jpeg-rrc224': benchJpegRrc224,
   /** The loader tests'. */
   test: testPipeline,
+  'test-stream': testStreamPipeline,
 } as const;
 
 export type PipelineName = keyof typeof PIPELINES;

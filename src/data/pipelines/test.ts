@@ -46,3 +46,14 @@ export function testPipeline(args: { length?: number; async?: boolean; fail?: nu
     }),
   };
 }
+
+/**
+ * The stream tests' pipeline: only the transform is used (a `StreamLoader` takes its samples from the stream;
+ * WebDataset samples carry `imageBytes`, decoded here, in the worker), so the dataset is empty.
+ */
+export function testStreamPipeline(args: { size?: number } = {}): Pipeline {
+  return {
+    dataset: { name: 'test-stream', length: 0, get: (i) => makeSample(i) },
+    transform: viewsTransform({ image: simclrViews({ size: args.size ?? 16 }) }),
+  };
+}

@@ -83,6 +83,7 @@ function readCifarBinary(
   const rec = labelBytes + 3072;
   const log = new SkipLog(onError);
   const whole = Math.floor(bytes.length / rec);
+  if (bytes.length === 0) throw new CladeError(`empty file: expected ${rec}-byte records`, { file });
   if (bytes.length % rec !== 0)
     log.bad(
       new CladeError(

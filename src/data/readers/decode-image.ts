@@ -53,9 +53,17 @@ export async function decodeImage(
   }
 }
 
-/** The sample with `image` decoded from `imagePath` (unchanged when it already has an image or no path). */
+/**
+ * The sample with `image` decoded from `imageBytes` or `imagePath` (unchanged when it already has an image or
+ * neither). Decoded bytes are dropped from the result.
+ */
 export async function withImage(sample: Sample, opts: DecodeOptions = {}): Promise<Sample> {
-  if (sample.image || !sample.imagePath) return sample;
+  if (sample.image) return sample;
+  if (sample.imageBytes) {
+    const { imageBytes, ...rest } = sample;
+    return { ...rest, image: await decodeImage(imageBytes, { ...opts, where: { sample: sample.id } }) };
+  }
+  if (!sample.imagePath) return sample;
   return {
     ...sample,
     image: await decodeImage(sample.imagePath, {

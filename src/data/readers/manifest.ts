@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
+import { didYouMean } from '../../util/suggest.ts';
 import { CladeError } from '../../util/errors.ts';
 import type { Dataset, OnError, Sample, SkipReport } from '../types.ts';
 import { Taxonomy } from '../taxonomy/taxonomy.ts';
+import { scientificFromLineage, taxonText, TEXT_TYPES, type TextType } from '../taxonomy/text-types.ts';
 import { readBytes, SkipLog } from './files.ts';
 import { readCsv } from './csv.ts';
 
@@ -42,6 +44,8 @@ export interface ManifestOptions {
   readonly captionSeparator?: string;
   /** Keep only rows whose split column equals this. */
   readonly split?: string;
+  /** A class column to use when `columns.label` and `columns.ranks` are not given and the file has it (e.g. `label`). */
+  readonly labelIfPresent?: string;
   readonly onError?: OnError;
 }
 
@@ -69,7 +73,11 @@ type Row = Record<string, unknown>;
 export async function readManifest(file: string, opts: ManifestOptions): Promise<ManifestDataset> {
   const format = opts.format ?? formatOf(file);
   const { header, rows } = await readRows(file, format);
-  const c = opts.columns;
+  const fallback = opts.labelIfPresent;
+  const c: ManifestColumns =
+    fallback && !opts.columns.label && !opts.columns.ranks?.length && header.includes(fallback)
+      ? { ...opts.columns, label: fallback }
+      : opts.columns;
   const named = [
     c.image,
     ...(c.captions ?? []),
@@ -85,11 +93,14 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
   ].filter((x): x is string => !!x);
   for (const name of named)
     if (!header.includes(name))
-      throw new CladeError(`missing column '${name}' (columns: ${header.join(', ')})`, {
-        file,
-        row: 0,
-        column: name,
-      });
+      throw new CladeError(
+        `missing column '${name}'${didYouMean(name, header)} (columns: ${header.join(', ')})`,
+        {
+          file,
+          row: 0,
+          column: name,
+        },
+      );
   const missing = new Set(opts.missing ?? ['', 'NA']);
   const str = (v: unknown): string | null => {
     if (v === null || v === undefined) return null;
@@ -113,6 +124,15 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
     if (opts.split !== undefined && c.split && str(row[c.split]) !== opts.split) return;
     kept.push({ row, n });
   });
+  if (kept.length === 0)
+    throw new CladeError(
+      rows.length === 0
+        ? 'no rows: the manifest is empty (a header line alone has no samples)'
+        : opts.split !== undefined
+          ? `no rows with ${c.split} = '${opts.split}' (of ${rows.length})`
+          : `no usable rows (all ${rows.length} skipped)`,
+      { file },
+    );
 
   // Classes: distinct lineages (ranks) or distinct label values, sorted for a stable order.
   let taxonomy: Taxonomy | undefined;
@@ -168,6 +188,14 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
             .filter((x) => x)
         : [s];
     });
+    const lineage = c.ranks?.length ? c.ranks.map((r) => str(row[r])) : undefined;
+    const texts = lineage?.some((n) => n !== null)
+      ? bioclipTexts(
+          lineage,
+          c.common ? (str(row[c.common]) ?? undefined) : undefined,
+          (c.scientific ? str(row[c.scientific]) : null) ?? scientificFromLineage(c.ranks!, lineage),
+        )
+      : undefined;
     const traits = c.traits?.length
       ? Object.fromEntries(c.traits.flatMap((t) => (str(row[t]) === null ? [] : [[t, Number(str(row[t]))]])))
       : undefined;
@@ -176,8 +204,10 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
       id: img ?? `${file}#${k.n}`,
       imagePath: img === null ? undefined : isAbsolute(img) ? img : join(root, img),
       label: labels[index] >= 0 ? labels[index] : undefined,
-      lineage: c.ranks?.length ? c.ranks.map((r) => str(row[r])) : undefined,
-      captions,
+      lineage,
+      // Without caption columns, the captions are the five BioCLIP 2 text types (TEXT_TYPES order).
+      captions: c.captions?.length ? captions : texts ? TEXT_TYPES.map((t) => texts[t]) : undefined,
+      texts,
       variants: record(c.variants, row),
       traits,
       attributes: record(c.attributes, row),
@@ -254,4 +284,15 @@ async function readRows(
   }
   for (const r of rows) for (const [k, v] of Object.entries(r)) if (typeof v === 'bigint') r[k] = Number(v);
   return { header: [...header], rows };
+}
+
+/** The five BioCLIP 2 texts of one row (`a photo of ….`), keyed by type. */
+function bioclipTexts(
+  lineage: readonly (string | null)[],
+  common: string | undefined,
+  scientific: string | undefined,
+): Record<TextType, string> {
+  return Object.fromEntries(
+    TEXT_TYPES.map((t) => [t, taxonText(lineage, common, t, { scientific })]),
+  ) as Record<TextType, string>;
 }

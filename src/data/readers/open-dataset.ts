@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CladeError } from '../../util/errors.ts';
 import type { Dataset, OnError, StreamDataset } from '../types.ts';
 import { syntheticTaxonomy, type SyntheticTaxonomyOptions } from '../synthetic/synthetic-taxonomy.ts';
@@ -8,6 +8,9 @@ import { readImageFolder } from './image-folder.ts';
 import { readManifest, type ManifestColumns } from './manifest.ts';
 import { webDataset, type WebDatasetOptions } from './webdataset.ts';
 import { readHierarCaps } from './hierarcaps.ts';
+import { readChains, type ChainsOptions } from './chains.ts';
+import { readBytes } from './files.ts';
+import { splitTrainVal, type ValidationSpec } from './validation-split.ts';
 
 /** Every dataset source by kind: what a config file or a CLI flag names. */
 export type DatasetSpec =
@@ -26,6 +29,10 @@ export type DatasetSpec =
       readonly file: string;
       readonly columns: ManifestColumns;
       readonly split?: string;
+      readonly captionSeparator?: string;
+      readonly root?: string;
+      /** Where `openDataSplits` takes the validation rows from. */
+      readonly validation?: ValidationSpec;
       readonly onError?: OnError;
     }
   | ({ readonly kind: 'webdataset'; readonly pattern: string } & WebDatasetOptions)
@@ -34,7 +41,9 @@ export type DatasetSpec =
       readonly file: string;
       readonly images?: string;
       readonly onError?: OnError;
-    };
+    }
+  | ({ readonly kind: 'chains'; readonly file: string } & ChainsOptions)
+  | { readonly kind: 'text-lines'; readonly file: string };
 
 export const DATASET_KINDS = [
   'synthetic-taxonomy',
@@ -45,6 +54,8 @@ export const DATASET_KINDS = [
   'manifest',
   'webdataset',
   'hierarcaps',
+  'chains',
+  'text-lines',
 ] as const;
 
 /**
@@ -67,17 +78,54 @@ export async function openDataset(spec: DatasetSpec): Promise<Dataset | StreamDa
     case 'image-folder':
       return readImageFolder(spec.root, spec);
     case 'manifest':
-      return readManifest(spec.file, spec);
+      // a `label` column is the class unless the spec names another (or ranks)
+      return readManifest(spec.file, { labelIfPresent: 'label', ...spec });
     case 'webdataset':
       return webDataset(spec.pattern, spec);
     case 'hierarcaps':
       return readHierarCaps(spec.file, spec);
+    case 'chains':
+      return readChains(spec.file, spec);
+    case 'text-lines':
+      return readTextLines(spec.file);
     default:
       throw new CladeError(
         `unknown dataset kind '${(spec as { kind: string }).kind}'; expected one of ${DATASET_KINDS.join(', ')}`,
         { field: 'kind' },
       );
   }
+}
+
+/**
+ * Opens a spec as training and validation data: a manifest with `validation` is split by its split column or a
+ * seeded fraction (`splitTrainVal`); anything else is all training (`val` undefined).
+ *
+ * @example
+ * const { train, val } = await openDataSplits(parseDataSpec('m.csv?image=path&label=y&valFraction=0.1&seed=3'));
+ */
+export async function openDataSplits(
+  spec: DatasetSpec,
+): Promise<{ train: Dataset | StreamDataset; val?: Dataset }> {
+  const ds = await openDataset(spec);
+  if (spec.kind !== 'manifest' || !spec.validation) return { train: ds };
+  return splitTrainVal(ds as Dataset, spec.validation);
+}
+
+/** One text per line (an empty line is the empty text; only the final newline ends the file): `captions = [line]`. */
+export function readTextLines(file: string): Dataset {
+  const lines = new TextDecoder()
+    .decode(readBytes(file))
+    .replace(/\r?\n$/, '')
+    .split(/\r?\n/);
+  return {
+    name: basename(file),
+    length: lines.length,
+    get: (index) => {
+      if (!(index >= 0 && index < lines.length))
+        throw new CladeError(`index ${index} out of range 0..${lines.length - 1}`, { file });
+      return { index, id: `${file}:${index + 1}`, captions: [lines[index]] };
+    },
+  };
 }
 
 /**

@@ -66,7 +66,8 @@ export function* samplesOf(ds: { length: number; get(i: number): Sample }): Gene
   for (let i = 0; i < ds.length; i++) yield ds.get(i);
 }
 
-async function tarOf(members: [string, Buffer][]): Promise<Buffer> {
+/** A tar archive of `members` (name, bytes) in memory. */
+export async function tarOf(members: [string, Buffer][]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: unknown) => {

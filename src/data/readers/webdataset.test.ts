@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { pack } from 'tar-stream';
 import { expandBraces } from './braces.ts';
 import { splitName, webDataset } from './webdataset.ts';
+import { withImage } from './decode-image.ts';
 import { samplesOf, writeWebDataset } from './webdataset-writer.ts';
 import { syntheticTaxonomy } from '../synthetic/synthetic-taxonomy.ts';
 import type { Sample } from '../types.ts';
@@ -168,5 +169,34 @@ describe('WebDataset', () => {
       expect(Array.from(b.tabular!)).toEqual(Array.from(a.tabular!));
       expect(b.split).toBe('train');
     }
+  });
+
+  test("BioCLIP's shard layout: the five text types are the captions; names files stay out; bytes kept undecoded", async () => {
+    const f = join(dir, 'bioclip.tar');
+    const types = ['taxon_com', 'sci', 'com', 'taxon', 'sci_com']; // any member order
+    writeFileSync(
+      f,
+      await tar([
+        [
+          '0001.jpg',
+          await sharp(Buffer.alloc(8 * 8 * 3, 90), { raw: { width: 8, height: 8, channels: 3 } })
+            .jpeg()
+            .toBuffer(),
+        ],
+        ...types.map((t): [string, string] => [`0001.${t}.txt`, `a photo of ${t}.`]),
+        ['0001.scientific_name.txt', 'Pica hudsonia'],
+        ['0001.taxonTag.txt', 'a photo of kingdom Animalia.'],
+      ]),
+    );
+    const [s] = await collect(webDataset(f, { decode: false }).stream());
+    expect(s.captions).toEqual(
+      ['taxon', 'sci', 'com', 'sci_com', 'taxon_com'].map((t) => `a photo of ${t}.`),
+    );
+    expect(s.texts!.scientific_name).toBe('Pica hudsonia');
+    expect(s.image).toBeUndefined();
+    expect(s.imageBytes![0]).toBe(0xff); // JPEG SOI
+    const decoded = await withImage(s);
+    expect(decoded.image).toMatchObject({ width: 8, height: 8, channels: 3 });
+    expect(decoded.imageBytes).toBeUndefined();
   });
 });

@@ -3,9 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { Rng } from '../../util/rng.ts';
 import { CladeError } from '../../util/errors.ts';
-import type { OnError, Sample, SkipReport, StreamDataset } from '../types.ts';
+import type { OnError, ResumableStreamDataset, Sample, SkipReport, StreamCursor } from '../types.ts';
 import { SkipLog } from './files.ts';
-import { TEXT_TYPES } from '../taxonomy/text-types.ts';
+import { isTextType, TEXT_TYPES } from '../taxonomy/text-types.ts';
 import { decodeImage } from './decode-image.ts';
 import { expandBraces } from './braces.ts';
 
@@ -16,15 +16,44 @@ export interface WebDatasetOptions {
   readonly shuffleShards?: boolean;
   /** Size of the sample shuffle buffer; 0 or 1 keeps the order of the shards. Default 0. */
   readonly bufferSize?: number;
-  /** Decode images with sharp (default true); otherwise `image` is absent and the bytes are dropped. */
+  /**
+   * Decode images with sharp when a sample is taken (default true). With `false` the encoded bytes are passed on as
+   * `imageBytes`, so the loader's worker threads decode them (`withImage`, `viewsTransform`).
+   */
   readonly decode?: boolean;
   readonly onError?: OnError;
 }
 
-export interface WebDataset extends StreamDataset {
+/**
+ * Where a WebDataset stream is, as a checkpoint stores it: the shard being read (its position in the epoch's shard
+ * order), how many member groups of it were taken, the shuffle buffer as references to (shard position, group,
+ * sample index) and the buffer's RNG state. Its size is O(bufferSize), whatever the dataset size.
+ */
+export interface WebDatasetState {
+  readonly epoch: number;
+  /** Number of shards and buffer size of the stream that wrote it (checked on resume). */
+  readonly shards: number;
+  readonly bufferSize: number;
+  /** Position in this epoch's shard order of the shard being read (`shards` once every shard is read). */
+  readonly shard: number;
+  /** Member groups of that shard already taken. */
+  readonly group: number;
+  /** Samples taken from the shards so far this epoch (the next one's `index`). */
+  readonly taken: number;
+  readonly rng: readonly number[];
+  /** The shuffle buffer in order: [shard position, group, sample index]. */
+  readonly buffer: readonly (readonly [number, number, number])[];
+}
+
+export interface WebDataset extends ResumableStreamDataset<WebDatasetState> {
   readonly shards: readonly string[];
   /** What was skipped so far (with `onError: 'skip'`). */
   readonly skipped: readonly SkipReport[];
+  open(opts?: { seed?: number; epoch?: number; from?: WebDatasetState }): WebDatasetCursor;
+}
+
+export interface WebDatasetCursor extends StreamCursor<WebDatasetState> {
+  state(): WebDatasetState;
 }
 
 interface Group {
@@ -33,67 +62,98 @@ interface Group {
   files: Map<string, Uint8Array>;
 }
 
+/** A group read into the shuffle buffer, with its reference. */
+interface Entry {
+  readonly ref: readonly [number, number, number];
+  readonly group: Group;
+}
+
 /**
  * WebDataset tar shards read as a stream (the format of open_clip and BioCLIP training data). Members are grouped
  * into samples by key (the member path up to the first dot of its file name; consecutive members with the same key
  * form one sample). Extensions: `jpg`/`jpeg`/`png`/`webp` → `image`; `txt` and `*.txt` → `texts` (keyed by the
  * extension without `.txt`, e.g. `sci`, `taxon_com`) and `captions` (`txt` first, then BioCLIP's five types in
- * `TEXT_TYPES` order, then the rest sorted); `cls` → `label`; `json` → lineage, variants, attributes, traits, tabular
- * and split (see `readMeta`). A shard cut mid-member throws naming the shard and member (or, with `skip`, ends that shard, reported).
+ * `TEXT_TYPES` order; other `*.txt` only when none of the five is present, e.g. BioCLIP's `scientific_name.txt`
+ * stays out of the captions); `cls` → `label`; `json` → lineage, variants, attributes, traits, tabular and split
+ * (see `readMeta`). A shard cut mid-member throws naming the shard and member (or, with `skip`, ends that shard,
+ * reported).
+ *
+ * Shards are read one at a time with tar-stream, and the shuffle buffer holds encoded members, so memory does not
+ * grow with the number or size of shards. `open({ seed, epoch, from })` gives a cursor whose `state()` a checkpoint
+ * can store; opening from it continues with exactly the samples that would have followed (the buffered samples are
+ * re-read from their shards, the current shard is re-read up to the stored group, nothing else).
  *
  * @example
  * const wds = webDataset('shards/train-{0000..0099}.tar', { bufferSize: 1000 });
  * for await (const s of wds.stream({ seed: 0, epoch: 3 })) ...
+ * const c = wds.open({ seed: 0, epoch: 3 }); await c.next(); const saved = c.state();
+ * const resumed = wds.open({ seed: 0, epoch: 3, from: saved }); // the same next samples
  */
 export function webDataset(pattern: string | readonly string[], opts: WebDatasetOptions = {}): WebDataset {
   const shards = typeof pattern === 'string' ? expandBraces(pattern) : [...pattern];
   if (shards.length === 0) throw new CladeError('no shards');
+  const name = typeof pattern === 'string' ? pattern : 'webdataset';
   const log = new SkipLog(opts.onError);
   const bad = (e: CladeError) => log.bad(e);
   const decode = opts.decode ?? true;
+  const bufferSize = opts.bufferSize ?? 0;
+  if (!(Number.isInteger(bufferSize) && bufferSize >= 0))
+    throw new CladeError(`bufferSize must be a non-negative integer, got ${bufferSize}`, {
+      field: 'bufferSize',
+    });
 
   async function* groups(shard: string): AsyncGenerator<Group> {
+    const rs = createReadStream(shard);
     const ex = extract();
-    const done = pipeline(createReadStream(shard), ex).catch((e: Error) => e);
+    const done = pipeline(rs, ex).catch((e: Error) => e);
     let current: Group | undefined;
     let member = '(header)';
     try {
-      for await (const entry of ex) {
-        member = entry.header.name;
-        const chunks: Buffer[] = [];
-        for await (const c of entry) chunks.push(c as Buffer);
-        if (entry.header.type !== 'file') continue;
-        const { key, ext } = splitName(member);
-        if (!ext) continue;
-        if (current && current.key !== key) {
-          yield current;
-          current = undefined;
+      try {
+        for await (const entry of ex) {
+          member = entry.header.name;
+          const chunks: Buffer[] = [];
+          for await (const c of entry) chunks.push(c as Buffer);
+          if (entry.header.type !== 'file') continue;
+          const { key, ext } = splitName(member);
+          if (!ext) continue;
+          if (current && current.key !== key) {
+            yield current;
+            current = undefined;
+          }
+          current ??= { key, shard, files: new Map() };
+          current.files.set(ext, new Uint8Array(Buffer.concat(chunks)));
+          member = '(after ' + member + ')';
         }
-        current ??= { key, shard, files: new Map() };
-        current.files.set(ext, new Uint8Array(Buffer.concat(chunks)));
-        member = '(after ' + member + ')';
+        const err = await done;
+        if (err) throw err;
+      } catch (e) {
+        const msg = (e as Error).message;
+        bad(new CladeError(`shard cut or corrupt (${msg})`, { file: shard, member }));
+        // The group read before the cut member is complete when that member starts a new key; otherwise drop it.
+        if (current && !member.startsWith('(') && splitName(member).key !== current.key) yield current;
+        return;
       }
-      const err = await done;
-      if (err) throw err;
-    } catch (e) {
-      const msg = (e as Error).message;
-      bad(new CladeError(`shard cut or corrupt (${msg})`, { file: shard, member }));
-      // The group read before the cut member is complete when that member starts a new key; otherwise drop it.
-      if (current && !member.startsWith('(') && splitName(member).key !== current.key) yield current;
-      return;
+      if (current) yield current;
+    } finally {
+      rs.destroy();
+      ex.destroy();
     }
-    if (current) yield current;
   }
 
   async function toSample(g: Group, index: number): Promise<Sample | undefined> {
     const texts: Record<string, string> = {};
     let image;
+    let imageBytes: Uint8Array | undefined;
     let label: number | undefined;
     let meta: Meta = { attributes: {}, traits: {} };
     for (const [ext, bytes] of g.files) {
       const where = { file: g.shard, member: `${g.key}.${ext}` };
       if (IMAGE_EXTS.has(ext)) {
-        if (!decode) continue;
+        if (!decode) {
+          imageBytes = bytes;
+          continue;
+        }
         try {
           image = await decodeImage(bytes, { where });
         } catch (e) {
@@ -121,20 +181,15 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
           meta = readMeta(obj as Record<string, unknown>);
       }
     }
-    const order = (k: string) =>
-      k === 'txt'
-        ? -1
-        : (TEXT_TYPES as readonly string[]).indexOf(k) >= 0
-          ? (TEXT_TYPES as readonly string[]).indexOf(k)
-          : 100;
-    const keys = Object.keys(texts).sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const keys = captionKeys(Object.keys(texts));
     return {
       index,
       id: `${g.shard}/${g.key}`,
       image,
+      imageBytes,
       label,
       captions: keys.length ? keys.map((k) => texts[k]) : undefined,
-      texts: keys.length ? texts : undefined,
+      texts: Object.keys(texts).length ? texts : undefined,
       lineage: meta.lineage,
       variants: meta.variants,
       attributes: Object.keys(meta.attributes).length ? meta.attributes : undefined,
@@ -144,38 +199,156 @@ export function webDataset(pattern: string | readonly string[], opts: WebDataset
     };
   }
 
+  /** Groups `wanted` (ordinals, ascending) of one shard; undefined where the shard ended first. */
+  async function readGroups(shard: string, wanted: readonly number[]): Promise<Map<number, Group>> {
+    const out = new Map<number, Group>();
+    if (!wanted.length) return out;
+    const want = new Set(wanted);
+    const last = wanted[wanted.length - 1];
+    let g = 0;
+    for await (const group of groups(shard)) {
+      if (want.has(g)) out.set(g, group);
+      if (++g > last) break;
+    }
+    return out;
+  }
+
+  function open({
+    seed = 0,
+    epoch = 0,
+    from,
+  }: { seed?: number; epoch?: number; from?: WebDatasetState } = {}): WebDatasetCursor {
+    let rng = new Rng(seed).fork(`webdataset/epoch:${epoch}`);
+    const order = [...shards];
+    if (opts.shuffleShards ?? true) rng.shuffle(order);
+    let shard = 0;
+    let group = 0;
+    let taken = 0;
+    let buffer: Entry[] = [];
+    let reader: AsyncGenerator<Group> | null = null;
+    let restored: Promise<void> | null = null;
+    if (from) {
+      const where = { field: 'stream state' };
+      if (from.epoch !== epoch) throw new CladeError(`state is for epoch ${from.epoch}, not ${epoch}`, where);
+      if (from.shards !== shards.length || from.bufferSize !== bufferSize)
+        throw new CladeError(
+          `state was saved with ${from.shards} shards and bufferSize ${from.bufferSize}; this stream has ` +
+            `${shards.length} and ${bufferSize}`,
+          where,
+        );
+      rng = new Rng([...from.rng]);
+      ({ shard, group, taken } = from);
+      restored = (async () => {
+        const byShard = new Map<number, number[]>();
+        for (const [s, g] of from.buffer) byShard.set(s, [...(byShard.get(s) ?? []), g]);
+        const read = new Map<number, Map<number, Group>>();
+        for (const [s, gs] of byShard)
+          read.set(
+            s,
+            await readGroups(
+              order[s],
+              [...gs].sort((a, b) => a - b),
+            ),
+          );
+        buffer = from.buffer.map((ref) => {
+          const g = read.get(ref[0])!.get(ref[1]);
+          if (!g)
+            throw new CladeError(`group ${ref[1]} of the shard is gone: did the shards change?`, {
+              file: order[ref[0]],
+            });
+          return { ref: [...ref] as [number, number, number], group: g };
+        });
+        if (shard < order.length) {
+          reader = groups(order[shard]);
+          for (let i = 0; i < group; i++) if ((await reader.next()).done) break;
+        }
+      })();
+      restored.catch(() => {}); // surfaced by next()
+    }
+
+    /** The next group from the shards (moving on to the next shard at the end of one), or undefined at the end. */
+    async function pull(): Promise<Entry | undefined> {
+      while (shard < order.length) {
+        reader ??= groups(order[shard]);
+        const r = await reader.next();
+        if (!r.done) return { ref: [shard, group++, taken++], group: r.value };
+        reader = null;
+        shard++;
+        group = 0;
+      }
+      return undefined;
+    }
+
+    async function nextEntry(): Promise<Entry | undefined> {
+      if (bufferSize <= 1) return pull();
+      while (buffer.length < bufferSize) {
+        const e = await pull();
+        if (!e) break;
+        buffer.push(e);
+      }
+      if (!buffer.length) return undefined;
+      const incoming = buffer.length === bufferSize ? await pull() : undefined;
+      if (incoming) {
+        const j = rng.int(bufferSize);
+        const out = buffer[j];
+        buffer[j] = incoming;
+        return out;
+      }
+      // Every shard is read: drain the buffer in random order.
+      const j = rng.int(buffer.length);
+      const out = buffer[j];
+      buffer[j] = buffer[buffer.length - 1];
+      buffer.pop();
+      return out;
+    }
+
+    return {
+      async next() {
+        if (restored) await restored;
+        for (;;) {
+          const e = await nextEntry();
+          if (!e) return undefined;
+          const s = await toSample(e.group, e.ref[2]);
+          if (s) return s;
+        }
+      },
+      state: () => ({
+        epoch,
+        shards: shards.length,
+        bufferSize,
+        shard,
+        group,
+        taken,
+        rng: rng.state(),
+        buffer: buffer.map((e) => [...e.ref] as [number, number, number]),
+      }),
+      async close() {
+        await reader?.return(undefined);
+        reader = null;
+      },
+    };
+  }
+
   async function* stream({
     seed = 0,
     epoch = 0,
   }: { seed?: number; epoch?: number } = {}): AsyncGenerator<Sample> {
-    const rng = new Rng(seed).fork(`webdataset/epoch:${epoch}`);
-    const order = [...shards];
-    if (opts.shuffleShards ?? true) rng.shuffle(order);
-    const size = opts.bufferSize ?? 0;
-    const buffer: Sample[] = [];
-    let index = 0;
-    for (const shard of order)
-      for await (const g of groups(shard)) {
-        const s = await toSample(g, index);
-        if (!s) continue;
-        index++;
-        if (size <= 1) {
-          yield s;
-          continue;
-        }
-        if (buffer.length < size) {
-          buffer.push(s);
-          continue;
-        }
-        const j = rng.int(size);
-        yield buffer[j];
-        buffer[j] = s;
-      }
-    rng.shuffle(buffer);
-    yield* buffer;
+    const c = open({ seed, epoch });
+    try {
+      for (let s = await c.next(); s; s = await c.next()) yield s;
+    } finally {
+      await c.close();
+    }
   }
 
-  return { name: typeof pattern === 'string' ? pattern : 'webdataset', shards, skipped: log.skipped, stream };
+  return { name, shards, skipped: log.skipped, stream, open };
+}
+
+/** Caption order: `txt`, then BioCLIP's five types; other texts only when none of the five is present. */
+function captionKeys(keys: readonly string[]): string[] {
+  const types = TEXT_TYPES.filter((t) => keys.includes(t));
+  const rest = keys.filter((k) => k !== 'txt' && !isTextType(k)).sort();
+  return [...(keys.includes('txt') ? ['txt'] : []), ...types, ...(types.length ? [] : rest)];
 }
 
 interface Meta {

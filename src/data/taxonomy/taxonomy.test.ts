@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { CladeError } from '../../util/errors.ts';
-import { Taxonomy } from './taxonomy.ts';
+import { prefixKey, Taxonomy } from './taxonomy.ts';
 import { TEXT_TYPES, taxonText, applyTemplate } from './text-types.ts';
 import {
   BIOCLIP_TEMPLATES,
@@ -60,6 +60,15 @@ describe('Taxonomy', () => {
     expect(t.scientific(0)).toBe('Pica hudsonia');
   });
 
+  test('clades are keyed by the prefix as a tuple: names that would collide when joined stay apart', () => {
+    const t = new Taxonomy(['family', 'genus'], [{ lineage: ['A/B', 'C'] }, { lineage: ['A', 'B/C'] }]);
+    expect(t.cladesAt('genus')).toEqual(['C', 'B/C']);
+    expect(Array.from(t.labelsAt('genus'))).toEqual([0, 1]);
+    const u = new Taxonomy(['a', 'b'], [{ lineage: ['x y', 'z'] }, { lineage: ['x', 'y z'] }]);
+    expect(Array.from(u.labelsAt('b'))).toEqual([0, 1]);
+    expect(prefixKey(['A', null, 'C'], 2)).not.toBe(prefixKey(['A', 'C'], 1)); // a missing rank is a tuple element
+    expect(prefixKey(['A', null, 'C'], 1)).toBe('["A",null]');
+  });
   test('bad input: unknown rank, wrong lineage length, unknown clade', () => {
     expect(() => t.labelsAt('tribe')).toThrow(/unknown rank 'tribe'; ranks are kingdom/);
     expect(() => t.classesUnder('genus', 'Nope')).toThrow(CladeError);
@@ -101,6 +110,11 @@ describe('text types (methods.md §A.3)', () => {
     expect(taxonText(partial, undefined, 'taxon')).toBe('a photo of Animalia Aves Corvidae.');
     expect(taxonText(partial, undefined, 'sci')).toBe('a photo of Corvidae.');
     expect(taxonText(partial, undefined, 'com')).toBe('a photo of Corvidae.');
+    // BioCLIP's Taxon.taxonomic joins the seven ranks and collapses the blanks: a missing rank is skipped and the
+    // string stops at the deepest known rank (Taxon('animalia', '', 'aves', '', 'corvidae', 'pica', '') → this)
+    expect(taxonText(['Animalia', null, 'Aves', null, 'Corvidae', 'Pica', null], undefined, 'taxon')).toBe(
+      'a photo of Animalia Aves Corvidae Pica.',
+    );
     expect(taxonText(MAGPIE, common, 'sci', { template: 'itap of a {c}.' })).toBe('itap of a hudsonia.');
     expect(TEXT_TYPES).toEqual(['taxon', 'sci', 'com', 'sci_com', 'taxon_com']);
   });

@@ -13,7 +13,8 @@ export interface TaxonClass {
  * A taxonomy: ordered rank names (coarsest first) and, for every class, its lineage.
  *
  * Missing intermediate ranks are explicit `null`s in the lineage; they are never filled in. A clade is identified
- * by its name *and* its known ancestors, so two genera with the same name under different families stay distinct.
+ * by its lineage prefix as a tuple (`prefixKey`), so two genera with the same name under different families stay
+ * distinct, and so do names that would collide if joined into one string.
  * `labelsAt(rank)` gives -1 for classes whose name at that rank is missing.
  *
  * @example
@@ -24,7 +25,7 @@ export interface TaxonClass {
 export class Taxonomy {
   readonly ranks: readonly string[];
   readonly classes: readonly TaxonClass[];
-  private readonly cladeKeys: string[][]; // [K][R] key of each class's clade at each rank ('' when missing)
+  private readonly cladeKeys: string[][]; // [K][R] prefixKey of each class's clade at each rank ('' when missing)
   private readonly cladeNames: Map<string, number>[]; // per rank: clade key -> clade index
   private readonly cladeList: { name: string; key: string }[][];
 
@@ -48,14 +49,13 @@ export class Taxonomy {
     this.cladeList = ranks.map(() => []);
     for (const c of this.classes) {
       const keys: string[] = [];
-      let prefix = '';
       for (let r = 0; r < ranks.length; r++) {
         const name = c.lineage[r];
         if (name === null) {
           keys.push('');
           continue;
         }
-        prefix = prefix ? `${prefix}/${name}` : name;
+        const prefix = prefixKey(c.lineage, r);
         keys.push(prefix);
         if (!this.cladeNames[r].has(prefix)) {
           this.cladeNames[r].set(prefix, this.cladeList[r].length);
@@ -174,4 +174,21 @@ export class Taxonomy {
 export function mostSpecific(lineage: readonly (string | null)[]): string {
   for (let i = lineage.length - 1; i >= 0; i--) if (lineage[i]) return lineage[i]!;
   return '';
+}
+
+/** The lineage prefix from the coarsest rank down to rank index `r`, as a tuple (`null` where a rank is missing). */
+export function rankPrefix(lineage: readonly (string | null)[], r: number): readonly (string | null)[] {
+  return lineage.slice(0, r + 1).map((n) => (n === undefined || n === '' ? null : n));
+}
+
+/**
+ * A map key for the tuple `rankPrefix(lineage, r)`: two lineages get the same key exactly when their prefixes are
+ * equal name by name, whatever characters the names hold (`['A/B', 'C']` and `['A', 'B/C']` differ; a missing rank
+ * differs from every name). This is how clades and rank groups are keyed (methods.md §A.7: a prefix is a tuple).
+ *
+ * @example
+ * prefixKey(['Animalia', 'Chordata', 'Aves'], 1); // '["Animalia","Chordata"]'
+ */
+export function prefixKey(lineage: readonly (string | null)[], r: number): string {
+  return JSON.stringify(rankPrefix(lineage, r));
 }

@@ -105,7 +105,8 @@ export class WordTokenizer implements Tokenizer {
   }
 }
 
-function words(text: string, lower: boolean): string[] {
+/** The words of a text as the tokenizer splits them (letter/digit runs and single punctuation marks). */
+export function words(text: string, lower: boolean): string[] {
   const t = (lower ? text.toLowerCase() : text).normalize('NFC');
   return t.match(SPLIT) ?? [];
 }
