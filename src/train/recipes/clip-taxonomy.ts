@@ -5,6 +5,7 @@ import type { Recipe } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
+import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
 import { clipinScores, zeroShotEvaluation } from './parts/zero-shot.ts';
 import { clipTaxonomySchema, type ClipTaxonomyOptions } from './schemas.ts';
@@ -18,12 +19,15 @@ export type ClipTaxonomyParams = ClipTowerParams & { readonly logitScale: HostTe
  * (`rankWeights`). `periodicEval`: zero-shot accuracy by rank (synthetic: a held-out `val` split of 5 images per
  * species; CIFAR-100: the first 1,000 test records).
  *
+ * With `data` (a SPEC, opened by `specImageTextData`) it trains on that data and `periodicEval` is kNN and
+ * zero-shot by rank on its validation split.
+ *
  * @example
  * const recipe = clipTaxonomy({ perSpecies: 20, embedDim: 32 });
  */
-export function clipTaxonomy(options: ClipTaxonomyOptions = {}) {
+export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImageTextData) {
   const cfg = clipTaxonomySchema.parse(options);
-  const data = imageTextData(cfg);
+  const data = spec ?? imageTextData(cfg);
   const tokenizer = captionTokenizer(cfg.contextLength, data);
   const t = clipTowers(cfg, data.preprocessing, tokenizer);
   const B = cfg.batchSize;
@@ -81,6 +85,13 @@ export function clipTaxonomy(options: ClipTaxonomyOptions = {}) {
       }),
     zeroShotImages: (params, image, labels) => zs.zeroShotImages(params, image, labels),
     periodicEval: (params) => zs.zeroShot(params, 5, 'val'),
+    ...specHooks<ClipTaxonomyParams>(spec?.source, {
+      towers: t.towers,
+      tower: 'image',
+      eval: data.evalSource,
+      geometry: cfg.evalGeometry,
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
+    }),
   } satisfies Recipe<ClipTaxonomyParams> & Record<string, unknown>;
   return recipe;
 }

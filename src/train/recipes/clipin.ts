@@ -18,6 +18,7 @@ import type { Recipe, TowerSpec } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
+import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
 import { emaTarget } from './parts/momentum-target.ts';
 import { imageTower, textTower, type ImageTower, type TextTower } from './parts/towers.ts';
@@ -106,16 +107,17 @@ function clipinModel(cfg: ClipinConfig, image: ImageTower, text: TextTower) {
  * an EMA target (m 0.95) updated in-graph, λs clamped to [0, 20] and the logit scale to [0, ln 100] after every
  * step. Towers: `image` → `embedding` e_I and `target` y_I; `text` → `embedding` e_T and `interPred` P_T^x.
  * `zeroShot` / `periodicEval`: accuracy by rank in CLIPin's two scoring modes (§D.7). With `from`, the towers,
- * their dims and the tokenizer come from a clip-taxonomy / clip-replay model directory.
+ * their dims and the tokenizer come from a clip-taxonomy / clip-replay model directory. With `data`, as
+ * clip-taxonomy.
  */
-export function clipin(options: ClipinOptions = {}) {
+export function clipin(options: ClipinOptions = {}, spec?: SpecImageTextData) {
   let cfg = clipinSchema.parse(options);
   const src = cfg.from ? readModelSource(cfg.from, ['clip-taxonomy', 'clip-replay'], 'clipin') : null;
   if (src) {
     const dims = configFrom(src, ['imageChannels', 'textWidth', 'textDepth', 'textHeads', 'contextLength']);
     cfg = clipinSchema.parse({ ...cfg, ...dims, imageBatchNorm: src.config.imageBatchNorm ?? false });
   }
-  const data = imageTextData(cfg);
+  const data = spec ?? imageTextData(cfg);
   const tokenizer = src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
   const image = imageTower(cfg, data.preprocessing);
   const text = textTower(cfg, tokenizer); // no projection: g_T follows
@@ -182,6 +184,13 @@ export function clipin(options: ClipinOptions = {}) {
     zeroShot: (params: ClipinParams, count?: number, split?: string) => zs.zeroShot(params, count, split),
     zeroShotImages: (params, image, labels) => zs.zeroShotImages(params, image, labels),
     periodicEval: (params) => zs.zeroShot(params),
+    ...specHooks<ClipinParams>(spec?.source, {
+      towers: model.towers,
+      tower: 'image',
+      eval: data.evalSource,
+      geometry: cfg.evalGeometry,
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
+    }),
   } satisfies Recipe<ClipinParams> & Record<string, unknown>;
   return recipe;
 }
