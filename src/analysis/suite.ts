@@ -17,6 +17,8 @@ import { graphHead } from './graph-head.ts';
 import { knnClassify, type KnnMetric } from './knn.ts';
 import { linearHead } from './linear-head.ts';
 import { linearProbe } from './linear-probe.ts';
+import { multiLabelProbe, scoreMultiLabel } from './multilabel-probe.ts';
+import { linearScores } from './softmax-regression.ts';
 import { relativeLocalDensity } from './rld.ts';
 import { variantAnalysis } from './orthogonality.ts';
 import { simpleShot } from './simple-shot.ts';
@@ -31,6 +33,8 @@ export interface LabelledSplit {
   readonly classNames?: readonly string[];
   /** Per-row columns the seeds' analyses (`variants`, `trait-order`, `attribute`) read. */
   readonly annotations?: RowAnnotations;
+  /** Binary labels per row for `multilabel-probe`: `[N, L]` 0/1, train and test rows. */
+  readonly multiLabel?: { names: readonly string[]; train: Uint8Array; test: Uint8Array };
 }
 
 /**
@@ -119,7 +123,7 @@ interface SuiteEntry {
   /** What the analysis measures (shown in `clade analyze --help`). */
   readonly title: string;
   /** The annotation column it reads (`clade analyze` runs it by default when that column is given). */
-  readonly needs?: 'variant' | 'trait' | 'attribute';
+  readonly needs?: 'variant' | 'trait' | 'attribute' | 'multilabel';
   readonly run: (s: LabelledSplit, o: RunOptions) => Promise<AnalysisOutcome>;
 }
 
@@ -242,6 +246,58 @@ export const ANALYSES = {
           top5: p.top5,
           meanPerClassRecall: p.meanPerClassRecall,
           trainTop1: p.trainTop1,
+        },
+      };
+    },
+  },
+  'multilabel-probe': {
+    title:
+      'multi-label probe (--multilabel-cols): one-vs-rest logistic regression, λ by validation mAP; mAP, macro-F1',
+    needs: 'multilabel',
+    run: async (s, o) => {
+      const m = s.multiLabel;
+      if (!m)
+        throw new CladeError('this analysis needs binary label columns', { option: '--multilabel-cols' });
+      const P = o.settings.probe;
+      const L = m.names.length;
+      const [r, t] = await timed(() =>
+        multiLabelProbe(s.train, m.train, s.test, m.test, L, {
+          lambdas: P.lambdas,
+          valFraction: P.valFraction,
+          seed: o.seed,
+        }),
+      );
+      // per-label AP for the plot
+      const scores = linearScores(r.theta, s.test, L);
+      const ap = m.names.map((_, l) => {
+        const one = new Uint8Array(s.test.n);
+        const sc = new Float64Array(s.test.n);
+        for (let i = 0; i < s.test.n; i++) [one[i], sc[i]] = [m.test[i * L + l], scores[i * L + l]];
+        return scoreMultiLabel(sc, one, 1).mAP;
+      });
+      return {
+        kind: 'multilabel-probe',
+        name: 'multi-label linear probe',
+        params: {
+          labels: [...m.names],
+          lambdas: [...P.lambdas],
+          valFraction: P.valFraction,
+          lambda: r.lambda,
+          validation: r.validation.map((v) => ({ ...v })),
+          threshold: 'p ≥ 0.5',
+          split: `train (seeded ${P.valFraction} of it for λ by mAP, then refit on all of it) → test`,
+        },
+        timings: { total: t },
+        metrics: { mAP: r.mAP, macroF1: r.macroF1, exactMatch: r.exactMatch, labelsScored: r.labelsScored },
+        series: {
+          averagePrecision: {
+            x: [...m.names],
+            y: ap,
+            xTitle: 'label',
+            yTitle: 'average precision (test)',
+            title: 'Multi-label probe: AP per label',
+            mark: 'bar' as const,
+          },
         },
       };
     },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -132,4 +132,43 @@ test('the seeds analyses run by default when their column is given, and say whic
   expect(() => chooseAnalyses({ ...base, analyses: ['variants'] })).toThrow(
     /option --analyses: analysis 'variants' needs --variant-col/,
   );
+});
+
+test('clade analyze --multilabel-cols: a separable pair of binary columns gives mAP ≈ 1; a bad cell is named', async () => {
+  const f = fixture();
+  const rows = readFileSync(f.meta, 'utf8').trim().split('\n');
+  // big: species 2–3 (yes/no); north: the site (1/0) — both linear in the embedding
+  const out = rows.map((l, i) => {
+    if (i === 0) return `${l},big,north`;
+    const c = l.split(',');
+    return `${l},${['sp2', 'sp3'].includes(c[1]) ? 'yes' : 'no'},${c[7] === 'north' ? 1 : 0}`;
+  });
+  writeFileSync(join(f.dir, 'ml.csv'), out.join('\n') + '\n');
+  const { results } = await runAnalyze({
+    embeddings: f.emb,
+    meta: join(f.dir, 'ml.csv'),
+    labelCol: 'species',
+    analyses: ['multilabel-probe'],
+    multiLabelCols: ['big', 'north'],
+    outDir: join(f.dir, 'ml'),
+  });
+  const m = metricsOf(results[0]);
+  expect(m.labelsScored).toBe(2);
+  expect(m.mAP).toBeGreaterThan(0.99);
+  expect(m.macroF1).toBeGreaterThan(0.95);
+  expect(results[0].params.validation).toHaveLength(4);
+  writeFileSync(
+    join(f.dir, 'bad.csv'),
+    out.map((l, i) => (i === 3 ? l.replace(/,\d$/, ',maybe') : l)).join('\n'),
+  );
+  await expect(
+    runAnalyze({
+      embeddings: f.emb,
+      meta: join(f.dir, 'bad.csv'),
+      labelCol: 'species',
+      analyses: ['multilabel-probe'],
+      multiLabelCols: ['big', 'north'],
+      outDir: join(f.dir, 'ml2'),
+    }),
+  ).rejects.toThrow(/bad\.csv: row 2: column north: expected 1\/0, true\/false or yes\/no, got 'maybe'/);
 });

@@ -34,13 +34,21 @@ export interface AnalyzeOptions {
   readonly traitCol?: string;
   /** Attribute column for `attribute` (e.g. habitat). */
   readonly attributeCol?: string;
+  /** Binary columns (1/0, true/false, yes/no) for `multilabel-probe`. */
+  readonly multiLabelCols?: readonly string[];
 }
 
-const NEEDS_COLUMN = { variant: 'variantCol', trait: 'traitCol', attribute: 'attributeCol' } as const;
+const NEEDS_COLUMN = {
+  variant: 'variantCol',
+  trait: 'traitCol',
+  attribute: 'attributeCol',
+  multilabel: 'multiLabelCols',
+} as const;
 const NEEDS_OPTION = {
   variant: '--variant-col',
   trait: '--trait-col',
   attribute: '--attribute-col',
+  multilabel: '--multilabel-cols',
 } as const;
 
 /** The analyses to run: as asked (each seeds' analysis checked for its column), or the default set. */
@@ -53,7 +61,7 @@ export function chooseAnalyses(o: AnalyzeOptions): StandardAnalysis[] {
     }
     return [...o.analyses];
   }
-  const extra = (['variants', 'trait-order', 'attribute'] as const).filter(
+  const extra = (['multilabel-probe', 'variants', 'trait-order', 'attribute'] as const).filter(
     (a) => o[NEEDS_COLUMN[analysisNeeds(a)!]],
   );
   return [...DEFAULT_ANALYSES, ...extra];
@@ -138,9 +146,24 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
         )
       : undefined,
   };
+  const multiLabel = o.multiLabelCols?.length
+    ? {
+        names: [...o.multiLabelCols],
+        train: binaryMatrix(
+          meta,
+          o.multiLabelCols,
+          trainIdx.map((i) => rows[i]),
+        ),
+        test: binaryMatrix(
+          meta,
+          o.multiLabelCols,
+          testIdx.map((i) => rows[i]),
+        ),
+      }
+    : undefined;
   const settings: SettingsOverride = { ...o.settings, ...(o.variants ? { variants: o.variants } : {}) };
   const results = await standardAnalyses(
-    { train, trainLabels, test, testLabels, classNames: classes, annotations },
+    { train, trainLabels, test, testLabels, classNames: classes, annotations, multiLabel },
     analyses,
     log,
     { settings, seed: o.seed ?? 0 },
@@ -154,6 +177,7 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
     ...(o.groupCol ? { groupCol: o.groupCol } : {}),
     ...(o.traitCol ? { traitCol: o.traitCol } : {}),
     ...(o.attributeCol ? { attributeCol: o.attributeCol } : {}),
+    ...(o.multiLabelCols ? { multiLabelCols: [...o.multiLabelCols] } : {}),
     seed: o.seed ?? 0,
   };
   const files = results.map(
@@ -173,4 +197,29 @@ function traitValues(meta: MetaTable, col: string, rows: readonly number[]): (nu
       throw new CladeError(`expected a number, got '${v}'`, { file: meta.file, row: r, column: col });
     return x;
   });
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'y', 't']);
+const FALSE = new Set(['0', 'false', 'no', 'n', 'f']);
+
+/** Binary columns at the given table rows as a `[rows, L]` 0/1 matrix; anything else (or empty) throws. */
+function binaryMatrix(meta: MetaTable, cols: readonly string[], rows: readonly number[]): Uint8Array {
+  const L = cols.length;
+  const out = new Uint8Array(rows.length * L);
+  cols.forEach((name, l) => {
+    const c = column(meta, name);
+    rows.forEach((r, i) => {
+      const v = String(c[r] ?? '')
+        .trim()
+        .toLowerCase();
+      if (TRUE.has(v)) out[i * L + l] = 1;
+      else if (!FALSE.has(v))
+        throw new CladeError(`expected 1/0, true/false or yes/no, got '${c[r] ?? ''}'`, {
+          file: meta.file,
+          row: r,
+          column: name,
+        });
+    });
+  });
+  return out;
 }

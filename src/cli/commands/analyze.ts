@@ -29,6 +29,8 @@ The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, meth
   --trait-col COL                    numeric trait (class value = mean of its rows): trait-order correlation
   --attribute-col COL                attribute (e.g. habitat): separation between and within classes,
                                      --attribute-permutations N (default ${D.attribute.permutations})
+  --multilabel-cols A,B,C            binary columns (1/0, true/false, yes/no): multi-label probe, mAP and
+                                     macro-F1 (train → test, λ from --probe-lambdas by validation mAP)
 
 Settings (recorded in every result's params):
   --knn-k K            weighted kNN neighbours (default ${D.knn.k}); --knn-majority-k K (default ${D.knn.majorityK})
@@ -131,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     'group-col': 'string',
     'trait-col': 'string',
     'attribute-col': 'string',
+    'multilabel-cols': 'string',
     'attribute-permutations': 'number',
     'knn-k': 'number',
     'knn-majority-k': 'number',
@@ -183,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
     groupCol: a['group-col'] as string | undefined,
     traitCol: a['trait-col'] as string | undefined,
     attributeCol: a['attribute-col'] as string | undefined,
+    multiLabelCols: (a['multilabel-cols'] as string | undefined)?.split(',').map((c) => c.trim()),
     settings,
     outDir,
     seed: a.seed as number | undefined,
