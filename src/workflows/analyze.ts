@@ -122,6 +122,15 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
     takeRows(embeddings, idx),
     Int32Array.from(idx, (i) => labels[i]),
   ];
+  // a class with one sample is kept (kNN, probes and the cluster metrics take it as it is) but named: it cannot appear
+  // on both sides of the split, and the per-class analyses (few-shot, variants, trait order) leave it out
+  const count = new Int32Array(classes.length);
+  for (const l of labels) count[l]++;
+  const singletons = classes.filter((_, k) => count[k] === 1);
+  if (singletons.length)
+    log(
+      `${singletons.length} class${singletons.length > 1 ? 'es have' : ' has'} a single sample (kept; per-class analyses skip ${singletons.length > 1 ? 'them' : 'it'}): ${singletons.slice(0, 5).join(', ')}${singletons.length > 5 ? ', …' : ''}`,
+    );
   const [train, trainLabels] = pick(trainIdx);
   const [test, testLabels] = pick(testIdx);
   log(
@@ -179,11 +188,11 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
     ...(o.attributeCol ? { attributeCol: o.attributeCol } : {}),
     ...(o.multiLabelCols ? { multiLabelCols: [...o.multiLabelCols] } : {}),
     seed: o.seed ?? 0,
+    ...(singletons.length ? { singleSampleClasses: singletons } : {}),
   };
-  const files = results.map(
-    (r) => writeResult(o.outDir, { ...r, inputs, params: { ...params, ...r.params } }).path,
-  );
-  return { results, files };
+  const written = results.map((r) => ({ ...r, inputs, params: { ...params, ...r.params } }));
+  const files = written.map((r) => writeResult(o.outDir, r).path);
+  return { results: written, files };
 }
 
 /** A numeric metadata column at the given table rows; empty cells are null, anything else non-numeric throws. */
