@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { writeNpy } from '../io/npy.ts';
 import { Rng } from '../util/rng.ts';
+import { readResults, renderReport } from '../report/index.ts';
 import { chooseAnalyses, runAnalyze } from './analyze.ts';
 
 // 4 classes with means m_c = 4·e_c + 1.5c·e4 (an ordering along e4); every variant is balanced within each class
@@ -113,6 +114,12 @@ test('clade analyze --trait-col and --attribute-col: trait order ρ = τ = 1; ha
   expect(site.within_ratio).toBeGreaterThan(2); // north rows sit 1 along e7 from south rows, noise 0.15
   expect(site.within_baseline).toBeLessThan(1.1);
   expect(site.within_p).toBeLessThan(0.02);
+  // the report plots each of them
+  const html = await renderReport(readResults(join(f.dir, 'out')).concat(readResults(join(f.dir, 'site'))), {
+    title: 'seeds',
+  });
+  for (const id of ['series-traitOrder', 'series-attributeSeparation'])
+    expect(html).toContain(`data-plot="${id}"`);
 });
 
 test('the seeds analyses run by default when their column is given, and say which option they need', () => {
