@@ -8,7 +8,9 @@ import {
   mistakeSeverity,
   binProbabilities,
   perRankAccuracy,
+  rankKey,
 } from './rank-aggregation.ts';
+import { prefixKey } from '../data/taxonomy/taxonomy.ts';
 import { zeroShot } from './zero-shot.ts';
 
 // A known taxonomy with a genus homonym ('Alpha' in two families).
@@ -94,6 +96,9 @@ describe('rank aggregation (pybioclip §A.7)', () => {
       phylum: 0,
     });
     expect(abstain([0.6, 0.4], T, 0.7)).toBeNull(); // no prefix reaches 0.7 once they are apart
+    // the same key as the Taxonomy's prefixKey, missing and empty names included
+    for (const l of [...T, ['A', null, 'C'], ['A', '', 'C'], ['A/B', 'C']])
+      for (let r = 0; r < l.length; r++) expect(rankKey(l, r)).toBe(prefixKey(l, r));
   });
 
   test('binning and per-rank accuracy', () => {

@@ -1,4 +1,3 @@
-import { prefixKey } from '../data/taxonomy/taxonomy.ts';
 import { CladeError } from '../util/errors.ts';
 
 /** The seven Linnaean ranks of pybioclip's label store, coarsest first (BioCLIP 2 methods §A.7). */
@@ -16,12 +15,14 @@ export function rankIndex(rank: Rank | number): number {
 }
 
 /**
- * Grouping key of a lineage at a rank: the full prefix kingdom..rank **as a tuple** (the Taxonomy's `prefixKey`), so
- * homonyms in different lineages stay apart and so do ('Alpha beta', 'gamma') and ('Alpha', 'beta gamma'), which
- * a space-joined key would merge. `RankScore.name` is the space-joined form, for display only.
+ * Grouping key of a lineage at a rank: the full prefix kingdom..rank **as a tuple**, so homonyms in different
+ * lineages stay apart and so do ('Alpha beta', 'gamma') and ('Alpha', 'beta gamma'), which a space-joined key would
+ * merge. The same key as the Taxonomy's `prefixKey` (src/data/taxonomy; analysis sits below data, so it is written
+ * here too and tested equal): the JSON of the prefix, a missing or empty name as null. `RankScore.name` is the
+ * space-joined form, for display only.
  */
 export function rankKey(lineage: Lineage, rank: number): string {
-  return prefixKey(lineage, rank);
+  return JSON.stringify(lineage.slice(0, rank + 1).map((n) => (n === undefined || n === '' ? null : n)));
 }
 
 /** The display name of a lineage prefix: its names joined by spaces (missing ranks left out). */

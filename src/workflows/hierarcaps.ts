@@ -1,12 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hierarcapsEvaluate, type HierarCapsItem } from '../analysis/hierarcaps.ts';
 import { radius } from '../analysis/radial.ts';
 import { readHierarCaps } from '../data/readers/hierarcaps.ts';
-import type { Image } from '../data/types.ts';
 import { l2Normalize, row, type Embeddings } from '../io/embeddings.ts';
 import { loadEmbeddings } from '../io/load-embeddings.ts';
-import { openModel, preprocessImages } from '../pretrained/open-model.ts';
+import { embedToFile } from '../embed/embed-to-file.ts';
 import { describeInput, makeResult, writeResult, type CladeResult, type InputRef } from '../report/index.ts';
 import { CladeError } from '../util/errors.ts';
 
@@ -32,8 +32,9 @@ const LEVELS = 4;
 /**
  * `clade hierarcaps`: the HierarCaps evaluation (methods §C.6) — candidate pool = the 4n positive test texts
  * (duplicates kept), radii around the normalised root `e("")`, 50-step hierarchical retrieval per image, mean
- * precision P and recall R, and d_corr (Kendall τ-b of each chain's radii against its levels) — from a model or from
- * precomputed embeddings.
+ * precision P and recall R, and d_corr (Kendall τ-b of each chain's radii against its levels) — from a model (embedded
+ * as `clade embed` does: the 64×64 test images through the model's preprocessing, the texts through its tokenizer) or
+ * from precomputed embeddings.
  */
 export async function runHierarCaps(o: HierarCapsRunOptions): Promise<CladeResult> {
   const log = o.log ?? (() => {});
@@ -50,30 +51,35 @@ export async function runHierarCaps(o: HierarCapsRunOptions): Promise<CladeResul
     throw new CladeError('embedding the test images needs images_64x64.bin beside hierarcaps_test.csv', {
       file: bin ?? o.data,
     });
-  const ds = readHierarCaps(csv, { images: o.model ? bin : undefined });
+  const ds = readHierarCaps(csv);
   const n = Math.min(ds.length, o.limit ?? Infinity);
   if (n === 0) throw new CladeError('no test rows', { file: csv });
   const chains: string[][] = [];
-  const imgs: Image[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = ds.get(i);
-    chains.push([...s.captions!]);
-    if (o.model) imgs.push(s.image!);
-  }
+  for (let i = 0; i < n; i++) chains.push([...ds.get(i).captions!]);
   const pool = chains.flat();
   let images: Embeddings;
   let texts: Embeddings;
   const inputs: InputRef[] = [await describeInput(csv)];
   const t0 = performance.now();
   if (o.model) {
-    const m = await openModel(o.model);
+    // the path of `clade embed` (open_clip folders and clade model directories alike), through temporary files
+    const tmp = mkdtempSync(join(tmpdir(), 'clade-hierarcaps-'));
     try {
-      log(`embedding ${pool.length + 1} texts and ${n} images with ${o.model}`);
-      texts = await m.embedTexts([...pool, '']);
-      images = await m.embedPixels(preprocessImages(m.preprocess, imgs), n);
+      log(`embedding ${n} images and ${pool.length + 1} texts with ${o.model}`);
+      const warn = (m: string) => log(`clade hierarcaps: ${m}`);
+      await embedToFile(o.model, `hierarcaps:${csv}?images=${bin}`, join(tmp, 'images.npy'), {
+        limit: n,
+        warn,
+      });
+      writeFileSync(join(tmp, 'levels.txt'), [...pool, ''].join('\n') + '\n'); // the levels, then the empty text
+      await embedToFile(o.model, join(tmp, 'levels.txt'), join(tmp, 'texts.npy'), { tower: 'text', warn });
+      images = (await loadEmbeddings(join(tmp, 'images.npy'))).embeddings;
+      texts = (await loadEmbeddings(join(tmp, 'texts.npy'))).embeddings;
     } finally {
-      await m.release();
+      rmSync(tmp, { recursive: true, force: true });
     }
+    if (texts.n !== pool.length + 1)
+      throw new CladeError(`embedded ${texts.n} texts, expected ${pool.length + 1}`, { file: csv });
     inputs.push(await describeInput(bin!));
   } else {
     images = (await loadEmbeddings(o.images!)).embeddings;
