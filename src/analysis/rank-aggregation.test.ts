@@ -11,6 +11,7 @@ import {
   rankKey,
 } from './rank-aggregation.ts';
 import { prefixKey } from '../data/taxonomy/taxonomy.ts';
+import { chanceByRank } from '../report/chance.ts';
 import { zeroShot } from './zero-shot.ts';
 
 // A known taxonomy with a genus homonym ('Alpha' in two families).
@@ -96,6 +97,8 @@ describe('rank aggregation (pybioclip §A.7)', () => {
       phylum: 0,
     });
     expect(abstain([0.6, 0.4], T, 0.7)).toBeNull(); // no prefix reaches 0.7 once they are apart
+    // chance counts taxa as prefixes too: 'Alpha' under two families is two genera
+    expect(chanceByRank(L, 7)[5]).toBe(1 / 4);
     // the same key as the Taxonomy's prefixKey, missing and empty names included
     for (const l of [...T, ['A', null, 'C'], ['A', '', 'C'], ['A/B', 'C']])
       for (let r = 0; r < l.length; r++) expect(rankKey(l, r)).toBe(prefixKey(l, r));
