@@ -74,6 +74,17 @@ export function chooseAnalyses(o: AnalyzeOptions): StandardAnalysis[] {
 export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeResult[]; files: string[] }> {
   const log = o.log ?? (() => {});
   const analyses = chooseAnalyses(o);
+  if (o.variants && !o.variantCol)
+    throw new CladeError('--variants names values of a column: give it with --variant-col', {
+      option: '--variants',
+    });
+  if (o.groupCol && !o.variantCol && !o.traitCol)
+    throw new CladeError(
+      '--group-col groups the variants and trait-order analyses: give --variant-col or --trait-col',
+      {
+        option: '--group-col',
+      },
+    );
   if (o.variantCol && !o.variants)
     throw new CladeError(
       'name the two variants of --variant-col to compare, e.g. --variants adult,juvenile',
