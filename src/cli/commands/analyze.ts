@@ -42,8 +42,9 @@ Settings (recorded in every result's params):
   --probe-lambdas LIST linear-probe L2 grid (default ${D.probe.lambdas.join(',')}); --probe-val-fraction F (${D.probe.valFraction})
   --graph-t T          graph-head temperature (default ${D.graphHead.temperature})
 
-Analyses (the table in src/analysis/suite.ts; all on ONNX Runtime, docs/analysis.md):
-${STANDARD_ANALYSES.map((n) => `  ${n.padEnd(13)} ${ANALYSES[n].title}`).join('\n')}`;
+Analyses (the table in src/analysis/suite.ts, docs/analysis.md; kNN, linear probe, RLD, homogeneity and the heads
+run on ONNX Runtime, the rest in TypeScript):
+${STANDARD_ANALYSES.map((n) => `  ${n.padEnd(16)} ${ANALYSES[n].title}`).join('\n')}`;
 
 /** A comma-separated list of numbers, each checked. */
 function numbers(
