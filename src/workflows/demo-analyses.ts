@@ -1,7 +1,6 @@
 import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../analysis/rank-aggregation.ts';
 import { dCorr } from '../analysis/hierarcaps.ts';
 import { knnVote } from '../analysis/knn.ts';
-import { linearProbe } from '../analysis/linear-probe.ts';
 import { pca } from '../analysis/pca.ts';
 import { radius } from '../analysis/radial.ts';
 import { similarityTopK } from '../analysis/top-k.ts';
@@ -94,7 +93,7 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
     }),
   );
 
-  // kNN (k = 200 weighted, T = 0.1) and linear probe, species and each coarser rank.
+  // kNN (k = 200 weighted, T = 0.1), species and each coarser rank.
   // One neighbour search (train and test are L2-normalised above), one vote per rank.
   const [knn, tKnn] = await timedAsync(async () => {
     const nn = await similarityTopK(test, train, 200);
@@ -102,7 +101,11 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
       (_, r) => knnVote(nn, rankLabels(r, yTrain), rankLabels(r, yTest), { temperature: 0.1 }).top1,
     );
   });
-  const [probe, tProbe] = await timedAsync(() => linearProbe(train, yTrain, test, yTest, { seed: 0 }));
+  // The linear probe (species) and the cluster structure are the analysis table's entries, as in `clade analyze`.
+  const [probe, cluster] = await runAnalyses({ train, trainLabels: yTrain, test, testLabels: yTest }, [
+    'linear-probe',
+    'cluster',
+  ]);
   results.push(
     makeResult({
       kind: 'knn',
@@ -114,18 +117,10 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
         rankAccuracy: { rank: ranks, accuracy: { kNN: knn }, chance: chanceByRank(lineages, ranks.length) },
       },
     }),
-    makeResult({
-      kind: 'linear-probe',
-      name: 'linear probe (species)',
-      params: { lambda: probe.lambda },
-      timings: { total: tProbe },
-      metrics: { top1: probe.top1, top5: probe.top5, trainTop1: probe.trainTop1 },
-    }),
+    makeResult({ ...probe, name: 'linear probe (species)' }),
+    // RLD at several temperatures, Calinski–Harabasz, class homogeneity curve
+    makeResult(cluster),
   );
-
-  // Cluster structure: RLD at several temperatures, Calinski–Harabasz, class homogeneity curve.
-  const [cluster] = await runAnalyses({ train, trainLabels: yTrain, test, testLabels: yTest }, ['cluster']);
-  results.push(makeResult(cluster));
 
   // Intra-class variation and trait order (clade's own operationalisation, methods.md §B.3), through the analysis
   // table's per-group runners (the `variants` and `trait-order` entries of `clade analyze`). As in BioCLIP 2's
