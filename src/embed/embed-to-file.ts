@@ -11,14 +11,19 @@ import { checkEmbedOutput, writeEmbedOutput } from './output.ts';
 import { checkOutputFile } from '../io/output-path.ts';
 import { writeClassTable, writeSampleMeta } from '../io/label-tables.ts';
 import type { Taxonomy } from '../data/taxonomy/taxonomy.ts';
+import type { Dataset } from '../data/types.ts';
 import { CladeError } from '../util/errors.ts';
 
 export interface EmbedToFileOptions {
   readonly tower?: 'image' | 'tabular' | 'text';
   /** With the text tower: which of `Sample.texts` to embed (default: the first caption). */
   readonly textType?: string;
-  /** Embed only the first N samples. */
+  /** Embed only the first N samples (after `offset`). */
   readonly limit?: number;
+  /** Skip the first N samples: with `limit`, embeds the range [offset, offset + limit); ids stay the samples' own. */
+  readonly offset?: number;
+  /** Class names by label id, replacing the data's own (e.g. Fashion-MNIST's for an IDX pair). */
+  readonly classNames?: readonly string[];
   /** Called once with the number of samples to embed, before the first. */
   readonly onStart?: (total: number) => void;
   readonly onProgress?: (done: number, total: number) => void;
@@ -49,7 +54,23 @@ export async function embedToFile(
   const openClip = isOpenClipFolder(modelDir);
   const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
   const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
-  const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+  const resolved = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+  const taxonomy = (resolved.dataset as { taxonomy?: Taxonomy }).taxonomy;
+  const offset = o.offset ?? 0;
+  if (offset >= resolved.dataset.length && resolved.dataset.length > 0)
+    throw new CladeError(`--offset ${offset} is past the last of ${resolved.dataset.length} samples`, {
+      data: spec,
+    });
+  const data = { ...resolved, dataset: rangeOf(resolved.dataset, offset) };
+  if (o.classNames) {
+    if (!resolved.labelNames && !o.classNames.length)
+      throw new CladeError('no class names given', { option: '--class-names' });
+    if (resolved.labelNames && o.classNames.length < resolved.labelNames.length)
+      throw new CladeError(`${o.classNames.length} class names for ${resolved.labelNames.length} classes`, {
+        option: '--class-names',
+      });
+    (data as { labelNames?: readonly string[] }).labelNames = o.classNames;
+  }
   const total = Math.min(data.dataset.length, o.limit ?? Infinity);
   if (total === 0) throw new CladeError('no samples to embed: the data is empty', { data: spec });
   if (o.classesOut && !data.labelNames)
@@ -70,8 +91,13 @@ export async function embedToFile(
     labelNames: data.labelNames,
     meta: { clade: model.clade, model: modelDir, data: spec, recipe: String(model.description.recipe ?? '') },
   });
-  const taxonomy = (data.dataset as { taxonomy?: Taxonomy }).taxonomy;
   if (o.metaOut) writeSampleMeta(o.metaOut, r.ids, r.labels, data.labelNames, taxonomy);
   if (o.classesOut) writeClassTable(o.classesOut, data.labelNames!, taxonomy);
   return { describe: data.describe, n: r.embeddings.n, d: r.embeddings.d, available: data.dataset.length };
+}
+
+/** The samples from `offset` on, as a dataset (the dataset itself when offset is 0). */
+function rangeOf(ds: Dataset, offset: number): Dataset {
+  if (!offset) return ds;
+  return { name: ds.name, length: ds.length - offset, get: (i) => ds.get(offset + i) };
 }

@@ -1,9 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { embedToFile } from '../../embed/embed-to-file.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--offset N] [--limit N] [--class-names FILE|a,b,…] [--quiet]
 
 Embeds every image of <data> with the model directory's image tower (its exported image.onnx), preprocessed
 with the model's recorded evaluation transform (resize + centre crop, bicubic, the model's mean/std).
@@ -32,7 +33,10 @@ Options:
   --meta CSV     also write one row per sample: id, label, name and one column per taxonomic rank
                  (what 'clade analyze/zeroshot/explore --meta' read)
   --classes CSV  also write one row per class: name and ranks (what 'clade zeroshot --classes' reads)
-  --limit N      only the first N samples
+  --limit N      only the first N samples (after --offset)
+  --offset N     skip the first N samples: --offset 1000 --limit 1000 embeds samples 1000..1999 (ids unchanged)
+  --class-names FILE|a,b,…   class names by label id (one per line, or a comma list), e.g. Fashion-MNIST's
+                 for an IDX pair (mnist: uses the digits 0–9 otherwise)
   --quiet        no progress bar`;
 
 /**
@@ -50,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: 'string',
       'text-type': 'string',
       limit: 'number',
+      offset: 'number',
+      'class-names': 'string',
       meta: 'string',
       classes: 'string',
       quiet: 'boolean',
@@ -72,9 +78,11 @@ export async function run(argv: string[]): Promise<number> {
         ? 'missing --out FILE'
         : limit !== undefined && !(Number.isInteger(limit) && limit > 0)
           ? '--limit: expected a positive integer'
-          : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
-            ? `--tower: expected image, text or tabular, got '${a.tower}'`
-            : null;
+          : a.offset !== undefined && !(Number.isInteger(a.offset) && (a.offset as number) >= 0)
+            ? '--offset: expected a non-negative integer'
+            : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
+              ? `--tower: expected image, text or tabular, got '${a.tower}'`
+              : null;
   if (problem) {
     console.error(`clade embed: ${problem}\n\n${HELP}`);
     return 2;
@@ -87,6 +95,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
       textType: a['text-type'] as string | undefined,
       limit,
+      offset: a.offset as number | undefined,
+      classNames: a['class-names'] === undefined ? undefined : readClassNames(a['class-names'] as string),
       metaOut: a.meta as string | undefined,
       classesOut: a.classes as string | undefined,
       onStart: (total) => (ui.bar = a.quiet ? null : progress('embed', total, { unit: 'img' })),
@@ -97,7 +107,8 @@ export async function run(argv: string[]): Promise<number> {
       warn: (m) => console.error(`clade embed: ${m}`),
     });
     ui.bar?.done();
-    const part = r.n < r.available ? `, the first ${r.n}` : '';
+    const off = (a.offset as number | undefined) ?? 0;
+    const part = off ? `, samples ${off}..${off + r.n - 1}` : r.n < r.available ? `, the first ${r.n}` : '';
     console.log(`embedded ${r.describe}${part}: ${r.n} × ${r.d} → ${out}`);
     return 0;
   } catch (e) {
@@ -105,4 +116,14 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`clade embed: ${e.message}`);
     return 1;
   }
+}
+
+/** `--class-names`: a file with one name per line, or a comma-separated list. */
+function readClassNames(v: string): string[] {
+  if (existsSync(v))
+    return readFileSync(v, 'utf8')
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return v.split(',').map((s) => s.trim());
 }
