@@ -2,10 +2,18 @@ import type { Embeddings } from '../io/embeddings.ts';
 import { l2Normalize } from '../io/embeddings.ts';
 import type { Backend } from './backend.ts';
 import type { TopK } from './kernels.ts';
-import { checkTrainTest } from './labels.ts';
+import { checkTrainTest, meanPerClassRecall } from './labels.ts';
 import { similarityTopK } from './top-k.ts';
 
+/**
+ * Neighbour similarity: `cosine` (default; solo-learn/Lightly), `dot` (raw inner product) or `euclidean`
+ * (similarity = −‖q − x‖ on the raw features).
+ */
+export type KnnMetric = 'cosine' | 'dot' | 'euclidean';
+
 export interface KnnOptions {
+  /** Similarity of the search and the vote weights (default `cosine`). */
+  metric?: KnnMetric;
   /** Neighbours (default 200). */
   k?: number;
   /** Temperature of the weighted vote (default 0.1). */
@@ -19,6 +27,8 @@ export interface KnnOptions {
 export interface KnnResult {
   readonly top1: number;
   readonly top5: number;
+  /** Balanced accuracy: recall per test class, averaged unweighted (NaN without test labels). */
+  readonly meanPerClassRecall: number;
   /** Predicted class per query. */
   readonly predictions: Int32Array; /* [Nq] */
 }
@@ -40,7 +50,40 @@ export async function knnClassify(
 ): Promise<KnnResult> {
   const C = checkTrainTest(train, trainLabels, test, testLabels);
   const k = opts.k ?? 200;
-  const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), k, { backend: opts.backend });
+  const metric = opts.metric ?? 'cosine';
+  let nn: TopK;
+  if (metric === 'euclidean') {
+    // top-k of 2⟨q, x⟩ − ‖x‖² = ‖q‖² − ‖q − x‖² as one dot product of augmented rows [2q, −1] · [x, ‖x‖²]
+    const aug = (e: Embeddings, f: (row: Float32Array) => [number, number]): Embeddings => {
+      const d = e.d + 1;
+      const data = new Float32Array(e.n * d);
+      for (let i = 0; i < e.n; i++) {
+        const r = e.data.subarray(i * e.d, (i + 1) * e.d);
+        const [scale, last] = f(r);
+        for (let j = 0; j < e.d; j++) data[i * d + j] = scale * r[j];
+        data[i * d + e.d] = last;
+      }
+      return { data, n: e.n, d };
+    };
+    const sq = (r: Float32Array) => r.reduce((a, v) => a + v * v, 0);
+    nn = await similarityTopK(
+      aug(test, () => [2, -1]),
+      aug(train, (r) => [1, sq(r)]),
+      k,
+      { backend: opts.backend },
+    );
+    const score = Float32Array.from(nn.score);
+    for (let i = 0; i < test.n; i++) {
+      const q2 = sq(test.data.subarray(i * test.d, (i + 1) * test.d));
+      for (let r = 0; r < nn.k; r++)
+        score[i * nn.k + r] = -Math.sqrt(Math.max(0, q2 - nn.score[i * nn.k + r]));
+    }
+    nn = { ...nn, score };
+  } else
+    nn =
+      metric === 'dot'
+        ? await similarityTopK(test, train, k, { backend: opts.backend })
+        : await similarityTopK(l2Normalize(test), l2Normalize(train), k, { backend: opts.backend });
   return knnVote(nn, trainLabels, testLabels, { ...opts, classes: C });
 }
 
@@ -75,6 +118,9 @@ export function knnVote(
   for (let i = 0; i < test.n; i++) {
     score.fill(0);
     tie.fill(0);
+    // exp((s − s_max) / T): the same order as exp(s / T) (a common factor), but no overflow on raw dot products
+    let top = -Infinity;
+    for (let r = 0; r < nn.k; r++) top = Math.max(top, nn.score[i * nn.k + r]);
     for (let r = 0; r < nn.k; r++) {
       const j = nn.index[i * nn.k + r];
       const s = nn.score[i * nn.k + r];
@@ -82,7 +128,7 @@ export function knnVote(
       if (opts.vote === 'majority') {
         score[c] += 1;
         tie[c] += s;
-      } else score[c] += Math.exp(s / T);
+      } else score[c] += Math.exp((s - top) / T);
     }
     const order = Array.from({ length: C }, (_, c) => c).sort(
       (a, b) => score[b] - score[a] || tie[b] - tie[a] || a - b,
@@ -93,5 +139,10 @@ export function knnVote(
       if (order.slice(0, 5).includes(testLabels[i])) c5++;
     }
   }
-  return { top1: testLabels ? c1 / test.n : NaN, top5: testLabels ? c5 / test.n : NaN, predictions };
+  return {
+    top1: testLabels ? c1 / test.n : NaN,
+    top5: testLabels ? c5 / test.n : NaN,
+    meanPerClassRecall: testLabels ? meanPerClassRecall(predictions, testLabels) : NaN,
+    predictions,
+  };
 }

@@ -49,3 +49,22 @@ export function checkTrainTest(
     testLabels ? checkLabels(testLabels, test.n, 'test labels') : 0,
   );
 }
+
+/**
+ * Mean per-class recall (balanced accuracy): the recall of each class present in `labels`, averaged unweighted.
+ *
+ * @example
+ * meanPerClassRecall([0, 0, 1], [0, 1, 1]); // (1/1 + 1/2) / 2 = 0.75
+ */
+export function meanPerClassRecall(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const hit = new Map<number, number>();
+  const cnt = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i];
+    cnt.set(c, (cnt.get(c) ?? 0) + 1);
+    if (predictions[i] === c) hit.set(c, (hit.get(c) ?? 0) + 1);
+  }
+  let s = 0;
+  for (const [c, n] of cnt) s += (hit.get(c) ?? 0) / n;
+  return cnt.size ? s / cnt.size : NaN;
+}

@@ -12,7 +12,7 @@ import {
 } from './softmax-regression.ts';
 
 export interface LinearProbeOptions {
-  /** L2 strengths λ to try on the validation split (per-sample objective; sklearn's C = 1 / (λ n)). */
+  /** L2 strengths λ to try on the validation split (default 1e-2, 1e-3, 1e-4, 1e-5; per-sample objective; sklearn's C = 1 / (λ n)). */
   lambdas?: readonly number[];
   /** Fraction of the training set held out to choose λ (default 0.2). 0 = use `lambdas[0]` directly. */
   valFraction?: number;
@@ -58,6 +58,8 @@ export async function fitSoftmaxRegression(
 export interface LinearProbeResult {
   readonly top1: number;
   readonly top5: number;
+  /** Balanced accuracy: recall per test class, averaged unweighted. */
+  readonly meanPerClassRecall: number;
   readonly lambda: number;
   readonly validation: { lambda: number; top1: number }[];
   readonly iterations: number;

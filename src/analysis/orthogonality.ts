@@ -141,7 +141,8 @@ export function variantAnalysis(
     }
     // Trace ratio on S⊥: ‖m_A − m_B‖² / (tr Σ_A + tr Σ_B), all after removing the S component.
     const trOf = (idx: number[], m: Float64Array) => {
-      const mp = m.map((v, j) => v - project(S.basis, S.r, d, m)[j]);
+      const pm = project(S.basis, S.r, d, m); // once, not once per coordinate
+      const mp = m.map((v, j) => v - pm[j]);
       let tr = 0;
       for (const i of idx) {
         const v = new Float64Array(d);

@@ -8,7 +8,10 @@ import {
   mistakeSeverity,
   binProbabilities,
   perRankAccuracy,
+  rankKey,
 } from './rank-aggregation.ts';
+import { prefixKey } from '../data/taxonomy/taxonomy.ts';
+import { chanceByRank } from '../report/chance.ts';
 import { zeroShot } from './zero-shot.ts';
 
 // A known taxonomy with a genus homonym ('Alpha' in two families).
@@ -24,7 +27,7 @@ const p = [0.3, 0.25, 0.2, 0.25 - 1e-10, 1e-10];
 describe('rank aggregation (pybioclip §A.7)', () => {
   test('sums by full rank prefix, keeps homonyms apart, applies minProb', () => {
     const genus = aggregateByRank(p, L, 'genus', { k: 10 });
-    expect(genus.map((g) => g.key)).toEqual([
+    expect(genus.map((g) => g.name)).toEqual([
       'Animalia Chordata Aves Passeriformes Fringillidae Alpha',
       'Animalia Chordata Mammalia Carnivora Felidae Felis',
       'Animalia Chordata Aves Passeriformes Corvidae Alpha',
@@ -54,7 +57,8 @@ describe('rank aggregation (pybioclip §A.7)', () => {
   test('abstention stops at the deepest confident rank', () => {
     expect(abstain(p, L, 0.5)).toMatchObject({
       rank: 'genus',
-      key: 'Animalia Chordata Aves Passeriformes Fringillidae Alpha',
+      name: 'Animalia Chordata Aves Passeriformes Fringillidae Alpha',
+      lineage: ['Animalia', 'Chordata', 'Aves', 'Passeriformes', 'Fringillidae', 'Alpha'],
     });
     expect(abstain(p, L, 0.7)).toMatchObject({ rank: 'order', score: expect.closeTo(0.75, 12) });
     expect(abstain(p, L, 0.76)).toMatchObject({ rank: 'phylum' });
@@ -72,6 +76,32 @@ describe('rank aggregation (pybioclip §A.7)', () => {
     expect(s.meanLcaDepth).toBe(2);
     expect(s.meanSeverity).toBe(5);
     expect(s.histogram[7]).toBe(1);
+  });
+
+  test('a lineage is keyed by its ranks as a tuple: ("Alpha beta", "gamma") and ("Alpha", "beta gamma") stay apart', () => {
+    const T = [
+      ['Alpha beta', 'gamma', 'x'],
+      ['Alpha', 'beta gamma', 'y'],
+    ];
+    // 0.6 vs 0.4: space-joined keys would merge both into 'Alpha beta gamma' with score 1
+    const g = aggregateByRank([0.6, 0.4], T, 1, { k: 5 });
+    expect(g.map((s) => s.lineage)).toEqual([
+      ['Alpha beta', 'gamma'],
+      ['Alpha', 'beta gamma'],
+    ]);
+    expect(g.map((s) => s.score)).toEqual([0.6, 0.4]);
+    expect(g[0].name).toBe(g[1].name); // same display string, different clades
+    // per-rank accuracy: image of lineage 1 predicted as lineage 0 at rank 1 is wrong
+    expect(perRankAccuracy(new Float32Array([0.6, 0.4]), 2, T, [T[1]], { ranks: [0, 1] })).toEqual({
+      kingdom: 0,
+      phylum: 0,
+    });
+    expect(abstain([0.6, 0.4], T, 0.7)).toBeNull(); // no prefix reaches 0.7 once they are apart
+    // chance counts taxa as prefixes too: 'Alpha' under two families is two genera
+    expect(chanceByRank(L, 7)[5]).toBe(1 / 4);
+    // the same key as the Taxonomy's prefixKey, missing and empty names included
+    for (const l of [...T, ['A', null, 'C'], ['A', '', 'C'], ['A/B', 'C']])
+      for (let r = 0; r < l.length; r++) expect(rankKey(l, r)).toBe(prefixKey(l, r));
   });
 
   test('binning and per-rank accuracy', () => {

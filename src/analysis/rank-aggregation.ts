@@ -14,11 +14,22 @@ export function rankIndex(rank: Rank | number): number {
   return r;
 }
 
-/** Grouping key of a lineage at a rank: the full prefix kingdom..rank joined by spaces (keeps homonyms apart). */
+/**
+ * Grouping key of a lineage at a rank: the full prefix kingdom..rank **as a tuple**, so homonyms in different
+ * lineages stay apart and so do ('Alpha beta', 'gamma') and ('Alpha', 'beta gamma'), which a space-joined key would
+ * merge. The same key as the Taxonomy's `prefixKey` (src/data/taxonomy; analysis sits below data, so it is written
+ * here too and tested equal): the JSON of the prefix, a missing or empty name as null. `RankScore.name` is the
+ * space-joined form, for display only.
+ */
 export function rankKey(lineage: Lineage, rank: number): string {
+  return JSON.stringify(lineage.slice(0, rank + 1).map((n) => (n === undefined || n === '' ? null : n)));
+}
+
+/** The display name of a lineage prefix: its names joined by spaces (missing ranks left out). */
+export function rankName(lineage: Lineage, rank: number): string {
   return lineage
     .slice(0, rank + 1)
-    .map((s) => s ?? '')
+    .filter((s) => s)
     .join(' ');
 }
 
@@ -44,7 +55,10 @@ export function rankGroups(
 
 /** One aggregated prediction at a rank. */
 export interface RankScore {
+  /** The prefix as a tuple key (`rankKey`): compare predictions by this. */
   readonly key: string;
+  /** The prefix's names joined by spaces, for display. */
+  readonly name: string;
   readonly lineage: Lineage; /* prefix kingdom..rank */
   readonly score: number;
 }
@@ -55,7 +69,7 @@ export interface RankScore {
  * label-store columns `[K]`.
  *
  * @example
- * aggregateByRank(p, lineages, 'genus', { k: 3 }); // [{ key: 'Animalia Chordata ... Felis', score: 0.91, ... }]
+ * aggregateByRank(p, lineages, 'genus', { k: 3 }); // [{ key: '["Animalia",…,"Felis"]', name: 'Animalia … Felis', score: 0.91, … }]
  */
 export function aggregateByRank(
   probs: ArrayLike<number>,
@@ -78,7 +92,12 @@ export function aggregateByRank(
     if (e) e.score += p;
     else acc.set(key, { score: p, j });
   }
-  const out = [...acc].map(([key, { score, j }]) => ({ key, lineage: lineages[j].slice(0, r + 1), score }));
+  const out = [...acc].map(([key, { score, j }]) => ({
+    key,
+    name: rankName(lineages[j], r),
+    lineage: lineages[j].slice(0, r + 1),
+    score,
+  }));
   out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return out.slice(0, opts.k ?? 5);
 }
@@ -188,7 +207,7 @@ export function binProbabilities(
  * the root, so this scans from species upwards). `null` when even the coarsest rank is below the threshold.
  *
  * @example
- * abstain(p, lineages, 0.8); // { rank: 'genus', key: '... Felis', score: 0.86, lineage: [...] }
+ * abstain(p, lineages, 0.8); // { rank: 'genus', name: '… Felis', score: 0.86, lineage: [...] }
  */
 export function abstain(
   probs: ArrayLike<number>,

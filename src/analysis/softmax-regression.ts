@@ -1,3 +1,4 @@
+import { meanPerClassRecall } from './labels.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import { backendOf, type Backend } from './backend.ts';
 import { gemmNT, transpose } from './kernels.ts';
@@ -122,21 +123,25 @@ export function scoreAccuracy(
   scores: Float64Array,
   c: number,
   y: ArrayLike<number>,
-): { top1: number; top5: number } {
+): { top1: number; top5: number; meanPerClassRecall: number } {
   let a1 = 0;
   let a5 = 0;
   const n = y.length;
+  const pred = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const t = scores[i * c + y[i]];
     let above = 0;
+    let best = 0;
     for (let k = 0; k < c; k++) {
       const s = scores[i * c + k];
       if (s > t || (s === t && k < y[i])) above++;
+      if (s > scores[i * c + best]) best = k;
     }
+    pred[i] = best;
     if (above === 0) a1++;
     if (above < 5) a5++;
   }
-  return { top1: a1 / n, top5: a5 / n };
+  return { top1: a1 / n, top5: a5 / n, meanPerClassRecall: meanPerClassRecall(pred, y) };
 }
 
 export interface LbfgsResult {

@@ -36,6 +36,14 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
     about: 'zero-shot classification (and by taxonomic rank) from image and class-text embedding files',
     load: () => import('./commands/zeroshot.ts'),
   },
+  retrieval: {
+    about: 'image ↔ text retrieval R@1/5/10 from embedding files',
+    load: () => import('./commands/retrieval.ts'),
+  },
+  hierarcaps: {
+    about: 'HierarCaps P, R and d_corr of a model or of precomputed embeddings',
+    load: () => import('./commands/hierarcaps.ts'),
+  },
   results: {
     about: 'aggregate / validate / show result JSON files',
     load: () => import('./commands/results.ts'),

@@ -16,15 +16,20 @@ export interface EmbedJobOptions {
   readonly tower?: 'image' | 'tabular' | 'text';
   /** With the text tower: which of `Sample.texts` to embed (default: the first caption). */
   readonly textType?: string;
-  /** Embed only the first N samples. */
+  /** Embed only the first N samples (after `offset`). */
   readonly limit?: number;
+  /** Skip the first N samples: with `limit`, embeds the range [offset, offset + limit); ids stay the samples' own. */
+  readonly offset?: number;
+  /** Class names by label id, replacing the data's own (e.g. Fashion-MNIST's for an IDX pair). */
+  readonly classNames?: readonly string[];
   /** Warnings (e.g. a model that records no normalisation). */
   readonly warn?: (message: string) => void;
 }
 
 export interface EmbedJob {
+  /** The data from `offset` on, with `classNames` in place of its own. */
   readonly data: EmbedData;
-  /** Rows the job covers: min(data length, limit). */
+  /** Rows the job covers: min(data length − offset, limit). */
   readonly total: number;
   /** Written to every output's metadata: clade version, model, data spec, recipe. */
   readonly meta: Record<string, string>;
@@ -55,7 +60,26 @@ export async function openEmbedJob(
   const openClip = isOpenClipFolder(modelDir);
   const model = openClip ? openClipModelInfo(modelDir) : readModelJson(modelDir);
   const cfg = (model.description.config ?? {}) as { seed?: number; size?: number };
-  const data = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+  const resolved = await resolveEmbedData(spec, { seed: cfg.seed, size: cfg.size });
+  const offset = o.offset ?? 0;
+  if (offset >= resolved.dataset.length && resolved.dataset.length > 0)
+    throw new CladeError(`--offset ${offset} is past the last of ${resolved.dataset.length} samples`, {
+      data: spec,
+    });
+  const n = resolved.dataset.length;
+  const data: EmbedData = {
+    ...resolved,
+    dataset: offset ? sliceDataset(resolved.dataset, offset, n) : resolved.dataset,
+  };
+  if (o.classNames) {
+    if (!resolved.labelNames && !o.classNames.length)
+      throw new CladeError('no class names given', { option: '--class-names' });
+    if (resolved.labelNames && o.classNames.length < resolved.labelNames.length)
+      throw new CladeError(`${o.classNames.length} class names for ${resolved.labelNames.length} classes`, {
+        option: '--class-names',
+      });
+    (data as { labelNames?: readonly string[] }).labelNames = o.classNames;
+  }
   const total = Math.min(data.dataset.length, o.limit ?? Infinity);
   if (total === 0) throw new CladeError('no samples to embed: the data is empty', { data: spec });
   const tower = o.tower ?? 'image';
@@ -66,7 +90,7 @@ export async function openEmbedJob(
     data,
     total,
     meta: { clade: model.clade, model: modelDir, data: spec, recipe: String(model.description.recipe ?? '') },
-    taxonomy: (data.dataset as { taxonomy?: Taxonomy }).taxonomy,
+    taxonomy: (resolved.dataset as { taxonomy?: Taxonomy }).taxonomy,
     embedRows: (start, end, onProgress) => {
       if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= total))
         throw new CladeError(`row range [${start}, ${end}) outside [0, ${total})`, { data: spec });

@@ -91,6 +91,7 @@ export async function embedShard(
       start,
       end,
       total: job.total,
+      offset: o.offset ?? 0,
       chunk,
       tower: o.tower ?? 'image',
       textType: o.textType ?? null,
@@ -144,8 +145,16 @@ export async function mergeEmbedParts(
   const parts = dirs.map((dir) => ({ dir, job: readPartJob(dir)!, progress: readPartProgress(dir) }));
   const first = parts[0].job;
   const same = (j: PartJob) =>
-    JSON.stringify([j.shards, j.total, j.tower, j.textType, j.meta, j.labelNames]) ===
-    JSON.stringify([first.shards, first.total, first.tower, first.textType, first.meta, first.labelNames]);
+    JSON.stringify([j.shards, j.total, j.offset, j.tower, j.textType, j.meta, j.labelNames]) ===
+    JSON.stringify([
+      first.shards,
+      first.total,
+      first.offset,
+      first.tower,
+      first.textType,
+      first.meta,
+      first.labelNames,
+    ]);
   const byShard = new Map<number, (typeof parts)[number]>();
   for (const p of parts) {
     if (!same(p.job))

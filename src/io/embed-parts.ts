@@ -28,6 +28,8 @@ export interface PartJob {
   readonly start: number;
   readonly end: number;
   readonly total: number;
+  /** The job's rows start at this sample of the data (`--offset`). */
+  readonly offset: number;
   /** Rows per committed chunk. */
   readonly chunk: number;
   readonly tower: string;

@@ -16,8 +16,9 @@ export interface MetaTable {
 }
 
 /**
- * Reads a CSV (header row required; empty cells → null, numeric-looking cells stay strings) or Parquet file, or
- * the non-vector columns of a Lance dataset (`DIR.lance`; empty strings → null).
+ * Reads a CSV (header row required; empty cells → null, numeric-looking cells stay strings), a Parquet file, the
+ * `.json` sidecar `clade embed` writes next to an `.npy` (columns `id`, `label`, `label_name`; a label of -1 — no
+ * label — is an empty cell), or the non-vector columns of a Lance dataset (`DIR.lance`; empty strings → null).
  *
  * @example
  * const meta = await readMetaTable('meta.csv');
@@ -49,7 +50,45 @@ export async function readMetaTable(path: string): Promise<MetaTable> {
   } catch (e) {
     throw new CladeError(`cannot read metadata: ${(e as Error).message}`, { file: path });
   }
+  if (ext === '.json') return sidecarTable(text, path);
   return csvTable(text, path, ext === '.tsv' ? '\t' : ',');
+}
+
+/** The `.npy` sidecar of `clade embed` (`{ ids, labels, labelNames }`) as a table: id, label, label_name. */
+function sidecarTable(text: string, file: string): MetaTable {
+  let j: { ids?: unknown; labels?: unknown; labelNames?: unknown };
+  try {
+    j = JSON.parse(text) as typeof j;
+  } catch (e) {
+    throw new CladeError(`not JSON: ${(e as Error).message}`, { file });
+  }
+  if (!Array.isArray(j.ids) || !Array.isArray(j.labels))
+    throw new CladeError('expected the .npy sidecar of clade embed, with "ids" and "labels" arrays', {
+      file,
+    });
+  const ids = j.ids as unknown[];
+  const labels = j.labels as unknown[];
+  if (labels.length !== ids.length)
+    throw new CladeError(`${ids.length} ids but ${labels.length} labels`, { file, field: 'labels' });
+  const names = Array.isArray(j.labelNames) ? (j.labelNames as unknown[]) : null;
+  const label: Cell[] = labels.map((v, i) => {
+    if (!Number.isInteger(v))
+      throw new CladeError(`expected an integer label, got ${JSON.stringify(v)}`, { file, row: i });
+    return (v as number) < 0 ? null : (v as number);
+  });
+  const labelName: Cell[] = label.map((l, i) => {
+    if (l === null || !names) return null;
+    const n = names[l as number];
+    if (typeof n !== 'string')
+      throw new CladeError(`label ${l} has no name in labelNames (${names.length} names)`, { file, row: i });
+    return n;
+  });
+  return {
+    file,
+    names: ['id', 'label', 'label_name'],
+    columns: { id: ids.map((v) => String(v)), label, label_name: labelName },
+    length: ids.length,
+  };
 }
 
 /** Builds a `MetaTable` from CSV text. */

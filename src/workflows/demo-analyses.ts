@@ -1,18 +1,15 @@
 import { aggregateByRank, mistakeSeverity, perRankAccuracy } from '../analysis/rank-aggregation.ts';
 import { dCorr } from '../analysis/hierarcaps.ts';
 import { knnVote } from '../analysis/knn.ts';
-import { linearProbe } from '../analysis/linear-probe.ts';
 import { pca } from '../analysis/pca.ts';
 import { radius } from '../analysis/radial.ts';
 import { similarityTopK } from '../analysis/top-k.ts';
-import { traitOrderCorrelation } from '../analysis/trait-order.ts';
-import { variantAnalysis } from '../analysis/orthogonality.ts';
 import { zeroShot, zeroShotEvaluate } from '../analysis/zero-shot.ts';
 import { l2Normalize, row, takeRows, type Embeddings } from '../io/embeddings.ts';
 import type { Sample } from '../data/types.ts';
 import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
-import { runAnalyses } from '../analysis/suite.ts';
+import { runAnalyses, traitOrderByGroup, variantsByGroup } from '../analysis/suite.ts';
 import { chanceByRank } from '../report/chance.ts';
 
 export interface DemoEmbeddings {
@@ -96,7 +93,7 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
     }),
   );
 
-  // kNN (k = 200 weighted, T = 0.1) and linear probe, species and each coarser rank.
+  // kNN (k = 200 weighted, T = 0.1), species and each coarser rank.
   // One neighbour search (train and test are L2-normalised above), one vote per rank.
   const [knn, tKnn] = await timedAsync(async () => {
     const nn = await similarityTopK(test, train, 200);
@@ -104,7 +101,11 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
       (_, r) => knnVote(nn, rankLabels(r, yTrain), rankLabels(r, yTest), { temperature: 0.1 }).top1,
     );
   });
-  const [probe, tProbe] = await timedAsync(() => linearProbe(train, yTrain, test, yTest, { seed: 0 }));
+  // The linear probe (species) and the cluster structure are the analysis table's entries, as in `clade analyze`.
+  const [probe, cluster] = await runAnalyses({ train, trainLabels: yTrain, test, testLabels: yTest }, [
+    'linear-probe',
+    'cluster',
+  ]);
   results.push(
     makeResult({
       kind: 'knn',
@@ -116,84 +117,74 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
         rankAccuracy: { rank: ranks, accuracy: { kNN: knn }, chance: chanceByRank(lineages, ranks.length) },
       },
     }),
-    makeResult({
-      kind: 'linear-probe',
-      name: 'linear probe (species)',
-      params: { lambda: probe.lambda },
-      timings: { total: tProbe },
-      metrics: { top1: probe.top1, top5: probe.top5, trainTop1: probe.trainTop1 },
-    }),
+    makeResult({ ...probe, name: 'linear probe (species)' }),
+    // RLD at several temperatures, Calinski–Harabasz, class homogeneity curve
+    makeResult(cluster),
   );
 
-  // Cluster structure: RLD at several temperatures, Calinski–Harabasz, class homogeneity curve.
-  const [cluster] = await runAnalyses({ train, trainLabels: yTrain, test, testLabels: yTest }, ['cluster']);
-  results.push(makeResult(cluster));
-
-  // Intra-class variation (clade's own operationalisation, methods.md §B.3): stage shifts vs the inter-class subspace.
-  // As in BioCLIP 2's figures, the analysis runs over a few related species at a time: each genus, whose r = K_g − 1
-  // dimensional inter-species subspace leaves a meaningful complement (random baseline r / D).
+  // Intra-class variation and trait order (clade's own operationalisation, methods.md §B.3), through the analysis
+  // table's per-group runners (the `variants` and `trait-order` entries of `clade analyze`). As in BioCLIP 2's
+  // figures they run over a few related species at a time: each genus with at least 3 species in the test split, whose
+  // r = K_g − 1 dimensional inter-species subspace leaves a meaningful complement (random baseline r / D). A genus
+  // whose species lack two samples of each variant has no defined shift and is left out.
   const genusOf = tax.labelsAt(R - 2);
-  const beak = ds.species.map((s) => s.beakMean);
-  const spear: number[] = [];
-  const stageRuns: ReturnType<typeof variantAnalysis>[] = [];
-  const sexRuns: ReturnType<typeof variantAnalysis>[] = [];
-  for (let g = 0; g < Math.max(...genusOf) + 1; g++) {
-    const rows = Array.from(yTest.keys()).filter((i) => genusOf[yTest[i]] === g);
-    const classes = new Set(rows.map((i) => yTest[i]));
-    if (classes.size < 3) continue;
-    const xs = takeRows(test, rows);
-    const ys = Int32Array.from(rows, (i) => yTest[i]);
-    spear.push(Math.abs(traitOrderCorrelation(xs, ys, beak).spearman));
-    // A genus whose species lack two samples of each variant has no defined shift: it is left out.
-    const tryVariant = (v: (string | null)[], a: string, b: string) => {
-      try {
-        return variantAnalysis(xs, ys, v, a, b);
-      } catch {
-        return null;
-      }
-    };
-    const st = tryVariant(
-      rows.map((i) => e.testSamples[i].variants?.stage ?? null),
-      'juvenile',
-      'adult',
-    );
-    const sx = tryVariant(
-      rows.map((i) => e.testSamples[i].variants?.sex ?? null),
-      'female',
-      'male',
-    );
-    if (st) stageRuns.push(st);
-    if (sx) sexRuns.push(sx);
+  const speciesPerGenus = new Map<number, Set<number>>();
+  for (const k of yTest) {
+    const g = genusOf[k];
+    if (!speciesPerGenus.has(g)) speciesPerGenus.set(g, new Set());
+    speciesPerGenus.get(g)!.add(k);
   }
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const vStage = {
-    meanRatio: avg(stageRuns.map((v) => v.meanRatio)),
-    meanAngleDeg: avg(stageRuns.map((v) => v.meanAngleDeg)),
-    meanFisher: avg(stageRuns.map((v) => v.meanFisher)),
-    randomBaseline: avg(stageRuns.map((v) => v.randomBaseline)),
-    perClass: stageRuns.flatMap((v) => v.perClass),
+  const group = Array.from(yTest, (k) =>
+    speciesPerGenus.get(genusOf[k])!.size >= 3 ? String(genusOf[k]) : null,
+  );
+  const variant = (name: 'stage' | 'sex') => e.testSamples.map((s) => s.variants?.[name] ?? null);
+  const tryRun = <T>(f: () => T): T | null => {
+    try {
+      return f();
+    } catch {
+      return null;
+    }
   };
-  const vSex = { meanRatio: avg(sexRuns.map((v) => v.meanRatio)) };
+  const vStage = tryRun(() => variantsByGroup(test, yTest, variant('stage'), ['juvenile', 'adult'], group));
+  const vSex = tryRun(() => variantsByGroup(test, yTest, variant('sex'), ['female', 'male'], group));
+  const traits = tryRun(() =>
+    traitOrderByGroup(
+      test,
+      yTest,
+      Array.from(yTest, (k) => ds.species[k].beakMean),
+      group,
+    ),
+  );
   results.push(
     makeResult({
       kind: 'orthogonality',
       name: 'intra-class variation and trait order (clade-defined)',
-      params: { variants: ['stage', 'sex'], note: "clade's own operationalisation (methods.md §B.3)" },
+      params: {
+        variants: ['stage', 'sex'],
+        groups: 'genera with ≥ 3 species in the test split',
+        split: 'test',
+        note: "clade's own operationalisation (methods.md §B.3)",
+      },
       metrics: {
-        stage_meanRatio: vStage.meanRatio,
-        stage_meanAngleDeg: vStage.meanAngleDeg,
-        stage_meanFisher: vStage.meanFisher,
-        sex_meanRatio: vSex.meanRatio,
-        randomBaseline: vStage.randomBaseline,
-        traitOrder_meanAbsSpearman: spear.reduce((a, b) => a + b, 0) / Math.max(1, spear.length),
+        stage_meanRatio: vStage?.meanRatio ?? NaN,
+        stage_meanAngleDeg: vStage?.meanAngleDeg ?? NaN,
+        stage_meanFisher: vStage?.meanFisher ?? NaN,
+        sex_meanRatio: vSex?.meanRatio ?? NaN,
+        randomBaseline: vStage?.randomBaseline ?? NaN,
+        traitOrder_meanAbsSpearman: traits
+          ? traits.runs.reduce((a, r) => a + Math.abs(r.spearman), 0) / traits.runs.length
+          : NaN,
       },
-      series: {
-        orthogonality: {
-          class: vStage.perClass.map((c) => ds.classNames[c.cls] ?? String(c.cls)),
-          ratio: vStage.perClass.map((c) => c.ratio),
-          baseline: vStage.randomBaseline,
-        },
-      },
+      series: vStage
+        ? {
+            orthogonality: {
+              class: vStage.perClass.map((c) => ds.classNames[c.cls] ?? String(c.cls)),
+              ratio: vStage.perClass.map((c) => c.ratio),
+              angle: vStage.perClass.map((c) => c.angleDeg),
+              baseline: vStage.randomBaseline,
+            },
+          }
+        : undefined,
     }),
   );
 

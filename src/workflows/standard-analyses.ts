@@ -1,8 +1,17 @@
-import { ANALYSIS_NAMES, runAnalyses, type AnalysisName, type LabelledSplit } from '../analysis/suite.ts';
+import {
+  ANALYSIS_NAMES,
+  analysisNeeds,
+  runAnalyses,
+  type AnalysisName,
+  type LabelledSplit,
+  type SettingsOverride,
+} from '../analysis/suite.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
 
 /** The label-based analyses `clade analyze` (and the demo) can run, by name: the table in `analysis/suite.ts`. */
 export const STANDARD_ANALYSES = ANALYSIS_NAMES;
+/** The ones that need only embeddings and labels (`clade analyze`'s default). */
+export const DEFAULT_ANALYSES = ANALYSIS_NAMES.filter((n) => !analysisNeeds(n));
 export type StandardAnalysis = AnalysisName;
 export type { LabelledSplit };
 
@@ -14,6 +23,7 @@ export async function standardAnalyses(
   s: LabelledSplit,
   which: readonly StandardAnalysis[],
   log: (l: string) => void = () => {},
+  opts: { settings?: SettingsOverride; seed?: number } = {},
 ): Promise<CladeResult[]> {
-  return (await runAnalyses(s, which, { log })).map((r) => makeResult(r));
+  return (await runAnalyses(s, which, { log, ...opts })).map((r) => makeResult(r));
 }

@@ -3,21 +3,118 @@ import { join } from 'node:path';
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 import { runAnalyze } from '../../workflows/analyze.ts';
-import { ANALYSES } from '../../analysis/suite.ts';
+import { ANALYSES, DEFAULT_SETTINGS, type SettingsOverride } from '../../analysis/suite.ts';
+import type { KnnMetric } from '../../analysis/knn.ts';
 import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
 import { checkOutputDir } from '../../io/output-path.ts';
 
-const HELP = `clade analyze <embeddings> --meta <csv|parquet> --label-col <column> [options]
+const D = DEFAULT_SETTINGS;
+const HELP = `clade analyze <embeddings> --meta <csv|parquet|npy> --label-col <column> [options]
 
 Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list column), pybioclip embed .json.
+--meta: a CSV/TSV/Parquet table, or the .npy sidecar clade embed writes (<file>.npy.json).
   --id-col COL         metadata column with each embedding's id/path (default: match rows by position)
   --split-col COL      train/test split column (--train-split train --test-split test); default seeded 80/20
-  --analyses LIST      comma-separated from: ${STANDARD_ANALYSES.join(', ')} (default: all)
+  --analyses LIST      comma-separated from: ${STANDARD_ANALYSES.join(', ')}
+                       (default: those needing only labels, plus variants / trait-order / attribute when their
+                       column is given)
   --out DIR            where result JSON files and report.html go (default: analysis/)
   --report             also write DIR/report.html
+  --seed S             seed of the 80/20 split, the probe's validation split, heads and permutations (default 0)
 
-Analyses (the table in src/analysis/suite.ts; all on ONNX Runtime, docs/analysis.md):
-${STANDARD_ANALYSES.map((n) => `  ${n.padEnd(13)} ${ANALYSES[n].title}`).join('\n')}`;
+The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, methods.md §B; all rows):
+  --variant-col COL --variants A,B   intra-class variation A vs B: orthogonality ratio ρ and angle θ to the
+                                     inter-class subspace, Fisher ratio, random baseline r/D
+  --group-col COL                    run variants and trait-order within each group (e.g. genus) and average
+  --trait-col COL                    numeric trait (class value = mean of its rows): trait-order correlation
+  --attribute-col COL                attribute (e.g. habitat): separation between and within classes,
+                                     --attribute-permutations N (default ${D.attribute.permutations})
+  --multilabel-cols A,B,C            binary columns (1/0, true/false, yes/no): multi-label probe, mAP and
+                                     macro-F1 (train → test, λ from --probe-lambdas by validation mAP)
+
+Settings (recorded in every result's params):
+  --knn-k K            weighted kNN neighbours (default ${D.knn.k}); --knn-majority-k K (default ${D.knn.majorityK})
+  --knn-t T            weighted-vote temperature (default ${D.knn.temperature})
+  --knn-metric M       cosine | dot | euclidean (default ${D.knn.metric})
+  --rld-t LIST         RLD temperatures (default ${D.rld.temperatures.join(',')})
+  --rld-normalize B    L2-normalise before RLD: true | false (default ${D.rld.normalize})
+  --homogeneity-p LIST class-homogeneity neighbourhood sizes (default ${D.homogeneity.ps.join(',')})
+  --probe-lambdas LIST linear-probe L2 grid (default ${D.probe.lambdas.join(',')}); --probe-val-fraction F (${D.probe.valFraction})
+  --graph-t T          graph-head temperature (default ${D.graphHead.temperature})
+
+Analyses (the table in src/analysis/suite.ts, docs/analysis.md; kNN, linear probe, RLD, homogeneity and the heads
+run on ONNX Runtime, the rest in TypeScript):
+${STANDARD_ANALYSES.map((n) => `  ${n.padEnd(16)} ${ANALYSES[n].title}`).join('\n')}`;
+
+/** A comma-separated list of numbers, each checked. */
+function numbers(
+  v: unknown,
+  option: string,
+  check: (x: number) => boolean,
+  what: string,
+): number[] | undefined {
+  if (v === undefined) return undefined;
+  const xs = String(v)
+    .split(',')
+    .map((s) => s.trim());
+  return xs.map((s) => {
+    const x = Number(s);
+    if (s === '' || !Number.isFinite(x) || !check(x))
+      throw new CladeError(`expected a comma-separated list of ${what}, got '${s}'`, { option });
+    return x;
+  });
+}
+
+function positive(v: unknown, option: string, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const x = v as number;
+  if (!(x > 0) || (integer && !Number.isInteger(x)))
+    throw new CladeError(`expected a positive ${integer ? 'integer' : 'number'}, got ${x}`, { option });
+  return x;
+}
+
+/** The settings options, checked. */
+export function settingsFromArgs(a: Record<string, unknown>): SettingsOverride {
+  const metric = a['knn-metric'] as string | undefined;
+  if (metric !== undefined && !['cosine', 'dot', 'euclidean'].includes(metric))
+    throw new CladeError(`expected cosine, dot or euclidean, got '${metric}'`, { option: '--knn-metric' });
+  const norm = a['rld-normalize'] as string | undefined;
+  if (norm !== undefined && norm !== 'true' && norm !== 'false')
+    throw new CladeError(`expected true or false, got '${norm}'`, { option: '--rld-normalize' });
+  const vf = a['probe-val-fraction'] as number | undefined;
+  if (vf !== undefined && !(vf >= 0 && vf < 1))
+    throw new CladeError(`expected a fraction in [0, 1), got ${vf}`, { option: '--probe-val-fraction' });
+  const clean = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    knn: clean({
+      k: positive(a['knn-k'], '--knn-k', true),
+      majorityK: positive(a['knn-majority-k'], '--knn-majority-k', true),
+      temperature: positive(a['knn-t'], '--knn-t'),
+      metric: metric as KnnMetric | undefined,
+    }),
+    rld: clean({
+      temperatures: numbers(a['rld-t'], '--rld-t', (x) => x > 0, 'positive temperatures'),
+      normalize: norm === undefined ? undefined : norm === 'true',
+    }),
+    homogeneity: clean({
+      ps: numbers(
+        a['homogeneity-p'],
+        '--homogeneity-p',
+        (x) => Number.isInteger(x) && x > 0,
+        'positive integers',
+      ),
+    }),
+    probe: clean({
+      lambdas: numbers(a['probe-lambdas'], '--probe-lambdas', (x) => x >= 0, 'non-negative numbers'),
+      valFraction: vf,
+    }),
+    graphHead: clean({ temperature: positive(a['graph-t'], '--graph-t') }),
+    attribute: clean({
+      permutations: positive(a['attribute-permutations'], '--attribute-permutations', true),
+    }),
+  };
+}
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
@@ -32,20 +129,47 @@ export async function run(argv: string[]): Promise<number> {
     out: 'string',
     seed: 'number',
     report: 'boolean',
+    'variant-col': 'string',
+    variants: 'string',
+    'group-col': 'string',
+    'trait-col': 'string',
+    'attribute-col': 'string',
+    'multilabel-cols': 'string',
+    'attribute-permutations': 'number',
+    'knn-k': 'number',
+    'knn-majority-k': 'number',
+    'knn-t': 'number',
+    'knn-metric': 'string',
+    'rld-t': 'string',
+    'rld-normalize': 'string',
+    'homogeneity-p': 'string',
+    'probe-lambdas': 'string',
+    'probe-val-fraction': 'number',
+    'graph-t': 'number',
     help: 'boolean',
   });
   if (a.help || a._.length !== 1 || !a.meta || !a['label-col']) {
     console.log(HELP);
     return a.help ? 0 : 2;
   }
-  const analyses = ((a.analyses as string | undefined)?.split(',') ?? [...STANDARD_ANALYSES]).map((x) =>
-    x.trim(),
-  );
-  for (const x of analyses)
+  const analyses = (a.analyses as string | undefined)?.split(',').map((x) => x.trim());
+  for (const x of analyses ?? [])
     if (!STANDARD_ANALYSES.includes(x as StandardAnalysis))
       throw new CladeError(`unknown analysis '${x}'; expected one of ${STANDARD_ANALYSES.join(', ')}`, {
         option: '--analyses',
       });
+  let variants: [string, string] | undefined;
+  if (a.variants !== undefined) {
+    const v = String(a.variants)
+      .split(',')
+      .map((s) => s.trim());
+    if (v.length !== 2 || !v[0] || !v[1] || v[0] === v[1])
+      throw new CladeError(`expected two different variants as A,B, got '${a.variants}'`, {
+        option: '--variants',
+      });
+    variants = [v[0], v[1]];
+  }
+  const settings = settingsFromArgs(a);
   const outDir = (a.out as string | undefined) ?? 'analysis';
   checkOutputDir(outDir, 'the result directory');
   await runAnalyze({
@@ -57,7 +181,14 @@ export async function run(argv: string[]): Promise<number> {
     trainSplit: a['train-split'] as string | undefined,
     testSplit: a['test-split'] as string | undefined,
     tensor: a.tensor as string | undefined,
-    analyses: analyses as StandardAnalysis[],
+    analyses: analyses as StandardAnalysis[] | undefined,
+    variantCol: a['variant-col'] as string | undefined,
+    variants,
+    groupCol: a['group-col'] as string | undefined,
+    traitCol: a['trait-col'] as string | undefined,
+    attributeCol: a['attribute-col'] as string | undefined,
+    multiLabelCols: (a['multilabel-cols'] as string | undefined)?.split(',').map((c) => c.trim()),
+    settings,
     outDir,
     seed: a.seed as number | undefined,
     log: (l) => console.error(l),

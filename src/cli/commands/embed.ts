@@ -1,10 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { CladeError } from '../../util/errors.ts';
 import { progress } from '../../util/progress.ts';
 import { parseArgs } from '../args.ts';
 import { embedToFile } from '../../embed/embed-to-file.ts';
 import { embedShard, mergeEmbedParts, parseShard, type Shard } from '../../embed/shard.ts';
 
-const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--limit N] [--quiet]
+const HELP = `clade embed <model-dir> <data> --out FILE [--meta CSV] [--classes CSV] [--tower image|text|tabular] [--text-type TYPE] [--offset N] [--limit N] [--class-names FILE|a,b,…] [--quiet]
 clade embed <model-dir> <data> --out FILE --shard i/n [--chunk ROWS] [...]
 clade embed merge FILE [PARTS...]
 
@@ -44,7 +45,10 @@ Options:
   --meta CSV     also write one row per sample: id, label, name and one column per taxonomic rank
                  (what 'clade analyze/zeroshot/explore --meta' read)
   --classes CSV  also write one row per class: name and ranks (what 'clade zeroshot --classes' reads)
-  --limit N      only the first N samples
+  --limit N      only the first N samples (after --offset)
+  --offset N     skip the first N samples: --offset 1000 --limit 1000 embeds samples 1000..1999 (ids unchanged)
+  --class-names FILE|a,b,…   class names by label id (one per line, or a comma list), e.g. Fashion-MNIST's
+                 for an IDX pair (mnist: uses the digits 0–9 otherwise)
   --quiet        no progress bar`;
 
 /**
@@ -65,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
       limit: 'number',
       shard: 'string',
       chunk: 'number',
+      offset: 'number',
+      'class-names': 'string',
       meta: 'string',
       classes: 'string',
       quiet: 'boolean',
@@ -87,13 +93,15 @@ export async function run(argv: string[]): Promise<number> {
         ? 'missing --out FILE'
         : limit !== undefined && !(Number.isInteger(limit) && limit > 0)
           ? '--limit: expected a positive integer'
-          : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
-            ? `--tower: expected image, text or tabular, got '${a.tower}'`
-            : a.shard !== undefined && (a.meta || a.classes)
-              ? '--meta and --classes are written by a single job, not by --shard'
-              : a.chunk !== undefined && a.shard === undefined
-                ? '--chunk goes with --shard'
-                : null;
+          : a.offset !== undefined && !(Number.isInteger(a.offset) && (a.offset as number) >= 0)
+            ? '--offset: expected a non-negative integer'
+            : a.tower !== undefined && !['image', 'tabular', 'text'].includes(a.tower as string)
+              ? `--tower: expected image, text or tabular, got '${a.tower}'`
+              : a.shard !== undefined && (a.meta || a.classes)
+                ? '--meta and --classes are written by a single job, not by --shard'
+                : a.chunk !== undefined && a.shard === undefined
+                  ? '--chunk goes with --shard'
+                  : null;
   if (problem) {
     console.error(`clade embed: ${problem}\n\n${HELP}`);
     return 2;
@@ -115,6 +123,8 @@ export async function run(argv: string[]): Promise<number> {
         tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
         textType: a['text-type'] as string | undefined,
         limit,
+        offset: a.offset as number | undefined,
+        classNames: a['class-names'] === undefined ? undefined : readClassNames(a['class-names'] as string),
         chunk: a.chunk as number | undefined,
         onStart: (rows, resumed) => {
           if (resumed)
@@ -144,6 +154,8 @@ export async function run(argv: string[]): Promise<number> {
       tower: a.tower as 'image' | 'tabular' | 'text' | undefined,
       textType: a['text-type'] as string | undefined,
       limit,
+      offset: a.offset as number | undefined,
+      classNames: a['class-names'] === undefined ? undefined : readClassNames(a['class-names'] as string),
       metaOut: a.meta as string | undefined,
       classesOut: a.classes as string | undefined,
       onStart: (total) => (ui.bar = a.quiet ? null : progress('embed', total, { unit: 'img' })),
@@ -154,7 +166,8 @@ export async function run(argv: string[]): Promise<number> {
       warn: (m) => console.error(`clade embed: ${m}`),
     });
     ui.bar?.done();
-    const part = r.n < r.available ? `, the first ${r.n}` : '';
+    const off = (a.offset as number | undefined) ?? 0;
+    const part = off ? `, samples ${off}..${off + r.n - 1}` : r.n < r.available ? `, the first ${r.n}` : '';
     console.log(`embedded ${r.describe}${part}: ${r.n} × ${r.d} → ${out}`);
     return 0;
   } catch (e) {
@@ -192,4 +205,14 @@ async function merge(argv: string[]): Promise<number> {
     console.error(`clade embed merge: ${e.message}`);
     return 1;
   }
+}
+
+/** `--class-names`: a file with one name per line, or a comma-separated list. */
+function readClassNames(v: string): string[] {
+  if (existsSync(v))
+    return readFileSync(v, 'utf8')
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return v.split(',').map((s) => s.trim());
 }

@@ -3,6 +3,8 @@ import { classTextFromModel } from '../../pretrained/class-text-from-model.ts';
 import { parseArgs } from '../args.ts';
 import { runZeroShot } from '../../workflows/zeroshot.ts';
 import { checkOutputDir } from '../../io/output-path.ts';
+import { readMetaTable } from '../../io/metadata.ts';
+import { CladeError } from '../../util/errors.ts';
 
 const HELP = `clade zeroshot <image-embeddings> --class-text <file> --classes <csv> --meta <csv> --label-col <col> [options]
 
@@ -13,7 +15,32 @@ const HELP = `clade zeroshot <image-embeddings> --class-text <file> --classes <c
   --rank-cols a,b,c         class-table rank columns (coarse → fine) for per-rank accuracy and mistake severity
   --meta CSV --label-col C  each image's true class name (--id-col to join by id instead of row order)
   --scale S                 logit scale s = exp(logitScale) (default 100)
+  --subset COL=V1,V2|CSV    keep only classes whose class-table column COL is one of the values (a CSV: its first
+                            column is named after COL and lists them); the softmax renormalises within them and
+                            images of other classes are left out (pybioclip --subset)
+  --abstain P               with --rank-cols: name each image at the deepest rank whose summed probability ≥ P;
+                            reports the share named at each rank, none, and their accuracy
+  --bins CSV                class → bin table (--bin-class-col, default the class column; --bin-col, default
+                            'bin'): probabilities summed per bin, accuracy against the true class's bin
   --out DIR                 result JSON directory (default zeroshot/)`;
+
+/** `COL=V1,V2` or a CSV whose first column is named after the class-table column and lists the values. */
+async function parseSubset(v: string): Promise<{ column: string; values: string[] }> {
+  const eq = v.indexOf('=');
+  if (eq > 0 && !v.toLowerCase().endsWith('.csv'))
+    return {
+      column: v.slice(0, eq).trim(),
+      values: v
+        .slice(eq + 1)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+  const t = await readMetaTable(v);
+  const col = t.names[0];
+  if (!col) throw new CladeError('the subset CSV has no columns', { file: v, option: '--subset' });
+  return { column: col, values: t.columns[col].filter((x) => x !== null).map(String) };
+}
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseArgs(argv, {
@@ -29,6 +56,11 @@ export async function run(argv: string[]): Promise<number> {
     'label-col': 'string',
     'id-col': 'string',
     scale: 'number',
+    subset: 'string',
+    abstain: 'number',
+    bins: 'string',
+    'bin-class-col': 'string',
+    'bin-col': 'string',
     out: 'string',
     help: 'boolean',
   });
@@ -58,6 +90,11 @@ export async function run(argv: string[]): Promise<number> {
     labelCol: a['label-col'] as string,
     idCol: a['id-col'] as string | undefined,
     scale: (a.scale as number | undefined) ?? fromModel?.scale,
+    subset: a.subset === undefined ? undefined : await parseSubset(a.subset as string),
+    abstain: a.abstain as number | undefined,
+    bins: a.bins as string | undefined,
+    binClassCol: a['bin-class-col'] as string | undefined,
+    binCol: a['bin-col'] as string | undefined,
     outDir,
   });
   console.log(formatSummaryTable(readResults(outDir)));
