@@ -7,10 +7,16 @@ import type { ImageTextData } from './image-text-data.ts';
 /**
  * synthetic-taxonomy of `seed` (`perSpecies` training images of side `size`); held-out splits are other splits of
  * the same species. Views: BioCLIP's training crop (or CLIPin's two views) and CLIP's eval transform, with the
- * OpenAI CLIP mean/std.
+ * OpenAI CLIP mean/std or `normalize` (a pretrained model's, when fine-tuning one).
  */
-export function syntheticData(cfg: { seed: number; perSpecies: number; size: number }): ImageTextData {
+export function syntheticData(cfg: {
+  seed: number;
+  perSpecies: number;
+  size: number;
+  normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
+}): ImageTextData {
   const synthetic = syntheticTaxonomy({ seed: cfg.seed, perSpecies: cfg.perSpecies, size: cfg.size });
+  const stats = cfg.normalize ?? { mean: OPENAI_MEAN, std: OPENAI_STD };
   const pipeline = (split: string, mode: 'train' | 'eval', perSpecies: number, views: 1 | 2) =>
     pipelineSource('synthetic-image-text', {
       seed: cfg.seed,
@@ -19,6 +25,7 @@ export function syntheticData(cfg: { seed: number; perSpecies: number; size: num
       split,
       mode,
       views,
+      ...(cfg.normalize ? { normalize: { mean: [...stats.mean], std: [...stats.std] } } : {}),
     });
   return {
     name: 'synthetic-taxonomy',
@@ -32,8 +39,8 @@ export function syntheticData(cfg: { seed: number; perSpecies: number; size: num
       size: cfg.size,
       layout: 'NCHW',
       scale: '1/255',
-      mean: [...OPENAI_MEAN],
-      std: [...OPENAI_STD],
+      mean: [...stats.mean],
+      std: [...stats.std],
       eval: 'resize shorter side + centre crop, bicubic',
     },
     train: (views) => pipeline('train', 'train', cfg.perSpecies, views),
