@@ -7,7 +7,9 @@ import { replayLoss } from '../../objectives/index.ts';
 import type { Recipe } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
+import { fineTuneRules } from './parts/fine-tune.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
+import { requireOpenClipFrom, startConfig } from './parts/open-clip-start.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
 import { clipReplaySchema, type ClipReplayOptions } from './schemas.ts';
@@ -34,11 +36,14 @@ export function withContinualProj<P extends Omit<ClipReplayParams, 'continualPro
  * negatives only. Inference (the exported image tower) uses the biology head.
  */
 export function clipReplay(options: ClipReplayOptions = {}) {
-  const cfg = clipReplaySchema.parse(options);
-  const data = syntheticData(cfg);
+  const parsed = clipReplaySchema.parse(options);
+  const start = requireOpenClipFrom(parsed.from, 'clip-replay', 'synthetic-taxonomy');
+  const cfg = startConfig(parsed, start);
+  const data = syntheticData({ ...cfg, normalize: start?.normalize });
   const replay = syntheticData({ seed: cfg.replaySeed, perSpecies: 1, size: cfg.size });
-  const tokenizer = captionTokenizer(cfg.contextLength, data, replay);
-  const t = clipTowers(cfg, data.preprocessing, tokenizer);
+  const tokenizer = start?.tokenizer ?? captionTokenizer(cfg.contextLength, data, replay);
+  const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
+  const ft = fineTuneRules(cfg, start?.layers(['imageProj', 'continualProj']) ?? {});
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, t.text.tokenize);
   const replayCaption = TEXT_TYPES.length; // the replay sample's caption follows the five biology text types
@@ -49,7 +54,7 @@ export function clipReplay(options: ClipReplayOptions = {}) {
     tokenizer,
     data,
     batchSize: B,
-    init: (rng) => withContinualProj({ ...t.init(rng), logitScale: logitScaleInit() }),
+    init: (rng) => withContinualProj({ ...t.init(rng), logitScale: start?.logitScale() ?? logitScaleInit() }),
     batchSpec: {
       ...t.image.inputs(B),
       ...t.text.inputs(B),
@@ -70,7 +75,10 @@ export function clipReplay(options: ClipReplayOptions = {}) {
     },
     optimizer: clipAdamw(cfg.weightDecay), // as clip-taxonomy
     clamp: clampLogitScale,
+    trainable: ft.trainable,
+    lrScale: ft.lrScale,
     pipeline: pipelineSource('synthetic-replay', {
+      ...(start ? { normalize: start.normalize } : {}),
       seed: cfg.seed,
       perSpecies: cfg.perSpecies,
       size: cfg.size,
@@ -94,7 +102,13 @@ export function clipReplay(options: ClipReplayOptions = {}) {
     describe: () => {
       const blocks = t.describe();
       const image = { ...blocks.image, head: 'imageProj (biology); continualProj is training-only' };
-      return imageTextDescription('clip-replay', cfg, data, { ...blocks, image, embedDim: cfg.embedDim });
+      const pretrained = start ? { pretrained: start.describe(), fineTune: ft.description } : {};
+      return imageTextDescription('clip-replay', cfg, data, {
+        ...blocks,
+        image,
+        embedDim: cfg.embedDim,
+        ...pretrained,
+      });
     },
   } satisfies Recipe<ClipReplayParams> & Record<string, unknown>;
   return recipe;

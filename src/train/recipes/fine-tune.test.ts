@@ -23,7 +23,10 @@ import { readModelJson, writeModelDir } from '../model-dir.ts';
 import { stepSpec } from '../recipe.ts';
 import { TrainStep } from '../step.ts';
 import { train } from '../trainer.ts';
+import { clipReplay } from './clip-replay.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
+import { clipin } from './clipin.ts';
+import { radialFinetune } from './radial-finetune.ts';
 import { fineTuneRules, layerId } from './parts/fine-tune.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../../test/fixtures/open_clip/tiny-vit-gelu');
@@ -223,3 +226,52 @@ function sumAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
   return s;
 }
+
+describe('the other recipes take an open_clip folder as `from`', () => {
+  const steps = async (recipe: Parameters<typeof stepSpec>[0], n: number, lr: number) => {
+    const spec = stepSpec(recipe, { seed: 0 });
+    const step = await TrainStep.create(spec);
+    const feeds = recipe.feeds(await firstBatch(recipe), 0);
+    const losses: number[] = [];
+    for (let i = 0; i < n; i++) losses.push((await step.run(feeds, lr)).loss);
+    return { before: leaves(spec.params), after: leaves(step.params()), losses };
+  };
+  const src = loadOpenClipFolder(FIXTURE);
+
+  test('clipin: locked ViT trunk and text transformer (no projections) from the checkpoint; the heads train', async () => {
+    const recipe = clipin({ ...base, batchSize: 12, lockImage: true, lockText: true, unlockTextBlocks: 1 });
+    expect(recipe.tokenizer.kind).toBe('clip-bpe');
+    const { before, after, losses } = await steps(recipe, 4, 1e-3);
+    expect(same(before.get('image.blocks.1.fc1.w')!, src.params.image.blocks[1].fc1.w)).toBe(true);
+    expect(before.has('text.proj')).toBe(false);
+    expect(same(before.get('target.image.pos')!, before.get('image.pos')!)).toBe(true);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    expect(losses[3]).toBeLessThan(losses[0]);
+    for (const k of ['image.blocks.1.fc1.w', 'image.ln.gamma', 'text.blocks.0.fc1.w', 'text.token.table'])
+      expect(same(after.get(k)!, before.get(k)!), k).toBe(true);
+    for (const k of ['text.blocks.1.fc1.w', 'text.ln.gamma', 'gI.w', 'cT.w'])
+      expect(same(after.get(k)!, before.get(k)!), k).toBe(false);
+  });
+
+  test('radial-finetune: the checkpoint text tower with CLIP BPE; lockText keeps all but the last block', async () => {
+    const recipe = radialFinetune({ from: FIXTURE, batchSize: 2, lockText: true, unlockTextBlocks: 1 });
+    expect(recipe.config).toMatchObject({ embedDim: 24, contextLength: 77 });
+    const { before, after, losses } = await steps(recipe, 3, 1e-3);
+    expect(same(before.get('text.proj')!, src.params.text.proj as HostTensor)).toBe(true);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    expect(same(after.get('text.blocks.0.attn.qkv.w')!, before.get('text.blocks.0.attn.qkv.w')!)).toBe(true);
+    expect(same(after.get('text.blocks.1.attn.qkv.w')!, before.get('text.blocks.1.attn.qkv.w')!)).toBe(false);
+    expect(same(after.get('text.proj')!, before.get('text.proj')!)).toBe(false);
+  });
+
+  test('clip-replay: both visual heads start from visual.proj and follow the last layer (scale 1)', async () => {
+    const recipe = clipReplay({ from: FIXTURE, perSpecies: 1, replayPerSpecies: 1, batchSize: 12 });
+    const { before, after, losses } = await steps(recipe, 4, 1e-3);
+    expect(same(before.get('continualProj.w')!, src.params.image.head!.w)).toBe(true);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    expect(losses[3]).toBeLessThan(losses[0]);
+    expect(same(after.get('continualProj.w')!, before.get('continualProj.w')!)).toBe(false);
+    const d = clipReplay({ from: FIXTURE, perSpecies: 1, layerDecay: 0.5 });
+    expect([d.lrScale!('continualProj.w'), d.lrScale!('image.blocks.0.fc1.w')]).toEqual([1, 0.25]);
+  });
+});

@@ -12,7 +12,9 @@ import { adamw } from '../../optim/adamw.ts';
 import { Rng } from '../../util/rng.ts';
 import type { Recipe, TowerSpec } from '../recipe.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
+import { andTrainable, cladeTowerLayers, fineTuneRules } from './parts/fine-tune.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
+import { openClipStart } from './parts/open-clip-start.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { towerRunner } from './parts/tower-runner.ts';
 import { textTower, type TextTower } from './parts/towers.ts';
@@ -74,12 +76,15 @@ async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, cha
  */
 export function radialFinetune(options: RadialFinetuneOptions = {}) {
   let cfg = radialFinetuneSchema.parse(options);
-  const src = cfg.from ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
+  const start = openClipStart(cfg.from);
+  const src = cfg.from && !start ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
   const dims = ['embedDim', 'textWidth', 'textDepth', 'textHeads', 'contextLength'] as const;
   if (src) cfg = radialFinetuneSchema.parse({ ...cfg, ...configFrom(src, dims) });
+  if (start) cfg = { ...cfg, embedDim: start.spec.embedDim, contextLength: start.spec.text.context };
   const data = syntheticData({ seed: cfg.seed, perSpecies: 1, size: 32 });
-  const tokenizer = src?.tokenizer ?? captionTokenizer(cfg.contextLength, data); // as clip-taxonomy's
-  const text = textTower(cfg, tokenizer, cfg.embedDim);
+  const tokenizer = start?.tokenizer ?? src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
+  const text = start?.textTower(true) ?? textTower(cfg, tokenizer, cfg.embedDim);
+  const ft = fineTuneRules(cfg, { text: start?.layers().text ?? cladeTowerLayers(cfg).text });
   const held = (k: number) => cfg.heldOutEvery > 0 && k % cfg.heldOutEvery === cfg.heldOutEvery - 1;
   const all = data.synthetic!.species.map((s) => s.label);
   const [trainSpecies, heldOutSpecies] = [all.filter((k) => !held(k)), all.filter(held)];
@@ -117,7 +122,8 @@ export function radialFinetune(options: RadialFinetuneOptions = {}) {
       return { loss: r.loss, metrics: { angle: r.angleTerm, hard: r.hardTerm, pull: r.pullTerm } };
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }),
-    trainable: (path) => path.startsWith('text.'),
+    trainable: andTrainable((path) => path.startsWith('text.'), ft)!,
+    lrScale: ft.lrScale,
     pipeline: pipelineSource('synthetic-chains', {
       seed: cfg.seed,
       species: trainSpecies,
@@ -140,6 +146,8 @@ export function radialFinetune(options: RadialFinetuneOptions = {}) {
       tokenizer: tokenizer.toJSON(),
       root: 'embedding of the empty text ""',
       heldOutSpecies,
+      ...(start ? { pretrained: start.describe() } : {}),
+      ...(cfg.from ? { fineTune: ft.description } : {}),
     }),
     async periodicEval(params): Promise<Record<string, number>> {
       const species = heldOutSpecies.length ? heldOutSpecies : trainSpecies;

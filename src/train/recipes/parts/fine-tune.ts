@@ -130,3 +130,16 @@ export function andTrainable(
   if (!ft.trainable) return own;
   return (path) => own(path) && ft.trainable!(path);
 }
+
+/**
+ * The towers of a clade model directory's image-text recipe as the rules number them: the small CNN's
+ * convolutions as its blocks, the text transformer's blocks.
+ */
+export function cladeTowerLayers(
+  cfg: { readonly imageChannels?: readonly number[]; readonly textDepth: number },
+  imageHeads: readonly string[] = [],
+): { image?: TowerLayers; text: TowerLayers } {
+  const text = { prefix: 'text', depth: cfg.textDepth };
+  if (!cfg.imageChannels) return { text };
+  return { image: { prefix: 'image', depth: cfg.imageChannels.length, heads: imageHeads }, text };
+}

@@ -53,23 +53,23 @@ export interface OpenClipStart {
 
 /**
  * The open_clip folder `from` names, or null when `from` is empty or a clade model directory. Only the config is
- * read here; the weights on the first `init`. `dataset` must be one whose images are made at the model's size
- * (synthetic-taxonomy).
+ * read here; the weights on the first `init`. `dataset` (the recipes that train the image tower) must be one
+ * whose images are made at the model's size (synthetic-taxonomy), and the model's images square.
  *
  * @example
  * const start = openClipStart(cfg.from, cfg.dataset);
  * const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
  */
-export function openClipStart(from: string, dataset = 'synthetic-taxonomy'): OpenClipStart | null {
+export function openClipStart(from: string, dataset?: string): OpenClipStart | null {
   if (!from || !isOpenClipFolder(from)) return null;
   const spec = readOpenClipConfig(from);
   const [h, w] = spec.vision.image;
-  if (h !== w)
+  if (dataset !== undefined && h !== w)
     throw new CladeError(`fine-tuning takes square images; this model's image_size is [${h}, ${w}]`, {
       file: from,
       field: 'from',
     });
-  if (dataset !== 'synthetic-taxonomy')
+  if (dataset !== undefined && dataset !== 'synthetic-taxonomy')
     throw new CladeError(
       `an open_clip model fine-tunes on synthetic-taxonomy (rendered at its ${h} px with its mean/std); dataset '${dataset}' is not supported with it yet`,
       { field: 'dataset' },
@@ -136,7 +136,7 @@ export function openClipStart(from: string, dataset = 'synthetic-taxonomy'): Ope
  * `from` of a recipe that starts only from open_clip folders (clip-taxonomy, clip-replay): the folder, or null
  * for fresh towers; anything else is an error naming `from`.
  */
-export function requireOpenClipFrom(from: string, recipe: string, dataset?: string): OpenClipStart | null {
+export function requireOpenClipFrom(from: string, recipe: string, dataset: string): OpenClipStart | null {
   if (!from) return null;
   const start = openClipStart(from, dataset);
   if (!start)
