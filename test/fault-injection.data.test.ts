@@ -1,9 +1,11 @@
-// Fault injection: `clade export` and `clade embed` killed with SIGKILL at random instants, 20 times each, writing
-// into the same output alternately from two different models. After every kill the output is one whole version
-// (a model directory of model A or of model B; an .npy and its sidecar both A's or both B's, as a reader finds
-// them), and after the next complete run no temporary file is left. Commits pause between their steps
-// (CLADE_FAULT_PAUSE_MS) so that kills land inside them; the counts are printed.
-// In the data suite because it spawns ~40 processes (≈2 min); `clade train` kills are in train-kill.test.ts.
+// Fault injection: processes killed with SIGKILL at random instants, 20 times each. `clade export` and
+// `clade embed` write into the same output alternately from two different models: after every kill the output is
+// one whole version (a model directory of model A or of model B; an .npy and its sidecar both A's or both B's, as
+// a reader finds them). `clade train` is killed and resumed in one run directory: after every kill its files are
+// whole and resumable, and the finished run equals one nobody interrupted. After the next complete run no
+// temporary file is left. Commits pause between their steps (CLADE_FAULT_PAUSE_MS) so that kills land inside
+// them; the counts are printed. In the data suite because it spawns ~60 processes (≈3–4 min); train-kill.test.ts
+// (npm test) has the mid-epoch case.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { run as exportCli } from '../src/cli/commands/export.ts';
 import { run as embedCli } from '../src/cli/commands/embed.ts';
 import { run as trainCli } from '../src/cli/commands/train.ts';
 import { recoverDir } from '../src/io/commit-dir.ts';
+import { readSafetensors } from '../src/io/safetensors.ts';
 import { loadEmbeddings } from '../src/io/load-embeddings.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -78,8 +81,8 @@ async function timeRun(args: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Spawn `clade <args>` and SIGKILL it at a random instant in [0, maxMs) after its start. */
-async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<void> {
+/** Spawn `clade <args>` and SIGKILL it at a random instant in [minMs, maxMs) after its start. */
+async function killAtRandom(args: string[], rng: Rng, maxMs: number, minMs = 0): Promise<void> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin/clade.mjs'), ...args], {
     cwd: dir,
@@ -99,7 +102,9 @@ async function killAtRandom(args: string[], rng: Rng, maxMs: number): Promise<vo
       break;
     }
   }
-  await new Promise((r) => setTimeout(r, Math.max(0, rng.int(Math.round(maxMs)) - (performance.now() - t0))));
+  await new Promise((r) =>
+    setTimeout(r, Math.max(0, minMs + rng.int(Math.round(maxMs - minMs)) - (performance.now() - t0))),
+  );
   try {
     if (pid) process.kill(pid, 'SIGKILL');
   } catch {
@@ -155,5 +160,54 @@ test(`clade embed killed ${KILLS} times: the .npy and its sidecar are A's or B's
   expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   console.info(
     `embed: ${tornWrites} of ${KILLS} kills left a temporary file (T = ${(T / 1000).toFixed(1)} s)`,
+  );
+});
+
+test(`clade train killed ${KILLS} times: every kill leaves a resumable run, and the end equals an unbroken run`, async () => {
+  const rng = new Rng(5);
+  const cfgFile = join(dir, 'train-kills.json');
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      ...JSON.parse(cfg(7)),
+      train: { steps: 60, lr: 0.002, warmup: 2, seed: 7, checkpointEvery: 3, keepLast: 2, workers: 0 },
+    }),
+  );
+  const T = await timeRun(['train', cfgFile, '--out', 'train-ref', '--quiet']);
+  const run = join(dir, 'train-kills');
+  const args = () =>
+    existsSync(join(run, 'config.json'))
+      ? ['train', '--out', 'train-kills', '--resume', '--quiet']
+      : ['train', cfgFile, '--out', 'train-kills', '--quiet'];
+  let midTraining = 0; // kills that landed between the first and the last training step
+  for (let i = 0; i < KILLS; i++) {
+    await killAtRandom(args(), rng, 1.1 * T, 0.3 * T);
+    if (!existsSync(join(run, 'config.json'))) continue; // killed before the run directory was written
+    JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    // every metrics line but a torn last one is whole; every checkpoint a reader lists is complete
+    const metrics = existsSync(join(run, 'metrics.jsonl'))
+      ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
+      : [];
+    for (const l of metrics.slice(0, -1)) JSON.parse(l);
+    const ckpts = existsSync(join(run, 'checkpoints'))
+      ? readdirSync(join(run, 'checkpoints')).filter((f) => /^step-\d+\.safetensors$/.test(f))
+      : [];
+    for (const c of ckpts) expect(readSafetensors(join(run, 'checkpoints', c)).size, c).toBeGreaterThan(0);
+    if (metrics.length > 0 && !existsSync(join(run, 'model'))) midTraining++;
+    // the model directory, once present, is whole
+    recoverDir(join(run, 'model'));
+    if (existsSync(join(run, 'model')))
+      expect(modelHash(join(run, 'model'))).toBe(modelHash(join(dir, 'train-ref/model')));
+  }
+  // finish the run: the same weights as the run nobody interrupted, and no temporary file anywhere
+  if (!existsSync(join(run, 'config.json'))) await timeRun(args());
+  else await timeRun(['train', '--out', 'train-kills', '--resume', '--quiet']);
+  expect(modelHash(join(run, 'model'))).toBe(modelHash(join(dir, 'train-ref/model')));
+  const temps = [run, join(run, 'checkpoints')].flatMap((d) =>
+    readdirSync(d).filter((f) => f.endsWith('.tmp')),
+  );
+  expect(temps).toEqual([]);
+  console.info(
+    `train: ${midTraining} of ${KILLS} kills landed mid-training (T = ${(T / 1000).toFixed(1)} s)`,
   );
 });

@@ -22,6 +22,14 @@ export const STUDIES: Record<string, { about: string; load: () => Promise<Study>
     about: "BioCLIP 2's intra-species variation vs data scale on synthetic-taxonomy (clade demo)",
     load: async () => (await import('./emergent.ts')).emergentStudy,
   },
+  taxonomy: {
+    about: 'clip-taxonomy with five text types vs class names only vs flat supervised on CIFAR-100, by rank',
+    load: async () => (await import('./taxonomy.ts')).taxonomyStudy,
+  },
+  clipin: {
+    about: 'CLIPin (fixed and learnable λ) vs its CLIP base on CIFAR-100, mean ± std over seeds',
+    load: async () => (await import('./clipin.ts')).clipinStudy,
+  },
   radial: {
     about:
       'Radial Embedding: radius vs depth and d_corr before/after radial-finetune (synthetic chains, HierarCaps)',

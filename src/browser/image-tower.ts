@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-web/wasm';
-import { GRAY_WEIGHTS } from '../data/augment/color.ts';
+import { withChannels } from '../data/augment/color.ts';
 import { clipEvalView } from '../data/augment/views.ts';
 import type { Image } from '../data/types.ts';
 import { Rng } from '../util/rng.ts';
@@ -63,24 +63,6 @@ export class ImageTower {
     const d = e.dims[1];
     return (e.data as Float32Array).slice(0, d);
   }
-}
-
-/** An 8-bit image with `channels` channels (grey → RGB replicated, RGB → grey with the luma weights), as clade embed. */
-export function withChannels(img: Image, channels: number): Image {
-  if (img.channels === channels) return img;
-  const n = img.width * img.height;
-  const d = img.data;
-  if (channels === 3) {
-    const data = new Uint8Array(n * 3);
-    for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = d[i];
-    return { ...img, data, channels: 3 };
-  }
-  const data = new Uint8Array(n);
-  for (let i = 0; i < n; i++)
-    data[i] = Math.round(
-      GRAY_WEIGHTS[0] * d[3 * i] + GRAY_WEIGHTS[1] * d[3 * i + 1] + GRAY_WEIGHTS[2] * d[3 * i + 2],
-    );
-  return { ...img, data, channels: 1 };
 }
 
 /**

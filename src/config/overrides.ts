@@ -68,10 +68,17 @@ export type KeysAt = (path: readonly string[]) => readonly string[] | undefined;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The discriminator key of a discriminated union at a path (e.g. `arch`), or `undefined`. */
+export type DiscriminatorAt = (path: readonly string[]) => string | undefined;
+
 /**
  * Apply overrides to a copy of a raw config. With `keysAt`, a path naming a key the schema does not have throws
  * naming the override and the close matches; setting inside a number or string throws too. Intermediate objects
  * are created as needed (`--recipeConfig.embedDim=8` on a config without `recipeConfig`).
+ * With `discriminatorAt`, an override that switches a discriminated union's variant
+ * (`--recipeConfig.encoder.arch=vit` over a `cnn` encoder) replaces the whole object with `{ arch: 'vit' }`, so the
+ * new variant starts from its own defaults instead of inheriting keys it does not have; such overrides apply first,
+ * so `--recipeConfig.encoder.patch=4` in any position then sets a key of the new variant.
  *
  * @example
  * applyOverrides({ train: { lr: 1e-3 } }, splitOverrides(['--train.lr=3e-4']).overrides);
@@ -81,9 +88,13 @@ export function applyOverrides(
   raw: Readonly<Record<string, unknown>>,
   overrides: readonly Override[],
   keysAt?: KeysAt,
+  discriminatorAt?: DiscriminatorAt,
 ): Record<string, unknown> {
   const out = structuredClone(raw) as Record<string, unknown>;
-  for (const o of overrides) {
+  const switches = (o: Override) =>
+    o.path.length > 1 && discriminatorAt?.(o.path.slice(0, -1)) === o.path[o.path.length - 1];
+  const ordered = [...overrides.filter(switches), ...overrides.filter((o) => !switches(o))];
+  for (const o of ordered) {
     let cur: Record<string, unknown> | unknown[] = out;
     for (let i = 0; i < o.path.length; i++) {
       const seg = o.path[i];
@@ -102,6 +113,10 @@ export function applyOverrides(
         slot[seg] = structuredClone(o.value);
         break;
       }
+      // the parent of a variant switch: a new object holding only the discriminator (set by the next segment)
+      const parent = slot[seg];
+      if (i === o.path.length - 2 && switches(o) && isObject(parent) && parent[o.path[i + 1]] !== o.value)
+        slot[seg] = {};
       if (slot[seg] === undefined) slot[seg] = {};
       const next: unknown = slot[seg];
       if (!isObject(next) && !Array.isArray(next))

@@ -70,6 +70,19 @@ export function keysAt(schema: z.ZodType, path: readonly Segment[]): string[] | 
   return undefined;
 }
 
+/**
+ * The discriminator key when the schema at `path` is a discriminated union (`'arch'` for the CIFAR encoder),
+ * else `undefined`.
+ *
+ * @example
+ * discriminatorAt(SimclrCifarSchema, ['encoder']); // 'arch'
+ */
+export function discriminatorAt(schema: z.ZodType, path: readonly Segment[]): string | undefined {
+  const s = schemaAt(schema, path);
+  const u = s && unwrap(s);
+  return u instanceof z.ZodDiscriminatedUnion ? String(u.def.discriminator) : undefined;
+}
+
 /** `a.b.0.c` from a path. */
 export function dotPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
@@ -91,7 +104,14 @@ export function zodProblems(error: z.ZodError, schema: z.ZodType, prefix: readon
     if (issue.code === 'unrecognized_keys') {
       const known = keysAt(schema, rel) ?? [];
       const base = where ? `${where}.` : '';
+      const disc = discriminatorAt(schema, rel);
       for (const k of issue.keys) {
+        if (disc && known.includes(k)) {
+          out.push(
+            `key '${base}${k}' is not an option of this '${disc}' of '${where}' (it belongs to another ${disc}: remove it)`,
+          );
+          continue;
+        }
         const hint = didYouMean(k, known, base);
         out.push(
           `unknown key '${base}${k}'${hint || (known.length ? ` (known keys: ${known.join(', ')})` : '')}`,

@@ -8,7 +8,7 @@
  * - raw tabular features through the tabular tower.
  */
 import { withImage } from '../data/readers/decode-image.ts';
-import { GRAY_WEIGHTS } from '../data/augment/color.ts';
+import { withChannels } from '../data/augment/color.ts';
 import { OPENAI_MEAN, OPENAI_STD } from '../data/augment/pixel-ops.ts';
 import { clipEvalView } from '../data/augment/views.ts';
 import type { Image, Sample } from '../data/types.ts';
@@ -63,27 +63,6 @@ export function imagePreprocessing(modelDir: string): ImagePreprocessing {
   const std = nums(pre.std) ?? nums(norm?.std);
   if (mean && std) return { channels, size: h, mean, std, input, assumedStats: false };
   return { channels, size: h, mean: [...OPENAI_MEAN], std: [...OPENAI_STD], input, assumedStats: true };
-}
-
-/** An 8-bit image with `channels` channels (grey replicated to RGB, or RGB to grey with the luma weights). */
-function withChannels(img: Image, channels: number): Image {
-  if (img.channels === channels) return img;
-  const n = img.width * img.height;
-  if (channels === 3) {
-    const data = new Uint8Array(n * 3);
-    for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = img.data[i];
-    return { ...img, data, channels: 3 };
-  }
-  if (channels === 1) {
-    const d = img.data;
-    const data = new Uint8Array(n);
-    for (let i = 0; i < n; i++)
-      data[i] = Math.round(
-        GRAY_WEIGHTS[0] * d[3 * i] + GRAY_WEIGHTS[1] * d[3 * i + 1] + GRAY_WEIGHTS[2] * d[3 * i + 2],
-      );
-    return { ...img, data, channels: 1 };
-  }
-  throw new CladeError(`the model expects ${channels}-channel images`);
 }
 
 export interface EmbedResult {

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { beginDirWrite } from '../io/commit-dir.ts';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,8 +101,10 @@ export async function writeExplorer(outDir: string, input: ExplorerInput): Promi
   if (!existsSync(join(dist, 'index.html')))
     throw new CladeError(`the explorer app is not built (${dist} is missing): run 'npm run build:web'`);
 
-  const tmp = `${resolve(outDir)}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
+  // built in a sibling temporary folder and committed with one rename (src/io/commit-dir.ts): a crash leaves the
+  // previous explorer or the new one, and the next write repairs what a crash between the renames left
+  const w = beginDirWrite(outDir);
+  const tmp = w.tmp;
   mkdirSync(join(tmp, 'data'), { recursive: true });
   try {
     cpSync(dist, tmp, { recursive: true });
@@ -231,14 +234,10 @@ export async function writeExplorer(outDir: string, input: ExplorerInput): Promi
     };
     write('manifest', manifest);
 
-    const dest = resolve(outDir);
-    const old = `${dest}.old-${process.pid}`;
-    if (existsSync(dest)) renameSync(dest, old);
-    renameSync(tmp, dest);
-    rmSync(old, { recursive: true, force: true });
+    w.commit();
     return manifest;
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    w.abort();
     throw e;
   }
 }

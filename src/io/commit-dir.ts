@@ -48,6 +48,45 @@ export function recoverDir(dir: string): string[] {
   return did;
 }
 
+/** A directory write in progress: fill `tmp`, then `commit()` (or `abort()` on failure). */
+export interface DirWrite {
+  readonly tmp: string;
+  commit(): void;
+  abort(): void;
+}
+
+/**
+ * Start writing directory `dir` as a unit: a fresh sibling temporary directory to fill, whose `commit()` moves the
+ * previous version aside, renames the new one into place and removes the old one.
+ *
+ * @example
+ * const w = beginDirWrite('out/explorer');
+ * try { await fillAsync(w.tmp); w.commit(); } catch (e) { w.abort(); throw e; }
+ */
+export function beginDirWrite(dir: string): DirWrite {
+  const dest = resolve(dir);
+  mkdirSync(dirname(dest), { recursive: true });
+  recoverDir(dir);
+  const stamp = `${process.pid}.${Date.now()}`;
+  const tmp = join(dirname(dest), `.${basename(dest)}.${stamp}.tmp`);
+  const old = join(dirname(dest), `.${basename(dest)}.${stamp}.old`);
+  mkdirSync(tmp);
+  return {
+    tmp,
+    commit() {
+      faultPause();
+      if (existsSync(dest)) renameSync(dest, old);
+      faultPause();
+      renameSync(tmp, dest);
+      rmSync(old, { recursive: true, force: true });
+    },
+    abort() {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(dest) && existsSync(old)) renameSync(old, dest);
+    },
+  };
+}
+
 /**
  * Write directory `dir` as a unit: `fill(tmp)` writes every file into a fresh sibling directory, which then
  * replaces `dir` (the previous version is kept until the new one is complete).
@@ -56,24 +95,13 @@ export function recoverDir(dir: string): string[] {
  * writeDirAtomic('models/ct', (tmp) => writeModelFiles(tmp, ...));
  */
 export function writeDirAtomic<T>(dir: string, fill: (tmp: string) => T): T {
-  const dest = resolve(dir);
-  mkdirSync(dirname(dest), { recursive: true });
-  recoverDir(dir);
-  const stamp = `${process.pid}.${Date.now()}`;
-  const tmp = join(dirname(dest), `.${basename(dest)}.${stamp}.tmp`);
-  const old = join(dirname(dest), `.${basename(dest)}.${stamp}.old`);
-  mkdirSync(tmp);
+  const w = beginDirWrite(dir);
   try {
-    const out = fill(tmp);
-    faultPause();
-    if (existsSync(dest)) renameSync(dest, old);
-    faultPause();
-    renameSync(tmp, dest);
-    rmSync(old, { recursive: true, force: true });
+    const out = fill(w.tmp);
+    w.commit();
     return out;
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(dest) && existsSync(old)) renameSync(old, dest);
+    w.abort();
     throw e;
   }
 }

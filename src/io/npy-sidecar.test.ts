@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -53,4 +53,10 @@ test('an interrupted pair write is repaired: old pair before the new array lande
   } finally {
     rmSync(sub, { recursive: true, force: true });
   }
+});
+
+test('the pair is written into folders that do not exist yet, as every other output', () => {
+  const f = join(dir, 'a', 'b', 'e.npy');
+  writeNpyWithSidecar(f, Float32Array.of(1, 2), [1, 2], { ids: ['x'] });
+  expect(existsSync(f) && existsSync(f.replace(/\.npy$/, '.json'))).toBe(true);
 });

@@ -6,7 +6,7 @@
  * in — so a reader sees the old pair or the new one. The sidecar also records the array's SHA-256, a last check.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CladeError } from '../util/errors.ts';
 import { encodeNpy } from './npy.ts';
@@ -31,6 +31,7 @@ export function writeNpyWithSidecar(
   shape: readonly number[],
   meta: Record<string, unknown>,
 ): void {
+  mkdirSync(dirname(path), { recursive: true });
   recoverNpyPair(path);
   const bytes = encodeNpy(data, shape);
   const side = sidecarPath(path);

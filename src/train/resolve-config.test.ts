@@ -95,3 +95,20 @@ test('a short --train.steps keeps the preset warm-up share; an impossible --trai
     "'train.warmup': warm-up (50) is longer than the run (30 steps) (set by --train.warmup=50 on the command line)",
   );
 });
+
+test('an override switching a discriminated union variant starts the object afresh, in any order', () => {
+  const { raw, file } = loadConfig('simclr-cifar');
+  const over = splitOverrides([
+    '--recipeConfig.encoder.patch=4',
+    '--recipeConfig.encoder.arch=vit',
+  ]).overrides;
+  const cfg = resolveConfig(raw, { file, overrides: over });
+  const enc = (cfg.recipeConfig as { encoder: Record<string, unknown> }).encoder;
+  expect(enc.arch).toBe('vit');
+  expect(enc.patch).toBe(4);
+  expect(enc).not.toHaveProperty('channels');
+  // a key of another variant in a file is named as such, not "did you mean" itself
+  expect(() =>
+    resolveConfig({ recipe: 'simclr-cifar', recipeConfig: { encoder: { arch: 'vit', channels: [1] } } }),
+  ).toThrow("key 'recipeConfig.encoder.channels' is not an option of this 'arch' of 'recipeConfig.encoder'");
+});

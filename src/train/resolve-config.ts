@@ -8,7 +8,7 @@ import { applyOverrides, type Override } from '../config/overrides.ts';
 import { PresetSchema } from '../config/preset.ts';
 import { didYouMean } from '../config/suggest.ts';
 import type { TrainConfig } from '../config/train-options.ts';
-import { keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
+import { discriminatorAt, keysAt, problemsError, zodProblems } from '../config/zod-errors.ts';
 import { CladeError } from '../util/errors.ts';
 import { RECIPES, type RecipeEntry, type RecipeName } from './recipes/index.ts';
 import type { Recipe } from './recipe.ts';
@@ -83,10 +83,15 @@ export function resolveConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new CladeError('expected a config object { recipe, recipeConfig, train }', { file });
   const name = (raw as Record<string, unknown>).recipe;
-  const withOverrides = applyOverrides(raw as Record<string, unknown>, o.overrides ?? [], (path) =>
+  const schemaOf = (path: readonly string[]): [z.ZodType, readonly string[]] =>
     path[0] === 'recipeConfig' && isRecipe(name)
-      ? keysAt(RECIPES[name].schema, path.slice(1))
-      : keysAt(PresetSchema, path),
+      ? [RECIPES[name].schema, path.slice(1)]
+      : [PresetSchema, path];
+  const withOverrides = applyOverrides(
+    raw as Record<string, unknown>,
+    o.overrides ?? [],
+    (path) => keysAt(...schemaOf(path)),
+    (path) => discriminatorAt(...schemaOf(path)),
   );
   const fileTrain = (raw as Record<string, unknown>).train;
   const note = fitWarmup(

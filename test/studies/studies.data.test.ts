@@ -51,6 +51,17 @@ describe('studies (short versions)', () => {
     const d = (await check('emergent')) as { runs: unknown[] };
     expect(d.runs.length).toBe(1);
   });
+  it('taxonomy: mixed text types vs class names only vs flat supervised, zero-shot by rank', async () => {
+    const d = (await check('taxonomy')) as { results: Record<string, Record<string, number>> };
+    expect(Object.keys(d.results)).toEqual(['mixed', 'names', 'flat']);
+    expect(d.results.names.zs_taxon_coarse).toBeGreaterThanOrEqual(0);
+    expect(d.results.flat.zs_com_fine).toBeUndefined();
+  });
+  it('clipin: CLIP base vs CLIPin with fixed and learnable λs', async () => {
+    const d = (await check('clipin')) as { runs: Record<string, { lambdaSelf?: number }[]> };
+    expect(Object.keys(d.runs)).toEqual(['clip', 'clipinFixed', 'clipinLearned']);
+    expect(d.runs.clipinLearned[0].lambdaSelf).toBeGreaterThanOrEqual(0);
+  });
   it('rld: staged supervised + SimCLR runs, cluster metrics over training, graph head', async () => {
     const d = (await check('rld')) as { trajectories: Record<string, unknown[]> };
     expect(Object.keys(d.trajectories)).toEqual(['supervised', 'SimCLR']);

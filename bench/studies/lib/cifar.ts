@@ -1,8 +1,8 @@
 /** CIFAR-100 as the studies use it: labels straight from the binaries, and one analyze-ready table. */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './cli.ts';
-import { readEmbedNpy, stackNpy, writeCsv } from './files.ts';
+import { readEmbedNpy, resultsByKind, stackNpy, writeCsv } from './files.ts';
 import type { Clade } from './cli.ts';
 
 export const CIFAR100 = join(REPO, '../shared/datasets/cifar-100');
@@ -60,4 +60,71 @@ export async function embedCifar100Split(
   stackNpy(npy, parts);
   writeCsv(meta, ['fine', 'coarse', 'split'], rows);
   return { npy, meta, trainN: parts[0].n, testN: parts[1].n };
+}
+
+/** Superclass index of each of the 100 classes (from the training records). */
+export function cifar100FineToCoarse(): number[] {
+  const t = cifar100Labels(join(CIFAR100, 'train.bin'));
+  const out = new Array<number>(100).fill(0);
+  t.fine.forEach((f, i) => (out[f] = t.coarse[i]));
+  return out;
+}
+
+/** The class table `clade zeroshot --classes` reads: name, coarse, fine (one row per class, label order). */
+export function cifar100ClassTable(path: string): string {
+  const names = cifar100Names();
+  const up = cifar100FineToCoarse();
+  writeCsv(
+    path,
+    ['name', 'coarse', 'fine'],
+    names.fine.map((f, k) => [f, names.coarse[up[k]], f]),
+  );
+  return path;
+}
+
+/** The class prompts as the recipes caption them (methods.md §A.3): class name (`com`) and lineage (`taxon`). */
+export function cifar100Prompts(): { com: string[]; taxon: string[] } {
+  const names = cifar100Names();
+  const up = cifar100FineToCoarse();
+  const h = (s: string) => s.replace(/_/g, ' ');
+  return {
+    com: names.fine.map((f) => `a photo of ${h(f)}.`),
+    taxon: names.fine.map((f, k) => `a photo of ${h(names.coarse[up[k]])} ${h(f)}.`),
+  };
+}
+
+/**
+ * Zero-shot by rank through the CLI: `clade embed --tower text` of the prompts, then `clade zeroshot --rank-cols
+ * coarse,fine` of the test embeddings (`test.meta` has each image's class name in column `fine`). Returns the result's
+ * metrics (acc_coarse, acc_fine, meanLcaDepth of mistakes, top1, ...).
+ */
+export async function zeroShotByRank(
+  clade: Clade,
+  model: string,
+  test: { npy: string; meta: string; classes: string },
+  dir: string,
+  texts: readonly string[],
+): Promise<Record<string, number>> {
+  mkdirSync(dir, { recursive: true });
+  const txt = join(dir, 'prompts.txt');
+  writeFileSync(txt, texts.join('\n') + '\n');
+  const cls = join(dir, 'classes.npy');
+  await clade.run(['embed', model, txt, '--tower', 'text', '--out', cls, '--quiet']);
+  await clade.run([
+    'zeroshot',
+    test.npy,
+    '--class-text',
+    cls,
+    '--classes',
+    test.classes,
+    '--rank-cols',
+    'coarse,fine',
+    '--meta',
+    test.meta,
+    '--label-col',
+    'fine',
+    '--out',
+    join(dir, 'out'),
+  ]);
+  return resultsByKind(join(dir, 'out')).zeroshot.metrics;
 }

@@ -1,3 +1,5 @@
+import type { Image } from '../types.ts';
+import { CladeError } from '../../util/errors.ts';
 /** Luma weights of ITU-R 601-2 (PIL's `convert('L')`): gray = 0.299 R + 0.587 G + 0.114 B. */
 export const GRAY_WEIGHTS = [0.299, 0.587, 0.114] as const;
 
@@ -108,4 +110,26 @@ export function toGrayscale(d: Float32Array, hw: number): void {
     d[hw + i] = y;
     d[2 * hw + i] = y;
   }
+}
+
+/**
+ * An 8-bit image with `channels` channels (grey → RGB replicated, RGB → grey with the luma weights): how `clade embed`
+ * and the browser's image tower feed an image to a tower of another channel count.
+ */
+export function withChannels(img: Image, channels: number): Image {
+  if (img.channels === channels) return img;
+  const n = img.width * img.height;
+  const d = img.data;
+  if (channels === 3) {
+    const data = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = d[i];
+    return { ...img, data, channels: 3 };
+  }
+  if (channels !== 1) throw new CladeError(`expected 1 or 3 image channels, got ${channels}`);
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i++)
+    data[i] = Math.round(
+      GRAY_WEIGHTS[0] * d[3 * i] + GRAY_WEIGHTS[1] * d[3 * i + 1] + GRAY_WEIGHTS[2] * d[3 * i + 2],
+    );
+  return { ...img, data, channels: 1 };
 }

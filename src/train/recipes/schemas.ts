@@ -66,6 +66,14 @@ const embedDim = { embedDim: pos().default(64) };
 const textTypes = {
   /** `perBatch`: one text type per batch (BioCLIP 2); `perSample`: one per caption. */
   mixing: z.enum(['perBatch', 'perSample']).default('perBatch'),
+  /**
+   * The text types captions are drawn from (default all five, BioCLIP 2); `["com"]` trains on class names only
+   * (the ablation of docs/studies/taxonomy.md).
+   */
+  textTypes: z
+    .array(z.enum(TEXT_TYPES))
+    .min(1)
+    .default([...TEXT_TYPES]),
 };
 
 /** A model directory to start from (its towers and tokenizer); '' = fresh towers. */
