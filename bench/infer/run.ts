@@ -5,7 +5,10 @@
  * (bench/infer/torch_infer.py, a long-lived process), interleaved round by round, medians reported. Also checks that
  * both give the same embeddings, and reports peak memory (VmHWM / ru_maxrss) of each process.
  *
- *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json]
+ * Then one fine-tune step (bench/infer/finetune.ts: image tower locked but its last `--ft-blocks` blocks, ln_post and
+ * proj; InfoNCE against fixed text embeddings; AdamW) on both, images per second.
+ *
+ *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json] [--ft-blocks 2]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { writeOpenClipFolder } from '../../src/pretrained/open-clip-writer.ts';
 import { openModel, type OpenedModel } from '../../src/pretrained/open-model.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
+import { fineTuneStep } from './finetune.ts';
 
 /** open_clip's src/open_clip/model_configs/ViT-B-16.json, with OpenAI's preprocessing. */
 const VIT_B_16 = {
@@ -37,12 +41,15 @@ const a = parseArgs(process.argv.slice(2), {
   batch: 'number',
   threads: 'number',
   config: 'string',
+  'ft-blocks': 'number',
 });
 const rounds = (a.rounds as number | undefined) ?? 3;
 const seconds = (a.seconds as number | undefined) ?? 4;
 const batch = (a.batch as number | undefined) ?? 32;
 const threads = (a.threads as number | undefined) ?? 2;
 const config = a.config ? JSON.parse(readFileSync(a.config as string, 'utf8')) : VIT_B_16;
+/** The fine-tune step case: the image tower's last N blocks (+ ln_post, proj) unlocked; -1 skips it. */
+const ftBlocks = (a['ft-blocks'] as number | undefined) ?? 2;
 const name = a.config ? 'custom' : 'ViT-B-16';
 const folder = resolve('.bench-out/infer', name);
 
@@ -172,8 +179,42 @@ for (let r = 0; r < rounds; r++)
     const t = res[kind].torch.at(-1);
     console.log(`  round ${r + 1} ${kind}: clade ${c.toFixed(1)}/s${t ? `, PyTorch ${t.toFixed(1)}/s` : ''}`);
   }
-torch?.close();
 await model.release();
+
+// The fine-tune step case: clade's TrainStep (one ONNX graph) vs the same step in PyTorch, interleaved.
+const ft: { clade: number[]; torch: number[] } = { clade: [], torch: [] };
+if (ftBlocks >= 0) {
+  const E = config.model_cfg.embed_dim as number;
+  const textEmb = new Rng(3).normalArray(batch * E);
+  writeFileSync(join(folder, 'bench_text_emb.f32'), textEmb);
+  const { step, trained } = await fineTuneStep(folder, batch, ftBlocks);
+  const feeds = { image: images, text: textEmb };
+  const first = (await step.run(feeds, 1e-5)).loss; // from the checkpoint's weights, as PyTorch's first step
+  const tFirst = torch ? ((await torch.ask(`ft_setup ${ftBlocks}`)) as { loss: number }).loss : NaN;
+  console.log(
+    `\nfine-tune step (last ${ftBlocks} blocks + ln_post + proj: ${trained} tensors trained): first loss clade ${first.toFixed(5)}` +
+      (torch ? `, PyTorch ${tFirst.toFixed(5)}` : ''),
+  );
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    while (n === 0 || performance.now() - t0 < seconds * 1000) {
+      await step.run(feeds, 1e-5);
+      n++;
+    }
+    ft.clade.push((n * batch) / ((performance.now() - t0) / 1000));
+    if (torch) {
+      const t = (await torch.ask(`ft ${seconds}`)) as { per_s: number; peak_rss_mb: number };
+      ft.torch.push(t.per_s);
+      torchPeak = Math.max(torchPeak, t.peak_rss_mb);
+    }
+    const t = ft.torch.at(-1);
+    console.log(
+      `  round ${r + 1} fine-tune: clade ${ft.clade.at(-1)!.toFixed(2)} img/s${t ? `, PyTorch ${t.toFixed(2)} img/s` : ''}`,
+    );
+  }
+}
+torch?.close();
 
 console.log('\n| tower | clade /s | PyTorch /s | clade / PyTorch |');
 console.log('|---|---|---|---|');
@@ -181,6 +222,11 @@ for (const kind of ['image', 'text'] as const) {
   const c = median(res[kind].clade);
   const t = res[kind].torch.length ? median(res[kind].torch) : NaN;
   console.log(`| ${kind} | ${c.toFixed(1)} | ${t.toFixed(1)} | ${(c / t).toFixed(2)}x |`);
+}
+if (ft.clade.length) {
+  const c = median(ft.clade);
+  const t = ft.torch.length ? median(ft.torch) : NaN;
+  console.log(`| fine-tune step (images) | ${c.toFixed(2)} | ${t.toFixed(2)} | ${(c / t).toFixed(2)}x |`);
 }
 console.log(
   `\npeak RSS: clade ${peakRssMb().toFixed(0)} MB (node + onnxruntime, incl. loading and graph building), PyTorch ${torchPeak.toFixed(0)} MB`,

@@ -76,6 +76,14 @@ describe('clip-taxonomy fine-tuned from the tiny open_clip folder', () => {
       expect(same(after.get(k)!, before.get(k)!), k).toBe(false);
     for (const k of ['text.blocks.0.attn.qkv.w', 'text.proj', 'logitScale'])
       expect(same(after.get(k)!, before.get(k)!), k).toBe(false);
+    // the periodic evaluation (zero-shot by rank on held-out images) runs on the pretrained towers
+    const acc = await recipe.periodicEval(trained);
+    expect(Object.keys(acc).sort()).toEqual([
+      'zeroshot/genus',
+      'zeroshot/kingdom',
+      'zeroshot/order',
+      'zeroshot/species',
+    ]);
   });
 
   test('resumes exactly: stopped after 7 steps (last checkpoint at 5) and resumed = the uninterrupted run', async () => {
