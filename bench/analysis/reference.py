@@ -1,7 +1,7 @@
 """Reference timings for `npm run bench:analysis`: faiss (exact self-kNN), NumPy (RLD formula), scikit-learn (probe).
 
 Usage: python3 reference.py <case> <dir>   — reads <dir>/*.npy written by run.ts, prints one JSON object.
-Threads are pinned by the caller (OMP_NUM_THREADS=2, OMP_WAIT_POLICY=PASSIVE).
+Threads are pinned by the caller (bench/reference.ts: OMP_*, OPENBLAS_* of the chosen configuration).
 """
 import json, sys, time
 import numpy as np

@@ -23,6 +23,7 @@ import { similarityTopK } from '../../src/analysis/top-k.ts';
 import { relativeLocalDensity } from '../../src/analysis/rld.ts';
 import { linearScores, scoreAccuracy } from '../../src/analysis/softmax-regression.ts';
 import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
+import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
 import { mixture } from './mixture.ts';
 
 interface Entry {
@@ -32,6 +33,10 @@ interface Entry {
   ratio: number | null;
   unit: string;
   note?: string;
+  /** The run's baseline check passed and a reference was timed (set on push). */
+  valid?: boolean;
+  /** The thread configuration the NumPy / faiss / scikit-learn reference ran under. */
+  referenceConfig?: RefConfig;
 }
 
 const args = process.argv.slice(2);
@@ -56,13 +61,7 @@ function findPython(modules: string[]): string | null {
 
 function runRef(py: string | null, which: string, dir: string): Record<string, unknown> | null {
   if (!py) return null;
-  const env = {
-    ...process.env,
-    OMP_NUM_THREADS: '2',
-    OPENBLAS_NUM_THREADS: '2',
-    MKL_NUM_THREADS: '2',
-    OMP_WAIT_POLICY: 'PASSIVE',
-  };
+  const env = { ...process.env, MKL_NUM_THREADS: '2', ...baseline.config.env };
   const r = spawnSync(py, [resolve(here, 'reference.py'), which, dir], {
     encoding: 'utf8',
     env,
@@ -123,10 +122,15 @@ async function paired<T>(
     runs: `runs clade ${ts.map((t) => t.toFixed(2)).join('/')} s, reference ${rs.map((t) => t.toFixed(2)).join('/') || 'n/a'} s`,
   };
 }
+// The references are NumPy / faiss / scikit-learn on NumPy's BLAS: checked with NumPy's own sgemm, the thread
+// configuration with the fastest NumPy sgemm is the one every reference runs under.
+const baseline = await tuneBaseline(findPython(['numpy']), { path: 'numpy', numpyOnly: true });
 const push = (e: Entry) => {
+  e.valid = baseline.valid && e.reference !== null;
+  e.referenceConfig = baseline.config;
   entries.push(e);
   console.log(
-    `${e.case.padEnd(44)} clade ${e.clade.toFixed(3).padStart(9)} ${e.unit.padEnd(6)} reference ${e.reference === null ? '      n/a' : e.reference.toFixed(3).padStart(9)}  ratio ${e.ratio === null ? 'n/a' : e.ratio.toFixed(2)}${e.note ? `  (${e.note})` : ''}`,
+    `${e.case.padEnd(44)} clade ${e.clade.toFixed(3).padStart(9)} ${e.unit.padEnd(6)} reference ${e.reference === null ? '      n/a' : e.reference.toFixed(3).padStart(9)}  ratio ${e.ratio === null ? 'n/a' : e.ratio.toFixed(2)}${e.valid || e.reference === null ? '' : ' (INVALID baseline)'}${e.note ? `  (${e.note})` : ''}`,
   );
 };
 
@@ -283,7 +287,15 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const jsonPath = opt('json');
-if (jsonPath) writeFileAtomic(resolve(process.cwd(), jsonPath), JSON.stringify(entries, null, 2) + '\n');
+if (jsonPath)
+  writeFileAtomic(
+    resolve(process.cwd(), jsonPath),
+    JSON.stringify(
+      { date: new Date().toISOString(), baseline: baselineJson(baseline), cases: entries },
+      null,
+      2,
+    ) + '\n',
+  );
 
 /** A 1-D int64 `.npy` for labels (the float writer in src/io covers embeddings only). */
 function npyInt64(y: ArrayLike<number>): Uint8Array {

@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { DataLoader } from '../../src/data/loader/loader.ts';
 import { pipelineSource, type PipelineSource } from '../../src/data/pipelines/index.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
+import { baselineJson, tuneBaseline, type Baseline } from '../reference.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
 
@@ -93,14 +94,14 @@ async function runClade(c: Case): Promise<number> {
   return images / ((performance.now() - t0) / 1000);
 }
 
-function runTorchvision(c: Case): number | null {
+function runTorchvision(c: Case, baseline: Baseline): number | null {
   if (!python) return null;
   const r = spawnSync(
     python,
     [tvScript, ...c.tvArgs, '--batch', String(c.batch), '--workers', String(workers)],
     {
       encoding: 'utf8',
-      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
+      env: { ...process.env, ...baseline.config.env },
     },
   );
   if (r.status !== 0) {
@@ -145,6 +146,9 @@ async function main(): Promise<void> {
     if (!cifarFile)
       console.log('CIFAR-10 not found: synthetic 32x32 images (torchvision side skipped for case a)');
     console.log(`workers ${workers}, rounds ${rounds}, torchvision: ${python ?? 'not found'}`);
+    // torchvision's loaders do no GEMMs: the check is printed and recorded, the configuration is chosen by the
+    // elementwise throughput, and validity does not depend on sgemm.
+    const baseline = await tuneBaseline(python, { gemmBound: false });
     const res = new Map<string, { clade: number[]; tv: number[] }>(
       cases.map((c) => [c.name, { clade: [], tv: [] }]),
     );
@@ -154,7 +158,7 @@ async function main(): Promise<void> {
         const cl = await runClade(c);
         res.get(c.name)!.clade.push(cl);
         if (!tvDone.has(c.tvKey))
-          tvDone.set(c.tvKey, c.tvKey === 'cifar' && !cifarFile ? null : runTorchvision(c));
+          tvDone.set(c.tvKey, c.tvKey === 'cifar' && !cifarFile ? null : runTorchvision(c, baseline));
         const tv = tvDone.get(c.tvKey)!;
         if (tv !== null) res.get(c.name)!.tv.push(tv);
         console.log(
@@ -168,14 +172,30 @@ async function main(): Promise<void> {
       const tm = tv.length ? median(tv) : null;
       // Ratio: median over rounds of the paired (same-round) ratios, which cancels most of the machine's load drift.
       const ratio = tv.length === clade.length ? median(clade.map((v, i) => v / tv[i])) : null;
-      return { case: c.name, clade: cm, torchvision: tm, ratio, unit: 'images/s' };
+      return {
+        case: c.name,
+        clade: cm,
+        torchvision: tm,
+        ratio,
+        valid: baseline.valid && ratio !== null && Number.isFinite(ratio),
+        pytorchConfig: baseline.config,
+        unit: 'images/s',
+      };
     });
     console.log('\ncase                  clade img/s  torchvision img/s  ratio');
     for (const row of rows)
       console.log(
         `${row.case.padEnd(22)}${row.clade.toFixed(0).padStart(11)}  ${(row.torchvision?.toFixed(0) ?? '-').padStart(17)}  ${row.ratio ? row.ratio.toFixed(2) + 'x' : '-'}`,
       );
-    if (jsonOut) writeFileAtomic(jsonOut, JSON.stringify(rows, null, 2) + '\n');
+    if (jsonOut)
+      writeFileAtomic(
+        jsonOut,
+        JSON.stringify(
+          { date: new Date().toISOString(), baseline: baselineJson(baseline), cases: rows },
+          null,
+          2,
+        ) + '\n',
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -68,7 +68,7 @@ def main():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--epochs", type=int, default=1)
     a = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("CLADE_TORCH_THREADS", "2")))
     torch.manual_seed(0)
     ds = Cifar(a.cifar, a.n, simclr(32)) if a.case == "cifar" else datasets.ImageFolder(a.dir, rrc224())
     dl = DataLoader(ds, batch_size=a.batch, shuffle=True, num_workers=a.workers, drop_last=False,

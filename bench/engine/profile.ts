@@ -1,53 +1,79 @@
+/**
+ * Per-op and per-node kernel times of one bench case's training step from ORT's profiler:
+ * `node bin/run-ts.mjs bench/engine/profile.ts <case> [steps=10]` (`TOP=40` nodes listed). Each node's figure is
+ * its median over the steps, so a step slowed by other processes on the machine does not skew it.
+ */
 import * as ort from 'onnxruntime-node';
-import { toOnnx } from '../../src/engine/index.ts';
 import { TrainStep } from '../../src/train/step.ts';
+import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { CASES } from './cases.ts';
-import { readFileSync, readdirSync } from 'node:fs';
+import { median } from '../common.ts';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 const name = process.argv[2];
 const c = CASES.find((x) => x.name === name)!;
 const step = await TrainStep.create(c.spec());
-const bytes = toOnnx(step.graph);
 process.chdir(process.env.TMPDIR ?? '/tmp');
-const sess = await ort.InferenceSession.create(bytes, {
-  intraOpNumThreads: 2,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
+const prefix = `p_${name}_${process.pid}`;
+const sess = await ort.InferenceSession.create(step.compiled.modelBytes, {
+  ...sessionOptions(),
   enableProfiling: true,
-  profileFilePrefix: 'p_' + name,
+  profileFilePrefix: prefix,
 });
 const batch = c.batch();
-const feeds: any = {};
+const feeds: Record<string, ort.Tensor> = {};
 for (const t of step.graph.inputs) {
   const d =
-    (batch as any)[t.name!] ??
+    (batch as Record<string, ort.Tensor['data']>)[t.name!] ??
     (t.dtype === 'int64'
       ? new BigInt64Array(t.size)
       : new Float32Array(t.size).fill(t.name!.startsWith('opt.') && t.shape.length === 0 ? 0.5 : 0.01));
-  feeds[t.name!] = new ort.Tensor(t.dtype as any, d, t.shape as number[]);
+  feeds[t.name!] = new ort.Tensor(t.dtype as 'float32', d as Float32Array, t.shape as number[]);
 }
 const N = Number(process.argv[3] ?? 10);
-for (let i = 0; i < N; i++) await sess.run(feeds);
-sess.endProfiling();
-const file = readdirSync('.')
-  .filter((f) => f.startsWith('p_' + name))
-  .sort()
-  .pop()!;
-const ev = JSON.parse(readFileSync(file, 'utf8')).filter(
-  (e: any) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
-);
-const by = new Map<string, number>();
-for (const e of ev) {
-  const k = e.args.op_name;
-  by.set(k, (by.get(k) ?? 0) + e.dur);
+const wall: number[] = [];
+// Time the trainer's own call path (preallocated state outputs, fed scalars) on the profiling session.
+(step.compiled as unknown as { session: ort.InferenceSession }).session = sess;
+void feeds;
+for (let i = 0; i < N; i++) {
+  const t0 = performance.now();
+  await step.run(batch as never, 1e-4);
+  wall.push(performance.now() - t0);
 }
-const tot = [...by.values()].reduce((a, b) => a + b, 0);
-console.log('total kernel ms/step', (tot / N / 1000).toFixed(1));
-for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 15))
-  console.log(k.padEnd(20), (v / N / 1000).toFixed(2), 'ms');
-const byNode = new Map<string, number>();
+sess.endProfiling();
+const file = readdirSync('.').filter((f) => f.startsWith(prefix))[0];
+const all = JSON.parse(readFileSync(file, 'utf8'));
+const ev = all.filter(
+  (e: { cat: string; name: string }) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
+);
+const runs = all
+  .filter((e: { name: string }) => e.name === 'model_run')
+  .map((e: { dur: number }) => e.dur / 1000);
+rmSync(file);
+const dims = (l: Record<string, number[]>[] = []) => l.map((o) => `[${Object.values(o)[0]}]`).join(' ');
+const nodes = new Map<string, { us: number[]; op: string; shapes: string }>();
 for (const e of ev) {
   const k = e.name.replace('_kernel_time', '');
-  byNode.set(k, (byNode.get(k) ?? 0) + e.dur);
+  let r = nodes.get(k);
+  if (!r) {
+    r = {
+      us: [],
+      op: e.args.op_name,
+      shapes: `${dims(e.args.input_type_shape)} -> ${dims(e.args.output_type_shape)}`,
+    };
+    nodes.set(k, r);
+  }
+  r.us.push(e.dur);
 }
-for (const [k, v] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, 12))
-  console.log('  ', k.padEnd(30), (v / N / 1000).toFixed(2), 'ms');
+const ms = (us: number[]) => median(us) / 1000;
+const byOp = new Map<string, number>();
+for (const r of nodes.values()) byOp.set(r.op, (byOp.get(r.op) ?? 0) + ms(r.us));
+const tot = [...byOp.values()].reduce((a, b) => a + b, 0);
+console.log(
+  `${c.name}: kernel ms/step (sum of per-node medians over ${N} steps) ${tot.toFixed(1)}; ORT model_run ` +
+    `${median(runs).toFixed(1)} ms; TrainStep.run ${median(wall).toFixed(1)} ms (${nodes.size} nodes)`,
+);
+for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15))
+  console.log(k.padEnd(20), v.toFixed(2), 'ms');
+const top = Number(process.env.TOP ?? 12);
+for (const [k, v] of [...nodes].sort((a, b) => ms(b[1].us) - ms(a[1].us)).slice(0, top))
+  console.log('  ', k.padEnd(30), v.op.padEnd(14), ms(v.us).toFixed(2).padStart(6), 'ms ', v.shapes);

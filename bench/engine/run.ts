@@ -2,16 +2,18 @@
  * `npm run bench:engine [-- --json out.json] [--cases mlp,cnn] [--seconds 3] [--rounds 3]`
  * Training steps/s (AdamW, 2 threads) for clade and, when python3 has torch, PyTorch on the same models in the
  * same run, interleaved round by round; medians reported. Also the graph's achieved GFLOP/s against a plain
- * 2048³ matmul measured in the same run.
+ * 2048³ matmul measured in the same run. The PyTorch side is checked and tuned first (bench/reference.ts): its
+ * sgemm beside ORT's, each case timed under every thread configuration (`--tune-seconds`, default 1) and run under
+ * the fastest; ratios against a reference whose sgemm is below 70 % of ORT's are marked invalid.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compile, defineGraph, graphFlops, input } from '../../src/engine/node.ts';
+import { graphFlops } from '../../src/engine/node.ts';
 import { TrainStep } from '../../src/train/step.ts';
-import { Rng } from '../../src/util/rng.ts';
 import { CASES } from './cases.ts';
 import { findTorchPython, median } from '../common.ts';
+import { baselineJson, pickFastest, tuneBaseline, type RefConfig } from '../reference.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => {
@@ -22,35 +24,19 @@ const seconds = Number(opt('seconds', '3'));
 const rounds = Number(opt('rounds', '3'));
 const only = opt('cases', CASES.map((c) => c.name).join(',')).split(',');
 const jsonOut = opt('json', '');
+const tuneSeconds = Number(opt('tune-seconds', '1'));
 const python = findTorchPython();
 const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
-async function matmulGflops(): Promise<number> {
-  const n = 2048;
-  const a = input('a', [n, n]);
-  const b = input('b', [n, n]);
-  const run = await compile(defineGraph([a, b], { c: a.matmul(b) }));
-  const r = new Rng(1);
-  const feeds = { a: r.normalArray(n * n), b: r.normalArray(n * n) };
-  const out = { c: new Float32Array(n * n) };
-  await run.run(feeds, out);
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    await run.run(feeds, out);
-    times.push(performance.now() - t0);
-  }
-  return (2 * n ** 3) / (median(times) / 1000) / 1e9;
-}
-
-function torchRate(name: string): number | null {
+/** PyTorch steps/s for one case under one reference configuration (`secs` of timed steps). */
+function torchRate(name: string, cfg: RefConfig, secs = seconds): number | null {
   if (!python) return null;
-  const r = spawnSync(python, [torchScript, name, String(seconds)], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
+  const r = spawnSync(python, [torchScript, name, String(secs)], {
+    env: { ...process.env, ...cfg.env },
     encoding: 'utf8',
   });
   if (r.status !== 0) {
-    console.error(`pytorch ${name} failed: ${r.stderr}`);
+    console.error(`pytorch ${name} (${cfg.name}) failed: ${r.stderr}`);
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!).steps_per_s;
@@ -60,8 +46,8 @@ async function main() {
   console.log(
     `bench:engine — ${rounds} interleaved rounds of ~${seconds}s per engine; PyTorch: ${python ?? 'not found'}`,
   );
-  const peak = await matmulGflops();
-  console.log(`plain matmul 2048³ on ORT: ${peak.toFixed(1)} GFLOP/s`);
+  const baseline = await tuneBaseline(python);
+  const peak = baseline.ort.sgemm.ort!;
   const rows = [];
   for (const c of CASES.filter((c) => only.includes(c.name))) {
     const spec = c.spec();
@@ -71,6 +57,14 @@ async function main() {
     const batch = c.batch();
     const flops = graphFlops(step.graph);
     for (let i = 0; i < 3; i++) await step.run(batch, 1e-4);
+    // The reference's fastest thread configuration for this case (short runs), then interleaved rounds under it.
+    const pick = python ? pickFastest(baseline.configs, (cfg) => torchRate(c.name, cfg, tuneSeconds)) : null;
+    if (pick)
+      console.log(
+        `  PyTorch configurations (steps/s): ${Object.entries(pick.rates)
+          .map(([k, v]) => `${k} ${v?.toFixed(2) ?? 'failed'}`)
+          .join(', ')}; using ${pick.config.name}`,
+      );
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -81,7 +75,7 @@ async function main() {
         n++;
       }
       ours.push(n / ((performance.now() - s0) / 1000));
-      const t = torchRate(c.name);
+      const t = pick ? torchRate(c.name, pick.config) : null;
       if (t !== null) theirs.push(t);
     }
     const clade = median(ours);
@@ -92,6 +86,9 @@ async function main() {
       clade,
       pytorch,
       ratio: pytorch ? clade / pytorch : null,
+      valid: baseline.valid && pytorch !== null,
+      pytorchConfig: pick?.config ?? null,
+      pytorchConfigRates: pick?.rates ?? null,
       unit: 'steps/s',
       gflops,
       flopsPerStep: flops,
@@ -100,15 +97,20 @@ async function main() {
     rows.push(row);
     console.log(
       `${c.title}\n  clade ${clade.toFixed(2)} steps/s   pytorch ${pytorch?.toFixed(2) ?? 'n/a'} steps/s   ratio ${row.ratio?.toFixed(2) ?? 'n/a'}x   ` +
-        `${gflops.toFixed(1)} GFLOP/s (${((100 * gflops) / peak).toFixed(0)}% of matmul)   graph build ${buildMs.toFixed(0)} ms`,
+        `${row.valid ? '' : '(INVALID baseline)   '}${gflops.toFixed(1)} GFLOP/s (${((100 * gflops) / peak).toFixed(0)}% of matmul)   graph build ${buildMs.toFixed(0)} ms`,
     );
   }
-  // One entry per case ({case, clade, pytorch, ratio, unit}), plus the plain-matmul reference of the same run.
-  const entries = [
-    { case: 'matmul-2048', clade: peak, pytorch: null, ratio: null, unit: 'GFLOP/s' },
-    ...rows,
-  ];
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(entries, null, 2) + '\n');
+  // The run's baseline check (machine identity, ORT and reference sgemm / elementwise, chosen configuration,
+  // validity) and one row per case ({case, clade, pytorch, ratio, valid, pytorchConfig, unit, ...}).
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      JSON.stringify(
+        { date: new Date().toISOString(), baseline: baselineJson(baseline), cases: rows },
+        null,
+        2,
+      ) + '\n',
+    );
 }
 
 await main();

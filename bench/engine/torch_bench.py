@@ -1,12 +1,13 @@
 """PyTorch side of `npm run bench:engine`: the same models, AdamW, same shapes; prints one JSON line.
 
-Run under the engine guide's baseline rule: 2 threads and OMP_WAIT_POLICY=PASSIVE (set by the caller)."""
-import json, math, sys, time
+Threads and wait policy come from the caller's environment (bench/reference.ts: CLADE_TORCH_THREADS for
+torch.set_num_threads, OMP_*, OPENBLAS_*)."""
+import json, math, os, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("CLADE_TORCH_THREADS", "2")))
 torch.manual_seed(0)
 
 

@@ -8,11 +8,13 @@
  * Then one fine-tune step (bench/infer/finetune.ts: image tower locked but its last `--ft-blocks` blocks, ln_post and
  * proj; InfoNCE against fixed text embeddings; AdamW) on both, images per second.
  *
- *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json] [--ft-blocks 2]
+ *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json] [--json out.json] [--ft-blocks 2]
+ *
+ * The PyTorch side is checked first (bench/reference.ts): oneDNN's 2048³ sgemm beside ORT's under each thread
+ * configuration; the process runs under the fastest, and ratios are marked invalid if it is below 70 % of ORT's.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from '../../src/cli/args.ts';
@@ -24,6 +26,8 @@ import { openModel, type OpenedModel } from '../../src/pretrained/open-model.ts'
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
 import { fineTuneStep } from './finetune.ts';
+import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
+import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 
 /** open_clip's src/open_clip/model_configs/ViT-B-16.json, with OpenAI's preprocessing. */
 const VIT_B_16 = {
@@ -42,6 +46,7 @@ const a = parseArgs(process.argv.slice(2), {
   threads: 'number',
   config: 'string',
   'ft-blocks': 'number',
+  json: 'string',
 });
 const rounds = (a.rounds as number | undefined) ?? 3;
 const seconds = (a.seconds as number | undefined) ?? 4;
@@ -91,9 +96,9 @@ async function measure(m: OpenedModel, kind: 'image' | 'text'): Promise<number> 
 }
 
 /** The PyTorch process: one JSON line per command. */
-function torchProcess(python: string) {
+function torchProcess(python: string, cfg: RefConfig) {
   const child = spawn(python, [join(import.meta.dirname, 'torch_infer.py'), folder, String(batch)], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) },
+    env: { ...process.env, ...cfg.env },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -114,10 +119,11 @@ const python = findTorchPython();
 console.log(
   `bench:infer — open_clip ${name}, batch ${batch}, ${threads} threads, ${rounds} interleaved rounds of ~${seconds}s`,
 );
-console.log(
-  `CPU: ${cpus()[0]?.model ?? 'unknown'} (${cpus().length} cores); PyTorch: ${python ?? 'not found'}`,
-);
-const torch = python ? torchProcess(python) : null;
+console.log(`PyTorch: ${python ?? 'not found'}`);
+// The reference's Linears run through oneDNN (torch_infer.py), so its tuning check is oneDNN's sgemm; the thread
+// configuration with the fastest oneDNN sgemm is the one the PyTorch process runs under.
+const baseline = await tuneBaseline(python, { threads, path: 'onednn' });
+const torch = python ? torchProcess(python, baseline.config) : null;
 if (torch) await torch.ready;
 
 if (torch) {
@@ -221,12 +227,56 @@ console.log('|---|---|---|---|');
 for (const kind of ['image', 'text'] as const) {
   const c = median(res[kind].clade);
   const t = res[kind].torch.length ? median(res[kind].torch) : NaN;
-  console.log(`| ${kind} | ${c.toFixed(1)} | ${t.toFixed(1)} | ${(c / t).toFixed(2)}x |`);
+  console.log(
+    `| ${kind} | ${c.toFixed(1)} | ${t.toFixed(1)} | ${(c / t).toFixed(2)}x${baseline.valid ? '' : ' (INVALID baseline)'} |`,
+  );
 }
 if (ft.clade.length) {
   const c = median(ft.clade);
   const t = ft.torch.length ? median(ft.torch) : NaN;
   console.log(`| fine-tune step (images) | ${c.toFixed(2)} | ${t.toFixed(2)} | ${(c / t).toFixed(2)}x |`);
+}
+if (a.json) {
+  const ftCase = ft.clade.length
+    ? [
+        {
+          case: `fine-tune step (last ${ftBlocks} blocks)`,
+          clade: median(ft.clade),
+          pytorch: ft.torch.length ? median(ft.torch) : null,
+          ratio: ft.torch.length ? median(ft.clade) / median(ft.torch) : null,
+          valid: baseline.valid && ft.torch.length > 0,
+          pytorchConfig: baseline.config,
+          unit: 'images/s',
+        },
+      ]
+    : [];
+  const cases = (['image', 'text'] as const).map((kind) => {
+    const c = median(res[kind].clade);
+    const t = res[kind].torch.length ? median(res[kind].torch) : null;
+    return {
+      case: kind,
+      clade: c,
+      pytorch: t,
+      ratio: t ? c / t : null,
+      valid: baseline.valid && t !== null,
+      pytorchConfig: baseline.config,
+      unit: kind === 'image' ? 'images/s' : 'texts/s',
+    };
+  });
+  writeFileAtomic(
+    a.json as string,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        model: name,
+        batch,
+        baseline: baselineJson(baseline),
+        cases: [...cases, ...ftCase],
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 console.log(
   `\npeak RSS: clade ${peakRssMb().toFixed(0)} MB (node + onnxruntime, incl. loading and graph building), PyTorch ${torchPeak.toFixed(0)} MB`,

@@ -5,9 +5,9 @@ open_clip_model.safetensors clade reads. A long-lived process: the driver sends 
 JSON line back, so clade and PyTorch measurements interleave without reloading the model.
 
 By default the blocks run their Linears through oneDNN (`tune`, the fastest this PyTorch build offers; `--blas`
-keeps the plain modules). Threads as the engine bench: torch.set_num_threads(2), OMP_NUM_THREADS=2 and OMP_WAIT_POLICY=PASSIVE (set by the
+keeps the plain modules). Threads as the engine bench: torch.set_num_threads(int(os.environ.get("CLADE_TORCH_THREADS", "2"))), OMP_NUM_THREADS=2 and OMP_WAIT_POLICY=PASSIVE (set by the
 caller). Inference under torch.inference_mode(), float32."""
-import json, math, resource, struct, sys, time
+import json, math, os, resource, struct, sys, time
 from collections import OrderedDict
 
 import numpy as np
@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.mkldnn
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("CLADE_TORCH_THREADS", "2")))
 
 
 def read_safetensors(path):

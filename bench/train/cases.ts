@@ -68,19 +68,19 @@ async function cifarScores(recipe: Recipe, params: Params): Promise<Record<strin
   };
 }
 
-type Entry = { schema: { parse(x: unknown): Record<string, unknown> }; build(c: unknown): Recipe };
+type Entry = { schema: { parse(x: unknown): Record<string, unknown> }; build(c: unknown): Promise<Recipe> };
 
 /**
  * A CIFAR-100 case built from a preset (`preset`, default the recipe's name), with the data path pointed at
  * ../shared (`file` for the image-only recipes, `dataDir` for the image-text ones).
  */
-function cifarCase(name: string, title: string, torchTwin: boolean): TrainBenchCase {
+async function cifarCase(name: string, title: string, torchTwin: boolean): Promise<TrainBenchCase> {
   const preset = readPreset(name);
   const entry = RECIPES[preset.recipe] as unknown as Entry;
   const imageText = preset.recipeConfig.dataset === 'cifar-100';
   const data = imageText ? { dataDir: CIFAR } : { file: `${CIFAR}/train.bin` };
   const config = entry.schema.parse({ ...preset.recipeConfig, ...data });
-  const recipe = entry.build(config);
+  const recipe = await entry.build(config);
   const vocab = imageText
     ? { vocab: (recipe as Recipe & { tokenizer: { vocabSize: number } }).tokenizer.vocabSize }
     : {};
@@ -116,7 +116,7 @@ function captionedFeeds(recipe: Recipe): Record<string, HostArray> {
   return recipe.feeds(batch, 0);
 }
 
-export const CASES: readonly TrainBenchCase[] = [
+export const CASES: readonly TrainBenchCase[] = await Promise.all([
   cifarCase(
     'supervised-cifar',
     'CIFAR-100 supervised: small CNN (BatchNorm) + linear head, CE + label smoothing 0.1',
@@ -133,4 +133,4 @@ export const CASES: readonly TrainBenchCase[] = [
     'CIFAR-100 clipin: clip-taxonomy towers + CLIPin plug-in (EMA target, inter/intra-modal terms)',
     true,
   ),
-];
+]);

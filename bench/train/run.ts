@@ -3,7 +3,8 @@
  *  [--json out.json] [--no-train]`
  *
  * For each case (bench/train/cases.ts): (1) training throughput in images/s of the recipe's step graph against
- * the same model and loss in PyTorch (2 threads, OMP_WAIT_POLICY=PASSIVE), interleaved round by round on a fixed
+ * the same model and loss in PyTorch (checked and tuned first, bench/reference.ts: each case runs under the fastest
+ * thread configuration, `--tune-seconds` each; invalid baselines marked), interleaved round by round on a fixed
  * random batch, medians reported; (2) the recipe trained by `train()` with its preset's budget (end-to-end
  * images/s including the loader); (3) the case's scores for the untrained encoder (the trainer's own
  * initialisation) and the trained one.
@@ -20,6 +21,7 @@ import type { Recipe } from '../../src/train/recipe.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
 import { CASES, type TrainBenchCase } from './cases.ts';
+import { baselineJson, pickFastest, tuneBaseline, type Baseline, type RefConfig } from '../reference.ts';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => {
@@ -32,6 +34,7 @@ const only = opt('cases', CASES.map((c) => c.name).join(',')).split(',');
 const stepsOverride = Number(opt('steps', '0'));
 const jsonOut = opt('json', '');
 const doTrain = !args.includes('--no-train');
+const tuneSeconds = Number(opt('tune-seconds', '1'));
 const python = findTorchPython();
 const torchScript = fileURLToPath(new URL('./torch_train.py', import.meta.url));
 
@@ -51,10 +54,10 @@ function randomFeeds(recipe: Recipe): Record<string, HostArray> {
   );
 }
 
-function torchRate(c: TrainBenchCase): number | null {
+function torchRate(c: TrainBenchCase, cfg: RefConfig, secs = seconds): number | null {
   if (!python || !c.torch) return null;
-  const r = spawnSync(python, [torchScript, c.torch.name, String(seconds), JSON.stringify(c.torch.config)], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: '2' },
+  const r = spawnSync(python, [torchScript, c.torch.name, String(secs), JSON.stringify(c.torch.config)], {
+    env: { ...process.env, ...cfg.env },
     encoding: 'utf8',
   });
   if (r.status !== 0) {
@@ -64,7 +67,7 @@ function torchRate(c: TrainBenchCase): number | null {
   return JSON.parse(r.stdout.trim().split('\n').pop()!).images_per_s;
 }
 
-async function throughput(c: TrainBenchCase, recipe: Recipe) {
+async function throughput(c: TrainBenchCase, recipe: Recipe, baseline: Baseline) {
   const step = await TrainStep.create({
     params: recipe.init(new Rng(0)),
     batch: recipe.batchSpec,
@@ -75,6 +78,15 @@ async function throughput(c: TrainBenchCase, recipe: Recipe) {
   });
   const feeds = c.feeds?.(recipe) ?? randomFeeds(recipe);
   for (let i = 0; i < 2; i++) await step.run(feeds, 1e-4);
+  // The reference's fastest thread configuration for this case (short runs), then interleaved rounds under it.
+  const pick =
+    python && c.torch ? pickFastest(baseline.configs, (cfg) => torchRate(c, cfg, tuneSeconds)) : null;
+  if (pick)
+    console.log(
+      `  PyTorch configurations (images/s): ${Object.entries(pick.rates)
+        .map(([k, v]) => `${k} ${v?.toFixed(0) ?? 'failed'}`)
+        .join(', ')}; using ${pick.config.name}`,
+    );
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -85,24 +97,31 @@ async function throughput(c: TrainBenchCase, recipe: Recipe) {
       n++;
     }
     ours.push((n * recipe.batchSize) / ((performance.now() - s0) / 1000));
-    const t = torchRate(c);
+    const t = pick ? torchRate(c, pick.config) : null;
     if (t !== null) theirs.push(t);
   }
-  return { clade: median(ours), pytorch: theirs.length ? median(theirs) : null };
+  return {
+    clade: median(ours),
+    pytorch: theirs.length ? median(theirs) : null,
+    valid: baseline.valid && theirs.length > 0,
+    pytorchConfig: pick?.config ?? null,
+    pytorchConfigRates: pick?.rates ?? null,
+  };
 }
 
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : (100 * x).toFixed(1));
 
 async function main() {
   console.log(`bench:train — ${rounds} rounds of ~${seconds}s per engine; PyTorch: ${python ?? 'not found'}`);
+  const baseline = await tuneBaseline(python);
   const rows = [];
   for (const c of CASES.filter((c) => only.includes(c.name))) {
     const recipe = c.recipe();
     console.log(`\n${c.name}: ${c.title}`);
-    const speed = await throughput(c, recipe);
+    const speed = await throughput(c, recipe, baseline);
     const ratio = speed.pytorch ? speed.clade / speed.pytorch : null;
     console.log(
-      `  step throughput: clade ${speed.clade.toFixed(0)} images/s   pytorch ${speed.pytorch?.toFixed(0) ?? 'n/a'} images/s   ratio ${ratio?.toFixed(2) ?? 'n/a'}x`,
+      `  step throughput: clade ${speed.clade.toFixed(0)} images/s   pytorch ${speed.pytorch?.toFixed(0) ?? 'n/a'} images/s   ratio ${ratio?.toFixed(2) ?? 'n/a'}x${speed.valid ? '' : ' (INVALID baseline)'}`,
     );
     const row: Record<string, unknown> = { case: c.name, batch: recipe.batchSize, ...speed, ratio };
     if (doTrain) {
@@ -144,7 +163,14 @@ async function main() {
     rows.push(row);
   }
   if (jsonOut)
-    writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), cases: rows }, null, 2));
+    writeFileSync(
+      jsonOut,
+      JSON.stringify(
+        { date: new Date().toISOString(), baseline: baselineJson(baseline), cases: rows },
+        null,
+        2,
+      ),
+    );
 }
 
 await main();

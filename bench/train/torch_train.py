@@ -2,13 +2,13 @@
 a fixed random batch, timed; prints one JSON line {"images_per_s": ...} (source images: a SimCLR pair counts once).
 
 usage: torch_train.py <case> <seconds> <config-json>
-Run under the engine guide's baseline rule: 2 threads and OMP_WAIT_POLICY=PASSIVE (set by the caller)."""
-import copy, json, math, sys, time
+Threads and wait policy come from the caller's environment (bench/reference.ts)."""
+import copy, json, math, os, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("CLADE_TORCH_THREADS", "2")))
 torch.manual_seed(0)
 
 

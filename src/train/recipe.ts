@@ -6,6 +6,7 @@
  */
 import type { Batch } from '../data/loader/loader-types.ts';
 import type { PipelineSource } from '../data/pipelines/index.ts';
+import type { SkipReport, StreamDataset } from '../data/types.ts';
 import type { DType } from '../engine/ir/ops.ts';
 import type { HostArray } from '../engine/runtime/ort.ts';
 import type { Tensor } from '../engine/tensor.ts';
@@ -45,6 +46,13 @@ export interface Recipe<P extends Params = Params, S = SymbolicParams<P>> {
   readonly clipNorm?: number;
   /** The loader pipeline, by name in the pipeline table (src/data/pipelines); each worker thread builds it. */
   readonly pipeline: PipelineSource;
+  /**
+   * A stream (WebDataset shards) the trainer reads in the main thread with a `StreamLoader`; `pipeline` then gives
+   * only the per-sample transform. Absent: the loader reads `pipeline`'s dataset by index.
+   */
+  readonly stream?: StreamDataset;
+  /** Items the data readers skipped (`onError=skip`), reported at the end of training and in metrics.jsonl. */
+  skipped?(): readonly SkipReport[];
   init(rng: Rng): P;
   loss(p: S, batch: Readonly<Record<string, Tensor>>, ctx: Ctx): LossOutput;
   clamp?(path: string): readonly [number, number] | undefined;

@@ -51,13 +51,13 @@ test('recipeConfig errors name the full dot path and close matches; bad types an
   );
 });
 
-test('buildRecipe builds the named recipe with the validated options', () => {
+test('buildRecipe builds the named recipe with the validated options', async () => {
   const c = resolveConfig(
     { recipe: 'clip-taxonomy', recipeConfig: { perSpecies: 2, batchSize: 24, embedDim: 16 } },
     {},
   );
   if (c.recipeName !== 'clip-taxonomy') throw new Error(c.recipeName);
-  const recipe = buildRecipe(c);
+  const recipe = await buildRecipe(c);
   expect(recipe.name).toBe('clip-taxonomy');
   expect(recipe.batchSize).toBe(24);
   expect(recipe.batchSpec.image.shape).toEqual([24, 3, 32, 32]);

@@ -61,7 +61,7 @@ const isRecipe = (name: unknown): name is RecipeName =>
 
 /** The entry of a recipe, typed loosely enough to validate and build any of them. */
 function entry(name: RecipeName): RecipeEntry<z.ZodType> {
-  const e: { about: string; schema: z.ZodType; build: (c: never) => Recipe } = RECIPES[name];
+  const e: { about: string; schema: z.ZodType; build: (c: never) => Promise<Recipe> } = RECIPES[name];
   return { about: e.about, schema: e.schema, build: (c) => e.build(c as never) };
 }
 
@@ -138,15 +138,15 @@ function blameOverrides(problems: readonly string[], overrides: readonly Overrid
  * Build the recipe a resolved config names.
  *
  * @example
- * const recipe = buildRecipe(resolveConfig(loadConfig('demo').raw)); // recipe.name === 'clip-taxonomy'
+ * const recipe = await buildRecipe(resolveConfig(loadConfig('demo').raw)); // recipe.name === 'clip-taxonomy'
  */
-export function buildRecipe<C extends ResolvedConfig>(c: C): RecipeOf<C['recipeName']> {
+export async function buildRecipe<C extends ResolvedConfig>(c: C): Promise<RecipeOf<C['recipeName']>> {
   const e = entry(c.recipeName);
-  return e.build(e.schema.parse(c.recipeConfig)) as RecipeOf<C['recipeName']>;
+  return (await e.build(e.schema.parse(c.recipeConfig))) as RecipeOf<C['recipeName']>;
 }
 
 /** The recipe type a recipe name builds. */
-export type RecipeOf<N extends RecipeName> = ReturnType<(typeof RECIPES)[N]['build']>;
+export type RecipeOf<N extends RecipeName> = Awaited<ReturnType<(typeof RECIPES)[N]['build']>>;
 
 /**
  * The JSON form of a resolved config (what `clade train` writes to `<run>/config.json`); `resolveConfig` of it

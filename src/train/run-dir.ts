@@ -58,16 +58,16 @@ export function paramsFromCheckpoint(recipe: Recipe, file: string): Params {
  * (default `<run>/model`).
  *
  * @example
- * const { dir, step } = exportRun('runs/demo-2026-01-01', { batch: 100 });
+ * const { dir, step } = await exportRun('runs/demo-2026-01-01', { batch: 100 });
  */
-export function exportRun(
+export async function exportRun(
   runDir: string,
   o: { out?: string; batch?: number } = {},
-): { dir: string; checkpoint: string; model: ModelJson } {
+): Promise<{ dir: string; checkpoint: string; model: ModelJson }> {
   const { config } = readRunConfig(runDir);
   const checkpoint = latestCheckpoint(runDir);
   if (!checkpoint) throw new CladeError('no checkpoint in checkpoints/ to export', { file: runDir });
-  const recipe = buildRecipe(config);
+  const recipe = await buildRecipe(config);
   const params = paramsFromCheckpoint(recipe, checkpoint);
   const dir = o.out ?? join(runDir, 'model');
   const model = writeModelDir(dir, recipe, params, o.batch ?? config.train.exportBatch);

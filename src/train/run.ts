@@ -60,7 +60,7 @@ export async function runTraining<C extends ResolvedConfig>(
 ): Promise<RunResult<RecipeOf<C['recipeName']>>> {
   checkOutputDir(o.outDir, 'the run directory');
   const log = o.log ?? ((line: string) => console.error(line));
-  const recipe = buildRecipe(config);
+  const recipe = await buildRecipe(config);
   const resume = Boolean(o.resume) && latestCheckpoint(o.outDir) !== null;
   if (!o.resume && latestCheckpoint(o.outDir))
     throw new CladeError(

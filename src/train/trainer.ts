@@ -1,6 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader } from '../data/loader/loader.ts';
+import { StreamLoader } from '../data/loader/stream-loader.ts';
+import type { SkipReport } from '../data/types.ts';
 import type { LoaderPosition } from '../data/loader/loader-types.ts';
 import type { Params } from '../nn/context.ts';
 import { warmupCosine } from '../optim/schedule.ts';
@@ -87,7 +89,8 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
     }
   } else if (existsSync(metricsPath)) rmSync(metricsPath);
 
-  const loader = await DataLoader.create({
+  // A stream (WebDataset shards) is read in this thread and resumes from the stream position in the checkpoint.
+  const common = {
     source: recipe.pipeline,
     batchSize: recipe.batchSize,
     seed: o.seed,
@@ -95,7 +98,10 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
     dropLast: true,
     workers: o.workers ?? 0,
     start,
-  });
+  };
+  const loader = recipe.stream
+    ? await StreamLoader.create({ ...common, stream: recipe.stream })
+    : await DataLoader.create(common);
   const lr = warmupCosine({ base: o.lr, warmup: o.warmup, total: o.steps, minLr: o.minLr ?? 0 });
   const bar = o.quiet ? null : progress(`train ${recipe.name}`, o.steps, { unit: 'step', initial: step.t });
   let lastLoss = NaN;
@@ -132,10 +138,16 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
           ...res.metrics,
           epoch: batch.epoch,
         };
-        if (evalEvery > 0 && step.t % evalEvery === 0)
-          Object.assign(line, await recipe.periodicEval!(step.params(), step.t));
+        let shown: Record<string, number> = {};
+        if (evalEvery > 0 && step.t % evalEvery === 0) {
+          const ev = await recipe.periodicEval!(step.params(), step.t);
+          Object.assign(line, ev);
+          shown = Object.fromEntries(Object.entries(ev).filter(([k]) => /^(knn|zeroshot)\//.test(k)));
+        }
+        const skipped = recipe.skipped?.().length ?? 0;
+        if (skipped) line.skipped = skipped;
         appendFileSync(metricsPath, JSON.stringify(line) + '\n');
-        bar?.tick(1, { loss: lastLoss, lr: rate });
+        bar?.tick(1, { loss: lastLoss, lr: rate, ...shown });
         if (step.t % o.checkpointEvery === 0 || step.t === o.steps) {
           lastGood = join(o.outDir, 'checkpoints', `step-${String(step.t).padStart(8, '0')}.safetensors`);
           saveStepCheckpoint(lastGood, step, { loader: loader.position() });
@@ -149,7 +161,16 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
   }
   const secs = (performance.now() - t0) / 1000;
   bar?.done({ loss: lastLoss });
+  reportSkipped(recipe.skipped?.() ?? []);
   return { params: step.params(), step, lastLoss, stepsPerSecond: ran / Math.max(secs, 1e-9) };
+}
+
+/** The items the data readers skipped (`onError=skip`), on stderr: a count and the first few. */
+function reportSkipped(skipped: readonly SkipReport[]): void {
+  if (!skipped.length) return;
+  const shown = skipped.slice(0, 10).map((s) => `  ${s.where}: ${s.reason}`);
+  const more = skipped.length > 10 ? [`  … and ${skipped.length - 10} more`] : [];
+  console.error([`skipped ${skipped.length} bad data item(s) (onError=skip):`, ...shown, ...more].join('\n'));
 }
 
 function pruneCheckpoints(outDir: string, keep: number): void {

@@ -112,7 +112,7 @@ test('--tower tabular embeds raw tabular features through tabular.onnx', async (
       tabularHidden: [8],
     },
   });
-  const recipe = buildRecipe(cfg);
+  const recipe = await buildRecipe(cfg);
   const mv = join(dir, 'mv-model');
   writeModelDir(mv, recipe, recipe.init(new Rng(2)), 8);
   const out = join(dir, 'tab.parquet');

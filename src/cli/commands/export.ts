@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     checkOutputDir((a.out as string | undefined) ?? join(a._[0], 'model'), 'the model directory');
-    const r = exportRun(a._[0], { out: a.out as string | undefined, batch });
+    const r = await exportRun(a._[0], { out: a.out as string | undefined, batch });
     console.log(
       `exported ${r.checkpoint} → ${r.dir} (${Object.keys(r.model.towers).join(', ')}; batch ${r.model.batch})`,
     );

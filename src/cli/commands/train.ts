@@ -6,7 +6,7 @@ import { checkpointStep, resumedConfig, resumeNote, runTraining } from '../../tr
 import { CladeError } from '../../util/errors.ts';
 import { parseArgs } from '../args.ts';
 
-const HELP = `clade train <preset | config.json> [--out DIR] [--dot.path=VALUE ...] [--quiet]
+const HELP = `clade train <preset | config.json> [--data SPEC] [--out DIR] [--dot.path=VALUE ...] [--quiet]
 clade train [<preset | config.json>] --out RUN --resume [--dot.path=VALUE ...]
 
 Trains a recipe from a preset (see 'clade presets') or a JSON config file, with overrides by dot path:
@@ -26,11 +26,27 @@ data position), with the run's own config.json. Overrides given with --resume mu
 defined over the new total. Any other change needs a new run.
 
 Options:
+  --data SPEC        train on your data: short for --recipeConfig.data=SPEC (an image folder,
+                     'photos.csv?image=path&ranks=family,genus,species&valFraction=0.1', webdataset:PATTERN,
+                     chains:FILE.csv; docs/datasets.md)
   --out DIR          run directory
   --resume           continue the run in --out
   --quiet            no progress bar
   --stop-after N     stop after N steps of this invocation (simulates an interrupted run)
   --print-config     print the resolved config (every default filled in) and exit without training`;
+
+/** `--data SPEC` / `--data=SPEC` → `--recipeConfig.data=SPEC` (kept a string even when it looks like JSON). */
+function dataShorthand(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const spec = a === '--data' ? argv[++i] : a.startsWith('--data=') ? a.slice(7) : undefined;
+    if (a === '--data' && spec === undefined)
+      throw new CladeError('--data needs a SPEC', { field: '--data' });
+    out.push(spec === undefined ? a : `--recipeConfig.data=${JSON.stringify(spec)}`);
+  }
+  return out;
+}
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
@@ -46,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   let a: ReturnType<typeof parseArgs>;
   let overrides: Override[];
   try {
-    const split = splitOverrides(argv);
+    const split = splitOverrides(dataShorthand(argv));
     overrides = split.overrides;
     a = parseArgs(split.rest, {
       out: 'string',

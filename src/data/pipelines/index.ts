@@ -10,6 +10,7 @@ import type { Pipeline } from '../loader/loader-types.ts';
 import { benchCifarSimclr, benchJpegRrc224 } from './bench-data.ts';
 import { syntheticChains } from './chains.ts';
 import { cifar100, cifarPresetViews } from './cifar.ts';
+import { specPipeline } from './spec.ts';
 import { syntheticImageText, syntheticReplay, syntheticViews } from './synthetic.ts';
 import { syntheticTabular } from './tabular.ts';
 import { testPipeline, testStreamPipeline } from './test.ts';
@@ -29,6 +30,8 @@ export const PIPELINES = {
   'synthetic-chains': syntheticChains,
   /** The CIFAR-100 recipes (supervised, SimCLR, MoCo, BYOL; clip-taxonomy and clipin with captions). */
   cifar100,
+  /** Every recipe's `data` SPEC (ImageFolder, manifests, WebDataset, chains); the worker opens the data itself. */
+  spec: specPipeline,
   /** bench:data's cases. */
   'bench-cifar-simclr': benchCifarSimclr,
   'bench-jpeg-rrc224': benchJpegRrc224,

@@ -41,7 +41,7 @@ export function columnStats(table: Float32Array, rows: number): { mean: Float32A
 }
 
 /** Apply several tabular views in sequence as one view. */
-class ComposedTabularView implements TabularView<null> {
+export class ComposedTabularView implements TabularView<null> {
   readonly name: string;
   constructor(private readonly parts: readonly TabularView<unknown>[]) {
     this.name = parts.map((p) => p.name).join('+');
@@ -57,7 +57,7 @@ class ComposedTabularView implements TabularView<null> {
   }
 }
 
-const identity: TabularView<null> = {
+export const identityTabularView: TabularView<null> = {
   name: 'Identity',
   sample: () => null,
   apply: (x) => x,
@@ -86,7 +86,10 @@ export function syntheticTabular(args: SyntheticTabularArgs): Pipeline {
   if (args.mode === 'eval')
     return {
       dataset,
-      transform: viewsTransform({ image: [clipEvalView({ size: args.size })], tabular: [identity] }),
+      transform: viewsTransform({
+        image: [clipEvalView({ size: args.size })],
+        tabular: [identityTabularView],
+      }),
     };
   const ref = tabularReference(dataset);
   const { std } = columnStats(ref.table, ref.rows);

@@ -12,7 +12,8 @@
  *   FILE.csv|.tsv|.jsonl|.parquet[?OPTIONS]    a manifest; OPTIONS below
  *   FILE.txt                                   one text per line (for the text tower)
  *
- * Manifest options (`&`-separated, lists comma-separated): image (column, default `image`), label, ranks (coarsest
+ * Manifest options (`&`-separated, lists comma-separated): image (column, default `image`; `none` for a table
+ * without images), label, ranks (coarsest
  * first), common, scientific, captions, sep (caption separator), attributes, variants, traits, tabular, split
  * (column) with val (its validation value, default `val`), valFraction + seed (a seeded validation fraction when
  * there is no split column), root (image folder), onError (`fail` | `skip`). Unknown options are errors with the
@@ -219,11 +220,12 @@ function manifestSpec(spec: string, file: string, query: string): DatasetSpec {
   const ranks = o.list('ranks');
   if (ranks && new Set(ranks).size !== ranks.length)
     throw new CladeError(`option 'ranks' names a column twice: ${ranks.join(',')}`, { data: spec });
+  const image = o.str('image');
   return {
     kind: 'manifest',
     file,
     columns: {
-      image: o.str('image') ?? 'image',
+      image: image === 'none' ? undefined : (image ?? 'image'),
       label: o.str('label'),
       ranks,
       common: o.str('common'),

@@ -55,6 +55,8 @@ export interface ManifestDataset extends Dataset {
   readonly classNames: readonly string[];
   readonly labels: Int32Array; /* [N], -1 when the row has no class */
   readonly skipped: readonly SkipReport[];
+  /** 1-based data row of each sample in the file (rows skipped or filtered out are absent). */
+  readonly rows: readonly number[];
 }
 
 type Row = Record<string, unknown>;
@@ -217,7 +219,17 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
       split: c.split ? (str(row[c.split]) ?? undefined) : undefined,
     };
   };
-  return { name: file, length: kept.length, get, taxonomy, classNames, labels, skipped: log.skipped };
+  const dataRows = kept.map((k) => k.n);
+  return {
+    name: file,
+    length: kept.length,
+    get,
+    taxonomy,
+    classNames,
+    labels,
+    skipped: log.skipped,
+    rows: dataRows,
+  };
 }
 
 function formatOf(file: string): 'csv' | 'jsonl' | 'parquet' {

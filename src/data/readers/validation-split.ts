@@ -7,7 +7,8 @@ export type ValidationSpec =
   { readonly column: string; readonly value: string } | { readonly fraction: number; readonly seed: number };
 
 /**
- * Splits a dataset into train and validation subsets (index views; samples are renumbered within each).
+ * Splits a dataset into train and validation subsets (index views; samples are renumbered within each; both keep
+ * the dataset's `taxonomy` and `classNames`, the training part its `skipped` report).
  * With a split column, samples whose `split` equals `value` are validation and every other sample is training;
  * with a fraction, `round(fraction · N)` samples chosen by a permutation seeded by `seed` are validation, so the
  * split is the same on every run with that seed.
@@ -28,10 +29,15 @@ export function splitTrainVal(ds: Dataset, v: ValidationSpec): { train: Dataset;
     const n = Math.round(v.fraction * ds.length);
     for (let i = 0; i < n; i++) isVal[perm[i]] = 1;
   }
+  // both parts keep the whole dataset's classes and taxonomy (labels stay indices into them) and skip report
+  const { taxonomy, classNames, skipped } = ds as Dataset & Record<string, unknown>;
   const pick = (want: number, name: string): Dataset => {
     const idx: number[] = [];
     for (let i = 0; i < ds.length; i++) if (isVal[i] === want) idx.push(i);
     return {
+      ...(taxonomy ? { taxonomy } : {}),
+      ...(classNames ? { classNames } : {}),
+      ...(skipped && want === 0 ? { skipped } : {}),
       name: `${ds.name} (${name})`,
       length: idx.length,
       get: (i: number): Sample => {

@@ -47,7 +47,9 @@ export const VJP: { [K in PrimOp]: VjpRule<K> } = {
   tanh: (g, y) => [g.sub(g.mul(y.square()))],
   sigmoid: (g, y) => [g.mul(y.sub(y.square()))],
   softplus: (g, _y, [x]) => [g.mul(x.sigmoid())],
-  relu: (g, y) => [g.mul(mask(y.gt(0)))],
+  // A broadcast cotangent (a mean's or sum's, e.g. global average pooling) multiplies the full-shape mask
+  // unexpanded: Mul broadcasts, so the Expand pass is never materialised.
+  relu: (g, y) => [(g.op === 'expand' ? g.inputs[0] : g).mul(mask(y.gt(0)))],
   erf: (g, _y, [x]) => [
     g.mul(
       x

@@ -1,7 +1,7 @@
 import type { DType } from '../ir/ops.ts';
 import type { Tensor } from '../tensor.ts';
 import { type AttrValue, attribute, ELEM_TYPE, onnx } from './proto.ts';
-import { MS_DOMAIN } from './opset.ts';
+import { MS_DOMAIN, NCHWC_DOMAIN } from './opset.ts';
 import type onnxProto from 'onnx-proto';
 
 /** Accumulates ONNX nodes and initializers for one graph; hands out unique value names. */
@@ -12,12 +12,19 @@ export class OnnxBuilder {
   private counter = 0;
   /** True once a com.microsoft node is emitted (the model then imports that domain). */
   usesMsDomain = false;
+  /** True once a com.microsoft.nchwc node is emitted. */
+  usesNchwcDomain = false;
 
   /**
    * @param standardOps emit only standard ONNX ops: the com.microsoft contrib ops (Gelu, FusedMatMul) are written
    *   as their standard-op equivalents, which any ONNX runtime (onnxruntime-web included) loads.
+   * @param nchwcBlock ORT's NCHWc channel block on this CPU (16 with AVX-512, 8 with AVX2), or 0: convolutions
+   *   are then emitted as ORT's blocked-layout kernels (see emit-rules `conv2d`). Never with `standardOps`.
    */
-  constructor(readonly standardOps = false) {}
+  constructor(
+    readonly standardOps = false,
+    readonly nchwcBlock = 0,
+  ) {}
 
   fresh(prefix = 'v'): string {
     return `_${prefix}${this.counter++}`;
@@ -53,6 +60,17 @@ export class OnnxBuilder {
     if (this.standardOps) throw new Error(`com.microsoft ${opType} requested in a standard-ops graph`);
     this.usesMsDomain = true;
     return this.node(opType, inputs, attrs, { outputs, domain: MS_DOMAIN });
+  }
+
+  /** A com.microsoft.nchwc node (ORT CPU only). */
+  nchwcNode(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue>,
+    outputs?: readonly string[],
+  ): string[] {
+    this.usesNchwcDomain = true;
+    return this.node(opType, inputs, attrs, { outputs, domain: NCHWC_DOMAIN });
   }
 
   /** Emit once per key (a shared multi-output node such as TopK). */

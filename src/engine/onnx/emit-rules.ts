@@ -65,13 +65,11 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
       b.node('MatMul', [a, c], {}, { outputs: [out] });
     } else b.msNode('FusedMatMul', ins, { transA: +transA, transB: +transB, alpha: { float: 1 } }, [out]);
   },
-  conv2d: (b, ins, out, { strides, pads, group }, n) =>
-    b.node(
-      'Conv',
-      ins,
-      { strides, pads, group, kernel_shape: n.inputs[1].shape.slice(2) },
-      { outputs: [out] },
-    ),
+  conv2d: (b, ins, out, { strides, pads, group }, n) => {
+    const kernel_shape = n.inputs[1].shape.slice(2);
+    if (nchwcConv(b, ins, out, { strides, pads, group }, n)) return;
+    b.node('Conv', ins, { strides, pads, group, kernel_shape }, { outputs: [out] });
+  },
   convTranspose2d: (b, ins, out, { strides, pads, group, outputPadding }, n) =>
     b.node(
       'ConvTranspose',
@@ -168,3 +166,50 @@ export const EMIT: { [K in PrimOp]: Emitter<OpAttrs[K]> } = {
     );
   },
 };
+
+/**
+ * A dense 2-D convolution as ORT's NCHWc (channel-blocked) kernels, which ORT's own layout transform applies only
+ * when the weights are constant initializers, i.e. never in a training graph where they are inputs. The weights are
+ * reordered in the graph (Reshape/Transpose of a small tensor: OIHW → [O/B][I/B][kh][kw][Bi][Bo], or
+ * [O/B][I][kh][kw][Bo] when the input has fewer than B channels and is read in NCHW), the input is reordered to
+ * NCHWc unless a blocked copy of it already exists (a conv's output feeding the next conv), and the output back to
+ * NCHW. `activation: 'Relu'` applies a following ReLU inside the kernel (the exporter passes it for a conv whose
+ * only consumer is a ReLU; ORT's Conv+Relu fusion does not see nchwc nodes). Returns false (emit a plain Conv)
+ * when the shapes do not fit the blocking.
+ */
+export function nchwcConv(
+  b: OnnxBuilder,
+  ins: readonly string[],
+  out: string,
+  { strides, pads, group }: OpAttrs['conv2d'],
+  n: Parameters<Emitter<unknown>>[4],
+  activation?: 'Relu',
+): boolean {
+  const B = b.nchwcBlock;
+  if (!B || group !== 1 || n.inputs[1].rank !== 4) return false;
+  const [o, i, kh, kw] = n.inputs[1].shape;
+  const blockedInput = i >= B;
+  if (o % B !== 0 || (blockedInput && i % B !== 0)) return false;
+  const w = blockedInput
+    ? b.node('Transpose', [b.node('Reshape', [ins[1], b.int64s([o / B, B, i / B, B, kh, kw])])[0]], {
+        perm: [0, 2, 4, 5, 3, 1],
+      })[0]
+    : b.node('Transpose', [b.node('Reshape', [ins[1], b.int64s([o / B, B, i, kh, kw])])[0]], {
+        perm: [0, 2, 3, 4, 1],
+      })[0];
+  const wc = b.node('Reshape', [w, b.int64s([o, i, kh, kw])])[0];
+  const x = blockedInput
+    ? b.once(`nchwc:${ins[0]}`, () => b.nchwcNode('ReorderInput', [ins[0]], {}))[0]
+    : ins[0];
+  const y = b.nchwcNode('Conv', [x, wc, ...ins.slice(2)], {
+    strides,
+    pads,
+    group,
+    kernel_shape: [kh, kw],
+    ...(activation ? { activation } : {}),
+  })[0];
+  b.nchwcNode('ReorderOutput', [y], { channels: o }, [out]);
+  // The blocked output is what a following NCHWc conv reads instead of reordering `out` again.
+  b.once(`nchwc:${out}`, () => [y]);
+  return true;
+}

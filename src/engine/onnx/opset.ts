@@ -7,3 +7,5 @@ export const IR_VERSION = 8;
 export const OPSET = 18;
 export const MS_DOMAIN = 'com.microsoft';
 export const MS_OPSET = 1;
+/** ORT's blocked-layout convolution domain (ReorderInput / Conv / ReorderOutput), CPU only. */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';

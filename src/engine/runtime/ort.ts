@@ -5,6 +5,8 @@ import type { Graph } from '../graph.ts';
 import type { DType, Shape } from '../ir/ops.ts';
 import { fmt, size } from '../ir/shape.ts';
 import { toOnnx } from '../onnx/export.ts';
+import { IR_VERSION, NCHWC_DOMAIN, OPSET } from '../onnx/opset.ts';
+import { onnx, valueInfo } from '../onnx/proto.ts';
 
 export type HostArray = Float32Array | BigInt64Array | Uint8Array;
 const ORT_TYPE: Record<DType, 'float32' | 'int64' | 'bool'> = {
@@ -15,14 +17,22 @@ const ORT_TYPE: Record<DType, 'float32' | 'int64' | 'bool'> = {
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-/** Session options the engine guide measured as fastest: threads = cores, sequential, spinning left on. */
-function sessionOptions(): ort.InferenceSession.SessionOptions {
+/**
+ * Session options: threads = cores, sequential, all graph optimisations, and intra-op threads that spin for at
+ * most 50 µs before sleeping. Unbounded spinning (ORT's default) is what the engine guide measured on a quiet
+ * machine; on a loaded one (other processes on the same cores) the spinning workers steal the time slices the
+ * working thread needs: interleaved on the 2-core Intel machine at load 14, the MLP step ran 2.2× and the CNN
+ * step 1.5× faster with a 50 µs / 10 µs bound, and at load 4 a 100 µs bound matched unbounded spinning
+ * (bench/engine/ab.ts, docs/benchmarks.md).
+ */
+export function sessionOptions(): ort.InferenceSession.SessionOptions {
   return {
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-  };
+    extra: { session: { 'intra_op.spin_duration_us': '50' } },
+  } as ort.InferenceSession.SessionOptions;
 }
 
 /**
@@ -43,7 +53,7 @@ export class Compiled {
   ) {}
 
   static async create(graph: Graph): Promise<Compiled> {
-    const bytes = toOnnx(graph);
+    const bytes = toOnnx(graph, { nchwcBlock: await nchwcBlockSize() });
     const hash = createHash('sha256').update(bytes).digest('hex');
     let s = sessions.get(hash);
     if (!s) {
@@ -82,6 +92,42 @@ export class Compiled {
 }
 
 export const compile = (graph: Graph): Promise<Compiled> => Compiled.create(graph);
+
+let nchwcBlock: Promise<number> | undefined;
+/**
+ * ORT's NCHWc channel block on this CPU (16 with AVX-512, 8 with AVX2; 0 when the kernels are unavailable or
+ * `CLADE_NCHWC=0`), read from the channel padding of a one-node ReorderInput model.
+ */
+export function nchwcBlockSize(): Promise<number> {
+  if (process.env.CLADE_NCHWC === '0') return Promise.resolve(0);
+  nchwcBlock ??= (async () => {
+    const vi = (name: string, dims: number[]) => valueInfo(name, 'float32', dims);
+    const model = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: IR_VERSION,
+        opsetImport: [
+          { domain: '', version: OPSET },
+          { domain: NCHWC_DOMAIN, version: 1 },
+        ],
+        graph: {
+          name: 'nchwc-probe',
+          node: [{ opType: 'ReorderInput', domain: NCHWC_DOMAIN, input: ['x'], output: ['y'] }],
+          input: [vi('x', [1, 4, 1, 1])],
+          output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
+        },
+      }),
+    ).finish();
+    try {
+      const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'disabled' });
+      const { y } = await s.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
+      await s.release();
+      return y.dims[1] >= 8 ? y.dims[1] : 0;
+    } catch {
+      return 0;
+    }
+  })();
+  return nchwcBlock;
+}
 
 function tensorOf(name: string, dtype: DType, shape: Shape, data: HostArray): ort.Tensor {
   if (data.length !== size(shape))

@@ -95,6 +95,17 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
       inputs: [f(1, 2, 5, 5), f(3, 2, 1, 1)],
       build: ([x, w]) => prim('conv2d', [x, w], { strides: [2, 2], pads: [0, 0, 0, 0], group: 1 }),
     },
+    // Channel counts that are multiples of ORT's NCHWc block (8 on AVX2, 16 on AVX-512): the training graph runs
+    // these, and the stride-1 input gradient, as blocked-layout kernels; fewer input channels than the block
+    // read the input in NCHW.
+    {
+      inputs: [f(1, 16, 4, 4), f(16, 16, 3, 3), f(16)],
+      build: ([x, w, b]) => prim('conv2d', [x, w, b], conv),
+    },
+    {
+      inputs: [f(1, 3, 5, 5), f(16, 3, 3, 3), f(16)],
+      build: ([x, w, b]) => prim('conv2d', [x, w, b], { ...conv, strides: [2, 2] }),
+    },
   ],
   convTranspose2d: [
     {

@@ -89,11 +89,11 @@ test('SimCLR views differ per view (and per sample), supervised gives one view',
   expect((await sup.transform(s, new Rng(3))).views).toHaveLength(1);
 });
 
-test('RECIPES builds the image-only recipes from validated configs and rejects unknown keys', () => {
+test('RECIPES builds the image-only recipes from validated configs and rejects unknown keys', async () => {
   const sup = RECIPES['supervised-cifar'];
-  const built = sup.build(sup.schema.parse({ file, encoder: { arch: 'resnet', width: 8 } }));
+  const built = await sup.build(sup.schema.parse({ file, encoder: { arch: 'resnet', width: 8 } }));
   expect(built.name).toBe('supervised-cifar');
-  const bn = sup.build(sup.schema.parse({ file, encoder: { arch: 'cnn', batchNorm: true } }));
+  const bn = await sup.build(sup.schema.parse({ file, encoder: { arch: 'cnn', batchNorm: true } }));
   expect(Object.keys(bn.init(new Rng(0)).encoder)).toEqual(['convs', 'bns']);
   expect(() => sup.schema.parse({ file, lables: 'fine' })).toThrow(/lables/);
   const sim = RECIPES['simclr-cifar'];

@@ -17,15 +17,17 @@ import type { Recipe } from '../recipe.ts';
 const DIR = sharedDatasetsDir('cifar-100');
 const have = existsSync(join(DIR, 'train.bin')) && existsSync(join(DIR, 'test.bin'));
 
-function presetRecipe(name: 'supervised-cifar' | 'simclr-cifar') {
+async function presetRecipe(name: 'supervised-cifar' | 'simclr-cifar') {
   const preset = JSON.parse(
     readFileSync(new URL(`../../config/presets/${name}.json`, import.meta.url), 'utf8'),
   );
   const entry = RECIPES[name] as unknown as {
     schema: { parse(x: unknown): unknown };
-    build(c: unknown): Recipe;
+    build(c: unknown): Promise<Recipe>;
   };
-  const recipe = entry.build(entry.schema.parse({ ...preset.recipeConfig, file: join(DIR, 'train.bin') }));
+  const recipe = await entry.build(
+    entry.schema.parse({ ...preset.recipeConfig, file: join(DIR, 'train.bin') }),
+  );
   return { recipe, train: preset.train as { steps: number; lr: number; warmup: number; workers?: number } };
 }
 
@@ -48,7 +50,7 @@ describe.skipIf(!have)('image-only recipes on CIFAR-100 (20k train, 10k test)', 
   for (const name of ['supervised-cifar', 'simclr-cifar'] as const)
     test(`${name}: trained encoder beats the untrained one by ≥ ${Math.round(100 * BUDGET[name].minGain)} points coarse kNN`, async () => {
       data ??= loadCifarEval(DIR);
-      const { recipe, train: preset } = presetRecipe(name);
+      const { recipe, train: preset } = await presetRecipe(name);
       const t = { ...preset, steps: BUDGET[name].steps ?? preset.steps };
       const opts = { probe: false } as const;
       const before = await evaluateCifarEncoder(recipe, recipe.init(new Rng(0).fork('init')), data, opts);

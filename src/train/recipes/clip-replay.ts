@@ -10,8 +10,10 @@ import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from
 import { fineTuneRules } from './parts/fine-tune.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
 import { requireOpenClipFrom, startConfig } from './parts/open-clip-start.ts';
+import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
+import { clipinScores, zeroShotEvaluation } from './parts/zero-shot.ts';
 import { clipReplaySchema, type ClipReplayOptions } from './schemas.ts';
 
 export type ClipReplayParams = ClipTowerParams & {
@@ -33,19 +35,36 @@ export function withContinualProj<P extends Omit<ClipReplayParams, 'continualPro
  * batch is followed by a replay batch from a second stream; the two share the image trunk, the text tower and one
  * logit scale, but the biology rows go through `imageProj` and the replay rows through a second visual head
  * `continualProj` (initialised as a copy of `imageProj`). L = L_clip(bio) + L_clip(replay), each with in-subset
- * negatives only. Inference (the exported image tower) uses the biology head.
+ * negatives only. Inference (the exported image tower) uses the biology head. With `data` the biology batch comes
+ * from that SPEC and the replay batch from `replayData` (`replaySpecData`); `periodicEval` is kNN and zero-shot by
+ * rank on the data's validation split (on synthetic-taxonomy: zero-shot by rank on its `val` split, as clip-taxonomy).
  */
-export function clipReplay(options: ClipReplayOptions = {}) {
+export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageTextData) {
   const parsed = clipReplaySchema.parse(options);
-  const start = requireOpenClipFrom(parsed.from, 'clip-replay', 'synthetic-taxonomy');
+  const start = requireOpenClipFrom(parsed.from, 'clip-replay', 'synthetic-taxonomy', spec);
   const cfg = startConfig(parsed, start);
-  const data = syntheticData({ ...cfg, normalize: start?.normalize });
-  const replay = syntheticData({ seed: cfg.replaySeed, perSpecies: 1, size: cfg.size });
-  const tokenizer = start?.tokenizer ?? captionTokenizer(cfg.contextLength, data, replay);
+  const data = spec ?? syntheticData({ ...cfg, normalize: start?.normalize });
+  const tokenizer =
+    start?.tokenizer ??
+    (spec
+      ? captionTokenizer(cfg.contextLength, data)
+      : captionTokenizer(
+          cfg.contextLength,
+          data,
+          syntheticData({ seed: cfg.replaySeed, perSpecies: 1, size: cfg.size }),
+        ));
   const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
   const ft = fineTuneRules(cfg, start?.layers(['imageProj', 'continualProj']) ?? {});
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, t.text.tokenize);
+  const zs = zeroShotEvaluation({
+    towers: t.towers,
+    tokenizer,
+    data,
+    modes: {
+      zeroshot: (q, txt) => clipinScores('contrastive', q.image.embedding, txt.embedding, cfg.embedDim),
+    },
+  });
   const replayCaption = TEXT_TYPES.length; // the replay sample's caption follows the five biology text types
 
   const recipe = {
@@ -77,17 +96,19 @@ export function clipReplay(options: ClipReplayOptions = {}) {
     clamp: clampLogitScale,
     trainable: ft.trainable,
     lrScale: ft.lrScale,
-    pipeline: pipelineSource('synthetic-replay', {
-      ...(start ? { normalize: start.normalize } : {}),
-      seed: cfg.seed,
-      perSpecies: cfg.perSpecies,
-      size: cfg.size,
-      split: 'train',
-      mode: 'train',
-      replaySeed: cfg.replaySeed,
-      replayPerSpecies: cfg.replayPerSpecies,
-      replayTextType: TEXT_TYPES.indexOf(cfg.replayTextType),
-    }),
+    pipeline: spec
+      ? spec.train(1)
+      : pipelineSource('synthetic-replay', {
+          ...(start ? { normalize: start.normalize } : {}),
+          seed: cfg.seed,
+          perSpecies: cfg.perSpecies,
+          size: cfg.size,
+          split: 'train',
+          mode: 'train',
+          replaySeed: cfg.replaySeed,
+          replayPerSpecies: cfg.replayPerSpecies,
+          replayTextType: TEXT_TYPES.indexOf(cfg.replayTextType),
+        }),
     feeds: (batch, step) => {
       const r = t.text.tokenize(batch.captions!.map((c) => c[replayCaption]));
       return {
@@ -110,6 +131,14 @@ export function clipReplay(options: ClipReplayOptions = {}) {
         ...pretrained,
       });
     },
+    periodicEval: (params) => zs.zeroShot(params, 5, 'val'),
+    ...specHooks<ClipReplayParams>(spec?.source, {
+      towers: t.towers,
+      tower: 'image',
+      eval: data.evalSource,
+      geometry: cfg.evalGeometry,
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
+    }),
   } satisfies Recipe<ClipReplayParams> & Record<string, unknown>;
   return recipe;
 }

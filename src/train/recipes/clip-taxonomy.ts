@@ -7,6 +7,7 @@ import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from
 import { fineTuneRules } from './parts/fine-tune.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
 import { requireOpenClipFrom, startConfig } from './parts/open-clip-start.ts';
+import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
 import { clipinScores, zeroShotEvaluation } from './parts/zero-shot.ts';
 import { clipTaxonomySchema, type ClipTaxonomyOptions } from './schemas.ts';
@@ -21,14 +22,17 @@ export type ClipTaxonomyParams = ClipTowerParams & { readonly logitScale: HostTe
  * species; CIFAR-100: the first 1,000 test records). With `from` an open_clip folder, its towers, tokenizer,
  * preprocessing and logit scale, with the fine-tuning options (locks, layer decay) of parts/fine-tune.ts.
  *
+ * With `data` (a SPEC, opened by `specImageTextData`) it trains on that data and `periodicEval` is kNN and
+ * zero-shot by rank on its validation split.
+ *
  * @example
  * const recipe = clipTaxonomy({ perSpecies: 20, embedDim: 32 });
  */
-export function clipTaxonomy(options: ClipTaxonomyOptions = {}) {
+export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImageTextData) {
   const parsed = clipTaxonomySchema.parse(options);
-  const start = requireOpenClipFrom(parsed.from, 'clip-taxonomy', parsed.dataset);
+  const start = requireOpenClipFrom(parsed.from, 'clip-taxonomy', parsed.dataset, spec);
   const cfg = startConfig(parsed, start);
-  const data = imageTextData({ ...cfg, normalize: start?.normalize });
+  const data = spec ?? imageTextData({ ...cfg, normalize: start?.normalize });
   const tokenizer = start?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
   const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
   const ft = fineTuneRules(cfg, start?.layers(['imageProj']) ?? {});
@@ -90,6 +94,13 @@ export function clipTaxonomy(options: ClipTaxonomyOptions = {}) {
       }),
     zeroShotImages: (params, image, labels) => zs.zeroShotImages(params, image, labels),
     periodicEval: (params) => zs.zeroShot(params, 5, 'val'),
+    ...specHooks<ClipTaxonomyParams>(spec?.source, {
+      towers: t.towers,
+      tower: 'image',
+      eval: data.evalSource,
+      geometry: cfg.evalGeometry,
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
+    }),
   } satisfies Recipe<ClipTaxonomyParams> & Record<string, unknown>;
   return recipe;
 }

@@ -19,6 +19,7 @@ import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
 import { andTrainable, cladeTowerLayers, fineTuneRules } from './parts/fine-tune.ts';
+import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
 import { openClipStart, startConfig } from './parts/open-clip-start.ts';
 import { emaTarget } from './parts/momentum-target.ts';
@@ -110,11 +111,11 @@ function clipinModel(cfg: ClipinConfig, image: ImageTower, text: TextTower) {
  * `zeroShot` / `periodicEval`: accuracy by rank in CLIPin's two scoring modes (§D.7). With `from`, the towers,
  * their dims and the tokenizer come from a clip-taxonomy / clip-replay model directory or an open_clip folder
  * (its ViT trunk and text transformer without their projections, CLIP BPE, preprocessing), with the fine-tuning
- * options of parts/fine-tune.ts.
+ * options of parts/fine-tune.ts. With `data`, as clip-taxonomy.
  */
-export function clipin(options: ClipinOptions = {}) {
+export function clipin(options: ClipinOptions = {}, spec?: SpecImageTextData) {
   let cfg = clipinSchema.parse(options);
-  const start = openClipStart(cfg.from, cfg.dataset);
+  const start = openClipStart(cfg.from, cfg.dataset, spec !== undefined);
   const src =
     cfg.from && !start ? readModelSource(cfg.from, ['clip-taxonomy', 'clip-replay'], 'clipin') : null;
   if (src) {
@@ -122,7 +123,7 @@ export function clipin(options: ClipinOptions = {}) {
     cfg = clipinSchema.parse({ ...cfg, ...dims, imageBatchNorm: src.config.imageBatchNorm ?? false });
   }
   cfg = startConfig(cfg, start);
-  const data = imageTextData({ ...cfg, normalize: start?.normalize });
+  const data = spec ?? imageTextData({ ...cfg, normalize: start?.normalize });
   const tokenizer = start?.tokenizer ?? src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
   const image = start?.imageTower(data.preprocessing) ?? imageTower(cfg, data.preprocessing);
   const text = start?.textTower(false) ?? textTower(cfg, tokenizer); // no projection: g_T follows
@@ -196,6 +197,13 @@ export function clipin(options: ClipinOptions = {}) {
     zeroShot: (params: ClipinParams, count?: number, split?: string) => zs.zeroShot(params, count, split),
     zeroShotImages: (params, image, labels) => zs.zeroShotImages(params, image, labels),
     periodicEval: (params) => zs.zeroShot(params),
+    ...specHooks<ClipinParams>(spec?.source, {
+      towers: model.towers,
+      tower: 'image',
+      eval: data.evalSource,
+      geometry: cfg.evalGeometry,
+      zeroShot: (params, outputs, labels) => zs.zeroShotImages(params, outputs, labels),
+    }),
   } satisfies Recipe<ClipinParams> & Record<string, unknown>;
   return recipe;
 }

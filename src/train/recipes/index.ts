@@ -10,6 +10,7 @@ import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin } from './clipin.ts';
 import { byolCifar, mocoCifar } from './momentum-cifar.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
+import { openSpecSource, replaySpecData, specImageTextData } from './parts/spec-data.ts';
 import { radialFinetune } from './radial-finetune.ts';
 import {
   byolCifarSchema,
@@ -29,7 +30,8 @@ import { supervisedCifar } from './supervised-cifar.ts';
 export interface RecipeEntry<S extends z.ZodType = z.ZodType, R extends Recipe = Recipe> {
   readonly about: string;
   readonly schema: S;
-  readonly build: (config: z.infer<S>) => R;
+  /** Async: a `data` SPEC is opened (classes, captions, validation split) before the recipe is built. */
+  readonly build: (config: z.infer<S>) => Promise<R>;
 }
 
 const entry = <S extends z.ZodType, R extends Recipe>(e: RecipeEntry<S, R>) => e;
@@ -39,51 +41,51 @@ export const RECIPES = {
     about:
       'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy or CIFAR-100)',
     schema: clipTaxonomySchema,
-    build: clipTaxonomy,
+    build: async (c) => clipTaxonomy(c, c.data ? await specImageTextData(c) : undefined),
   }),
   clipin: entry({
     about: 'clip-taxonomy towers + the CLIPin non-contrastive plug-in (EMA target, inter/intra-modal terms)',
     schema: clipinSchema,
-    build: clipin,
+    build: async (c) => clipin(c, c.data ? await specImageTextData(c) : undefined),
   }),
   'multiview-tabular': entry({
     about:
       'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
     schema: multiviewTabularSchema,
-    build: multiviewTabular,
+    build: async (c) => multiviewTabular(c, c.data ? await specImageTextData(c) : undefined),
   }),
   'radial-finetune': entry({
     about:
       'Radial Embedding fine-tuning of a text tower on taxonomic chains (angle, hardest-pair, pull-back)',
     schema: radialFinetuneSchema,
-    build: radialFinetune,
+    build: async (c) => radialFinetune(c, c.data ? await openSpecSource(c.data) : undefined),
   }),
   'clip-replay': entry({
     about: 'clip-taxonomy + BioCLIP 2 experience replay: a second data stream through a second visual head',
     schema: clipReplaySchema,
-    build: clipReplay,
+    build: async (c) => clipReplay(c, c.data ? await replaySpecData(c) : undefined),
   }),
   'supervised-cifar': entry({
     about:
       'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
     schema: supervisedCifarSchema,
-    build: supervisedCifar,
+    build: async (c) => supervisedCifar(c, c.data ? await openSpecSource(c.data) : undefined),
   }),
   'simclr-cifar': entry({
     about: 'SimCLR on CIFAR-100: two augmented views, encoder + projection head, NT-Xent (τ 0.5)',
     schema: simclrCifarSchema,
-    build: simclrCifar,
+    build: async (c) => simclrCifar(c, c.data ? await openSpecSource(c.data) : undefined),
   }),
   'moco-cifar': entry({
     about:
       'MoCo on CIFAR-100: EMA key encoder (m 0.99) + FIFO queue of 4096 keys, symmetrised InfoNCE (τ 0.2)',
     schema: mocoCifarSchema,
-    build: mocoCifar,
+    build: async (c) => mocoCifar(c, c.data ? await openSpecSource(c.data) : undefined),
   }),
   'byol-cifar': entry({
     about: 'BYOL on CIFAR-100: online projector + predictor regress an EMA target (m 0.99), no negatives',
     schema: byolCifarSchema,
-    build: byolCifar,
+    build: async (c) => byolCifar(c, c.data ? await openSpecSource(c.data) : undefined),
   }),
 } as const;
 export type RecipeName = keyof typeof RECIPES;

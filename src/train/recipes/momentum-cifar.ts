@@ -11,6 +11,7 @@ import { CladeError } from '../../util/errors.ts';
 import type { Rng } from '../../util/rng.ts';
 import type { Recipe, TowerSpec } from '../recipe.ts';
 import { cifarImage, twoViews } from './parts/cifar.ts';
+import type { SpecSource } from './parts/spec-data.ts';
 import { emaTarget } from './parts/momentum-target.ts';
 import {
   byolCifarSchema,
@@ -39,8 +40,8 @@ type Sym<P> = SymbolicParams<P>;
  * one device — BYOL's does), the online network with a target copy, the image tower of the online network, the
  * two views and the model.json block.
  */
-function momentumParts(cfg: MocoCifarConfig | ByolCifarConfig, norm: 'none' | 'batch') {
-  const image = cifarImage(cfg);
+function momentumParts(cfg: MocoCifarConfig | ByolCifarConfig, norm: 'none' | 'batch', spec?: SpecSource) {
+  const image = cifarImage(cfg, spec);
   const widths = [image.encoder.dim, cfg.projectionHidden, cfg.projectionDim];
   const head =
     norm === 'batch'
@@ -113,9 +114,9 @@ function momentumParts(cfg: MocoCifarConfig | ByolCifarConfig, norm: 'none' | 'b
  * @example
  * const recipe = mocoCifar({ queueSize: 4096, momentum: 0.99 });
  */
-export function mocoCifar(options: MocoCifarOptions = {}) {
+export function mocoCifar(options: MocoCifarOptions = {}, spec?: SpecSource) {
   const cfg = mocoCifarSchema.parse(options);
-  const m = momentumParts(cfg, 'none');
+  const m = momentumParts(cfg, 'none', spec);
   if (cfg.queueSize < 2 * cfg.batchSize)
     throw new Error(
       `moco-cifar: queueSize ${cfg.queueSize} must be at least 2·batchSize = ${2 * cfg.batchSize}`,
@@ -142,6 +143,7 @@ export function mocoCifar(options: MocoCifarOptions = {}) {
         queue: cfg.queueSize,
         paper: 'https://arxiv.org/abs/1911.05722',
       }),
+    ...m.image.hooks<MocoCifarParams>(m.common.towers),
   } satisfies Recipe<MocoCifarParams> & Record<string, unknown>;
   return recipe;
 }
@@ -154,9 +156,9 @@ export function mocoCifar(options: MocoCifarOptions = {}) {
  * @example
  * const recipe = byolCifar({ momentum: 0.99 });
  */
-export function byolCifar(options: ByolCifarOptions = {}) {
+export function byolCifar(options: ByolCifarOptions = {}, spec?: SpecSource) {
   const cfg = byolCifarSchema.parse(options);
-  const m = momentumParts(cfg, 'batch');
+  const m = momentumParts(cfg, 'batch', spec);
   const predictor = projectionHead({
     inDim: cfg.projectionDim,
     hidden: cfg.predictorHidden,
@@ -181,6 +183,7 @@ export function byolCifar(options: ByolCifarOptions = {}) {
     },
     pipeline: m.image.pipeline('byol'),
     describe: () => m.describe('byol-cifar', { name: 'byol', paper: 'https://arxiv.org/abs/2006.07733' }),
+    ...m.image.hooks<ByolCifarParams>(m.common.towers),
   } satisfies Recipe<ByolCifarParams> & Record<string, unknown>;
   return recipe;
 }

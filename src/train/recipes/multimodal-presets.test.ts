@@ -3,12 +3,12 @@ import { loadConfig } from '../../config/preset.ts';
 import { splitOverrides } from '../../config/overrides.ts';
 import { buildRecipe, resolveConfig } from '../resolve-config.ts';
 
-test('the clipin, multiview-tabular, radial-finetune and clip-replay presets resolve and build; unknown keys are named', () => {
+test('the clipin, multiview-tabular, radial-finetune and clip-replay presets resolve and build; unknown keys are named', async () => {
   for (const name of ['clipin', 'multiview-tabular', 'radial-finetune', 'clip-replay']) {
     const { raw, file } = loadConfig(name);
     const c = resolveConfig(raw, { file });
     expect(c.recipeName).toBe(name);
-    expect(buildRecipe(c).name).toBe(name);
+    expect((await buildRecipe(c)).name).toBe(name);
   }
   const { raw, file } = loadConfig('clipin');
   expect(() =>

@@ -9,12 +9,15 @@ import type { TextTransformerParams } from '../../nn/models/text-transformer.ts'
 import { cloneParams, type SymbolicParams } from '../../nn/param-tree.ts';
 import { radialLoss } from '../../objectives/index.ts';
 import { adamw } from '../../optim/adamw.ts';
+import type { Dataset } from '../../data/types.ts';
+import { CladeError } from '../../util/errors.ts';
 import { Rng } from '../../util/rng.ts';
 import type { Recipe, TowerSpec } from '../recipe.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
 import { andTrainable, cladeTowerLayers, fineTuneRules } from './parts/fine-tune.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
 import { openClipStart } from './parts/open-clip-start.ts';
+import { specSource, type SpecSource } from './parts/spec-data.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { towerRunner } from './parts/tower-runner.ts';
 import { textTower, type TextTower } from './parts/towers.ts';
@@ -72,9 +75,11 @@ async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, cha
  * (the root r = e("") is recomputed in-graph every step) and the 8B texts by a frozen, non-trainable copy of the
  * original tower (pull-back term); L = 10·L_p + L_e + L_m. AdamW β (0.9, 0.999), weight decay 0.01, no clipping.
  * Training chains come from the synthetic taxonomy (`taxonomyChains`), held-out species excluded; `periodicEval`:
- * d_corr and mean radius per level on held-out chains (every species when none is held out).
+ * d_corr and mean radius per level on held-out chains (every species when none is held out). With `data`
+ * (`chains:FILE.csv` / `hierarcaps:FILE.csv`, 4 levels) the chains are that file's rows, the tokenizer's vocabulary
+ * is theirs (unless `from` brings one) and `periodicEval` is d_corr on the first 200 of them (or of the validation split).
  */
-export function radialFinetune(options: RadialFinetuneOptions = {}) {
+export function radialFinetune(options: RadialFinetuneOptions = {}, spec?: SpecSource) {
   let cfg = radialFinetuneSchema.parse(options);
   const start = openClipStart(cfg.from);
   const src = cfg.from && !start ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
@@ -82,7 +87,13 @@ export function radialFinetune(options: RadialFinetuneOptions = {}) {
   if (src) cfg = radialFinetuneSchema.parse({ ...cfg, ...configFrom(src, dims) });
   if (start) cfg = { ...cfg, embedDim: start.spec.embedDim, contextLength: start.spec.text.context };
   const data = syntheticData({ seed: cfg.seed, perSpecies: 1, size: 32 });
-  const tokenizer = start?.tokenizer ?? src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
+  const specChains = spec ? chainsOf(spec) : null;
+  const tokenizer =
+    start?.tokenizer ??
+    src?.tokenizer ??
+    (spec
+      ? captionTokenizer(cfg.contextLength, { captions: [], corpus: spec.corpus })
+      : captionTokenizer(cfg.contextLength, data)); // as clip-taxonomy's
   const text = start?.textTower(true) ?? textTower(cfg, tokenizer, cfg.embedDim);
   const ft = fineTuneRules(cfg, { text: start?.layers().text ?? cladeTowerLayers(cfg).text });
   const held = (k: number) => cfg.heldOutEvery > 0 && k % cfg.heldOutEvery === cfg.heldOutEvery - 1;
@@ -124,11 +135,14 @@ export function radialFinetune(options: RadialFinetuneOptions = {}) {
     optimizer: adamw({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }),
     trainable: andTrainable((path) => path.startsWith('text.'), ft)!,
     lrScale: ft.lrScale,
-    pipeline: pipelineSource('synthetic-chains', {
-      seed: cfg.seed,
-      species: trainSpecies,
-      count: trainSpecies.length * cfg.chainsPerSpecies,
-    }),
+    pipeline: spec
+      ? specSource(spec, { part: 'train' })
+      : pipelineSource('synthetic-chains', {
+          seed: cfg.seed,
+          species: trainSpecies,
+          count: trainSpecies.length * cfg.chainsPerSpecies,
+        }),
+    ...(spec ? { skipped: () => spec.skipped() } : {}),
     // Level-major: the 8 levels of every chain (B each), then the empty text.
     feeds: (batch) =>
       text.tokenize([...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((l) => batch.captions!.map((c) => c[l])), '']),
@@ -151,10 +165,23 @@ export function radialFinetune(options: RadialFinetuneOptions = {}) {
     }),
     async periodicEval(params): Promise<Record<string, number>> {
       const species = heldOutSpecies.length ? heldOutSpecies : trainSpecies;
-      const e = await evaluate(params, chains(species, species.length, cfg.seed + 99));
+      const e = await evaluate(params, specChains ?? chains(species, species.length, cfg.seed + 99));
       return { dCorr: e.dCorr, ...Object.fromEntries(e.meanRadius.map((r, k) => [`radius${k + 1}`, r])) };
     },
   } satisfies Recipe<RadialFinetuneParams> & Record<string, unknown>;
   return recipe;
+}
+/** The evaluation chains of a chains SPEC (the first 200 of its validation split, else of the file); 4 levels. */
+function chainsOf(spec: SpecSource): readonly TextChain[] {
+  const ds = (spec.val ?? spec.train) as (Dataset & { chains?: readonly TextChain[] }) | null;
+  if (!ds?.chains)
+    throw new CladeError('radial-finetune trains on chains: give chains:FILE.csv or hierarcaps:FILE.csv', {
+      data: spec.spec,
+    });
+  if (ds.chains[0].positive.length !== 4)
+    throw new CladeError(`radial-finetune needs 4-level chains, got ${ds.chains[0].positive.length}`, {
+      data: spec.spec,
+    });
+  return ds.chains.slice(0, 200);
 }
 export type RadialFinetuneRecipe = ReturnType<typeof radialFinetune>;

@@ -50,6 +50,18 @@ const imageTower = {
   imageBatchNorm: z.boolean().default(false),
 };
 
+/**
+ * A `data` SPEC to train on instead of the recipe's built-in data (src/data/readers/data-spec.ts: an image folder,
+ * `FILE.csv|.tsv|.jsonl|.parquet?image=COL&ranks=…`, `webdataset:PATTERN`, `chains:FILE.csv`, …; '' = built-in),
+ * and what `train.evalEvery` measures on its validation split (kNN top-1 by rank; zero-shot by rank where there is
+ * a text tower).
+ */
+const specData = {
+  data: z.string().default(''),
+  /** Also RLD (T 0.1) and Calinski–Harabasz of the validation embeddings at each evaluation. */
+  evalGeometry: z.boolean().default(false),
+};
+
 /** The causal text transformer and its tokenizer's context (parts/towers.ts). */
 const textTower = {
   textWidth: pos().default(64),
@@ -127,6 +139,7 @@ export const clipTaxonomySchema = z
     rankWeights: z.array(z.number()).default([]),
     ...imageTextData([0.5, 1]),
     ...fromOpenClip,
+    ...specData,
   })
   .strict();
 
@@ -162,6 +175,7 @@ export const clipinSchema = z
     ...from,
     ...fineTune,
     ...imageTextData([0.8, 1]),
+    ...specData,
   })
   .strict();
 export { CLIPIN_PAPER_DIMS };
@@ -179,6 +193,11 @@ export const clipReplaySchema = z
     /** Replay captions (clade's stand-in for LAION's raw text: plain common names, the least taxonomic type). */
     replayTextType: z.enum(TEXT_TYPES).default('com'),
     ...fromOpenClip,
+    ...specData,
+    /** With `data`: a second SPEC of image-caption pairs (an image folder or a manifest with `captions=`) replayed. */
+    replayData: z.string().default(''),
+    /** With `data`: RandomResizedCrop area range of the training views (+ flip). */
+    cropScale: range([0.5, 1]),
   })
   .strict();
 
@@ -201,6 +220,16 @@ export const multiviewTabularSchema = z
     corruption: z.number().min(0).max(1).default(0.3),
     /** Gaussian noise of the tabular view, as a fraction of each feature's standard deviation (clade's). */
     noise: z.number().min(0).default(0.1),
+    /**
+     * The views, in loss order after `core` (default: image, text, tabular). With a `data` SPEC any two or more of
+     * them; `tabular` may appear twice (two SCARF views of the same row: tabular-only CMC, e.g. a table without images).
+     */
+    views: z
+      .array(z.enum(['image', 'text', 'tabular']))
+      .min(2)
+      .default(['image', 'text', 'tabular']),
+    ...specData,
+    cropScale: range([0.5, 1]),
   })
   .strict();
 
@@ -230,6 +259,8 @@ export const radialFinetuneSchema = z
       .strict()
       .default({ ...RADIAL_WEIGHTS }),
     weightDecay: weightDecay(0.01),
+    /** `chains:FILE.csv` / `hierarcaps:FILE.csv` chains to train on instead of synthetic-taxonomy's ('' = built-in). */
+    data: z.string().default(''),
   })
   .strict();
 
@@ -275,6 +306,8 @@ const cifarTraining = (crop: readonly [number, number], batch: number, minBatch 
   batchSize: int().min(minBatch).default(batch),
   encoder: cifarEncoder,
   cropScale: range(crop),
+  /** A `data` SPEC to train on instead of `file` (images resampled to 32 px by the views). */
+  ...specData,
 });
 
 /**

@@ -10,6 +10,7 @@ import { adamw } from '../../optim/adamw.ts';
 import { lars } from '../../optim/lars.ts';
 import type { Recipe } from '../recipe.ts';
 import { cifarImage, twoViews } from './parts/cifar.ts';
+import type { SpecSource } from './parts/spec-data.ts';
 import { simclrCifarSchema, type SimclrCifarOptions } from './schemas.ts';
 
 export type SimclrCifarParams = {
@@ -28,9 +29,9 @@ type Sym = SymbolicParams<SimclrCifarParams>;
  * const recipe = simclrCifar({ temperature: 0.5 });
  * await train(recipe, { steps: 400, lr: 2e-3, warmup: 40, seed: 0, outDir, checkpointEvery: 200, keepLast: 2 });
  */
-export function simclrCifar(options: SimclrCifarOptions = {}) {
+export function simclrCifar(options: SimclrCifarOptions = {}, spec?: SpecSource) {
   const cfg = simclrCifarSchema.parse(options);
-  const image = cifarImage(cfg);
+  const image = cifarImage(cfg, spec);
   const { encoder } = image;
   const head = projectionHead({
     inDim: encoder.dim,
@@ -77,5 +78,5 @@ export function simclrCifar(options: SimclrCifarOptions = {}) {
       outputs: { embedding: 'pooled encoder features', projection: 'projection-head output (NT-Xent space)' },
     }),
   } satisfies Recipe<SimclrCifarParams> & Record<string, unknown>;
-  return recipe;
+  return { ...recipe, ...image.hooks<SimclrCifarParams>(recipe.towers) };
 }

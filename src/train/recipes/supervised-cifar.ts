@@ -8,6 +8,7 @@ import type { SymbolicParams } from '../../nn/param-tree.ts';
 import { adamw } from '../../optim/adamw.ts';
 import type { Recipe } from '../recipe.ts';
 import { cifarImage } from './parts/cifar.ts';
+import type { SpecSource } from './parts/spec-data.ts';
 import { supervisedCifarSchema, type SupervisedCifarOptions } from './schemas.ts';
 
 export type SupervisedCifarParams = {
@@ -25,11 +26,19 @@ export type SupervisedCifarParams = {
  * const recipe = supervisedCifar({ file: '../shared/datasets/cifar-100/train.bin' });
  * await train(recipe, { steps: 600, lr: 2e-3, warmup: 50, seed: 0, outDir, checkpointEvery: 200, keepLast: 2 });
  */
-export function supervisedCifar(options: SupervisedCifarOptions = {}) {
+export function supervisedCifar(options: SupervisedCifarOptions = {}, spec?: SpecSource) {
   const cfg = supervisedCifarSchema.parse(options);
-  const image = cifarImage(cfg);
-  const classes = cfg.target === 'fine' ? 100 : 20;
-  const coarseOf = cifar100CoarseOfFine();
+  const image = cifarImage(cfg, spec);
+  // a SPEC's classes: `fine` = its classes, `coarse` = the clades of its coarsest rank
+  const tax = image.taxonomy;
+  const classes = tax
+    ? cfg.target === 'fine'
+      ? tax.size
+      : tax.cladesAt(0).length
+    : cfg.target === 'fine'
+      ? 100
+      : 20;
+  const coarseOf = tax ? tax.labelsAt(0) : cifar100CoarseOfFine();
   const B = cfg.batchSize;
   const forward = (p: SymbolicParams<SupervisedCifarParams>, x: Tensor, ctx: Ctx) => {
     const h = image.encoder.apply(p.encoder, x, ctx); // [B, dim]
@@ -69,5 +78,5 @@ export function supervisedCifar(options: SupervisedCifarOptions = {}) {
       outputs: { embedding: 'pooled encoder features', logits: `${classes}-way ${cfg.target} classifier` },
     }),
   } satisfies Recipe<SupervisedCifarParams> & Record<string, unknown>;
-  return recipe;
+  return { ...recipe, ...image.hooks<SupervisedCifarParams>(recipe.towers) };
 }

@@ -31,6 +31,8 @@ export interface ImageTextData {
   readonly commonNames: readonly string[];
   /** Every class's captions, [K][5] in TEXT_TYPES order. */
   readonly captions: readonly (readonly string[])[];
+  /** Free captions of the training data beyond the class captions (a `data` SPEC's caption columns), for the tokenizer. */
+  readonly corpus?: readonly string[];
   /** The synthetic dataset's training split (null for other sources). */
   readonly synthetic: SyntheticTaxonomyDataset | null;
   readonly preprocessing: ImagePreprocessing;
@@ -80,9 +82,12 @@ export function prompts(data: Pick<ImageTextData, 'captions'>, type: TextType): 
 }
 
 /** A word tokenizer over every caption of the data (and of any `more` data, e.g. a replay stream). */
-export function captionTokenizer(contextLength: number, ...data: Pick<ImageTextData, 'captions'>[]) {
+export function captionTokenizer(
+  contextLength: number,
+  ...data: Pick<ImageTextData, 'captions' | 'corpus'>[]
+) {
   return WordTokenizer.fromCorpus(
-    data.flatMap((d) => d.captions.flat()),
+    data.flatMap((d) => [...d.captions.flat(), ...(d.corpus ?? [])]),
     { contextLength },
   );
 }

@@ -60,8 +60,13 @@ export interface OpenClipStart {
  * const start = openClipStart(cfg.from, cfg.dataset);
  * const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
  */
-export function openClipStart(from: string, dataset?: string): OpenClipStart | null {
+export function openClipStart(from: string, dataset?: string, withData = false): OpenClipStart | null {
   if (!from || !isOpenClipFolder(from)) return null;
+  if (withData)
+    throw new CladeError(
+      'fine-tuning an open_clip model on a data SPEC is not supported yet (its images would need the checkpoint size and mean/std): train on synthetic-taxonomy',
+      { field: 'data', file: from },
+    );
   const spec = readOpenClipConfig(from);
   const [h, w] = spec.vision.image;
   if (dataset !== undefined && h !== w)
@@ -136,9 +141,14 @@ export function openClipStart(from: string, dataset?: string): OpenClipStart | n
  * `from` of a recipe that starts only from open_clip folders (clip-taxonomy, clip-replay): the folder, or null
  * for fresh towers; anything else is an error naming `from`.
  */
-export function requireOpenClipFrom(from: string, recipe: string, dataset: string): OpenClipStart | null {
+export function requireOpenClipFrom(
+  from: string,
+  recipe: string,
+  dataset: string,
+  spec?: unknown,
+): OpenClipStart | null {
   if (!from) return null;
-  const start = openClipStart(from, dataset);
+  const start = openClipStart(from, dataset, spec !== undefined);
   if (!start)
     throw new CladeError(
       `${recipe} starts from an open_clip checkpoint folder (open_clip_config.json + open_clip_model.safetensors); ${from} is not one`,

@@ -2,7 +2,19 @@
 import { OPENAI_MEAN, OPENAI_STD } from '../../../data/augment/pixel-ops.ts';
 import { pipelineSource } from '../../../data/pipelines/index.ts';
 import { syntheticTaxonomy } from '../../../data/synthetic/synthetic-taxonomy.ts';
-import type { ImageTextData } from './image-text-data.ts';
+import type { ImagePreprocessing, ImageTextData } from './image-text-data.ts';
+
+/** CLIP's preprocessing at `size`: resize shorter side + centre crop (bicubic), OpenAI mean/std. */
+export function clipPreprocessing(size: number): ImagePreprocessing {
+  return {
+    size,
+    layout: 'NCHW',
+    scale: '1/255',
+    mean: [...OPENAI_MEAN],
+    std: [...OPENAI_STD],
+    eval: 'resize shorter side + centre crop, bicubic',
+  };
+}
 
 /**
  * synthetic-taxonomy of `seed` (`perSpecies` training images of side `size`); held-out splits are other splits of
@@ -35,14 +47,7 @@ export function syntheticData(cfg: {
     // Sample k < K is species k (sample i is species i % K).
     captions: synthetic.classNames.map((_, k) => synthetic.get(k).captions ?? []),
     synthetic,
-    preprocessing: {
-      size: cfg.size,
-      layout: 'NCHW',
-      scale: '1/255',
-      mean: [...stats.mean],
-      std: [...stats.std],
-      eval: 'resize shorter side + centre crop, bicubic',
-    },
+    preprocessing: { ...clipPreprocessing(cfg.size), mean: [...stats.mean], std: [...stats.std] },
     train: (views) => pipeline('train', 'train', cfg.perSpecies, views),
     evalSource: (split, count = 5) => pipeline(split, 'eval', count, 1),
     testImages: () => null,
