@@ -2,8 +2,8 @@
  * `clade embed` as a library call: a model (a clade model directory or an open_clip folder) and a data spec in,
  * an embeddings file out (format by extension, written atomically).
  */
-import { embedPretrained } from '../pretrained/embed-pretrained.ts';
-import { isOpenClipFolder, openClipModelInfo } from '../pretrained/open-clip-folder.ts';
+import { isOpenClipFolder } from '../checkpoints/open-clip-folder.ts';
+import { embedPretrained, openClipModelInfo } from '../pretrained/embed-pretrained.ts';
 import { readModelJson } from '../train/model-dir.ts';
 import { resolveEmbedData } from './data-spec.ts';
 import { embedDataset, imagePreprocessing } from './embed.ts';
