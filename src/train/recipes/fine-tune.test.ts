@@ -28,6 +28,9 @@ import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin } from './clipin.ts';
 import { radialFinetune } from './radial-finetune.ts';
 import { fineTuneRules, layerId } from './parts/fine-tune.ts';
+import { openClipImage } from './parts/open-clip-start.ts';
+import { specImageTextData } from './parts/spec-data.ts';
+import { writeSpecFixture } from '../../../test/support/spec-fixtures.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../../test/fixtures/open_clip/tiny-vit-gelu');
 const tmp = mkdtempSync(join(tmpdir(), 'clade-finetune-'));
@@ -281,5 +284,24 @@ describe('the other recipes take an open_clip folder as `from`', () => {
     expect(same(after.get('continualProj.w')!, before.get('continualProj.w')!)).toBe(false);
     const d = clipReplay({ from: FIXTURE, perSpecies: 1, layerDecay: 0.5 });
     expect([d.lrScale!('continualProj.w'), d.lrScale!('image.blocks.0.fc1.w')]).toEqual([1, 0.25]);
+  });
+});
+
+describe('an open_clip folder fine-tuned on the user’s own data (a data SPEC)', () => {
+  test('the SPEC is read at the checkpoint’s size and mean/std; it trains and evaluates by rank', async () => {
+    const f = await writeSpecFixture(join(tmp, 'spec'), 6);
+    const data = `${f.parquet}?image=path&ranks=genus,species&common=common&split=split`;
+    const spec = await specImageTextData({ data, size: 0, cropScale: [0.5, 1], ...openClipImage(FIXTURE) });
+    const src = loadOpenClipFolder(FIXTURE);
+    expect(spec.preprocessing).toMatchObject({ size: 32, mean: src.spec.preprocess.mean });
+    const recipe = clipTaxonomy(
+      { ...base, data, batchSize: 12, lockImage: true, unlockImageBlocks: 1 },
+      spec,
+    );
+    const out = join(tmp, 'spec-run');
+    const r = await train(recipe, { ...run, steps: 4, outDir: out, checkpointEvery: 4 });
+    for (const l of metricsLosses(out)) expect(Number.isFinite(l)).toBe(true);
+    const acc = await recipe.periodicEval!(r.params);
+    expect(Object.keys(acc).some((k) => k.startsWith('knn/'))).toBe(true);
   });
 });

@@ -25,6 +25,7 @@ import { CladeError } from '../../../util/errors.ts';
 import type { ImagePreprocessing } from './image-text-data.ts';
 import { textTowerOf, type ImageTower, type PretrainedClipTowers, type TextTower } from './towers.ts';
 import type { TowerLayers } from './fine-tune.ts';
+import type { ImageStats } from '../../../data/pipelines/spec.ts';
 
 export interface OpenClipStart {
   readonly dir: string;
@@ -62,19 +63,15 @@ export interface OpenClipStart {
  */
 export function openClipStart(from: string, dataset?: string, withData = false): OpenClipStart | null {
   if (!from || !isOpenClipFolder(from)) return null;
-  if (withData)
-    throw new CladeError(
-      'fine-tuning an open_clip model on a data SPEC is not supported yet (its images would need the checkpoint size and mean/std): train on synthetic-taxonomy',
-      { field: 'data', file: from },
-    );
   const spec = readOpenClipConfig(from);
   const [h, w] = spec.vision.image;
-  if (dataset !== undefined && h !== w)
+  if ((dataset !== undefined || withData) && h !== w)
     throw new CladeError(`fine-tuning takes square images; this model's image_size is [${h}, ${w}]`, {
       file: from,
       field: 'from',
     });
-  if (dataset !== undefined && dataset !== 'synthetic-taxonomy')
+  // a data SPEC is read at the checkpoint's size and mean/std (openClipImage); the built-in CIFAR-100 is 32 px
+  if (!withData && dataset !== undefined && dataset !== 'synthetic-taxonomy')
     throw new CladeError(
       `an open_clip model fine-tunes on synthetic-taxonomy (rendered at its ${h} px with its mean/std); dataset '${dataset}' is not supported with it yet`,
       { field: 'dataset' },
@@ -155,6 +152,19 @@ export function requireOpenClipFrom(
       { field: 'from', file: from },
     );
   return start;
+}
+
+/**
+ * What a data SPEC needs to feed an open_clip checkpoint: its image size and mean/std (`{}` when `from` is not
+ * an open_clip folder).
+ *
+ * @example
+ * const data = await specImageTextData({ ...cfg, ...openClipImage(cfg.from) });
+ */
+export function openClipImage(from: string): { size?: number; normalize?: ImageStats } {
+  if (!from || !isOpenClipFolder(from)) return {};
+  const spec = readOpenClipConfig(from);
+  return { size: spec.vision.image[0], normalize: { mean: spec.preprocess.mean, std: spec.preprocess.std } };
 }
 
 /** A recipe config with what the checkpoint fixes: image size, embedding width and context length. */
