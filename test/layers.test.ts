@@ -15,10 +15,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   analysis: ['util', 'io', 'engine', 'optim'],
   objectives: ['engine', 'nn', 'util'],
   config: ['util'],
+  checkpoints: ['util', 'io', 'engine', 'nn', 'config'],
   report: ['util', 'io', 'analysis'],
-  train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config'],
-  pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'train'],
-  embed: ['util', 'io', 'data', 'train', 'pretrained'],
+  train: ['util', 'io', 'engine', 'nn', 'optim', 'data', 'analysis', 'objectives', 'config', 'checkpoints'],
+  pretrained: ['util', 'io', 'engine', 'nn', 'data', 'analysis', 'config', 'checkpoints', 'train'],
+  embed: ['util', 'io', 'data', 'checkpoints', 'train', 'pretrained'],
   explore: ['util', 'io', 'data', 'analysis', 'report', 'train'],
   workflows: ['util', 'io', 'data', 'analysis', 'report', 'train', 'embed', 'explore'],
   browser: ['util', 'data', 'analysis', 'explore'],
@@ -32,6 +33,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'analysis',
     'objectives',
     'config',
+    'checkpoints',
     'report',
     'train',
     'pretrained',
@@ -71,7 +73,7 @@ function packageOf(spec: string): string | null {
 
 // Which layers may import each package (type-only imports of zod are allowed anywhere: they vanish at run time).
 const PACKAGES: Record<string, readonly string[]> = {
-  zod: ['config', 'report', 'train', 'pretrained'],
+  zod: ['config', 'report', 'train', 'checkpoints'],
   'onnxruntime-node': ['engine'], // only its Node entry: test/packages.test.ts
   'onnxruntime-web': ['browser'],
   'onnx-proto': ['engine'],
@@ -90,7 +92,7 @@ const PACKAGES: Record<string, readonly string[]> = {
 // Within those layers, the files that may import it.
 const PACKAGE_FILES: Record<string, RegExp> = {
   // validation schemas and config only (src/config, a recipe's schemas.ts, the result and open_clip config schemas)
-  zod: /^(config\/|train\/recipes\/schemas\.ts$|report\/result-schema\.ts$|pretrained\/open-clip-config\.ts$)/,
+  zod: /^(config\/|train\/recipes\/schemas\.ts$|report\/result-schema\.ts$|checkpoints\/open-clip-config\.ts$)/,
   '@lancedb/lancedb': /^io\/lance\.ts$/,
 };
 

@@ -5,7 +5,10 @@
  * (bench/infer/torch_infer.py, a long-lived process), interleaved round by round, medians reported. Also checks that
  * both give the same embeddings, and reports peak memory (VmHWM / ru_maxrss) of each process.
  *
- *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json] [--json out.json]
+ * Then one fine-tune step (bench/infer/finetune.ts: image tower locked but its last `--ft-blocks` blocks, ln_post and
+ * proj; InfoNCE against fixed text embeddings; AdamW) on both, images per second.
+ *
+ *   npm run bench:infer -- [--rounds 3] [--seconds 4] [--batch 32] [--threads 2] [--config ViT-B-16.json] [--json out.json] [--ft-blocks 2]
  *
  * The PyTorch side is checked first (bench/reference.ts): oneDNN's 2048³ sgemm beside ORT's under each thread
  * configuration; the process runs under the fastest, and ratios are marked invalid if it is below 70 % of ORT's.
@@ -22,6 +25,7 @@ import { writeOpenClipFolder } from '../../src/pretrained/open-clip-writer.ts';
 import { openModel, type OpenedModel } from '../../src/pretrained/open-model.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { findTorchPython, median } from '../common.ts';
+import { fineTuneStep } from './finetune.ts';
 import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
 
@@ -41,6 +45,7 @@ const a = parseArgs(process.argv.slice(2), {
   batch: 'number',
   threads: 'number',
   config: 'string',
+  'ft-blocks': 'number',
   json: 'string',
 });
 const rounds = (a.rounds as number | undefined) ?? 3;
@@ -48,6 +53,8 @@ const seconds = (a.seconds as number | undefined) ?? 4;
 const batch = (a.batch as number | undefined) ?? 32;
 const threads = (a.threads as number | undefined) ?? 2;
 const config = a.config ? JSON.parse(readFileSync(a.config as string, 'utf8')) : VIT_B_16;
+/** The fine-tune step case: the image tower's last N blocks (+ ln_post, proj) unlocked; -1 skips it. */
+const ftBlocks = (a['ft-blocks'] as number | undefined) ?? 2;
 const name = a.config ? 'custom' : 'ViT-B-16';
 const folder = resolve('.bench-out/infer', name);
 
@@ -178,8 +185,42 @@ for (let r = 0; r < rounds; r++)
     const t = res[kind].torch.at(-1);
     console.log(`  round ${r + 1} ${kind}: clade ${c.toFixed(1)}/s${t ? `, PyTorch ${t.toFixed(1)}/s` : ''}`);
   }
-torch?.close();
 await model.release();
+
+// The fine-tune step case: clade's TrainStep (one ONNX graph) vs the same step in PyTorch, interleaved.
+const ft: { clade: number[]; torch: number[] } = { clade: [], torch: [] };
+if (ftBlocks >= 0) {
+  const E = config.model_cfg.embed_dim as number;
+  const textEmb = new Rng(3).normalArray(batch * E);
+  writeFileSync(join(folder, 'bench_text_emb.f32'), textEmb);
+  const { step, trained } = await fineTuneStep(folder, batch, ftBlocks);
+  const feeds = { image: images, text: textEmb };
+  const first = (await step.run(feeds, 1e-5)).loss; // from the checkpoint's weights, as PyTorch's first step
+  const tFirst = torch ? ((await torch.ask(`ft_setup ${ftBlocks}`)) as { loss: number }).loss : NaN;
+  console.log(
+    `\nfine-tune step (last ${ftBlocks} blocks + ln_post + proj: ${trained} tensors trained): first loss clade ${first.toFixed(5)}` +
+      (torch ? `, PyTorch ${tFirst.toFixed(5)}` : ''),
+  );
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    while (n === 0 || performance.now() - t0 < seconds * 1000) {
+      await step.run(feeds, 1e-5);
+      n++;
+    }
+    ft.clade.push((n * batch) / ((performance.now() - t0) / 1000));
+    if (torch) {
+      const t = (await torch.ask(`ft ${seconds}`)) as { per_s: number; peak_rss_mb: number };
+      ft.torch.push(t.per_s);
+      torchPeak = Math.max(torchPeak, t.peak_rss_mb);
+    }
+    const t = ft.torch.at(-1);
+    console.log(
+      `  round ${r + 1} fine-tune: clade ${ft.clade.at(-1)!.toFixed(2)} img/s${t ? `, PyTorch ${t.toFixed(2)} img/s` : ''}`,
+    );
+  }
+}
+torch?.close();
 
 console.log('\n| tower | clade /s | PyTorch /s | clade / PyTorch |');
 console.log('|---|---|---|---|');
@@ -190,7 +231,25 @@ for (const kind of ['image', 'text'] as const) {
     `| ${kind} | ${c.toFixed(1)} | ${t.toFixed(1)} | ${(c / t).toFixed(2)}x${baseline.valid ? '' : ' (INVALID baseline)'} |`,
   );
 }
+if (ft.clade.length) {
+  const c = median(ft.clade);
+  const t = ft.torch.length ? median(ft.torch) : NaN;
+  console.log(`| fine-tune step (images) | ${c.toFixed(2)} | ${t.toFixed(2)} | ${(c / t).toFixed(2)}x |`);
+}
 if (a.json) {
+  const ftCase = ft.clade.length
+    ? [
+        {
+          case: `fine-tune step (last ${ftBlocks} blocks)`,
+          clade: median(ft.clade),
+          pytorch: ft.torch.length ? median(ft.torch) : null,
+          ratio: ft.torch.length ? median(ft.clade) / median(ft.torch) : null,
+          valid: baseline.valid && ft.torch.length > 0,
+          pytorchConfig: baseline.config,
+          unit: 'images/s',
+        },
+      ]
+    : [];
   const cases = (['image', 'text'] as const).map((kind) => {
     const c = median(res[kind].clade);
     const t = res[kind].torch.length ? median(res[kind].torch) : null;
@@ -207,7 +266,13 @@ if (a.json) {
   writeFileAtomic(
     a.json as string,
     JSON.stringify(
-      { date: new Date().toISOString(), model: name, batch, baseline: baselineJson(baseline), cases },
+      {
+        date: new Date().toISOString(),
+        model: name,
+        batch,
+        baseline: baselineJson(baseline),
+        cases: [...cases, ...ftCase],
+      },
       null,
       2,
     ) + '\n',

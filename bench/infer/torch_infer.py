@@ -143,6 +143,102 @@ class CLIP(nn.Module):
         return x[torch.arange(x.shape[0]), text.argmax(dim=-1)] @ self.text_projection
 
 
+class OneDnnLinear(torch.autograd.Function):
+    """y = x·Wᵀ + b on oneDNN with its gradients on oneDNN too (this build's oneDNN Linear has no autograd, and its
+    BLAS is generic: ~3x slower on these GEMMs): dx = g·W, dW = gᵀ·x, db = Σg. Dense ↔ oneDNN layout conversions
+    are O(N·d) against O(N·d·d') GEMMs."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return torch._C._nn.mkldnn_linear(x.to_mkldnn(), w.to_mkldnn(), b.to_mkldnn()).to_dense()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        g = g.contiguous()
+        dx = torch._C._nn.mkldnn_linear(g.to_mkldnn(), w.t().contiguous().to_mkldnn(), None).to_dense()
+        dw = torch._C._nn.mkldnn_linear(g.t().contiguous().to_mkldnn(), x.t().contiguous().to_mkldnn(), None).to_dense()
+        return dx, dw, g.sum(0)
+
+
+def linear2d(lin, x):
+    """A Linear over the last axis through OneDnnLinear."""
+    return OneDnnLinear.apply(x.reshape(-1, x.shape[-1]), lin.weight, lin.bias).reshape(*x.shape[:-1], -1)
+
+
+class TrainBlock(nn.Module):
+    """A copy of one ResidualAttentionBlock for training: its Linears through OneDnnLinear (autograd on oneDNN),
+    attention written out as the tuned inference path computes it."""
+
+    def __init__(self, b):
+        super().__init__()
+        d = b.ln_1.normalized_shape[0]
+        self.heads = b.attn.num_heads
+        self.ln_1, self.ln_2 = LayerNorm(d), LayerNorm(d)
+        self.ln_1.load_state_dict(b.ln_1.state_dict())
+        self.ln_2.load_state_dict(b.ln_2.state_dict())
+        self.qkv, self.out = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc, self.proj = nn.Linear(d, b.mlp.c_fc.out_features), nn.Linear(b.mlp.c_fc.out_features, d)
+        with torch.no_grad():
+            self.qkv.weight.copy_(b.attn.in_proj_weight)
+            self.qkv.bias.copy_(b.attn.in_proj_bias)
+            self.out.weight.copy_(b.attn.out_proj.weight)
+            self.out.bias.copy_(b.attn.out_proj.bias)
+            for dst, src in ((self.fc, b.mlp.c_fc), (self.proj, b.mlp.c_proj)):
+                dst.weight.copy_(src.weight)
+                dst.bias.copy_(src.bias)
+        self.act = b.mlp.gelu
+
+    def forward(self, x):
+        L, N, D = x.shape
+        h, dh = self.heads, D // self.heads
+        qkv = linear2d(self.qkv, self.ln_1(x)).reshape(L, N, 3, h, dh).permute(2, 1, 3, 0, 4)
+        att = (qkv[0] * dh ** -0.5) @ qkv[1].transpose(-2, -1)
+        o = (att.softmax(-1) @ qkv[2]).permute(2, 0, 1, 3).reshape(L, N, D)
+        x = x + linear2d(self.out, o)
+        return x + linear2d(self.proj, self.act(linear2d(self.fc, self.ln_2(x))))
+
+
+class FineTune:
+    """`lock_image` with the last K blocks, ln_post and proj trained (clade's unlockImageBlocks K): the locked
+    blocks run under no_grad on the tuned (oneDNN) path, the trained ones as TrainBlocks; InfoNCE (scale 100, both
+    directions) against fixed text embeddings; AdamW (0.9, 0.98), eps 1e-6, weight decay 0.2 on rank >= 2."""
+
+    def __init__(self, visual, k, text):
+        self.v, self.k, self.text = visual, k, F.normalize(text, dim=-1)
+        blocks = visual.transformer.resblocks
+        self.locked, self.trained = blocks[: len(blocks) - k], nn.ModuleList([TrainBlock(b) for b in blocks[len(blocks) - k:]])
+        self.ln_post = LayerNorm(visual.ln_post.normalized_shape[0])
+        self.ln_post.load_state_dict(visual.ln_post.state_dict())
+        self.proj = nn.Parameter(visual.proj.detach().clone())
+        params = list(self.trained.parameters()) + list(self.ln_post.parameters()) + [self.proj]
+        decay = [p for p in params if p.ndim >= 2]
+        rest = [p for p in params if p.ndim < 2]
+        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.2}, {"params": rest, "weight_decay": 0.0}],
+                                     lr=1e-5, betas=(0.9, 0.98), eps=1e-6)
+
+    def step(self, images):
+        v = self.v
+        with torch.no_grad():
+            x = v.conv1(images)
+            x = x.reshape(x.shape[0], x.shape[1], -1).permute(0, 2, 1)
+            x = torch.cat([v.class_embedding.view(1, 1, -1).expand(x.shape[0], -1, -1), x], dim=1)
+            x = v.ln_pre(x + v.positional_embedding).permute(1, 0, 2)
+            for b in self.locked:
+                x = b(x)
+        for b in self.trained:
+            x = b(x)
+        img = F.normalize(self.ln_post(x[0]) @ self.proj, dim=-1)
+        logits = 100 * img @ self.text.T
+        y = torch.arange(logits.shape[0])
+        loss = (F.cross_entropy(logits, y) + F.cross_entropy(logits.T, y)) / 2
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def main():
     folder, batch = sys.argv[1], int(sys.argv[2])
     cfg = json.load(open(f"{folder}/open_clip_config.json"))
@@ -158,11 +254,29 @@ def main():
     ids = torch.tensor(inputs["ids"], dtype=torch.long)
     fns = {"image": lambda: model.encode_image(images), "text": lambda: model.encode_text(ids)}
     print(json.dumps({"ready": True}), flush=True)
-    with torch.inference_mode():
-        for line in sys.stdin:
-            cmd = line.split()
-            if not cmd:
-                continue
+    ft = None
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd:
+            continue
+        if cmd[0] == "ft_setup":
+            e = cfg["model_cfg"]["embed_dim"]
+            text = torch.from_numpy(np.fromfile(f"{folder}/bench_text_emb.f32", dtype=np.float32).reshape(batch, e))
+            ft = FineTune(model.visual, int(cmd[1]), text)
+            loss = ft.step(images)  # the first step, from the checkpoint's weights: its loss checks parity
+            print(json.dumps({"loss": loss}), flush=True)
+            continue
+        if cmd[0] == "ft":
+            seconds = float(cmd[1])
+            n, t0 = 0, time.perf_counter()
+            while n == 0 or time.perf_counter() - t0 < seconds:
+                ft.step(images)
+                n += 1
+            dt = time.perf_counter() - t0
+            print(json.dumps({"case": "ft", "per_s": n * batch / dt,
+                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+            continue
+        with torch.inference_mode():
             if cmd[0] == "gemm":
                 m_, k_, n_ = int(cmd[1]), int(cmd[2]), int(cmd[3])
                 a, lin = torch.randn(m_, k_), nn.Linear(k_, n_, bias=False)

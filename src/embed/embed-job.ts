@@ -3,8 +3,8 @@
  * and how many rows it covers, and `embedRows(start, end)` to embed any contiguous range of them. `embedToFile`
  * embeds all rows at once; a shard job (`embed-shard.ts`) embeds its range chunk by chunk.
  */
-import { embedPretrained } from '../pretrained/embed-pretrained.ts';
-import { isOpenClipFolder, openClipModelInfo } from '../pretrained/open-clip-folder.ts';
+import { isOpenClipFolder } from '../checkpoints/open-clip-folder.ts';
+import { embedPretrained, openClipModelInfo } from '../pretrained/embed-pretrained.ts';
 import { readModelJson } from '../train/model-dir.ts';
 import type { Taxonomy } from '../data/taxonomy/taxonomy.ts';
 import type { Dataset } from '../data/types.ts';

@@ -12,7 +12,8 @@ export interface AdamWConfig {
  * p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
  * The bias corrections are folded into two fed scalars, `stepSize = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)` and
  * `epsHat = ε·√(1−β₂ᵗ)`, so the update is `p·decay − stepSize · m / (√v + epsHat)` — the same value in 13
- * elementwise passes instead of 14. Scalars are fed per step, so schedules never rebuild the graph.
+ * elementwise passes instead of 14. Scalars are fed per step, so schedules never rebuild the graph. A parameter
+ * with `lrScale` s steps as a group at lr·s: `stepSize·s` and decay `1 − s·(1 − decay)` (two scalar ops).
  * Paper: Loshchilov & Hutter, https://arxiv.org/abs/1711.05101
  *
  * @example
@@ -32,12 +33,14 @@ export function adamw(cfg: AdamWConfig = {}): Optimizer {
       const sqrtBc2 = Math.sqrt(1 - b2 ** t);
       return { decay: 1 - lr * wd, stepSize: (lr * sqrtBc2) / (1 - b1 ** t), epsHat: eps * sqrtBc2 };
     },
-    update(p, g, { m, v }, s, decay) {
+    update(p, g, { m, v }, s, decay, lrScale = 1) {
       const m2 = m.mul(b1).add(g.mul(1 - b1));
       const v2 = v.mul(b2).add(g.square().mul(1 - b2));
       const denom = v2.sqrt().add(s.epsHat);
-      const base = decay ? p.mul(s.decay) : p;
-      return { p: base.sub(m2.div(denom).mul(s.stepSize)), state: { m: m2, v: v2 } };
+      const stepSize = lrScale === 1 ? s.stepSize : s.stepSize.mul(lrScale);
+      const keep = lrScale === 1 ? s.decay : s.decay.sub(1).mul(lrScale).add(1); // 1 − lr·s·wd
+      const base = decay ? p.mul(keep) : p;
+      return { p: base.sub(m2.div(denom).mul(stepSize)), state: { m: m2, v: v2 } };
     },
   };
 }

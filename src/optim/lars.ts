@@ -10,7 +10,7 @@ export interface LarsConfig {
 /**
  * LARS (You et al., https://arxiv.org/abs/1708.03888) as used by SimCLR/BYOL: for decayed tensors the local
  * rate is η‖p‖ / (‖g‖ + wd‖p‖) (1 when either norm is 0), applied to g + wd·p, then heavy-ball momentum.
- * Tensors in the no-decay group (biases, norms) skip both decay and adaptation, as in SimCLR.
+ * Tensors in the no-decay group (biases, norms) skip both decay and adaptation, as in SimCLR. `lrScale` s: lr·s.
  */
 export function lars(cfg: LarsConfig = {}): Optimizer {
   const mu = cfg.momentum ?? 0.9;
@@ -21,7 +21,7 @@ export function lars(cfg: LarsConfig = {}): Optimizer {
     slots: ['buf'],
     scalarNames: ['lr'],
     scalars: (_t, lr) => ({ lr }),
-    update(p, g, { buf }, s, decay) {
+    update(p, g, { buf }, s, decay, lrScale = 1) {
       let d = g;
       if (decay) {
         d = g.add(p.mul(wd));
@@ -33,7 +33,7 @@ export function lars(cfg: LarsConfig = {}): Optimizer {
         d = d.mul(trust);
       }
       const b = buf.mul(mu).add(d);
-      return { p: p.sub(b.mul(s.lr)), state: { buf: b } };
+      return { p: p.sub(b.mul(lrScale === 1 ? s.lr : s.lr.mul(lrScale))), state: { buf: b } };
     },
   };
 }

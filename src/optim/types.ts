@@ -12,13 +12,18 @@ export interface Optimizer {
   readonly scalarNames: readonly string[];
   /** Scalar values for optimizer step `t` (1-based) at learning rate `lr`. */
   scalars(t: number, lr: number): Record<string, number>;
-  /** Symbolic update of one parameter. `decay` is false for the no-weight-decay group (biases, norms, scales). */
+  /**
+   * Symbolic update of one parameter. `decay` is false for the no-weight-decay group (biases, norms, scales);
+   * `lrScale` multiplies this parameter's learning rate (a constant of the graph: layer-wise LR decay), as a
+   * PyTorch parameter group with `lr = lr·lrScale` would — the decoupled weight decay of AdamW included.
+   */
   update(
     p: Tensor,
     g: Tensor,
     state: Record<string, Tensor>,
     s: Record<string, Tensor>,
     decay: boolean,
+    lrScale?: number,
   ): UpdateResult;
 }
 export interface UpdateResult {

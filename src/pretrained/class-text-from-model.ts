@@ -8,7 +8,7 @@ import { unknownWordsWarning } from '../data/tokenizers/unknown-words.ts';
 import { column, readMetaTable } from '../io/metadata.ts';
 import { CladeError } from '../util/errors.ts';
 import { classTextEmbeddings } from './class-text-cache.ts';
-import { isOpenClipFolder } from './open-clip-folder.ts';
+import { isOpenClipFolder } from '../checkpoints/open-clip-folder.ts';
 import { openModel } from './open-model.ts';
 import { resolveTemplates } from './predict.ts';
 

@@ -4,6 +4,7 @@
  * tokenised with the CLIP BPE.
  */
 import { withImage } from '../data/readers/decode-image.ts';
+import { CLADE_VERSION } from '../train/model-dir.ts';
 import type { Dataset, Sample } from '../data/types.ts';
 import type { Embeddings } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
@@ -75,4 +76,9 @@ export async function embedPretrained(
   } finally {
     await model.release();
   }
+}
+
+/** What `clade embed` reads from model.json, for an open_clip folder (which has none). */
+export function openClipModelInfo(dir: string): { clade: string; description: Record<string, unknown> } {
+  return { clade: CLADE_VERSION, description: { recipe: 'open_clip', source: dir } };
 }

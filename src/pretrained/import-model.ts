@@ -8,7 +8,7 @@ import { clipTokenizer } from '../data/tokenizers/load-tokenizer.ts';
 import type { Params } from '../nn/context.ts';
 import { writeModelDir, type ModelJson } from '../train/model-dir.ts';
 import type { Recipe } from '../train/recipe.ts';
-import { loadOpenClipFolder } from './open-clip-folder.ts';
+import { loadOpenClipFolder } from '../checkpoints/open-clip-folder.ts';
 import { checkTowerSize, towerSpecs } from './towers.ts';
 
 /**

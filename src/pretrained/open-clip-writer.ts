@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { Rng } from '../util/rng.ts';
-import { openClipSpec, type OpenClipSpec } from './open-clip-config.ts';
-import { toOpenClipStateDict, type OpenClipParams } from './open-clip-weights.ts';
-import { openClipTowers } from './towers.ts';
+import { openClipSpec, type OpenClipSpec } from '../checkpoints/open-clip-config.ts';
+import { toOpenClipStateDict, type OpenClipParams } from '../checkpoints/open-clip-weights.ts';
+import { openClipTowers } from '../checkpoints/open-clip-towers.ts';
 
 /**
  * Random parameters in a config's shapes (clade's inits; LayerNorms perturbed so that a mis-wired norm shows).

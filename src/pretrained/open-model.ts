@@ -16,8 +16,12 @@ import { readSafetensors } from '../io/safetensors.ts';
 import { forwardOnnx } from '../train/export.ts';
 import { readModelJson } from '../train/model-dir.ts';
 import { CladeError } from '../util/errors.ts';
-import { OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, type OpenClipPreprocess } from './open-clip-config.ts';
-import { isOpenClipFolder, loadOpenClipFolder } from './open-clip-folder.ts';
+import {
+  OPENAI_CLIP_MEAN,
+  OPENAI_CLIP_STD,
+  type OpenClipPreprocess,
+} from '../checkpoints/open-clip-config.ts';
+import { isOpenClipFolder, loadOpenClipFolder } from '../checkpoints/open-clip-folder.ts';
 import { preprocessInto } from './preprocess.ts';
 import { TowerSession } from './tower-session.ts';
 import { checkTowerSize, towerSpecs } from './towers.ts';

@@ -8,7 +8,7 @@ import { resamplePil8Into, type ResampleSpec } from '../data/augment/resample.ts
 import { resizedSize } from '../data/augment/resize.ts';
 import type { Image } from '../data/types.ts';
 import { CladeError } from '../util/errors.ts';
-import type { OpenClipPreprocess } from './open-clip-config.ts';
+import type { OpenClipPreprocess } from '../checkpoints/open-clip-config.ts';
 
 /** timm's `ResizeKeepRatio`: scale both sides by the shorter (`longest` 0) or longer (1) side's ratio, rounded. */
 function keepRatioSize(h: number, w: number, th: number, tw: number, longest: boolean): [number, number] {

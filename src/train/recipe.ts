@@ -59,6 +59,8 @@ export interface Recipe<P extends Params = Params, S = SymbolicParams<P>> {
   trainable?(path: string): boolean;
   /** Weight-decay group rule (default `decays` in src/optim: rank ≥ 2, no scales/temperatures). */
   decay?(path: string, shape: readonly number[]): boolean;
+  /** Learning-rate multiplier per trained parameter (default 1; layer-wise LR decay when fine-tuning). */
+  lrScale?(path: string, shape: readonly number[]): number;
   /** Step feeds from a loader batch; `step` is the 0-based optimizer step (for text-type schedules). */
   feeds(batch: Batch, step: number): Record<string, HostArray>;
   /** Towers for the model directory, keyed `image`, `text`, `tabular`, built for a static batch. */
@@ -102,6 +104,7 @@ export function stepSpec<P extends Params>(
     clamp: recipe.clamp && ((path) => recipe.clamp!(path)),
     trainable: recipe.trainable && ((path) => recipe.trainable!(path)),
     decay: recipe.decay && ((path, shape) => recipe.decay!(path, shape)),
+    lrScale: recipe.lrScale && ((path, shape) => recipe.lrScale!(path, shape)),
     clipNorm: recipe.clipNorm,
     seed: new Rng(seed).fork('step').uint32(),
     accumulate: o.accumulate ?? 1,

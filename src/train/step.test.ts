@@ -175,3 +175,76 @@ test('gradient accumulation over two micro-batches equals one step on their conc
   const b = acc.state().get('w')!.data;
   for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 5);
 });
+
+describe('per-parameter learning-rate scales (layer-wise LR decay) inside the step graph', () => {
+  // Four "blocks" b0..b3 with loss Σ_i Σ c_i·w_i: each gradient is the constant c_i, so one SGD step moves block i
+  // by exactly −lr·scale_i·c_i.
+  const L = 4;
+  const d = 0.5;
+  const c = [0.3, -1.2, 2, 0.7];
+  const params = () =>
+    Object.fromEntries(c.map((_, i) => [`b${i}`, host([3], [1, -1, 0.5])])) as Record<string, HostTensor>;
+  const loss = (p: any) => ({
+    loss: c.map((ci, i) => p[`b${i}`].sum().mul(ci)).reduce((a: any, b: any) => a.add(b)),
+  });
+  const scaleOf = (path: string) => d ** (L - 1 - Number(path.slice(1))); // block i: d^(L−1−i), the last 1
+
+  test('SGD: block i moves by lr·d^(L−1−i)·g, the last block by lr·g', async () => {
+    const step = await TrainStep.create({
+      params: params(),
+      batch: {},
+      loss,
+      optimizer: sgd(),
+      lrScale: scaleOf,
+    });
+    const lr = 0.1;
+    await step.run({}, lr);
+    for (let i = 0; i < L; i++) {
+      const moved = step.state().get(`b${i}`)!.data[0] - 1;
+      expect(moved / (-lr * c[i])).toBeCloseTo(d ** (L - 1 - i), 5); // float32 steps from 1
+    }
+  });
+
+  test('AdamW: a scaled parameter follows torch.optim.AdamW with a parameter group at lr·s (weight decay too)', async () => {
+    const cfg = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.2 };
+    const w0 = [1, -2, 0.3, 0.7];
+    const cq = [0.5, -1, 2, 0.1];
+    const s = 0.3;
+    const step = await TrainStep.create({
+      params: { w: host([2, 2], w0) },
+      batch: {},
+      loss: quadratic(cq),
+      optimizer: adamw(cfg),
+      lrScale: () => s,
+    });
+    const w = [...w0];
+    const m = [0, 0, 0, 0];
+    const v = [0, 0, 0, 0];
+    const lrs = [1e-2, 5e-3, 2e-2];
+    for (const [i, base] of lrs.entries()) {
+      await step.run({}, base);
+      const lr = base * s;
+      const t = i + 1;
+      for (let j = 0; j < 4; j++) {
+        const g = cq[j] + w[j];
+        w[j] *= 1 - lr * cfg.weightDecay;
+        m[j] = cfg.beta1 * m[j] + (1 - cfg.beta1) * g;
+        v[j] = cfg.beta2 * v[j] + (1 - cfg.beta2) * g * g;
+        w[j] -= (lr * (m[j] / (1 - cfg.beta1 ** t))) / (Math.sqrt(v[j] / (1 - cfg.beta2 ** t)) + cfg.eps);
+      }
+    }
+    const got = step.state().get('w')!.data;
+    for (let j = 0; j < 4; j++) expect(got[j]).toBeCloseTo(w[j], 6);
+  });
+
+  test('a scale that is not a positive number is refused, naming the parameter', async () => {
+    const err = await TrainStep.create({
+      params: params(),
+      batch: {},
+      loss,
+      optimizer: sgd(),
+      lrScale: (p) => (p === 'b2' ? 0 : 1),
+    }).catch((e) => e);
+    expect(String(err.message)).toMatch(/'b2'.*positive/);
+  });
+});

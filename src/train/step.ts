@@ -37,6 +37,11 @@ export interface StepSpec<P extends Params = Params> {
   readonly trainable?: (path: string) => boolean;
   /** Weight-decay group rule (default: rank ≥ 2 and not a scale/temperature). */
   readonly decay?: (path: string, shape: readonly number[]) => boolean;
+  /**
+   * Learning-rate multiplier of each trained parameter (default 1), e.g. layer-wise LR decay: a constant of the
+   * graph, applied by the optimizer's update as a parameter group at lr·scale would be.
+   */
+  readonly lrScale?: (path: string, shape: readonly number[]) => number;
   /** Clamp after the update, e.g. logit scale to [0, ln 100] (CLIP) or λ to [0, 20] (CLIPin). */
   readonly clamp?: (path: string) => readonly [number, number] | undefined;
   /** Seed for the step's own random inputs (dropout masks). */
@@ -234,7 +239,10 @@ function traceStep<P extends Params>(spec: StepSpec<P>) {
     const p = paramIn.get(path)!;
     const state = Object.fromEntries(opt.slots.map((s) => [s, input(`opt.${s}.${path}`, p.shape)]));
     stateIn.push(...Object.values(state));
-    const r = opt.update(p, grads[i], state, scalars, decayRule(path, p.shape));
+    const scale = spec.lrScale?.(path, p.shape) ?? 1;
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new CladeError(`the learning-rate scale of '${path}' must be a positive number, got ${scale}`);
+    const r = opt.update(p, grads[i], state, scalars, decayRule(path, p.shape), scale);
     const range = spec.clamp?.(path);
     outputs[`new.${path}`] = gated(range ? r.p.maximum(range[0]).minimum(range[1]) : r.p, p);
     for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = gated(r.state[s], state[s]);

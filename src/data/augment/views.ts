@@ -113,35 +113,35 @@ export function byolViews(opts: ByolViewOptions = {}): [ImageView, ImageView] {
 
 /**
  * CLIPin's views (§D.5): one pipeline sampled twice — resize 224 (bicubic) → RandomResizedCrop(224, scale 0.8–1,
- * ratio 1) → flip 0.5 → ColorJitter(brightness 0.1) → OpenAI mean/std.
+ * ratio 1) → flip 0.5 → ColorJitter(brightness 0.1) → OpenAI mean/std (or `normalize`: a pretrained model's).
  *
  * @example
  * const [online, target] = clipinViews();
  */
-export function clipinViews(opts: { size?: number } = {}): [ImageView, ImageView] {
+export function clipinViews(opts: { size?: number; normalize?: Stats } = {}): [ImageView, ImageView] {
   const size = opts.size ?? 224;
   const view = new ImageView({
     preResize: { size, interpolation: 'bicubic' },
     geometry: new RandomResizedCrop(size, { scale: [0.8, 1], ratio: [1, 1] }),
     flip: 0.5,
     ops: [new ColorJitter({ brightness: 0.1 })],
-    normalize: new Normalize(OPENAI_MEAN, OPENAI_STD),
+    normalize: norm(opts.normalize !== undefined ? opts.normalize : { mean: OPENAI_MEAN, std: OPENAI_STD }),
   });
   return [view, view];
 }
 
 /**
  * BioCLIP / BioCLIP 2 training transform (§A.5, open_clip's): RandomResizedCrop(224, scale 0.9–1, bicubic)
- * → OpenAI mean/std (no flip, no colour).
+ * → OpenAI mean/std, or `normalize` (a pretrained model's); no flip, no colour.
  *
  * @example
  * const t = bioclipTrainView().forward(img, rng); // [3, 224, 224]
  */
-export function bioclipTrainView(opts: { size?: number } = {}): ImageView {
+export function bioclipTrainView(opts: { size?: number; normalize?: Stats } = {}): ImageView {
   const size = opts.size ?? 224;
   return new ImageView({
     geometry: new RandomResizedCrop(size, { scale: [0.9, 1], interpolation: 'bicubic' }),
-    normalize: new Normalize(OPENAI_MEAN, OPENAI_STD),
+    normalize: norm(opts.normalize !== undefined ? opts.normalize : { mean: OPENAI_MEAN, std: OPENAI_STD }),
   });
 }
 

@@ -9,7 +9,7 @@ import { RandomResizedCrop } from '../augment/random-resized-crop.ts';
 import { ImageView } from '../augment/image-view.ts';
 import { Normalize, OPENAI_MEAN, OPENAI_STD } from '../augment/pixel-ops.ts';
 import { GaussianNoise, ScarfCorruption, type TabularView } from '../augment/tabular-views.ts';
-import { clipEvalView } from '../augment/views.ts';
+import { clipEvalView, type Stats } from '../augment/views.ts';
 import type { Item, LoaderDataset, Pipeline } from '../loader/loader-types.ts';
 import { viewsTransform } from '../loader/sample-transforms.ts';
 import { parseDataSpec } from '../readers/data-spec.ts';
@@ -95,23 +95,28 @@ export async function openSpecPart(
  * `clip-eval` = resize + centre crop (CLIP's evaluation transform); `cifar` = a CIFAR recipe's view mode (its crops
  * resample any image to 32 px, CIFAR-100 mean/std).
  */
+/** Per-channel mean/std of an image normalisation (`Stats` of the views, never null here). */
+export type ImageStats = NonNullable<Stats>;
+
 export type SpecImageViews =
   | {
       readonly kind: 'clip';
       readonly size: number;
       readonly scale: readonly [number, number];
       readonly views: 1 | 2;
+      /** Default OpenAI CLIP's mean/std; a pretrained checkpoint's own when fine-tuning one. */
+      readonly normalize?: ImageStats;
     }
-  | { readonly kind: 'clip-eval'; readonly size: number }
+  | { readonly kind: 'clip-eval'; readonly size: number; readonly normalize?: ImageStats }
   | { readonly kind: 'cifar'; readonly mode: CifarViewMode; readonly scale?: readonly [number, number] };
 
 export function specImageViews(v: SpecImageViews): ImageView[] {
   if (v.kind === 'cifar') return cifar100Views(v.mode, v.scale);
-  if (v.kind === 'clip-eval') return [clipEvalView({ size: v.size })];
+  if (v.kind === 'clip-eval') return [clipEvalView({ size: v.size, normalize: v.normalize })];
   const view = new ImageView({
     geometry: new RandomResizedCrop(v.size, { scale: [...v.scale], interpolation: 'bicubic' }),
     flip: 0.5,
-    normalize: new Normalize(OPENAI_MEAN, OPENAI_STD),
+    normalize: new Normalize(v.normalize?.mean ?? OPENAI_MEAN, v.normalize?.std ?? OPENAI_STD),
   });
   return v.views === 2 ? [view, view] : [view];
 }

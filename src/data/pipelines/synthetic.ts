@@ -3,7 +3,7 @@
  * training and evaluation views, and BioCLIP 2's experience-replay stream.
  */
 import { buildViews, type ViewSpec } from '../augment/view-spec.ts';
-import { bioclipTrainView, clipEvalView, clipinViews } from '../augment/views.ts';
+import { bioclipTrainView, clipEvalView, clipinViews, type Stats } from '../augment/views.ts';
 import type { Pipeline } from '../loader/loader-types.ts';
 import { viewsTransform } from '../loader/sample-transforms.ts';
 import { syntheticTaxonomy, type SyntheticTaxonomyOptions } from '../synthetic/synthetic-taxonomy.ts';
@@ -33,6 +33,8 @@ export interface SyntheticSplitArgs {
   readonly split: string;
   /** `train`: the recipe's training views; `eval`: one resize + centre-crop view (CLIP's eval transform). */
   readonly mode: 'train' | 'eval';
+  /** Mean/std of the views (default OpenAI CLIP's; a pretrained model's when fine-tuning one). */
+  readonly normalize?: Stats;
 }
 
 /**
@@ -48,7 +50,7 @@ export function syntheticImageText(args: SyntheticSplitArgs & { readonly views: 
     size: args.size,
     split: args.split,
   });
-  const size = { size: args.size };
+  const size = { size: args.size, normalize: args.normalize };
   const image =
     args.mode === 'eval'
       ? [clipEvalView(size)]
@@ -75,8 +77,8 @@ export function syntheticReplay(args: SyntheticReplayArgs): Pipeline {
   const opts = { size: args.size, split: args.split };
   const dataset = syntheticTaxonomy({ ...opts, seed: args.seed, perSpecies: args.perSpecies });
   const replay = syntheticTaxonomy({ ...opts, seed: args.replaySeed, perSpecies: args.replayPerSpecies });
-  const view =
-    args.mode === 'train' ? bioclipTrainView({ size: args.size }) : clipEvalView({ size: args.size });
+  const look = { size: args.size, normalize: args.normalize };
+  const view = args.mode === 'train' ? bioclipTrainView(look) : clipEvalView(look);
   const transform: Pipeline['transform'] = (sample, rng, ctx) => {
     const r = replay.get(rng.int(replay.length));
     const k = view.size(sample.image!.channels);

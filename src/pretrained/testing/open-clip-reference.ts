@@ -6,7 +6,7 @@
  * pooling, non-square images).
  */
 import type { SafeTensor } from '../../io/safetensors.ts';
-import type { OpenClipSpec } from '../open-clip-config.ts';
+import type { OpenClipSpec } from '../../checkpoints/open-clip-config.ts';
 
 type SD = ReadonlyMap<string, SafeTensor>;
 const get = (sd: SD, k: string): Float32Array => {

@@ -7,7 +7,9 @@ import { replayLoss } from '../../objectives/index.ts';
 import type { Recipe } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
+import { fineTuneRules } from './parts/fine-tune.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
+import { requireOpenClipFrom, startConfig } from './parts/open-clip-start.ts';
 import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
@@ -38,16 +40,21 @@ export function withContinualProj<P extends Omit<ClipReplayParams, 'continualPro
  * rank on the data's validation split (on synthetic-taxonomy: zero-shot by rank on its `val` split, as clip-taxonomy).
  */
 export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageTextData) {
-  const cfg = clipReplaySchema.parse(options);
-  const data = spec ?? syntheticData(cfg);
-  const tokenizer = spec
-    ? captionTokenizer(cfg.contextLength, data)
-    : captionTokenizer(
-        cfg.contextLength,
-        data,
-        syntheticData({ seed: cfg.replaySeed, perSpecies: 1, size: cfg.size }),
-      );
-  const t = clipTowers(cfg, data.preprocessing, tokenizer);
+  const parsed = clipReplaySchema.parse(options);
+  const start = requireOpenClipFrom(parsed.from, 'clip-replay', 'synthetic-taxonomy', spec);
+  const cfg = startConfig(parsed, start);
+  const data = spec ?? syntheticData({ ...cfg, normalize: start?.normalize });
+  const tokenizer =
+    start?.tokenizer ??
+    (spec
+      ? captionTokenizer(cfg.contextLength, data)
+      : captionTokenizer(
+          cfg.contextLength,
+          data,
+          syntheticData({ seed: cfg.replaySeed, perSpecies: 1, size: cfg.size }),
+        ));
+  const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
+  const ft = fineTuneRules(cfg, start?.layers(['imageProj', 'continualProj']) ?? {});
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, t.text.tokenize);
   const zs = zeroShotEvaluation({
@@ -66,7 +73,7 @@ export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageText
     tokenizer,
     data,
     batchSize: B,
-    init: (rng) => withContinualProj({ ...t.init(rng), logitScale: logitScaleInit() }),
+    init: (rng) => withContinualProj({ ...t.init(rng), logitScale: start?.logitScale() ?? logitScaleInit() }),
     batchSpec: {
       ...t.image.inputs(B),
       ...t.text.inputs(B),
@@ -87,9 +94,12 @@ export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageText
     },
     optimizer: clipAdamw(cfg.weightDecay), // as clip-taxonomy
     clamp: clampLogitScale,
+    trainable: ft.trainable,
+    lrScale: ft.lrScale,
     pipeline: spec
       ? spec.train(1)
       : pipelineSource('synthetic-replay', {
+          ...(start ? { normalize: start.normalize } : {}),
           seed: cfg.seed,
           perSpecies: cfg.perSpecies,
           size: cfg.size,
@@ -113,7 +123,13 @@ export function clipReplay(options: ClipReplayOptions = {}, spec?: SpecImageText
     describe: () => {
       const blocks = t.describe();
       const image = { ...blocks.image, head: 'imageProj (biology); continualProj is training-only' };
-      return imageTextDescription('clip-replay', cfg, data, { ...blocks, image, embedDim: cfg.embedDim });
+      const pretrained = start ? { pretrained: start.describe(), fineTune: ft.description } : {};
+      return imageTextDescription('clip-replay', cfg, data, {
+        ...blocks,
+        image,
+        embedDim: cfg.embedDim,
+        ...pretrained,
+      });
     },
     periodicEval: (params) => zs.zeroShot(params, 5, 'val'),
     ...specHooks<ClipReplayParams>(spec?.source, {

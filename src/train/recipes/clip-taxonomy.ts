@@ -4,7 +4,9 @@ import { CLIP_LOGIT_SCALE_INIT, hierarchicalLoss } from '../../objectives/index.
 import type { Recipe } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
+import { fineTuneRules } from './parts/fine-tune.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
+import { requireOpenClipFrom, startConfig } from './parts/open-clip-start.ts';
 import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { clipTowers, type ClipTowerParams } from './parts/towers.ts';
 import { clipinScores, zeroShotEvaluation } from './parts/zero-shot.ts';
@@ -17,7 +19,8 @@ export type ClipTaxonomyParams = ClipTowerParams & { readonly logitScale: HostTe
  * CIFAR-100 (superclass → class): the image and text towers, captions of one text type drawn per batch, symmetric
  * InfoNCE with a learnable logit scale, and clade's optional per-rank SupCon on the image embeddings
  * (`rankWeights`). `periodicEval`: zero-shot accuracy by rank (synthetic: a held-out `val` split of 5 images per
- * species; CIFAR-100: the first 1,000 test records).
+ * species; CIFAR-100: the first 1,000 test records). With `from` an open_clip folder, its towers, tokenizer,
+ * preprocessing and logit scale, with the fine-tuning options (locks, layer decay) of parts/fine-tune.ts.
  *
  * With `data` (a SPEC, opened by `specImageTextData`) it trains on that data and `periodicEval` is kNN and
  * zero-shot by rank on its validation split.
@@ -26,10 +29,13 @@ export type ClipTaxonomyParams = ClipTowerParams & { readonly logitScale: HostTe
  * const recipe = clipTaxonomy({ perSpecies: 20, embedDim: 32 });
  */
 export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImageTextData) {
-  const cfg = clipTaxonomySchema.parse(options);
-  const data = spec ?? imageTextData(cfg);
-  const tokenizer = captionTokenizer(cfg.contextLength, data);
-  const t = clipTowers(cfg, data.preprocessing, tokenizer);
+  const parsed = clipTaxonomySchema.parse(options);
+  const start = requireOpenClipFrom(parsed.from, 'clip-taxonomy', parsed.dataset, spec);
+  const cfg = startConfig(parsed, start);
+  const data = spec ?? imageTextData({ ...cfg, normalize: start?.normalize });
+  const tokenizer = start?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
+  const t = clipTowers(cfg, data.preprocessing, tokenizer, start?.clipTowers(data.preprocessing));
+  const ft = fineTuneRules(cfg, start?.layers(['imageProj']) ?? {});
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, t.text.tokenize);
   const ranks = cfg.rankWeights.map((weight, r) => ({
@@ -52,7 +58,7 @@ export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImage
     tokenizer,
     data,
     batchSize: B,
-    init: (rng) => ({ ...t.init(rng), logitScale: logitScaleInit() }),
+    init: (rng) => ({ ...t.init(rng), logitScale: start?.logitScale() ?? logitScaleInit() }),
     batchSpec: {
       ...t.image.inputs(B),
       ...t.text.inputs(B),
@@ -68,6 +74,8 @@ export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImage
     },
     optimizer: clipAdamw(cfg.weightDecay),
     clamp: clampLogitScale,
+    trainable: ft.trainable,
+    lrScale: ft.lrScale,
     pipeline: data.train(1),
     feeds: (batch, step) => ({
       image: batch.views[0],
@@ -82,6 +90,7 @@ export function clipTaxonomy(options: ClipTaxonomyOptions = {}, spec?: SpecImage
         ...t.describe(),
         embedDim: cfg.embedDim,
         logitScaleInit: CLIP_LOGIT_SCALE_INIT,
+        ...(start ? { pretrained: start.describe(), fineTune: ft.description } : {}),
       }),
     zeroShotImages: (params, image, labels) => zs.zeroShotImages(params, image, labels),
     periodicEval: (params) => zs.zeroShot(params, 5, 'val'),

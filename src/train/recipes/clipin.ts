@@ -18,8 +18,10 @@ import type { Recipe, TowerSpec } from '../recipe.ts';
 import { captionFeed } from './parts/caption-feed.ts';
 import { clampLogitScale, clipAdamw, imageTextDescription, logitScaleInit } from './parts/clip-objective.ts';
 import { captionTokenizer, imageTextData } from './parts/image-text-data.ts';
+import { andTrainable, cladeTowerLayers, fineTuneRules } from './parts/fine-tune.ts';
 import { specHooks, type SpecImageTextData } from './parts/spec-data.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
+import { openClipStart, startConfig } from './parts/open-clip-start.ts';
 import { emaTarget } from './parts/momentum-target.ts';
 import { imageTower, textTower, type ImageTower, type TextTower } from './parts/towers.ts';
 import { clipinScores, zeroShotEvaluation } from './parts/zero-shot.ts';
@@ -107,20 +109,25 @@ function clipinModel(cfg: ClipinConfig, image: ImageTower, text: TextTower) {
  * an EMA target (m 0.95) updated in-graph, λs clamped to [0, 20] and the logit scale to [0, ln 100] after every
  * step. Towers: `image` → `embedding` e_I and `target` y_I; `text` → `embedding` e_T and `interPred` P_T^x.
  * `zeroShot` / `periodicEval`: accuracy by rank in CLIPin's two scoring modes (§D.7). With `from`, the towers,
- * their dims and the tokenizer come from a clip-taxonomy / clip-replay model directory. With `data`, as
- * clip-taxonomy.
+ * their dims and the tokenizer come from a clip-taxonomy / clip-replay model directory or an open_clip folder
+ * (its ViT trunk and text transformer without their projections, CLIP BPE, preprocessing), with the fine-tuning
+ * options of parts/fine-tune.ts. With `data`, as clip-taxonomy.
  */
 export function clipin(options: ClipinOptions = {}, spec?: SpecImageTextData) {
   let cfg = clipinSchema.parse(options);
-  const src = cfg.from ? readModelSource(cfg.from, ['clip-taxonomy', 'clip-replay'], 'clipin') : null;
+  const start = openClipStart(cfg.from, cfg.dataset, spec !== undefined);
+  const src =
+    cfg.from && !start ? readModelSource(cfg.from, ['clip-taxonomy', 'clip-replay'], 'clipin') : null;
   if (src) {
     const dims = configFrom(src, ['imageChannels', 'textWidth', 'textDepth', 'textHeads', 'contextLength']);
     cfg = clipinSchema.parse({ ...cfg, ...dims, imageBatchNorm: src.config.imageBatchNorm ?? false });
   }
-  const data = spec ?? imageTextData(cfg);
-  const tokenizer = src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
-  const image = imageTower(cfg, data.preprocessing);
-  const text = textTower(cfg, tokenizer); // no projection: g_T follows
+  cfg = startConfig(cfg, start);
+  const data = spec ?? imageTextData({ ...cfg, normalize: start?.normalize });
+  const tokenizer = start?.tokenizer ?? src?.tokenizer ?? captionTokenizer(cfg.contextLength, data);
+  const image = start?.imageTower(data.preprocessing) ?? imageTower(cfg, data.preprocessing);
+  const text = start?.textTower(false) ?? textTower(cfg, tokenizer); // no projection: g_T follows
+  const ft = fineTuneRules(cfg, start?.layers() ?? (src ? cladeTowerLayers(cfg) : {}));
   const model = clipinModel(cfg, image, text);
   const B = cfg.batchSize;
   const captions = captionFeed(cfg, B, text.tokenize);
@@ -165,7 +172,11 @@ export function clipin(options: ClipinOptions = {}, spec?: SpecImageTextData) {
     // β (0.9, 0.98), ε 1e-6, weight decay 0.001 (CLIPin code, §D.6), which also decays λ_self and λ_comb (as the
     // code does); norms, biases and the logit scale are not decayed.
     optimizer: clipAdamw(cfg.weightDecay),
-    trainable: (path) => !path.startsWith('target.') && (cfg.learnLambdas || !isLambda(path)),
+    trainable: andTrainable(
+      (path) => !path.startsWith('target.') && (cfg.learnLambdas || !isLambda(path)),
+      ft,
+    )!,
+    lrScale: ft.lrScale,
     decay: (path, shape) => isLambda(path) || decays(path, shape),
     clamp: (path) => (isLambda(path) ? CLIPIN_LAMBDA_RANGE : clampLogitScale(path)),
     pipeline: data.train(2),
@@ -179,6 +190,8 @@ export function clipin(options: ClipinOptions = {}, spec?: SpecImageTextData) {
         embedDim: cfg.clipDim,
         paperDims: CLIPIN_PAPER_DIMS,
         zeroShot: ZERO_SHOT_MODES,
+        ...(start ? { pretrained: start.describe() } : {}),
+        ...(cfg.from ? { fineTune: ft.description } : {}),
       }),
     /** Zero-shot accuracy by rank, `{ 'contrastive/species': …, 'nonContrastive/kingdom': … }`. */
     zeroShot: (params: ClipinParams, count?: number, split?: string) => zs.zeroShot(params, count, split),

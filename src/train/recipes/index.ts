@@ -10,6 +10,7 @@ import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin } from './clipin.ts';
 import { byolCifar, mocoCifar } from './momentum-cifar.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
+import { openClipImage } from './parts/open-clip-start.ts';
 import { openSpecSource, replaySpecData, specImageTextData } from './parts/spec-data.ts';
 import { radialFinetune } from './radial-finetune.ts';
 import {
@@ -41,12 +42,14 @@ export const RECIPES = {
     about:
       'image + text towers, CLIP InfoNCE over BioCLIP 2 taxonomic captions (synthetic-taxonomy or CIFAR-100)',
     schema: clipTaxonomySchema,
-    build: async (c) => clipTaxonomy(c, c.data ? await specImageTextData(c) : undefined),
+    build: async (c) =>
+      clipTaxonomy(c, c.data ? await specImageTextData({ ...c, ...openClipImage(c.from) }) : undefined),
   }),
   clipin: entry({
     about: 'clip-taxonomy towers + the CLIPin non-contrastive plug-in (EMA target, inter/intra-modal terms)',
     schema: clipinSchema,
-    build: async (c) => clipin(c, c.data ? await specImageTextData(c) : undefined),
+    build: async (c) =>
+      clipin(c, c.data ? await specImageTextData({ ...c, ...openClipImage(c.from) }) : undefined),
   }),
   'multiview-tabular': entry({
     about:

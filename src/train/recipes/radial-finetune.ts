@@ -14,7 +14,9 @@ import { CladeError } from '../../util/errors.ts';
 import { Rng } from '../../util/rng.ts';
 import type { Recipe, TowerSpec } from '../recipe.ts';
 import { captionTokenizer } from './parts/image-text-data.ts';
+import { andTrainable, cladeTowerLayers, fineTuneRules } from './parts/fine-tune.ts';
 import { configFrom, loadSubtree, readModelSource } from './parts/model-source.ts';
+import { openClipStart } from './parts/open-clip-start.ts';
 import { specSource, type SpecSource } from './parts/spec-data.ts';
 import { syntheticData } from './parts/synthetic-data.ts';
 import { towerRunner } from './parts/tower-runner.ts';
@@ -79,17 +81,21 @@ async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, cha
  */
 export function radialFinetune(options: RadialFinetuneOptions = {}, spec?: SpecSource) {
   let cfg = radialFinetuneSchema.parse(options);
-  const src = cfg.from ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
+  const start = openClipStart(cfg.from);
+  const src = cfg.from && !start ? readModelSource(cfg.from, TEXT_TOWER_RECIPES, 'radial-finetune') : null;
   const dims = ['embedDim', 'textWidth', 'textDepth', 'textHeads', 'contextLength'] as const;
   if (src) cfg = radialFinetuneSchema.parse({ ...cfg, ...configFrom(src, dims) });
+  if (start) cfg = { ...cfg, embedDim: start.spec.embedDim, contextLength: start.spec.text.context };
   const data = syntheticData({ seed: cfg.seed, perSpecies: 1, size: 32 });
   const specChains = spec ? chainsOf(spec) : null;
   const tokenizer =
+    start?.tokenizer ??
     src?.tokenizer ??
     (spec
       ? captionTokenizer(cfg.contextLength, { captions: [], corpus: spec.corpus })
       : captionTokenizer(cfg.contextLength, data)); // as clip-taxonomy's
-  const text = textTower(cfg, tokenizer, cfg.embedDim);
+  const text = start?.textTower(true) ?? textTower(cfg, tokenizer, cfg.embedDim);
+  const ft = fineTuneRules(cfg, { text: start?.layers().text ?? cladeTowerLayers(cfg).text });
   const held = (k: number) => cfg.heldOutEvery > 0 && k % cfg.heldOutEvery === cfg.heldOutEvery - 1;
   const all = data.synthetic!.species.map((s) => s.label);
   const [trainSpecies, heldOutSpecies] = [all.filter((k) => !held(k)), all.filter(held)];
@@ -127,7 +133,8 @@ export function radialFinetune(options: RadialFinetuneOptions = {}, spec?: SpecS
       return { loss: r.loss, metrics: { angle: r.angleTerm, hard: r.hardTerm, pull: r.pullTerm } };
     },
     optimizer: adamw({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay }),
-    trainable: (path) => path.startsWith('text.'),
+    trainable: andTrainable((path) => path.startsWith('text.'), ft)!,
+    lrScale: ft.lrScale,
     pipeline: spec
       ? specSource(spec, { part: 'train' })
       : pipelineSource('synthetic-chains', {
@@ -153,6 +160,8 @@ export function radialFinetune(options: RadialFinetuneOptions = {}, spec?: SpecS
       tokenizer: tokenizer.toJSON(),
       root: 'embedding of the empty text ""',
       heldOutSpecies,
+      ...(start ? { pretrained: start.describe() } : {}),
+      ...(cfg.from ? { fineTune: ft.description } : {}),
     }),
     async periodicEval(params): Promise<Record<string, number>> {
       const species = heldOutSpecies.length ? heldOutSpecies : trainSpecies;

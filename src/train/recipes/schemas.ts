@@ -91,6 +91,29 @@ const textTypes = {
 /** A model directory to start from (its towers and tokenizer); '' = fresh towers. */
 const from = { from: z.string().default('') };
 
+/**
+ * Fine-tuning a pretrained `from` (parts/fine-tune.ts): lock a tower (LiT; open_clip's `--lock-image` /
+ * `--lock-text`), keeping its last N transformer blocks and what follows them (final LayerNorm, projection)
+ * trainable, and layer-wise LR decay (BEiT / timm `layer_decay`): layer id k of a tower with L blocks (0 the
+ * embeddings, i + 1 block i, L + 1 the final LayerNorm and projection) learns at lr·layerDecay^(L + 1 − k).
+ */
+const lockTextOptions = {
+  lockText: z.boolean().default(false),
+  unlockTextBlocks: int().min(0).default(0),
+  layerDecay: z.number().positive().max(1).default(1),
+};
+const fineTune = {
+  lockImage: z.boolean().default(false),
+  unlockImageBlocks: int().min(0).default(0),
+  ...lockTextOptions,
+};
+/** `from` of the CLIP recipes that start only from an open_clip checkpoint folder, and the fine-tuning options. */
+const fromOpenClip = {
+  /** An open_clip checkpoint folder (open_clip_config.json + safetensors) to fine-tune; '' = fresh towers. */
+  from: z.string().default(''),
+  ...fineTune,
+};
+
 // ---- the image-text recipes ----
 
 /** CLIP's image + text towers on synthetic-taxonomy, batch 120, BioCLIP 2's weight decay 0.2 (methods.md §A.5). */
@@ -115,6 +138,7 @@ export const clipTaxonomySchema = z
     /** clade's extension: SupCon weights per taxonomic rank on the image embeddings ([] = plain BioCLIP 2). */
     rankWeights: z.array(z.number()).default([]),
     ...imageTextData([0.5, 1]),
+    ...fromOpenClip,
     ...specData,
   })
   .strict();
@@ -144,8 +168,12 @@ export const clipinSchema = z
      * them at `lambdaInit`.
      */
     learnLambdas: z.boolean().default(true),
-    /** A clip-taxonomy / clip-replay model directory whose image and text towers (and tokenizer) to start from. */
+    /**
+     * A clip-taxonomy / clip-replay model directory, or an open_clip checkpoint folder, whose image and text towers
+     * (and tokenizer) to start from.
+     */
     ...from,
+    ...fineTune,
     ...imageTextData([0.8, 1]),
     ...specData,
   })
@@ -164,6 +192,7 @@ export const clipReplaySchema = z
     replayPerSpecies: pos().default(20),
     /** Replay captions (clade's stand-in for LAION's raw text: plain common names, the least taxonomic type). */
     replayTextType: z.enum(TEXT_TYPES).default('com'),
+    ...fromOpenClip,
     ...specData,
     /** With `data`: a second SPEC of image-caption pairs (an image folder or a manifest with `captions=`) replayed. */
     replayData: z.string().default(''),
@@ -212,8 +241,12 @@ export const multiviewTabularSchema = z
 export const radialFinetuneSchema = z
   .object({
     seed: syntheticData.seed,
-    /** A clip-taxonomy / clip-replay / radial-finetune model directory (its text tower, tokenizer and dims). */
+    /**
+     * A clip-taxonomy / clip-replay / radial-finetune model directory (its text tower, tokenizer and dims), or an
+     * open_clip checkpoint folder (its text tower and CLIP BPE tokenizer).
+     */
     ...from,
+    ...lockTextOptions,
     batchSize: batchSize(8),
     /** Training chains per training species (negatives redrawn per chain); clade's. */
     chainsPerSpecies: pos().default(8),

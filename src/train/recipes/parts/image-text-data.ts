@@ -56,6 +56,8 @@ export interface ImageTextDataConfig {
   readonly seed: number;
   readonly perSpecies: number;
   readonly size: number;
+  /** Image mean/std of a pretrained `from` model (synthetic-taxonomy only; default OpenAI CLIP's). */
+  readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 /** The image-text sources by `dataset` name. Building one reads no files; the pipelines read in the loader. */

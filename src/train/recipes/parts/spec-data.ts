@@ -6,7 +6,13 @@
  * and multiview-tabular train on it with no change to their objective.
  */
 import { pipelineSource, type PipelineSource } from '../../../data/pipelines/index.ts';
-import { findBadItems, isStream, openSpecPart, type SpecPipelineArgs } from '../../../data/pipelines/spec.ts';
+import {
+  findBadItems,
+  isStream,
+  openSpecPart,
+  type ImageStats,
+  type SpecPipelineArgs,
+} from '../../../data/pipelines/spec.ts';
 import { parseDataSpec } from '../../../data/readers/data-spec.ts';
 import { Taxonomy } from '../../../data/taxonomy/taxonomy.ts';
 import { taxonomyCaptions } from '../../../data/taxonomy/text-types.ts';
@@ -130,6 +136,8 @@ export async function specImageTextData(cfg: {
   readonly data: string;
   readonly size: number;
   readonly cropScale: readonly [number, number];
+  /** The image normalisation (default OpenAI CLIP's; a pretrained checkpoint's own when fine-tuning one). */
+  readonly normalize?: ImageStats;
 }): Promise<SpecImageTextData> {
   const src = await openSpecSource(cfg.data);
   const taxonomy = src.taxonomy ?? new Taxonomy(['class'], []);
@@ -142,17 +150,20 @@ export async function specImageTextData(cfg: {
     captions: taxonomyCaptions(taxonomy),
     corpus: src.corpus,
     synthetic: null,
-    preprocessing: clipPreprocessing(cfg.size),
+    preprocessing: {
+      ...clipPreprocessing(cfg.size),
+      ...(cfg.normalize ? { mean: [...cfg.normalize.mean], std: [...cfg.normalize.std] } : {}),
+    },
     train: (views) =>
       specSource(src, {
         part: 'train',
-        image: { kind: 'clip', size: cfg.size, scale: cfg.cropScale, views },
+        image: { kind: 'clip', size: cfg.size, scale: cfg.cropScale, views, normalize: cfg.normalize },
         captions: true,
       }),
     evalSource: (split) =>
       specSource(src, {
         part: split === 'train' ? 'train' : 'val',
-        image: { kind: 'clip-eval', size: cfg.size },
+        image: { kind: 'clip-eval', size: cfg.size, normalize: cfg.normalize },
         captions: true,
       }),
     testImages: () => null,

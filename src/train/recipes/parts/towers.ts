@@ -2,7 +2,7 @@
  * The towers of the image-text recipes: an image tower (clade's small CNN), a causal text tower over a tokenizer,
  * and the two composed as CLIP's image + text towers with an image projection. Each tower is a part with its own
  * parameter subtree (`image`, `imageProj`, `text`), its graph inputs, how to trace it, and its model.json block;
- * pretrained towers (issue 10) are other implementations of the same shapes, chosen by config.
+ * pretrained towers (an open_clip checkpoint, open-clip-start.ts) are other implementations of the same shapes.
  */
 import type { Tokenizer } from '../../../data/tokenizers/tokenizer.ts';
 import type { Tensor } from '../../../engine/tensor.ts';
@@ -13,8 +13,12 @@ import {
   type CifarEncoder,
   type CifarEncoderParams,
 } from '../../../nn/models/cifar-encoder.ts';
-import { textTransformer, type TextTransformerParams } from '../../../nn/models/text-transformer.ts';
-import type { SymbolicParams } from '../../../nn/param-tree.ts';
+import {
+  textTransformer,
+  type TextTransformerConfig,
+  type TextTransformerParams,
+} from '../../../nn/models/text-transformer.ts';
+import { cloneParams, type SymbolicParams } from '../../../nn/param-tree.ts';
 import type { Rng } from '../../../util/rng.ts';
 import type { InputSpec, TowerSpec } from '../../recipe.ts';
 import type { ImagePreprocessing } from './image-text-data.ts';
@@ -24,8 +28,20 @@ export interface ImageTowerConfig {
   readonly imageBatchNorm: boolean;
 }
 
+/**
+ * An image tower: a trunk [N, 3, S, S] → [N, dim] with its parameter subtree, graph inputs and model.json block
+ * (clade's small CNN here; a pretrained ViT in open-clip-start.ts).
+ */
+export interface ImageTower {
+  readonly dim: number;
+  init(rng: Rng): CifarEncoderParams<HostTensor>;
+  apply(p: SymbolicParams<CifarEncoderParams<HostTensor>>, x: Tensor, ctx: Ctx): Tensor;
+  inputs(n: number): Record<string, InputSpec>;
+  describe(): Record<string, unknown>;
+}
+
 /** The image tower: clade's small CNN (optionally with BatchNorm), [N, 3, S, S] → [N, C₃]. */
-export function imageTower(cfg: ImageTowerConfig, preprocessing: ImagePreprocessing) {
+export function imageTower(cfg: ImageTowerConfig, preprocessing: ImagePreprocessing): ImageTower {
   const encoder: CifarEncoder = cifarEncoder({
     arch: 'cnn',
     channels: cfg.imageChannels,
@@ -45,7 +61,6 @@ export function imageTower(cfg: ImageTowerConfig, preprocessing: ImagePreprocess
     }),
   };
 }
-export type ImageTower = ReturnType<typeof imageTower>;
 
 export interface TextTowerConfig {
   readonly textWidth: number;
@@ -65,19 +80,32 @@ export type TextFeeds = {
  * `outDim` when given ([N, T] ids → [N, outDim or width]).
  */
 export function textTower(cfg: TextTowerConfig, tokenizer: Tokenizer, outDim?: number) {
-  const model = textTransformer({
+  const config = {
     vocab: tokenizer.vocabSize,
     context: cfg.contextLength,
     width: cfg.textWidth,
     depth: cfg.textDepth,
     heads: cfg.textHeads,
     outDim,
-  });
-  const T = cfg.contextLength;
+  };
+  return textTowerOf(config, tokenizer);
+}
+
+/**
+ * A text tower of any text-transformer configuration (a pretrained one's: `weights` gives its initial
+ * parameters, copied at every `init`).
+ */
+export function textTowerOf(
+  config: TextTransformerConfig,
+  tokenizer: Tokenizer,
+  weights?: () => TextTransformerParams<HostTensor>,
+) {
+  const model = textTransformer(config);
+  const T = config.context;
   return {
     tokenizer,
-    dim: outDim ?? cfg.textWidth,
-    init: (rng: Rng) => model.init(rng),
+    dim: config.outDim ?? config.width,
+    init: (rng: Rng) => (weights ? cloneParams(weights()) : model.init(rng)),
     apply: (p: SymbolicParams<TextTransformerParams<HostTensor>>, ids: Tensor, eot: Tensor, ctx: Ctx) =>
       model.apply(p, ids, ctx, eot),
     inputs: (n: number): Record<string, InputSpec> => ({
@@ -90,15 +118,23 @@ export function textTower(cfg: TextTowerConfig, tokenizer: Tokenizer, outDim?: n
     },
     describe: () => ({
       arch: 'textTransformer',
-      width: cfg.textWidth,
-      depth: cfg.textDepth,
-      heads: cfg.textHeads,
+      width: config.width,
+      depth: config.depth,
+      heads: config.heads,
       context: T,
       pooling: 'end-of-text token',
+      ...(weights ? { mlp: config.mlp, activation: config.activation, lnEps: config.lnEps } : {}),
     }),
   };
 }
 export type TextTower = ReturnType<typeof textTower>;
+
+/** Pretrained CLIP towers (an open_clip checkpoint's): image trunk, its projection, projected text tower. */
+export interface PretrainedClipTowers {
+  readonly image: ImageTower;
+  readonly text: TextTower;
+  readonly imageProj: () => LinearParams<HostTensor>;
+}
 
 /** CLIP's towers: image trunk + projection to the shared embedding, and a projected text tower. */
 export type ClipTowerParams = {
@@ -120,9 +156,12 @@ export function clipTowers(
   cfg: ImageTowerConfig & TextTowerConfig & { readonly embedDim: number },
   preprocessing: ImagePreprocessing,
   tokenizer: Tokenizer,
+  pretrained?: PretrainedClipTowers | null,
 ) {
-  const image = imageTower(cfg, preprocessing);
-  const text = textTower(cfg, tokenizer, cfg.embedDim);
+  const image = pretrained?.image ?? imageTower(cfg, preprocessing);
+  const text = pretrained?.text ?? textTower(cfg, tokenizer, cfg.embedDim);
+  const imageProj = (rng: Rng) =>
+    pretrained ? cloneParams(pretrained.imageProj()) : linear.init(rng, image.dim, cfg.embedDim);
   const encodeImage = (p: Sym<Pick<ClipTowerParams, 'image' | 'imageProj'>>, x: Tensor, ctx: Ctx) =>
     linear.apply(p.imageProj, image.apply(p.image, x, ctx));
   const encodeText = (p: Sym<Pick<ClipTowerParams, 'text'>>, ids: Tensor, eot: Tensor, ctx: Ctx) =>
@@ -132,7 +171,7 @@ export function clipTowers(
     text,
     init: (rng: Rng): ClipTowerParams => ({
       image: image.init(rng.fork('image')),
-      imageProj: linear.init(rng.fork('imageProj'), image.dim, cfg.embedDim),
+      imageProj: imageProj(rng.fork('imageProj')),
       text: text.init(rng.fork('text')),
     }),
     encodeImage,

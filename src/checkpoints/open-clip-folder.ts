@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseSafetensors } from '../io/safetensors.ts';
-import { CLADE_VERSION } from '../train/model-dir.ts';
 import { CladeError } from '../util/errors.ts';
 import { readOpenClipConfig, type OpenClipSpec } from './open-clip-config.ts';
 import { fromOpenClipStateDict, type OpenClipParams } from './open-clip-weights.ts';
@@ -78,8 +77,3 @@ export function loadOpenClipFolder(dir: string): OpenClipModel {
 
 /** A short display name of a model folder (its base name). */
 export const modelName = (dir: string): string => basename(dir.replace(/\/+$/, ''));
-
-/** What `clade embed` reads from model.json, for an open_clip folder (which has none). */
-export function openClipModelInfo(dir: string): { clade: string; description: Record<string, unknown> } {
-  return { clade: CLADE_VERSION, description: { recipe: 'open_clip', source: dir } };
-}
