@@ -1,5 +1,5 @@
 /**
- * clipin — CLIPin (arXiv 2508.06434, methods.md §D) against its CLIP base at the same budget, several seeds, on
+ * clipin — CLIPin (arXiv 2508.06434, docs/methods.md §D) against its CLIP base at the same budget, several seeds, on
  * CIFAR-100: `clip-taxonomy-cifar` (the base: the same towers, CLIP InfoNCE only) vs `clipin-cifar` with λ_self and
  * λ_comb fixed at 1 vs the same with learnable λs (CLIPin's reference code). kNN, linear probe and zero-shot by rank,
  * mean ± std over seeds; the learned λs at the end.
@@ -158,7 +158,7 @@ ${short ? 32 : 128} per run, seeds ${seeds.join(', ')}:
   BioCLIP 2 captions (one of five text types per batch);
 - **CLIPin, λs fixed at 1**: \`clade train clipin-cifar\` — the same towers and captions plus the CLIPin plug-in
   (shared pre-projectors, EMA target 0.95, inter- and intra-modal non-contrastive predictions, two image views),
-  L = L_inter + λ_self L_intra + λ_comb L_clip (methods.md §D.3);
+  L = L_inter + λ_self L_intra + λ_comb L_clip (docs/methods.md §D.3);
 - **CLIPin, learnable λs**: the same with \`--recipeConfig.learnLambdas=true\` (CLIPin's code: λs are trained
   parameters, init 1, clamped to [0, 20]).
 

@@ -1,5 +1,5 @@
 /**
- * emergent — BioCLIP 2's intra-species variation at growing data scale (methods.md §B; clade's own metrics).
+ * emergent — BioCLIP 2's intra-species variation at growing data scale (docs/methods.md §B; clade's own metrics).
  * Each size is one `clade demo` (clip-taxonomy on synthetic-taxonomy) with `recipeConfig.perSpecies` images per
  * species and a fixed step budget; the demo's `orthogonality` result carries the clade-defined stage/sex
  * orthogonality ratios and the trait-order correlation, measured on the demo's held-out test split.
@@ -120,7 +120,7 @@ seed picks both the synthetic world and the initialisation): clip-taxonomy (BioC
 type per batch) on synthetic-taxonomy with ${SPECIES} species and N training images per species, a fixed budget of
 ${steps} steps of 120, so a larger N means more distinct images, not more updates. The demo measures on its own
 held-out split (10 images per species, each a juvenile or adult and male or female at random). Metrics are
-**clade's own operationalisation** (methods.md §B.3; BioCLIP 2 publishes figures, not a metric): per genus, the
+**clade's own operationalisation** (docs/methods.md §B; BioCLIP 2 publishes figures, not a metric): per genus, the
 share ρ of the juvenile→adult (or female→male) mean shift that lies inside the subspace spanned by that genus's
 species means (0 = orthogonal, the random-direction baseline is r/D), and |Spearman ρ| between the species means'
 position on the genus's first principal component and their beak size.
@@ -176,7 +176,7 @@ compare the change with that spread before reading a trend into it.
 
 ## The paper's figure
 
-BioCLIP 2 (arXiv 2505.23883, project page; methods.md §B.1) shows in figures — **no number is published** — that
+BioCLIP 2 (arXiv 2505.23883, project page; docs/methods.md §B) shows in figures — **no number is published** — that
 intra-species variation (life stage, sex) lies in directions orthogonal to the inter-species variation and that
 this "improves with training-data scale", and that species means line up by ecological traits (Darwin's finches by
 beak size). Its scale axis is 1 M → 214 M real images of ~950 k taxa; here it is ${sizes[0] * SPECIES} →

@@ -1,5 +1,5 @@
 /**
- * radial — Radial Embedding (arXiv 2407.08521, methods.md §C): radius vs depth and d_corr before and after
+ * radial — Radial Embedding (arXiv 2407.08521, docs/methods.md §C): radius vs depth and d_corr before and after
  * `radial-finetune`, with clade's own text tower (a `clade train demo` model) until pretrained checkpoints exist.
  *
  * 1. `clade train demo` → base model (clip-taxonomy on synthetic-taxonomy).
@@ -232,12 +232,12 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
    not available yet.
 2. \`clade train radial-finetune --recipeConfig.from=BASE/model --train.evalEvery=${evalEvery}\`: ${ftConfig.train.steps}
    steps, batch ${ftConfig.recipeConfig.batchSize}, constant lr ${ftConfig.train.lr}, λ_p/λ_e/λ_m =
-   ${ftConfig.recipeConfig.weights.p}/${ftConfig.recipeConfig.weights.e}/${ftConfig.recipeConfig.weights.m} (methods.md §C.3; the lr is
+   ${ftConfig.recipeConfig.weights.p}/${ftConfig.recipeConfig.weights.e}/${ftConfig.recipeConfig.weights.m} (docs/methods.md §C.3; the lr is
    the preset's, chosen for these small towers). Its evaluation hook measures the held-out species' chains
    (kingdom → order → genus → species texts of every 4th species, never trained on). "Before" = the same hook after
    one step at lr 1e-30 (\`--train.steps=1 --train.lr=1e-30\`), since the trainer has no step-0 evaluation.
 3. HierarCaps: the first ${chains.length} test chains (4 levels each) and the empty text through
-   \`clade embed MODEL levels.txt --tower text\`, radius ‖n(e) − n(e(""))‖ per level and d_corr (methods.md §C.6).
+   \`clade embed MODEL levels.txt --tower text\`, radius ‖n(e) − n(e(""))‖ per level and d_corr (docs/methods.md §C.6).
 4. Zero-shot species accuracy of the base image tower against each text tower's \`taxon\` class texts
    (\`clade embed\` + \`clade zeroshot\`, 10 test images per species).
 
@@ -263,7 +263,7 @@ say nothing about Radial Embedding; they check the pipeline until a pretrained E
 
 ## The paper's figure
 
-Radial Embedding (Alper & Averbuch-Elor, ECCV 2024; methods.md §C.7): **the paper's table values (P, R, τ_d on
+Radial Embedding (Alper & Averbuch-Elor, ECCV 2024; docs/methods.md §C.7): **the paper's table values (P, R, τ_d on
 HierarCaps) are not published** in its code or project page, so there is no number to quote. Its claims are
 qualitative: generic texts lie closer to the root e("") (radius grows with depth, τ_d > 0 for pretrained CLIP), and
 text-only RE fine-tuning raises the hierarchy metrics while keeping retrieval. The comparable clade figures are the

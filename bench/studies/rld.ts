@@ -1,5 +1,5 @@
 /**
- * rld — "How does contrastive learning organize images?" (arXiv 2305.10229, methods.md §E) on CIFAR-100:
+ * rld — "How does contrastive learning organize images?" (arXiv 2305.10229, docs/methods.md §E) on CIFAR-100:
  * a supervised and a SimCLR encoder of the same architecture (the `supervised-cifar` and `simclr-cifar` presets),
  * RLD, Calinski–Harabasz and class homogeneity at the end and over training, and the graph head vs the linear head.
  *
@@ -280,7 +280,7 @@ ${mdTable(
 ![RLD over training](rld-trajectory-rld.svg)
 ![CH over training](rld-trajectory-ch.svg)
 
-## The paper's figures (methods.md §E.8, the authors' saved notebooks; CIFAR-10, ViT, 1,200 / 600 epochs)
+## The paper's figures (docs/methods.md §E.8, the authors' saved notebooks; CIFAR-10, ViT, 1,200 / 600 epochs)
 
 | setting | paper | clade (this page) |
 |---|---|---|

@@ -1,6 +1,6 @@
 /**
  * taxonomy — BioCLIP 2's claim that taxonomic text supervision organises the embedding space by the hierarchy
- * (methods.md §A.3), on CIFAR-100 (superclass → class): `clip-taxonomy-cifar` with BioCLIP 2's five mixed text types,
+ * (docs/methods.md §A.3), on CIFAR-100 (superclass → class): `clip-taxonomy-cifar` with BioCLIP 2's five mixed text types,
  * the same model trained on class names only (`--recipeConfig.textTypes=["com"]`), and the flat `supervised-cifar`
  * encoder. kNN and linear probe by rank; zero-shot by rank with class-name and taxonomic prompts; the share of
  * zero-shot mistakes that stay inside the true superclass (LCA depth of mistakes).
@@ -172,7 +172,7 @@ records), a 2-rank taxonomy: 20 superclasses → 100 classes. Three encoders, se
 ${short ? 32 : 128} each:
 
 - **taxonomic text (5 types)**: \`clade train clip-taxonomy-cifar\` — small CNN image tower + text transformer,
-  CLIP InfoNCE, captions drawn per batch from BioCLIP 2's five text types (methods.md §A.3), e.g.
+  CLIP InfoNCE, captions drawn per batch from BioCLIP 2's five text types (docs/methods.md §A.3), e.g.
   \`a photo of fruit and vegetables apple.\` (taxon), \`a photo of apple.\` (com), \`… with common name apple.\`;
 - **class names only**: the same preset with \`--recipeConfig.textTypes=["com"]\` — every caption is
   \`a photo of apple.\`, no superclass words ever;

@@ -432,7 +432,7 @@ export const ANALYSES = {
           skippedGroups: out.skipped,
           fisherAxis: 'orthogonal (δ⊥)',
           split,
-          note: "clade's own operationalisation (methods.md §B.3); aggregates are unweighted means over classes, then groups",
+          note: "clade's own operationalisation (docs/methods.md §B); aggregates are unweighted means over classes, then groups",
         },
         timings: { total: t },
         metrics: {
@@ -474,7 +474,7 @@ export const ANALYSES = {
           ...(one ? { classes: one.classes.map(names), traitByClass: one.trait } : {}),
           classValue: 'mean of the rows’ trait values',
           split,
-          note: "clade's own operationalisation (methods.md §B.3 item 5)",
+          note: "clade's own operationalisation (docs/methods.md §B item 5)",
         },
         timings: { total: t },
         metrics: {
@@ -544,7 +544,7 @@ export const ANALYSES = {
           betweenSkipped: r.between ? null : 'needs ≥ 2 values and a value shared by ≥ 2 classes',
           withinSkipped: r.within ? null : 'no class holds ≥ 2 values with ≥ 2 rows each',
           split,
-          note: "clade's own operationalisation of BioCLIP 2's ecological alignment (methods.md §B.1)",
+          note: "clade's own operationalisation of BioCLIP 2's ecological alignment (docs/methods.md §B)",
         },
         timings: { total: t },
         metrics: m,

@@ -12,9 +12,9 @@ export const TrainOptionsSchema = z
     /** Optimizer steps. clade's default: long enough to leave the warm-up well behind on the small recipes. */
     steps: int().positive().default(1000),
     /** Peak learning rate after warm-up. clade's default for its small from-scratch recipes (AdamW); the
-     * papers' values are for much larger batches and fine-tuning (BioCLIP 2 1e-4, CLIPin 3e-5: methods.md). */
+     * papers' values are for much larger batches and fine-tuning (BioCLIP 2 1e-4, CLIPin 3e-5: docs/methods.md). */
     lr: z.number().positive().default(1e-3),
-    /** Linear warm-up steps. CLIPin's schedule (methods.md §D.6: 100 warm-up steps, then cosine). */
+    /** Linear warm-up steps. CLIPin's schedule (docs/methods.md §D.6: 100 warm-up steps, then cosine). */
     warmup: int().min(0).default(100),
     /** Floor of the cosine decay. CLIPin §D.6 and SimCLR decay to 0. */
     minLr: z.number().min(0).default(0),

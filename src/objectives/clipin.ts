@@ -1,7 +1,7 @@
 import type { Tensor } from '../engine/index.ts';
 import { byolCos, clipInfoNce } from './contrastive.ts';
 
-/** The CLIPin quantities one step produces (methods.md §D.2); y_* come from the EMA target network. */
+/** The CLIPin quantities one step produces (docs/methods.md §D.2); y_* come from the EMA target network. */
 export interface ClipinOutputs {
   readonly eI: Tensor; /* [N, 512] contrastive image embedding */
   readonly eT: Tensor; /* [N, 512] contrastive text embedding */
@@ -14,7 +14,7 @@ export interface ClipinOutputs {
 }
 
 /**
- * CLIPin's total loss (Yang et al. 2025, https://arxiv.org/abs/2508.06434; methods.md §D.3):
+ * CLIPin's total loss (Yang et al. 2025, https://arxiv.org/abs/2508.06434; docs/methods.md §D.3):
  * L_inter = 2 − [cos(P_I^x, sg y_T) + cos(P_T^x, sg y_I)],  L_intra = 2 − [cos(P_I^s, sg y_I) + cos(P_T^s, sg y_T)],
  * L = L_inter + λ_self·L_intra + λ_comb·L_CLIP. λs are learnable scalars (clamped to [0, 20] by the trainer).
  * Each bracket is half the sum of two `byolCos` terms.

@@ -3,7 +3,7 @@ import { F, constant, type Tensor } from '../engine/index.ts';
 const { l2normalize, crossEntropy, logSigmoid, arange } = F;
 
 /**
- * CLIP's symmetric InfoNCE (Radford et al. 2021, https://arxiv.org/abs/2103.00020; methods.md §A.2, §D.3):
+ * CLIP's symmetric InfoNCE (Radford et al. 2021, https://arxiv.org/abs/2103.00020; docs/methods.md §A.2, §D.3):
  * logits = exp(logitScale)·n(a)n(b)ᵀ, L = ½[CE(logits, arange) + CE(logitsᵀ, arange)].
  * `logitScale` is the stored log (init ln(1/0.07)); inputs need not be normalised.
  *

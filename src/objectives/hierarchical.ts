@@ -3,7 +3,7 @@ import { clipInfoNce, supCon } from './contrastive.ts';
 
 /**
  * BioCLIP 2's hierarchical supervision is plain CLIP InfoNCE over taxonomic text (the hierarchy lives in the
- * strings; methods.md §A.2), plus — clade's own extension, not in BioCLIP — optional SupCon terms on the image
+ * strings; docs/methods.md §A.2), plus — clade's own extension, not in BioCLIP — optional SupCon terms on the image
  * embeddings at chosen ranks with weights, so coarse ranks can be pulled together explicitly.
  */
 export function hierarchicalLoss(
@@ -21,7 +21,7 @@ export function hierarchicalLoss(
 }
 
 /**
- * BioCLIP 2's experience replay (methods.md §A.4): the biology batch through `proj`, the replay batch through a
+ * BioCLIP 2's experience replay (docs/methods.md §A.4): the biology batch through `proj`, the replay batch through a
  * second visual head `continual_proj`, one shared logit scale, each term with in-subset negatives only.
  */
 export function replayLoss(

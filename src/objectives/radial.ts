@@ -1,7 +1,7 @@
 import { F, type Tensor } from '../engine/index.ts';
 
 /**
- * Radial Embedding geometry (Alper & Averbuch-Elor 2024, https://arxiv.org/abs/2407.08521; methods.md §C.2):
+ * Radial Embedding geometry (Alper & Averbuch-Elor 2024, https://arxiv.org/abs/2407.08521; docs/methods.md §C.2):
  * the exterior angle Ξ_r(u, v) = arccos(⟨u − r, v − u⟩ / (‖u − r‖·‖v − u‖)) at `u` between the ray r→u and the
  * segment u→v, row-wise. The cosine is clipped to [−1+1e-6, 1−1e-6] so arccos keeps a finite gradient.
  */
@@ -27,11 +27,11 @@ export interface RadialWeights {
   readonly e: number;
   readonly m: number;
 }
-/** Code defaults of the reference repository: λ_p = 10, λ_e = 1, λ_m = 1 (methods.md §C.3). */
+/** Code defaults of the reference repository: λ_p = 10, λ_e = 1, λ_m = 1 (docs/methods.md §C.3). */
 export const RADIAL_WEIGHTS: RadialWeights = { p: 10, e: 1, m: 1 };
 
 /**
- * The RE fine-tuning objective (methods.md §C.3). `pos[k]`, `neg[k]` are the level-k embeddings [B, D] of the
+ * The RE fine-tuning objective (docs/methods.md §C.3). `pos[k]`, `neg[k]` are the level-k embeddings [B, D] of the
  * positive and negative chains (k = 0..3, general → specific), `root` the embedding of the empty text [D],
  * `current`/`frozen` all 8B texts embedded by the trained and the frozen original tower.
  *   P[k] = Ξ_r(p_k, p_{k+1}), N[k] = Ξ_r(p_k, n_k) (k = 0..2; n_3 unused)

@@ -1,5 +1,5 @@
 /**
- * `clade predict`: what pybioclip's `bioclip predict` does (methods.md §A.7), for any CLIP model and any label set.
+ * `clade predict`: what pybioclip's `bioclip predict` does (docs/methods.md §A.7), for any CLIP model and any label set.
  * Per image: zero-shot probabilities softmax(s·cos) over the classes (custom labels, or the species of a taxonomy
  * table), top-k at the requested rank with species probabilities summed up the tree, and optionally the deepest rank
  * whose probability reaches a threshold (abstention).

@@ -37,9 +37,9 @@ export const InputRefSchema = z.strictObject({
   bytes: z.number().int().nonnegative(),
 });
 
-/** Class-homogeneity curve: fraction of the p nearest neighbours sharing the label (methods.md E.4). */
+/** Class-homogeneity curve: fraction of the p nearest neighbours sharing the label (docs/methods.md E.4). */
 export const HomogeneitySeriesSchema = z.strictObject({ p: z.array(Finite), fraction: z.array(Num) });
-/** RLD at each temperature T (methods.md E.2). */
+/** RLD at each temperature T (docs/methods.md E.2). */
 export const RldSeriesSchema = z.strictObject({ T: z.array(Finite), rld: z.array(Num) });
 /** Accuracy per taxonomic rank, one list per method (e.g. `{ 'zero-shot': [...], kNN: [...] }`). */
 export const RankAccuracySeriesSchema = z.strictObject({
@@ -48,13 +48,13 @@ export const RankAccuracySeriesSchema = z.strictObject({
   /** Chance level at each rank (1 / number of taxa at the rank), drawn beside the bars. */
   chance: z.array(Num).optional(),
 });
-/** Mean radius (distance from the root embedding) per hierarchy level, optional spread (methods.md C). */
+/** Mean radius (distance from the root embedding) per hierarchy level, optional spread (docs/methods.md C). */
 export const RadiusSeriesSchema = z.strictObject({
   level: z.array(Label),
   radius: z.array(Num),
   std: z.array(Num).optional(),
 });
-/** Per-class orthogonality ratio ρ_s (and angle θ_s in degrees); `baseline` = r / D (methods.md B.3). */
+/** Per-class orthogonality ratio ρ_s (and angle θ_s in degrees); `baseline` = r / D (docs/methods.md B.3). */
 export const OrthogonalitySeriesSchema = z.strictObject({
   class: z.array(z.string()),
   ratio: z.array(Num),

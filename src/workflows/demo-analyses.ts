@@ -122,7 +122,7 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
     makeResult(cluster),
   );
 
-  // Intra-class variation and trait order (clade's own operationalisation, methods.md §B.3), through the analysis
+  // Intra-class variation and trait order (clade's own operationalisation, docs/methods.md §B), through the analysis
   // table's per-group runners (the `variants` and `trait-order` entries of `clade analyze`). As in BioCLIP 2's
   // figures they run over a few related species at a time: each genus with at least 3 species in the test split, whose
   // r = K_g − 1 dimensional inter-species subspace leaves a meaningful complement (random baseline r / D). A genus
@@ -163,7 +163,7 @@ export async function demoAnalyses(ds: SyntheticTaxonomyDataset, e: DemoEmbeddin
         variants: ['stage', 'sex'],
         groups: 'genera with ≥ 3 species in the test split',
         split: 'test',
-        note: "clade's own operationalisation (methods.md §B.3)",
+        note: "clade's own operationalisation (docs/methods.md §B)",
       },
       metrics: {
         stage_meanRatio: vStage?.meanRatio ?? NaN,

@@ -132,7 +132,7 @@ export async function runHierarCaps(o: HierarCapsRunOptions): Promise<CladeResul
       pool: pool.length,
       steps: o.steps ?? 50,
       root: 'normalised embedding of the empty text',
-      protocol: 'methods.md §C.6 (hierarchical_retrieval.py)',
+      protocol: 'docs/methods.md §C.6 (hierarchical_retrieval.py)',
     },
     timings: { embed: embedSeconds, evaluate: (performance.now() - t1) / 1000 },
     metrics: { precision: r.precision, recall: r.recall, dCorr: r.dCorr },

@@ -52,7 +52,7 @@ export interface ZeroShotOptions {
 /**
  * `clade zeroshot`: classify image embeddings against class text embeddings (template-ensembled), report top-1,
  * top-5 and mean per-class recall, and — given rank columns — species probabilities summed to every rank
- * (pybioclip's aggregation, methods.md §A.7) with per-rank accuracy and mistake severity (LCA depth).
+ * (pybioclip's aggregation, docs/methods.md §A.7) with per-rank accuracy and mistake severity (LCA depth).
  */
 export async function runZeroShot(o: ZeroShotOptions): Promise<CladeResult> {
   const { embeddings: x0, ids } = await loadEmbeddings(o.images, { name: o.imageTensor });

@@ -82,7 +82,7 @@ export function cifar100ClassTable(path: string): string {
   return path;
 }
 
-/** The class prompts as the recipes caption them (methods.md §A.3): class name (`com`) and lineage (`taxon`). */
+/** The class prompts as the recipes caption them (docs/methods.md §A.3): class name (`com`) and lineage (`taxon`). */
 export function cifar100Prompts(): { com: string[]; taxon: string[] } {
   const names = cifar100Names();
   const up = cifar100FineToCoarse();

@@ -22,7 +22,7 @@ Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list
   --report             also write DIR/report.html
   --seed S             seed of the 80/20 split, the probe's validation split, heads and permutations (default 0)
 
-The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, methods.md §B; all rows):
+The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, docs/methods.md §B; all rows):
   --variant-col COL --variants A,B   intra-class variation A vs B: orthogonality ratio ρ and angle θ to the
                                      inter-class subspace, Fisher ratio, random baseline r/D
   --group-col COL                    run variants and trait-order within each group (e.g. genus) and average

@@ -5,7 +5,7 @@ import { parseArgs } from '../args.ts';
 
 const HELP = `clade hierarcaps --data DIR (--model MODEL | --images FILE --texts FILE) [options]
 
-HierarCaps (Alper & Averbuch-Elor, ECCV 2024) evaluation, methods.md §C.6: hierarchical retrieval precision P and
+HierarCaps (Alper & Averbuch-Elor, ECCV 2024) evaluation, docs/methods.md §C.6: hierarchical retrieval precision P and
 recall R over the 4n test captions (50 radius thresholds around the root e("")), and d_corr.
   --data DIR        the HierarCaps folder (hierarcaps_test.csv, images_64x64.bin), e.g. ../shared/datasets/hierarcaps
   --model MODEL     an open_clip folder or a clade model directory: embeds the test images and the chain texts

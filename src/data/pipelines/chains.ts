@@ -12,7 +12,7 @@ export interface TextChain {
 }
 
 /**
- * Radial-embedding training chains from the synthetic taxonomy (methods.md §C.3 with synthetic data, as §C.5
+ * Radial-embedding training chains from the synthetic taxonomy (docs/methods.md §C.3 with synthetic data, as §C.5
  * recommends): positive = `taxon` captions of one species truncated to kingdom, + order, + genus, + species;
  * negative = the same levels of a species from another kingdom (so every level differs).
  * Chain `i` uses species `species[i % n]` and a negative drawn with `rng`.

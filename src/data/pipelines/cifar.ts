@@ -47,9 +47,9 @@ export interface Cifar100Args {
   /** A CIFAR-100 binary (`<coarse><fine><3072 planar bytes>` records), e.g. `../shared/datasets/cifar-100/train.bin`. */
   readonly file: string;
   /**
-   * `supervised`: RandomResizedCrop(scale) + flip (methods.md §E.7's supervised baseline); `simclr`: SimCLR's two
+   * `supervised`: RandomResizedCrop(scale) + flip (docs/methods.md §E.7's supervised baseline); `simclr`: SimCLR's two
    * views (colour strength 0.5, no blur at 32 px); `byol`: BYOL's asymmetric pair; `pair`: the `supervised`
-   * crop + flip sampled twice (CLIPin's two views, methods.md §D.5); `eval`: normalise only.
+   * crop + flip sampled twice (CLIPin's two views, docs/methods.md §D.5); `eval`: normalise only.
    */
   readonly mode: CifarViewMode;
   /** Crop area range of the random crops (default per mode: supervised [0.2, 1] §E.7, simclr/byol [0.08, 1]). */
@@ -62,7 +62,7 @@ export interface Cifar100Args {
 
 /**
  * CIFAR-100's captions per fine label: the superclass → class taxonomy rendered in BioCLIP 2's five text types
- * (methods.md §A.3) with `_` written as a space — `taxon` 'a photo of large omnivores and herbivores cattle.',
+ * (docs/methods.md §A.3) with `_` written as a space — `taxon` 'a photo of large omnivores and herbivores cattle.',
  * `sci` and `com` 'a photo of cattle.' (CIFAR has no scientific names: the most specific rank name stands in),
  * `sci_com` 'a photo of cattle with common name cattle.', `taxon_com` likewise. [100][5], TEXT_TYPES order.
  */

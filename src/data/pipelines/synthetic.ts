@@ -39,7 +39,7 @@ export interface SyntheticSplitArgs {
 
 /**
  * The image-text recipes' view of synthetic-taxonomy: in training one view with BioCLIP's RandomResizedCrop
- * (0.9–1, bicubic) + normalise (`views: 1`), or CLIPin's two views (methods.md §D.5: the same stochastic pipeline —
+ * (0.9–1, bicubic) + normalise (`views: 1`), or CLIPin's two views (docs/methods.md §D.5: the same stochastic pipeline —
  * RandomResizedCrop 0.8–1, ratio 1, flip, brightness 0.1, CLIP mean/std — sampled twice; `views: 2`); in eval
  * mode one resize + centre-crop view. Captions: the five BioCLIP 2 text types.
  */
@@ -69,7 +69,7 @@ export interface SyntheticReplayArgs extends SyntheticSplitArgs {
 }
 
 /**
- * BioCLIP 2's experience replay stream (methods.md §A.4) on synthetic data: each item carries a biology sample
+ * BioCLIP 2's experience replay stream (docs/methods.md §A.4) on synthetic data: each item carries a biology sample
  * (view 0, captions 0–4 = the five text types) and a replay sample drawn uniformly from a second dataset with the
  * item's rng (view 1, caption 5), so every batch is a biology batch plus an appended replay batch.
  */

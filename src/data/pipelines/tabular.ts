@@ -72,7 +72,7 @@ export interface SyntheticTabularArgs extends SyntheticSplitArgs {
 }
 
 /**
- * Image + caption + tabular pipeline (methods.md §F.4): one image view (BioCLIP's crop in training), the captions,
+ * Image + caption + tabular pipeline (docs/methods.md §F.4): one image view (BioCLIP's crop in training), the captions,
  * and one tabular view — SCARF corruption (Bahri et al. 2022, https://arxiv.org/abs/2106.15147) followed by
  * per-feature Gaussian noise. Eval mode: centre crop and clean features.
  */

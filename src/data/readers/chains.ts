@@ -31,7 +31,7 @@ export interface ChainDataset extends Dataset {
 }
 
 /**
- * HierarCaps-format chains for the Radial Embedding fine-tune (methods.md §C.3–C.4): a CSV (or CSV.gz; quoted
+ * HierarCaps-format chains for the Radial Embedding fine-tune (docs/methods.md §C.3–C.4): a CSV (or CSV.gz; quoted
  * fields and newlines allowed) whose chain columns hold `a => b => c => d`, general → specific, split on `=>` and
  * trimmed. The training file (`hierarcaps_train.csv.gz`) and the expanded test file have `positive` and `negative`
  * columns; the test file has `captions` only, and then each chain's negative is another row's chain, drawn with a

@@ -8,7 +8,7 @@ const dir = sharedDatasetsDir('hierarcaps');
 describe('HierarCaps (shared/datasets/hierarcaps)', () => {
   const ds = readHierarCaps(`${dir}/hierarcaps_test.csv`, { images: `${dir}/images_64x64.bin` });
 
-  test('test CSV: 1,000 rows of 4 levels; level statistics as methods.md §C.4', () => {
+  test('test CSV: 1,000 rows of 4 levels; level statistics as docs/methods.md §C.4', () => {
     expect(ds.length).toBe(1000);
     expect(ds.skipped).toHaveLength(0);
     expect(ds.get(1).captions).toEqual([

@@ -89,7 +89,7 @@ describe('Taxonomy', () => {
   });
 });
 
-describe('text types (methods.md §A.3)', () => {
+describe('text types (docs/methods.md §A.3)', () => {
   const common = 'black-billed magpie';
   const opts = { scientific: 'Pica hudsonia' };
   test('the five types render exactly as the table', () => {

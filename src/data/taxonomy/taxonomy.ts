@@ -184,7 +184,7 @@ export function rankPrefix(lineage: readonly (string | null)[], r: number): read
 /**
  * A map key for the tuple `rankPrefix(lineage, r)`: two lineages get the same key exactly when their prefixes are
  * equal name by name, whatever characters the names hold (`['A/B', 'C']` and `['A', 'B/C']` differ; a missing rank
- * differs from every name). This is how clades and rank groups are keyed (methods.md §A.7: a prefix is a tuple).
+ * differs from every name). This is how clades and rank groups are keyed (docs/methods.md §A.7: a prefix is a tuple).
  *
  * @example
  * prefixKey(['Animalia', 'Chordata', 'Aves'], 1); // '["Animalia","Chordata"]'

@@ -15,7 +15,7 @@ export interface TextTypeSchedule {
 }
 
 /**
- * BioCLIP 2's text-type mixing (methods.md §A.3): `perBatch` draws one type uniformly per optimiser step from an
+ * BioCLIP 2's text-type mixing (docs/methods.md §A.3): `perBatch` draws one type uniformly per optimiser step from an
  * RNG reseeded with the step index, used for the whole batch (the BioCLIP 2 preset); `perSample` draws
  * independently for every sample (BioCLIP v1). Deterministic in (seed, step, sample), so resumed runs replay it.
  *

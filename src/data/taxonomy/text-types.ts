@@ -1,7 +1,7 @@
 import { CladeError } from '../../util/errors.ts';
 import { mostSpecific } from './taxonomy.ts';
 
-/** BioCLIP 2's five text types (methods.md §A.3), in their canonical order. */
+/** BioCLIP 2's five text types (docs/methods.md §A.3), in their canonical order. */
 export const TEXT_TYPES = ['taxon', 'sci', 'com', 'sci_com', 'taxon_com'] as const;
 export type TextType = (typeof TEXT_TYPES)[number];
 
@@ -43,7 +43,7 @@ export function taxonContent(
 }
 
 /**
- * A lineage rendered in one of BioCLIP 2's five text types, exactly as methods.md §A.3:
+ * A lineage rendered in one of BioCLIP 2's five text types, exactly as docs/methods.md §A.3:
  *
  * @example
  * taxonText(['Animalia','Chordata','Aves','Passeriformes','Corvidae','Pica','hudsonia'], 'black-billed magpie', 'taxon')

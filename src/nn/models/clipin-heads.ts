@@ -1,5 +1,5 @@
 /**
- * CLIPin's plug-in heads (Yang et al. 2025, https://arxiv.org/abs/2508.06434; methods.md §D.2) over any image and
+ * CLIPin's plug-in heads (Yang et al. 2025, https://arxiv.org/abs/2508.06434; docs/methods.md §D.2) over any image and
  * text towers: shared pre-projectors g, contrastive projectors c, non-contrastive projectors
  * p = BN(no affine) → GELU → Linear, and four predictors q = Linear → BN → ReLU → Linear.
  */

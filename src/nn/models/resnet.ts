@@ -55,7 +55,7 @@ function applyBlock(p: BasicBlockParams, x: Tensor, stride: number, ctx: Ctx): T
 }
 
 /**
- * CIFAR ResNet (methods.md §E.7): 3×3 stride-1 stem without max-pool, BasicBlock stages (first stride 1,
+ * CIFAR ResNet (docs/methods.md §E.7): 3×3 stride-1 stem without max-pool, BasicBlock stages (first stride 1,
  * then 2), BatchNorm2d, global average pool, optional linear head. ResNet-18 with a 10-way head has
  * 11,173,962 parameters, as the PyTorch reference.
  *

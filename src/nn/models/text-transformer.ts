@@ -58,7 +58,7 @@ export function gatherPositions(x: Tensor /* [B, T, D] */, eot: Tensor /* [B] in
 }
 
 /**
- * CLIP-style causal text transformer (methods.md §D.2): token + position embeddings, causal pre-norm blocks,
+ * CLIP-style causal text transformer (docs/methods.md §D.2): token + position embeddings, causal pre-norm blocks,
  * final LayerNorm, pooled at the end-of-text token, then the text projection. Init as CLIP: token
  * embeddings N(0, 0.02²), positions N(0, 0.01²), projection N(0, 1/width).
  *

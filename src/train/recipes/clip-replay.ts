@@ -31,7 +31,7 @@ export function withContinualProj<P extends Omit<ClipReplayParams, 'continualPro
 }
 
 /**
- * clip-taxonomy with BioCLIP 2's experience replay (methods.md §A.4) on synthetic-taxonomy: each step's biology
+ * clip-taxonomy with BioCLIP 2's experience replay (docs/methods.md §A.4) on synthetic-taxonomy: each step's biology
  * batch is followed by a replay batch from a second stream; the two share the image trunk, the text tower and one
  * logit scale, but the biology rows go through `imageProj` and the replay rows through a second visual head
  * `continualProj` (initialised as a copy of `imageProj`). L = L_clip(bio) + L_clip(replay), each with in-subset

@@ -15,7 +15,7 @@ import { clipTaxonomySchema, type ClipTaxonomyOptions } from './schemas.ts';
 export type ClipTaxonomyParams = ClipTowerParams & { readonly logitScale: HostTensor };
 
 /**
- * CLIP-style training with BioCLIP 2's taxonomic text supervision (methods.md §A.2–A.3) on synthetic-taxonomy or
+ * CLIP-style training with BioCLIP 2's taxonomic text supervision (docs/methods.md §A.2–A.3) on synthetic-taxonomy or
  * CIFAR-100 (superclass → class): the image and text towers, captions of one text type drawn per batch, symmetric
  * InfoNCE with a learnable logit scale, and clade's optional per-rank SupCon on the image embeddings
  * (`rankWeights`). `periodicEval`: zero-shot accuracy by rank (synthetic: a held-out `val` split of 5 images per

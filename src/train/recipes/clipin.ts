@@ -105,7 +105,7 @@ function clipinModel(cfg: ClipinConfig, image: ImageTower, text: TextTower) {
 
 /**
  * clip-taxonomy's image and text towers with the CLIPin plug-in (Yang et al. 2025,
- * https://arxiv.org/abs/2508.06434; methods.md §D): L = L_inter + λ_self·L_intra + λ_comb·L_CLIP, two image views,
+ * https://arxiv.org/abs/2508.06434; docs/methods.md §D): L = L_inter + λ_self·L_intra + λ_comb·L_CLIP, two image views,
  * an EMA target (m 0.95) updated in-graph, λs clamped to [0, 20] and the logit scale to [0, ln 100] after every
  * step. Towers: `image` → `embedding` e_I and `target` y_I; `text` → `embedding` e_T and `interPred` P_T^x.
  * `zeroShot` / `periodicEval`: accuracy by rank in CLIPin's two scoring modes (§D.7). With `from`, the towers,

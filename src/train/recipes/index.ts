@@ -70,7 +70,7 @@ export const RECIPES = {
   }),
   'supervised-cifar': entry({
     about:
-      'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (methods.md §E.7)',
+      'image encoder + linear head, cross-entropy with label smoothing 0.1 on CIFAR-100 (docs/methods.md §E.7)',
     schema: supervisedCifarSchema,
     build: async (c) => supervisedCifar(c, c.data ? await openSpecSource(c.data) : undefined),
   }),

@@ -107,7 +107,7 @@ function momentumParts(cfg: MocoCifarConfig | ByolCifarConfig, norm: 'none' | 'b
 
 /**
  * MoCo on CIFAR-100 (He et al. 2020, https://arxiv.org/abs/1911.05722; v2 head and τ, https://arxiv.org/abs/2003.04297;
- * methods.md §F.3, §E.7): online encoder + MLP head for queries, an EMA copy for keys, a FIFO queue of past keys
+ * docs/methods.md §F.3, §E.7): online encoder + MLP head for queries, an EMA copy for keys, a FIFO queue of past keys
  * as negatives, kept as a non-trainable parameter updated inside the step graph; InfoNCE symmetrised across the
  * two views (§E.7), both views' keys joining the queue.
  *
@@ -149,7 +149,7 @@ export function mocoCifar(options: MocoCifarOptions = {}, spec?: SpecSource) {
 }
 
 /**
- * BYOL on CIFAR-100 (Grill et al. 2020, https://arxiv.org/abs/2006.07733; methods.md §F.3): online encoder →
+ * BYOL on CIFAR-100 (Grill et al. 2020, https://arxiv.org/abs/2006.07733; docs/methods.md §F.3): online encoder →
  * projector → predictor regresses the EMA target's projection of the other view (2 − 2 cos, symmetrised);
  * no negatives.
  *

@@ -36,7 +36,7 @@ import { radialFinetuneSchema, type RadialFinetuneOptions } from './schemas.ts';
  * | 1e-4 | 1.000 | 0.340 (0.900) |
  *
  * 1e-5 improves the hierarchy while keeping zero-shot accuracy nearly intact — the paper's claim for RE
- * (methods.md §C.7); larger rates trade retrieval for d_corr despite the λ_p = 10 pull-back.
+ * (docs/methods.md §C.7); larger rates trade retrieval for d_corr despite the λ_p = 10 pull-back.
  */
 export const RADIAL_FINETUNE_LR = 1e-5;
 
@@ -51,7 +51,7 @@ const TEXT_TOWER_RECIPES = ['clip-taxonomy', 'clip-replay', 'radial-finetune'];
 
 /**
  * Radii ‖n(e) − n(e(""))‖ of each chain's positive levels through the tower, and d_corr over the chains
- * (methods.md §C.6 step 7).
+ * (docs/methods.md §C.6 step 7).
  */
 async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, chains: readonly TextChain[]) {
   const texts = [...chains.flatMap((c) => c.positive), ''];
@@ -71,7 +71,7 @@ async function radialEvaluate(text: TextTower, params: RadialFinetuneParams, cha
 
 /**
  * Radial Embedding fine-tuning of a text tower (Alper & Averbuch-Elor, ECCV 2024, https://arxiv.org/abs/2407.08521;
- * methods.md §C.3): per batch of B chain pairs all 8B texts plus the empty text are embedded by the trained tower
+ * docs/methods.md §C.3): per batch of B chain pairs all 8B texts plus the empty text are embedded by the trained tower
  * (the root r = e("") is recomputed in-graph every step) and the 8B texts by a frozen, non-trainable copy of the
  * original tower (pull-back term); L = 10·L_p + L_e + L_m. AdamW β (0.9, 0.999), weight decay 0.01, no clipping.
  * Training chains come from the synthetic taxonomy (`taxonomyChains`), held-out species excluded; `periodicEval`:

@@ -74,7 +74,7 @@ const textTower = {
 /** Width of the shared image / text embedding. */
 const embedDim = { embedDim: pos().default(64) };
 
-/** Which BioCLIP 2 text type each caption is drawn in (parts/caption-feed.ts; methods.md §A.3). */
+/** Which BioCLIP 2 text type each caption is drawn in (parts/caption-feed.ts; docs/methods.md §A.3). */
 const textTypes = {
   /** `perBatch`: one text type per batch (BioCLIP 2); `perSample`: one per caption. */
   mixing: z.enum(['perBatch', 'perSample']).default('perBatch'),
@@ -116,7 +116,7 @@ const fromOpenClip = {
 
 // ---- the image-text recipes ----
 
-/** CLIP's image + text towers on synthetic-taxonomy, batch 120, BioCLIP 2's weight decay 0.2 (methods.md §A.5). */
+/** CLIP's image + text towers on synthetic-taxonomy, batch 120, BioCLIP 2's weight decay 0.2 (docs/methods.md §A.5). */
 const clipModel = {
   ...syntheticData,
   batchSize: batchSize(120),
@@ -129,7 +129,7 @@ const clipModel = {
 
 /**
  * `clip-taxonomy`: image + text towers, CLIP InfoNCE over BioCLIP 2 captions. Batch 120 = two images per species of
- * the default tree; weight decay 0.2 as BioCLIP 2 (methods.md §A.5); CIFAR crop [0.5, 1] as the supervised-cifar
+ * the default tree; weight decay 0.2 as BioCLIP 2 (docs/methods.md §A.5); CIFAR crop [0.5, 1] as the supervised-cifar
  * preset (BioCLIP's 0.9–1 is for 224 px crops).
  */
 export const clipTaxonomySchema = z
@@ -181,7 +181,7 @@ export const clipinSchema = z
 export { CLIPIN_PAPER_DIMS };
 
 /**
- * `clip-replay`: clip-taxonomy + BioCLIP 2's experience replay (methods.md §A.4) on synthetic-taxonomy; the replay
+ * `clip-replay`: clip-taxonomy + BioCLIP 2's experience replay (docs/methods.md §A.4) on synthetic-taxonomy; the replay
  * stream is a second synthetic-taxonomy (another seed), captioned in one text type.
  */
 export const clipReplaySchema = z
@@ -203,7 +203,7 @@ export const clipReplaySchema = z
 
 /**
  * `multiview-tabular`: image + caption + tabular encoders trained with CMC (Tian et al. 2020,
- * https://arxiv.org/abs/1906.05849; methods.md §F.3–F.4) on synthetic-taxonomy.
+ * https://arxiv.org/abs/1906.05849; docs/methods.md §F.3–F.4) on synthetic-taxonomy.
  */
 export const multiviewTabularSchema = z
   .object({
@@ -234,7 +234,7 @@ export const multiviewTabularSchema = z
   .strict();
 
 /**
- * `radial-finetune`: Radial Embedding fine-tuning of a text tower on synthetic-taxonomy chains (methods.md §C.3):
+ * `radial-finetune`: Radial Embedding fine-tuning of a text tower on synthetic-taxonomy chains (docs/methods.md §C.3):
  * batch 8 and weight decay 0.01 as the RE code; λ_p, λ_e, λ_m = 10, 1, 1. The text tower dims apply to a fresh
  * init only (`from` carries its own).
  */
@@ -311,7 +311,7 @@ const cifarTraining = (crop: readonly [number, number], batch: number, minBatch 
 });
 
 /**
- * `supervised-cifar` (the supervised baseline of methods.md §E.7): label smoothing 0.1 and crop [0.2, 1] + flip as
+ * `supervised-cifar` (the supervised baseline of docs/methods.md §E.7): label smoothing 0.1 and crop [0.2, 1] + flip as
  * §E.7; AdamW weight decay 0.05 (§E.7 states none; 0.05 is DeiT's); batch 256 (§E.7: 1000); the small CNN (§E.7
  * trains a 16-layer ViT for 600 epochs, far beyond a CPU budget).
  */
@@ -346,7 +346,7 @@ export const simclrCifarSchema = z
   })
   .strict();
 
-/** The EMA target of MoCo and BYOL: θ_t ← m·θ_t + (1 − m)·θ_online (methods.md §E.7's CIFAR trainer: 0.99). */
+/** The EMA target of MoCo and BYOL: θ_t ← m·θ_t + (1 − m)·θ_online (docs/methods.md §E.7's CIFAR trainer: 0.99). */
 const momentum = { momentum: z.number().min(0).max(1).default(0.99) };
 
 /**

@@ -20,7 +20,7 @@ export type SimclrCifarParams = {
 type Sym = SymbolicParams<SimclrCifarParams>;
 
 /**
- * SimCLR on CIFAR-100 (Chen et al. 2020, https://arxiv.org/abs/2002.05709; methods.md §F.3): two augmented views
+ * SimCLR on CIFAR-100 (Chen et al. 2020, https://arxiv.org/abs/2002.05709; docs/methods.md §F.3): two augmented views
  * of each image through a shared encoder and projection head, NT-Xent over the 2N views. Labels are not used in
  * training. The exported image tower's `embedding` is the encoder's pooled features (before the projection
  * head, as the paper evaluates), with the projection as an extra output `projection`.

@@ -17,7 +17,7 @@ export type SupervisedCifarParams = {
 };
 
 /**
- * Supervised CIFAR-100 baseline (the comparison point of the RLD/CH study, methods.md §E.7): an image encoder
+ * Supervised CIFAR-100 baseline (the comparison point of the RLD/CH study, docs/methods.md §E.7): an image encoder
  * plus a linear classifier trained with cross-entropy and label smoothing 0.1 (Szegedy et al. 2016,
  * https://arxiv.org/abs/1512.00567) on crop + flip augmented images. The exported image tower gives the encoder's
  * pooled features as `embedding` (what kNN / linear probes and RLD measure) and the classifier's `logits`.

@@ -6,7 +6,7 @@ import type { TextFeeds } from './towers.ts';
 
 /**
  * `(batch, step) → { ids, eot }` for the first `B` rows of a batch: row i's caption of the text type drawn for
- * (`step`, i) by BioCLIP 2's schedule (methods.md §A.3: one type per batch, or per sample) among `cfg.textTypes` (default
+ * (`step`, i) by BioCLIP 2's schedule (docs/methods.md §A.3: one type per batch, or per sample) among `cfg.textTypes` (default
  * all five), from the five TEXT_TYPES captions every sample carries.
  *
  * @example

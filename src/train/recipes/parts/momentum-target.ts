@@ -13,7 +13,7 @@ import { isBuffer, type Ctx } from '../../../nn/context.ts';
  * are those this step started from (the optimizer's update of them lands in the same graph).
  *
  * MoCo and BYOL run their target forward on the values before the move (ignore the result); CLIPin's code moves
- * the target first and runs it on the moved values (methods.md §D.4).
+ * the target first and runs it on the moved values (docs/methods.md §D.4).
  */
 export function emaTarget<T extends Tree<Tensor>>(target: T, online: Tree<Tensor>, m: number, ctx: Ctx): T {
   const on = new Map(flatten<Tensor>(online));

@@ -208,7 +208,7 @@ export function specHooks<P extends Params>(
 
 /**
  * clip-replay on a SPEC: the biology data (`data`) as `specImageTextData`, each training item followed by a replay
- * image-caption pair drawn from `replayData` (BioCLIP 2's experience replay, methods.md §A.4); the replay captions
+ * image-caption pair drawn from `replayData` (BioCLIP 2's experience replay, docs/methods.md §A.4); the replay captions
  * join the tokenizer's corpus.
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * Zero-shot accuracy by taxonomic rank for the image-text recipes (during training and after): class-prompt
  * embeddings from the text tower, query embeddings from the image (or tabular) tower, each query's predicted class
- * counted correct at rank r when it shares the true class's clade at r; CLIPin's two scoring modes (methods.md §D.7).
+ * counted correct at rank r when it shares the true class's clade at r; CLIPin's two scoring modes (docs/methods.md §D.7).
  */
 import { DataLoader } from '../../../data/loader/loader.ts';
 import type { PipelineSource } from '../../../data/pipelines/index.ts';
