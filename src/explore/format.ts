@@ -15,6 +15,13 @@ export const DATA_CALLBACK = 'cladeData';
 /** Raw float32 embedding chunks are split at this many bytes (keeps each base64 string far below V8's limit). */
 export const EMBEDDING_CHUNK_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Separator of the ranks in a taxonomy node's `key` in the text table (a lineage tuple, e.g. `Aves␟Corvus`): the
+ * ASCII unit separator, which no rank name contains, so ("Alpha beta", "gamma") and ("Alpha", "beta gamma") stay
+ * two nodes (a space would merge them).
+ */
+export const KEY_SEP = '\u001f';
+
 export const MANIFEST_SCHEMA = 'clade.explorer/1';
 
 /** A metadata column of `points` (Arrow: Dictionary<Utf8> for categorical, Float32 for numeric). */

@@ -30,6 +30,7 @@ import {
   type ExplorerManifest,
   type PreprocessingInfo,
   type ProjectionInfo,
+  KEY_SEP,
 } from './format.ts';
 import { pointsTable } from './points-table.ts';
 import { computeProjections, type Projection, type ProjectionOptions } from './projections.ts';
@@ -149,7 +150,7 @@ export async function writeExplorer(outDir: string, input: ExplorerInput): Promi
       });
       const depth = Float32Array.from([ROOT_DEPTH, ...text.lineages.map((l) => l.length - 1)]);
       const name = ['(root)', ...text.lineages.map((l) => l[l.length - 1])];
-      const key = ['', ...text.lineages.map((l) => l.join(' '))];
+      const key = ['', ...text.lineages.map((l) => l.join(KEY_SEP))];
       const type = new FixedSizeList(embeddings.d, new Field('item', new Float32(), false));
       const child = makeData({ type: new Float32(), length: M * embeddings.d, data: all.data });
       const emb = makeVector(makeData({ type, length: M, nullCount: 0, child }));

@@ -1,7 +1,7 @@
 import createScatterplot from 'regl-scatterplot';
 import type { CladeResult } from '../../src/report/result-schema.ts';
 import type { ExplorerManifest } from '../../src/explore/format.ts';
-import { thumbnailPath } from '../../src/explore/format.ts';
+import { KEY_SEP, thumbnailPath } from '../../src/explore/format.ts';
 import { cosineTopK, normalized, type Neighbour } from '../../src/browser/neighbours.ts';
 import { ImageTower, decodeImage } from '../../src/browser/image-tower.ts';
 import { zeroShotByRank } from '../../src/browser/zero-shot.ts';
@@ -468,7 +468,7 @@ async function main(): Promise<void> {
         q,
         W,
         m.d,
-        rows.map((r) => tx.key[r].split(' ')),
+        rows.map((r) => tx.key[r].split(KEY_SEP)),
         m.text.logitScale,
       );
     }

@@ -1,4 +1,5 @@
 import type { ExplorerManifest } from '../../src/explore/format.ts';
+import { KEY_SEP } from '../../src/explore/format.ts';
 import { categoricalColors } from './colors.ts';
 import type { TextNodes } from './model.ts';
 
@@ -30,7 +31,7 @@ export function drawRadial(host: HTMLElement, t: TextNodes, m: ExplorerManifest)
   for (let depth = maxDepth - 1; depth >= 0; depth--)
     for (const i of order)
       if (t.depth[i] === depth) {
-        const kids = leaves.filter((j) => t.key[j].startsWith(t.key[i] + ' '));
+        const kids = leaves.filter((j) => t.key[j].startsWith(t.key[i] + KEY_SEP));
         angle[i] = kids.length ? kids.reduce((s, j) => s + angle[j], 0) / kids.length : 0;
       }
   const top = [...new Set(order.filter((i) => t.depth[i] === 0).map((i) => t.key[i]))];
@@ -39,12 +40,12 @@ export function drawRadial(host: HTMLElement, t: TextNodes, m: ExplorerManifest)
     palette[
       Math.max(
         0,
-        top.findIndex((k) => t.key[i] === k || t.key[i].startsWith(k + ' ')),
+        top.findIndex((k) => t.key[i] === k || t.key[i].startsWith(k + KEY_SEP)),
       )
     ];
   const parentOf = (i: number) => {
     const k = t.key[i];
-    const p = k.slice(0, k.lastIndexOf(' '));
+    const p = k.slice(0, k.lastIndexOf(KEY_SEP));
     return t.depth[i] === 0 ? 0 : (order.find((j) => t.key[j] === p) ?? 0);
   };
 
