@@ -1,6 +1,6 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
- *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]]`
+ *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000]]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -12,6 +12,10 @@
  * (f), opt-in (`--cases lance`; minutes at 1M rows): kNN at `--lance-n` (default 1,000,000) × 256 from a Lance
  * dataset through a LanceDB IVF-PQ index, recall@10 vs exact on 1,000 held-out queries, time vs faiss IVF at the
  * same recall (bench/analysis/lance-knn.ts).
+ * (e), opt-in (`--cases analyze` or `--cases e`; about a minute of clade plus the reference at 50,000 rows):
+ * `clade analyze --analyses knn,linear-probe,cluster` end to end on `--analyze-n` (default 50,000) × 512, 100 classes,
+ * 80/20 split column, against the same analyses from faiss + NumPy + scikit-learn (reference_analyze.py); wall clock
+ * of the processes; the metrics must agree (bench/analysis/analyze-e2e.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -29,6 +33,8 @@ import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
 import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
 import { mixture } from './mixture.ts';
 import { lanceKnnCase } from './lance-knn.ts';
+import { agreement, analyzeCase } from './analyze-e2e.ts';
+import { npyInt64 } from './npy-int64.ts';
 
 interface Entry {
   case: string;
@@ -292,6 +298,27 @@ try {
       );
     }
   }
+  if (cases.includes('analyze') || cases.includes('e')) {
+    const n = Number(opt('analyze-n') ?? 50000);
+    const r = await analyzeCase(
+      join(dir, 'analyze'),
+      n,
+      { faiss: findPython(['faiss', 'numpy']), sklearn: findPython(['sklearn', 'numpy']) },
+      baseline.config.env,
+      (l) => console.error(l),
+    );
+    const a = agreement(r);
+    for (const l of a.lines) console.error(`(e) ${l}`);
+    // speed ratio as the issue states it: reference time / clade time (target >= 1)
+    push({
+      case: `(e) clade analyze knn,linear-probe,cluster ${n}x512 vs faiss+NumPy+sklearn`,
+      clade: r.clade.seconds,
+      reference: r.reference?.seconds ?? null,
+      ratio: r.reference ? r.reference.seconds / r.clade.seconds : null,
+      unit: 's',
+      note: `speed ratio (higher is better, target >= 1); wall clock of the processes; reference faiss stage ${r.reference?.stages.faiss.toFixed(1) ?? 'n/a'} s (OPENBLAS_CORETYPE ${r.reference?.faissCoretype || 'unset'}) + sklearn/NumPy stage ${r.reference?.stages.sklearn.toFixed(1) ?? 'n/a'} s; probe λ clade ${r.clade.lambda} vs sklearn ${r.reference?.lambda ?? 'n/a'}; metrics ${r.reference ? (a.ok ? 'agree' : 'DISAGREE') : 'n/a'}: ${a.lines.join('; ')}`,
+    });
+  }
   if (cases.includes('lance')) {
     const n = Number(opt('lance-n') ?? 1_000_000);
     const py = findPython(['faiss', 'numpy']);
@@ -329,16 +356,3 @@ if (jsonPath)
       2,
     ) + '\n',
   );
-
-/** A 1-D int64 `.npy` for labels (the float writer in src/io covers embeddings only). */
-function npyInt64(y: ArrayLike<number>): Uint8Array {
-  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${y.length},), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + 8 * y.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const v = new BigInt64Array(out.buffer, 10 + header.length, y.length);
-  for (let i = 0; i < y.length; i++) v[i] = BigInt(y[i]);
-  return out;
-}
