@@ -5,7 +5,7 @@
  * three-pass RLD, the ORT softmax objective, the graph head's one-graph training step) unless `backend: 'js'` asks
  * for the float64 reference. docs/analysis.md lists the settings.
  */
-import { takeRows, type Embeddings } from '../io/embeddings.ts';
+import type { Embeddings } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { uniformity } from './alignment-uniformity.ts';
 import { attributeSeparation } from './attribute-separation.ts';
@@ -20,9 +20,8 @@ import { linearProbe } from './linear-probe.ts';
 import { multiLabelProbe, scoreMultiLabel } from './multilabel-probe.ts';
 import { linearScores } from './softmax-regression.ts';
 import { relativeLocalDensity } from './rld.ts';
-import { variantAnalysis } from './orthogonality.ts';
 import { simpleShot } from './simple-shot.ts';
-import { traitOrderCorrelation } from './trait-order.ts';
+import { traitOrderByGroup, variantsByGroup } from './group-analyses.ts';
 
 export interface LabelledSplit {
   readonly train: Embeddings;
@@ -151,26 +150,6 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** Row indices per group (rows whose group is null are left out); one group of every row when `group` is absent. */
-function groupsOf(n: number, group: readonly (string | null)[] | undefined): [string, number[]][] {
-  if (!group) return [['all', Array.from({ length: n }, (_, i) => i)]];
-  const m = new Map<string, number[]>();
-  group.forEach((g, i) => {
-    if (g === null) return;
-    const rows = m.get(g);
-    if (rows) rows.push(i);
-    else m.set(g, [i]);
-  });
-  return [...m];
-}
-
-/** Dense 0..K'-1 labels of a row subset, in class-id order (`classOf[k]` is the original class of `k`). */
-function subsetLabels(labels: Int32Array, rows: number[]): { y: Int32Array; classOf: number[] } {
-  const classOf = [...new Set(rows.map((i) => labels[i]))].sort((a, b) => a - b);
-  const id = new Map(classOf.map((c, k) => [c, k]));
-  return { y: Int32Array.from(rows, (i) => id.get(labels[i])!), classOf };
 }
 
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -562,113 +541,6 @@ export const ANALYSES = {
     },
   },
 } satisfies Record<string, SuiteEntry>;
-
-/**
- * `variantAnalysis` per group (every row when there is no group): groups where no class has two samples of both
- * variants are skipped and named; aggregates are the means over groups of the per-group means.
- */
-export function variantsByGroup(
-  x: Embeddings,
-  labels: Int32Array,
-  variant: readonly (string | null)[],
-  pair: readonly [string, string],
-  group?: readonly (string | null)[],
-) {
-  const runs: (ReturnType<typeof variantAnalysis> & { group: string; classOf: number[] })[] = [];
-  const skipped: string[] = [];
-  for (const [g, rows] of groupsOf(x.n, group)) {
-    const { y, classOf } = subsetLabels(labels, rows);
-    if (classOf.length < 2) {
-      skipped.push(`${g}: one class`);
-      continue;
-    }
-    try {
-      const v = variantAnalysis(
-        takeRows(x, rows),
-        y,
-        rows.map((i) => variant[i]),
-        pair[0],
-        pair[1],
-      );
-      runs.push({ ...v, group: g, classOf });
-    } catch (e) {
-      if (!(e instanceof CladeError)) throw e;
-      skipped.push(`${g}: ${e.message}`);
-    }
-  }
-  if (!runs.length)
-    throw new CladeError(
-      `no ${group ? 'group has a class' : 'class has'} at least 2 samples of both variants '${pair[0]}' and '${pair[1]}'` +
-        (skipped.length ? ` (${skipped.slice(0, 3).join('; ')})` : ''),
-      { option: '--variants' },
-    );
-  const avg = (f: (v: (typeof runs)[number]) => number) => mean(runs.map(f));
-  return {
-    meanRatio: avg((v) => v.meanRatio),
-    meanAngleDeg: avg((v) => v.meanAngleDeg),
-    meanFisher: avg((v) => v.meanFisher),
-    meanFisherTrace: avg((v) => v.meanFisherTrace),
-    randomBaseline: avg((v) => v.randomBaseline),
-    perClass: runs.flatMap((v) => v.perClass.map((c) => ({ ...c, cls: v.classOf[c.cls] }))),
-    groups: runs.map((v) => v.group),
-    skipped,
-  };
-}
-
-/**
- * `traitOrderCorrelation` per group (every row when there is no group), a class's trait being the mean of its rows'
- * finite values; groups with fewer than 3 classes carrying a trait are skipped and named.
- */
-export function traitOrderByGroup(
-  x: Embeddings,
-  labels: Int32Array,
-  trait: readonly (number | null)[],
-  group?: readonly (string | null)[],
-) {
-  const runs: {
-    group: string;
-    spearman: number;
-    kendall: number;
-    positions: Float64Array;
-    classes: number[];
-    trait: number[];
-  }[] = [];
-  const skipped: string[] = [];
-  for (const [g, rows] of groupsOf(x.n, group)) {
-    const { y, classOf } = subsetLabels(labels, rows);
-    const sum = new Float64Array(classOf.length);
-    const cnt = new Float64Array(classOf.length);
-    rows.forEach((i, k) => {
-      const v = trait[i];
-      if (v !== null && Number.isFinite(v)) {
-        sum[y[k]] += v;
-        cnt[y[k]]++;
-      }
-    });
-    const perClass = Array.from(sum, (v, c) => (cnt[c] ? v / cnt[c] : NaN));
-    try {
-      const r = traitOrderCorrelation(takeRows(x, rows), y, perClass);
-      runs.push({
-        group: g,
-        spearman: r.spearman,
-        kendall: r.kendall,
-        positions: r.positions,
-        classes: r.classes.map((c) => classOf[c]),
-        trait: r.classes.map((c) => perClass[c]),
-      });
-    } catch (e) {
-      if (!(e instanceof CladeError)) throw e;
-      skipped.push(`${g}: ${e.message}`);
-    }
-  }
-  if (!runs.length)
-    throw new CladeError(
-      `trait-order correlation needs at least 3 classes with a trait value${group ? ' in some group' : ''}` +
-        (skipped.length ? ` (${skipped.slice(0, 3).join('; ')})` : ''),
-      { option: '--trait-col' },
-    );
-  return { runs, skipped };
-}
 
 export type AnalysisName = keyof typeof ANALYSES;
 export const ANALYSIS_NAMES = Object.keys(ANALYSES) as AnalysisName[];

@@ -9,7 +9,8 @@ import { l2Normalize, row, takeRows, type Embeddings } from '../io/embeddings.ts
 import type { Sample } from '../data/types.ts';
 import type { SyntheticTaxonomyDataset } from '../data/synthetic/synthetic-taxonomy.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
-import { runAnalyses, traitOrderByGroup, variantsByGroup } from '../analysis/suite.ts';
+import { traitOrderByGroup, variantsByGroup } from '../analysis/group-analyses.ts';
+import { runAnalyses } from '../analysis/suite.ts';
 import { chanceByRank } from '../report/chance.ts';
 
 export interface DemoEmbeddings {
