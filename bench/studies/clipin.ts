@@ -7,14 +7,12 @@
 import { join } from 'node:path';
 import {
   cifar100ClassTable,
-  cifar100Labels,
-  cifar100Names,
   cifar100Prompts,
-  CIFAR100,
   embedCifar100Split,
+  knnProbeByRank,
   zeroShotByRank,
 } from './lib/cifar.ts';
-import { readMetrics, resultsByKind, writeCsv } from './lib/files.ts';
+import { readMetrics } from './lib/files.ts';
 import { barSvg } from './lib/plots.ts';
 import { mdTable, mean, meanStd, type Study, type StudyContext, type StudyOutput } from './lib/study.ts';
 
@@ -53,7 +51,6 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
   const shortData = short
     ? ['--recipeConfig.limit=512', '--recipeConfig.batchSize=32', '--train.warmup=1']
     : [];
-  const names = cifar100Names();
   const prompts = cifar100Prompts();
   const classes = cifar100ClassTable(join(work, 'classes.csv'));
 
@@ -78,34 +75,9 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
       const model = join(runDir, 'model');
       const dir = join(work, `${v.key}-seed${seed}-eval`);
       const e = await embedCifar100Split(clade, model, dir, set.train, set.test);
-      const r: Record<string, number> = { seed, seconds };
-      for (const rank of ['fine', 'coarse'] as const) {
-        await clade.run([
-          'analyze',
-          e.npy,
-          '--meta',
-          e.meta,
-          '--label-col',
-          rank,
-          '--split-col',
-          'split',
-          '--analyses',
-          'knn,linear-probe',
-          '--out',
-          join(dir, rank),
-        ]);
-        const a = resultsByKind(join(dir, rank));
-        r[`knn_${rank}`] = a.knn.metrics.top1;
-        r[`probe_${rank}`] = a['linear-probe'].metrics.top1;
-      }
+      const { metrics, testMeta: meta } = await knnProbeByRank(clade, e, dir);
+      const r: Record<string, number> = { seed, seconds, ...metrics };
       // zero-shot with the taxonomic class prompts, in the contrastive (CLIP-head) space both models export
-      const te = cifar100Labels(join(CIFAR100, 'test.bin'), e.testN);
-      const meta = join(dir, 'test-meta.csv');
-      writeCsv(
-        meta,
-        ['fine'],
-        te.fine.map((f) => [names.fine[f]]),
-      );
       const z = await zeroShotByRank(
         clade,
         model,

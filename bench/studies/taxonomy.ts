@@ -8,14 +8,12 @@
 import { join } from 'node:path';
 import {
   cifar100ClassTable,
-  cifar100Labels,
   cifar100Names,
   cifar100Prompts,
-  CIFAR100,
   embedCifar100Split,
+  knnProbeByRank,
   zeroShotByRank,
 } from './lib/cifar.ts';
-import { resultsByKind, writeCsv } from './lib/files.ts';
 import { barSvg } from './lib/plots.ts';
 import { mdTable, pct, type Study, type StudyContext, type StudyOutput } from './lib/study.ts';
 
@@ -71,34 +69,10 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
     const model = join(runDir, 'model');
     const dir = join(work, `${m.key}-eval`);
     const e = await embedCifar100Split(clade, model, dir, set.train, set.test);
-    const r: Record<string, number> = {};
-    for (const rank of ['fine', 'coarse'] as const) {
-      await clade.run([
-        'analyze',
-        e.npy,
-        '--meta',
-        e.meta,
-        '--label-col',
-        rank,
-        '--split-col',
-        'split',
-        '--analyses',
-        'knn,linear-probe',
-        '--out',
-        join(dir, rank),
-      ]);
-      const a = resultsByKind(join(dir, rank));
-      r[`knn_${rank}`] = a.knn.metrics.top1;
-      r[`probe_${rank}`] = a['linear-probe'].metrics.top1;
-    }
+    const { metrics, testMeta } = await knnProbeByRank(clade, e, dir);
+    const r: Record<string, number> = { ...metrics };
     if (m.text) {
-      const te = cifar100Labels(join(CIFAR100, 'test.bin'), e.testN);
-      const test = { npy: join(dir, 'test.npy'), meta: join(dir, 'test-meta.csv'), classes: classesCsv };
-      writeCsv(
-        test.meta,
-        ['fine'],
-        te.fine.map((f) => [names.fine[f]]),
-      );
+      const test = { npy: join(dir, 'test.npy'), meta: testMeta, classes: classesCsv };
       for (const [kind, texts] of Object.entries(p)) {
         const z = await zeroShotByRank(clade, model, test, join(dir, `zs-${kind}`), texts);
         r[`zs_${kind}_fine`] = z.acc_fine;

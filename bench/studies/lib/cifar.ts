@@ -128,3 +128,43 @@ export async function zeroShotByRank(
   ]);
   return resultsByKind(join(dir, 'out')).zeroshot.metrics;
 }
+
+/**
+ * kNN and linear probe of an `embedCifar100Split` output by rank (`clade analyze --analyses knn,linear-probe` with
+ * the fine and the coarse label), and the test images' class-name table for `zeroShotByRank`.
+ */
+export async function knnProbeByRank(
+  clade: Clade,
+  e: { npy: string; meta: string; testN: number },
+  dir: string,
+): Promise<{ metrics: Record<string, number>; testMeta: string }> {
+  const metrics: Record<string, number> = {};
+  for (const rank of ['fine', 'coarse'] as const) {
+    const out = join(dir, rank);
+    await clade.run([
+      'analyze',
+      e.npy,
+      '--meta',
+      e.meta,
+      '--label-col',
+      rank,
+      '--split-col',
+      'split',
+      '--analyses',
+      'knn,linear-probe',
+      '--out',
+      out,
+    ]);
+    const a = resultsByKind(out);
+    metrics[`knn_${rank}`] = a.knn.metrics.top1;
+    metrics[`probe_${rank}`] = a['linear-probe'].metrics.top1;
+  }
+  const names = cifar100Names();
+  const testMeta = join(dir, 'test-meta.csv');
+  writeCsv(
+    testMeta,
+    ['fine'],
+    cifar100Labels(join(CIFAR100, 'test.bin'), e.testN).fine.map((f) => [names.fine[f]]),
+  );
+  return { metrics, testMeta };
+}
