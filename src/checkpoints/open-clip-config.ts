@@ -18,6 +18,20 @@ const size = z.union([
 const any = z.unknown().optional();
 const kwargs = z.record(z.string(), z.unknown()).nullable().optional();
 
+/** The transformer-block options both of open_clip's tower configs carry (read, then checked in the tower configs). */
+const blockFields = {
+  output_tokens: z.boolean().default(false),
+  act_kwargs: kwargs,
+  norm_kwargs: kwargs,
+  block_type: z.string().nullable().optional(),
+  qk_norm: z.boolean().default(false),
+  scaled_cosine_attn: z.boolean().default(false),
+  scale_heads: z.boolean().default(false),
+  scale_attn_inner: z.boolean().default(false),
+  scale_attn: z.boolean().default(false),
+  scale_fc: z.boolean().default(false),
+};
+
 /** open_clip's CLIPVisionCfg fields (v2.24 … v3); ResNet (`layers` as a list) and timm towers are named, then rejected. */
 const VisionCfg = z.strictObject({
   layers: z.union([z.number().int().positive(), z.array(z.number().int())]).default(12),
@@ -36,16 +50,7 @@ const VisionCfg = z.strictObject({
   pos_embed_type: z.string().default('learnable'),
   final_ln_after_pool: z.boolean().default(false),
   pool_type: z.string().default('tok'),
-  output_tokens: z.boolean().default(false),
-  act_kwargs: kwargs,
-  norm_kwargs: kwargs,
-  block_type: z.string().nullable().optional(),
-  qk_norm: z.boolean().default(false),
-  scaled_cosine_attn: z.boolean().default(false),
-  scale_heads: z.boolean().default(false),
-  scale_attn_inner: z.boolean().default(false),
-  scale_attn: z.boolean().default(false),
-  scale_fc: z.boolean().default(false),
+  ...blockFields,
   timm_model_name: z.string().nullable().optional(),
   timm_model_pretrained: any,
   timm_pool: any,
@@ -81,16 +86,7 @@ const TextCfg = z.strictObject({
   pool_type: z.string().default('argmax'),
   proj_bias: z.boolean().default(false),
   proj_type: z.string().default('linear'),
-  output_tokens: z.boolean().default(false),
-  act_kwargs: kwargs,
-  norm_kwargs: kwargs,
-  block_type: z.string().nullable().optional(),
-  qk_norm: z.boolean().default(false),
-  scaled_cosine_attn: z.boolean().default(false),
-  scale_heads: z.boolean().default(false),
-  scale_attn_inner: z.boolean().default(false),
-  scale_attn: z.boolean().default(false),
-  scale_fc: z.boolean().default(false),
+  ...blockFields,
   hf_model_name: z.string().nullable().optional(),
   hf_model_pretrained: any,
   hf_proj_type: any,
