@@ -52,10 +52,10 @@ describe('studies (short versions)', () => {
     expect(d.runs.length).toBe(1);
   });
   it('taxonomy: mixed text types vs class names only vs flat supervised, zero-shot by rank', async () => {
-    const d = (await check('taxonomy')) as { results: Record<string, Record<string, number>> };
-    expect(Object.keys(d.results)).toEqual(['mixed', 'names', 'flat']);
-    expect(d.results.names.zs_taxon_coarse).toBeGreaterThanOrEqual(0);
-    expect(d.results.flat.zs_com_fine).toBeUndefined();
+    const d = (await check('taxonomy')) as { mean: Record<string, Record<string, number>> };
+    expect(Object.keys(d.mean)).toEqual(['mixed', 'names', 'flat']);
+    expect(d.mean.names.zs_taxon_coarse).toBeGreaterThanOrEqual(0);
+    expect(d.mean.flat.zs_com_fine).toBeUndefined();
   });
   it('clipin: CLIP base vs CLIPin with fixed and learnable λs', async () => {
     const d = (await check('clipin')) as { runs: Record<string, { lambdaSelf?: number }[]> };
