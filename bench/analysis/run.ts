@@ -1,6 +1,6 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
- *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000]]`
+ *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000] [--repeat R]]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -300,23 +300,32 @@ try {
   }
   if (cases.includes('analyze') || cases.includes('e')) {
     const n = Number(opt('analyze-n') ?? 50000);
-    const r = await analyzeCase(
-      join(dir, 'analyze'),
-      n,
-      { faiss: findPython(['faiss', 'numpy']), sklearn: findPython(['sklearn', 'numpy']) },
-      baseline.config.env,
-      (l) => console.error(l),
-    );
+    // --repeat R: R pairs (clade then the reference, same data), so a load change hits both sides of a pair
+    const pairs: Awaited<ReturnType<typeof analyzeCase>>[] = [];
+    for (let i = 0; i < repeat; i++)
+      pairs.push(
+        await analyzeCase(
+          join(dir, 'analyze'),
+          n,
+          { faiss: findPython(['faiss', 'numpy']), sklearn: findPython(['sklearn', 'numpy']) },
+          baseline.config.env,
+          (l) => console.error(l),
+        ),
+      );
+    const r = pairs[pairs.length - 1];
     const a = agreement(r);
     for (const l of a.lines) console.error(`(e) ${l}`);
-    // speed ratio as the issue states it: reference time / clade time (target >= 1)
+    const paired = pairs.every((p) => p.reference);
+    const speed = paired ? pairs.map((p) => p.reference!.seconds / p.clade.seconds) : [];
+    const runs = `runs clade ${pairs.map((p) => p.clade.seconds.toFixed(1)).join('/')} s, reference ${pairs.map((p) => p.reference?.seconds.toFixed(1) ?? 'n/a').join('/')} s`;
+    // speed ratio as the issue states it: reference time / clade time (target >= 1); median of the pairs
     push({
       case: `(e) clade analyze knn,linear-probe,cluster ${n}x512 vs faiss+NumPy+sklearn`,
-      clade: r.clade.seconds,
-      reference: r.reference?.seconds ?? null,
-      ratio: r.reference ? r.reference.seconds / r.clade.seconds : null,
+      clade: median(pairs.map((p) => p.clade.seconds)),
+      reference: paired ? median(pairs.map((p) => p.reference!.seconds)) : null,
+      ratio: paired ? median(speed) : null,
       unit: 's',
-      note: `speed ratio (higher is better, target >= 1); wall clock of the processes; reference faiss stage ${r.reference?.stages.faiss.toFixed(1) ?? 'n/a'} s (OPENBLAS_CORETYPE ${r.reference?.faissCoretype || 'unset'}) + sklearn/NumPy stage ${r.reference?.stages.sklearn.toFixed(1) ?? 'n/a'} s; probe λ clade ${r.clade.lambda} vs sklearn ${r.reference?.lambda ?? 'n/a'}; metrics ${r.reference ? (a.ok ? 'agree' : 'DISAGREE') : 'n/a'}: ${a.lines.join('; ')}`,
+      note: `speed ratio (higher is better, target >= 1), median of ${pairs.length} paired run(s): ${runs}; wall clock of the processes; last pair: reference faiss stage ${r.reference?.stages.faiss.toFixed(1) ?? 'n/a'} s (OPENBLAS_CORETYPE ${r.reference?.faissCoretype || 'unset'}) + sklearn/NumPy stage ${r.reference?.stages.sklearn.toFixed(1) ?? 'n/a'} s; probe λ clade ${r.clade.lambda} vs sklearn ${r.reference?.lambda ?? 'n/a'}; metrics ${r.reference ? (a.ok ? 'agree' : 'DISAGREE') : 'n/a'}: ${a.lines.join('; ')}`,
     });
   }
   if (cases.includes('lance')) {
