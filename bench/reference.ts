@@ -13,7 +13,7 @@
  * OPENBLAS_CORETYPE from the ISA flags — what a user who checked `openblas_get_config()` would do.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineGraph } from '../src/engine/graph.ts';
@@ -199,6 +199,36 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
     if (/Prescott|Core2|Generic|Katmai|Nehalem/i.test(core) && fix) {
       console.log(`OpenBLAS detected "${core}" on ${machine.cpu}: forcing OPENBLAS_CORETYPE=${fix}`);
       configs = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
+    } else if (fix && core && core.toUpperCase() !== fix && machine.isa.includes('avx512f')) {
+      // An AVX-512 CPU newer than the OpenBLAS build (e.g. Zen 5 under OpenBLAS 0.3.21) is detected as an AVX2
+      // core: try the AVX-512 kernels too and keep whichever is faster.
+      const forced = referenceThroughput(
+        python,
+        referenceConfigs(threads, { OPENBLAS_CORETYPE: fix })[0],
+        opts.numpyOnly,
+      );
+      const rate = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? 0) : 0);
+      const faster = rate(forced) > rate(probe);
+      console.log(
+        `OpenBLAS detected "${core}" on an AVX-512 ${machine.cpu}: OPENBLAS_CORETYPE=${fix} ${rate(forced).toFixed(1)} vs detected ${rate(probe).toFixed(1)}; using ${faster ? fix : core}`,
+      );
+      if (faster) configs = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
+    }
+    // PyTorch's CPU allocator hands large tensors back to the OS, so each step re-faults them; where page faults
+    // are dear (11 µs each on the AMD EPYC VM: a fresh 2048² matmul output halves its GFLOP/s) PyTorch's own CPU
+    // tuning guide preloads jemalloc. Try it (decay off, so freed pages are kept) and keep it if it is faster.
+    const jemalloc = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+    if (existsSync(jemalloc) && !opts.numpyOnly) {
+      const env = { LD_PRELOAD: jemalloc, MALLOC_CONF: 'dirty_decay_ms:-1,muzzy_decay_ms:-1' };
+      const extra = { ...configs[0].env, ...env };
+      const rate = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? 0) : 0);
+      const plain = rate(referenceThroughput(python, configs[0]));
+      const withJe = rate(referenceThroughput(python, { name: configs[0].name, env: extra }));
+      console.log(
+        `PyTorch allocator: jemalloc ${withJe.toFixed(1)} vs glibc ${plain.toFixed(1)}; using ${withJe > plain ? 'jemalloc' : 'glibc'}`,
+      );
+      if (withJe > plain)
+        configs = configs.map((c) => ({ name: `${c.name}/jemalloc`, env: { ...c.env, ...env } }));
     }
     for (const cfg of configs) {
       const t = referenceThroughput(python, cfg, opts.numpyOnly);

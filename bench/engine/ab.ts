@@ -24,6 +24,11 @@ const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions =>
 const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   engine: sessionOptions(),
   engine1t: { ...sessionOptions(), intraOpNumThreads: 1 },
+  // The engine before MatMulAddFusion was disabled (docs/benchmarks.md).
+  engineMMAdd: {
+    ...sessionOptions(),
+    extra: { session: { 'intra_op.spin_duration_us': '50' } },
+  } as ort.InferenceSession.SessionOptions,
   engine3t: { ...sessionOptions(), intraOpNumThreads: 3 },
   base,
   spin50: { ...base, ...cfg({ 'intra_op.spin_duration_us': '50' }) },

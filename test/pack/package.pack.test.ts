@@ -7,8 +7,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 // The published package as a user gets it: `npm pack` (prepack builds dist/), installed into an empty folder from
 // the tarball, then the documented API imported from plain Node (no tsx) and type-checked from TypeScript, and the
 // `clade` command run from node_modules/.bin. Part of `npm test` (about 45 s: build, install, checks; also alone as
-// `npm run test:pack`). Nothing touches the network: the install is `--offline` from npm's cache (filled by the
-// clone's own `npm ci`) and runs no install scripts (jpeg-turbo and esbuild ship their binaries; onnxruntime-node's
+// `npm run test:pack`). The install is `--prefer-offline`: tarballs come from npm's cache (filled by the clone's own
+// `npm ci`), but resolving the dependency ranges needs the registry's package metadata, which `npm ci` does not
+// cache, so a fresh machine fetches that from the npm registry (`--offline` failed there with ENOTCACHED). It runs
+// no install scripts (jpeg-turbo and esbuild ship their binaries; onnxruntime-node's
 // script would download CUDA libraries).
 const ROOT = resolve(__dirname, '../..');
 let dir: string;
@@ -37,9 +39,14 @@ beforeAll(() => {
       },
     }),
   );
-  run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, tgz)], app, {
-    ONNXRUNTIME_NODE_INSTALL: 'skip',
-  });
+  run(
+    'npm',
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', join(dir, tgz)],
+    app,
+    {
+      ONNXRUNTIME_NODE_INSTALL: 'skip',
+    },
+  );
 }, 600_000);
 
 afterAll(() => {

@@ -23,7 +23,9 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
  * machine; on a loaded one (other processes on the same cores) the spinning workers steal the time slices the
  * working thread needs: interleaved on the 2-core Intel machine at load 14, the MLP step ran 2.2× and the CNN
  * step 1.5× faster with a 50 µs / 10 µs bound, and at load 4 a 100 µs bound matched unbounded spinning
- * (bench/engine/ab.ts, docs/benchmarks.md).
+ * (bench/engine/ab.ts, docs/benchmarks.md). MatMul + bias stays two nodes: ORT's fused Gemm copies the broadcast
+ * bias into its output on one thread before the GEMM, so the fusion made the ViT step 1.09x and the text step
+ * 1.03x slower (interleaved A/B on AMD EPYC Zen 5; text 1.03x on the Intel Xeon too; MLP and CNN unchanged).
  */
 export function sessionOptions(): ort.InferenceSession.SessionOptions {
   return {
@@ -31,7 +33,10 @@ export function sessionOptions(): ort.InferenceSession.SessionOptions {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    extra: { session: { 'intra_op.spin_duration_us': '50' } },
+    extra: {
+      session: { 'intra_op.spin_duration_us': '50' },
+      optimization: { disable_specified_optimizers: 'MatMulAddFusion' },
+    },
   } as ort.InferenceSession.SessionOptions;
 }
 
