@@ -2,9 +2,11 @@
  * emergent — BioCLIP 2's intra-species variation at growing data scale (docs/methods.md §B; clade's own metrics).
  * Each size is one `clade demo` (clip-taxonomy on synthetic-taxonomy) with `recipeConfig.perSpecies` images per
  * species and a fixed step budget; the demo's `orthogonality` result carries the clade-defined stage/sex
- * orthogonality ratios and the trait-order correlation, measured on the demo's held-out test split.
+ * orthogonality ratios and the trait-order correlation, measured on the demo's held-out test split. The penguins
+ * arm (emergent-penguins.ts) measures sex within species on the Palmer penguins table with `clade analyze`.
  */
 import { join } from 'node:path';
+import { penguinsArm } from './emergent-penguins.ts';
 import { resultsByKind } from './lib/files.ts';
 import { lineSvg, type LinePoint } from './lib/plots.ts';
 import { fmt, mdTable, mean, pct, type Study, type StudyContext, type StudyOutput } from './lib/study.ts';
@@ -83,6 +85,7 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
       knnSpecies: m('knnSpecies'),
     };
   });
+  const penguins = await penguinsArm(ctx);
   const pts = (k: 'stageRatio' | 'sexRatio' | 'randomBaseline', series: string): LinePoint[] =>
     bySize.map((b) => ({ x: b.trainImages, y: b[k], series }));
   const plots = {
@@ -106,6 +109,7 @@ async function run(ctx: StudyContext): Promise<StudyOutput> {
       yZero: true,
       points: bySize.map((b) => ({ x: b.trainImages, y: b.traitSpearman, series: 'trait order' })),
     }),
+    ...penguins.plots,
   };
 
   const first = bySize[0];
@@ -174,32 +178,33 @@ From ${first.trainImages} to ${last.trainImages} training images the mean stage 
 ${fmt(first.stageRatio)} → ${fmt(last.stageRatio)} (per run ${spread}; random baseline ${fmt(last.randomBaseline)}):
 compare the change with that spread before reading a trend into it.
 
-## The paper's figure
+${penguins.section}
+## The paper's statement
 
-BioCLIP 2 (arXiv 2505.23883, project page; docs/methods.md §B) shows in figures — **no number is published** — that
-intra-species variation (life stage, sex) lies in directions orthogonal to the inter-species variation and that
-this "improves with training-data scale", and that species means line up by ecological traits (Darwin's finches by
-beak size). Its scale axis is 1 M → 214 M real images of ~950 k taxa; here it is ${sizes[0] * SPECIES} →
-${sizes[sizes.length - 1] * SPECIES} synthetic images of 60 species, so agreement or disagreement at this scale says
-little about the paper's regime. The synthetic data makes a juvenile 0.72× the adult's size (a fixed, rendered
-change) and sex a colour change, so there is a true variant direction to find.
+BioCLIP 2 (arXiv 2505.23883, project page; docs/methods.md §B) shows in figures — **no number is published**, neither for
+the synthetic setting nor for anything like the penguins — that intra-species variation (life stage, sex) lies in
+directions orthogonal to the inter-species variation. docs/methods.md §B.1 summarises the figures: "Within-species
+variation (life stages of three NeWT species; NABirds age and sex annotations are also used) is said to live in
+directions orthogonal to the between-species variation. […] Variants separate better than in CLIP, and orthogonality
+improves with training-data scale", and species means line up by ecological traits (Darwin's finches by beak size).
+Its scale axis is 1 M → 214 M real images of ~950 k taxa; here it is ${sizes[0] * SPECIES} →
+${sizes[sizes.length - 1] * SPECIES} synthetic images of 60 species, and ${penguins.data.budgets.join(' → ')} steps on a ${penguins.data.rows}-row table, so
+agreement or disagreement at this scale says little about the paper's regime. The synthetic data makes a juvenile
+0.72× the adult's size (a fixed, rendered change) and sex a colour change, so there is a true variant direction to
+find; the penguins' sex is a real size dimorphism (males larger in all four measurements).
 
 ## Not built (what the CLI lacks)
 
 - **Number of species**: synthetic-taxonomy's tree (60 species) is not a recipe option
   (\`recipeConfig\` has \`perSpecies\` only), so only images per species grow.
-- **Penguins (sex within species via multiview-tabular)**: \`multiview-tabular\` trains on synthetic-taxonomy only
-  (no \`dataset\` option; \`src/data/readers\` can read ../shared/datasets/palmer-penguins, but no recipe uses it),
-  and the orthogonality / trait-order metrics are computed only inside \`clade demo\`, not by \`clade analyze\`.
-  Needed: a penguins dataset option for \`multiview-tabular\` and an \`orthogonality\` analysis in \`clade analyze\`
-  (variant column, class column).
 - The demo's test split size (10 per species) is fixed; with ~5 images per variant per species the per-genus shifts
   are noisy, which is why two seeds are averaged.
 `;
   return {
-    title: 'Study: emergent intra-species structure vs data scale (BioCLIP 2, clade-defined metrics)',
-    seeds,
-    data: { steps, sizes, species: SPECIES, bySize, runs },
+    title:
+      'Study: emergent intra-species structure vs data scale, synthetic-taxonomy and penguins (BioCLIP 2, clade-defined metrics)',
+    seeds: [...new Set([...seeds, ...penguins.seeds])],
+    data: { steps, sizes, species: SPECIES, bySize, runs, penguins: penguins.data },
     body,
     plots,
   };
@@ -207,6 +212,7 @@ change) and sex a colour change, so there is a true variant direction to find.
 
 export const emergentStudy: Study = {
   name: 'emergent',
-  about: "BioCLIP 2's intra-species variation vs data scale on synthetic-taxonomy (clade demo)",
+  about:
+    "BioCLIP 2's intra-species variation vs data scale on synthetic-taxonomy (clade demo) and sex within species on penguins",
   run,
 };

@@ -19,7 +19,8 @@ export const STUDIES: Record<string, { about: string; load: () => Promise<Study>
     load: async () => (await import('./rld.ts')).rldStudy,
   },
   emergent: {
-    about: "BioCLIP 2's intra-species variation vs data scale on synthetic-taxonomy (clade demo)",
+    about:
+      "BioCLIP 2's intra-species variation vs data scale on synthetic-taxonomy (clade demo) and sex within species on penguins",
     load: async () => (await import('./emergent.ts')).emergentStudy,
   },
   taxonomy: {

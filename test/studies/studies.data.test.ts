@@ -47,9 +47,24 @@ describe('studies (short versions)', () => {
     const d = (await check('radial')) as { hierarcaps: { chains: number } };
     expect(d.hierarcaps.chains).toBe(40);
   });
-  it('emergent: clade demo per size, orthogonality and trait order', async () => {
-    const d = (await check('emergent')) as { runs: unknown[] };
+  it('emergent: clade demo per size, orthogonality and trait order; penguins sex within species', async () => {
+    const d = (await check('emergent')) as {
+      runs: unknown[];
+      penguins: {
+        rows: number;
+        runs: { steps: number; ratio: number; baseline: number }[];
+        raw: { ratio: number; baseline: number };
+      };
+    };
     expect(d.runs.length).toBe(1);
+    // the untrained encoder and one budget; 342 complete rows (2 birds without measurements left out)
+    expect(d.penguins.runs.map((r) => r.steps)).toEqual([0, 5]);
+    expect(d.penguins.rows).toBe(342);
+    expect(d.penguins.raw.baseline).toBeCloseTo(2 / 4, 6);
+    for (const r of [d.penguins.raw, ...d.penguins.runs]) {
+      expect(r.ratio).toBeGreaterThanOrEqual(0);
+      expect(r.ratio).toBeLessThanOrEqual(1);
+    }
   });
   it('taxonomy: mixed text types vs class names only vs flat supervised, zero-shot by rank', async () => {
     const d = (await check('taxonomy')) as { mean: Record<string, Record<string, number>> };

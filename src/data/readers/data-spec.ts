@@ -16,7 +16,8 @@
  * without images), label, ranks (coarsest
  * first), common, scientific, captions, sep (caption separator), attributes, variants, traits, tabular, split
  * (column) with val (its validation value, default `val`), valFraction + seed (a seeded validation fraction when
- * there is no split column), root (image folder), onError (`fail` | `skip`). Unknown options are errors with the
+ * there is no split column), root (image folder), dropMissing (columns: rows missing a value in any of them are
+ * left out), onError (`fail` | `skip`). Unknown options are errors with the
  * closest known name.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -53,6 +54,7 @@ const MANIFEST_OPTIONS = [
   'valFraction',
   'seed',
   'root',
+  'dropMissing',
   'onError',
 ] as const;
 const WEBDATASET_OPTIONS = ['buffer', 'shuffleShards', 'decode', 'onError'] as const;
@@ -239,6 +241,7 @@ function manifestSpec(spec: string, file: string, query: string): DatasetSpec {
     },
     captionSeparator: o.str('sep'),
     root: o.str('root'),
+    dropMissing: o.list('dropMissing'),
     validation: split
       ? { column: split, value: o.str('val') ?? 'val' }
       : valFraction !== undefined

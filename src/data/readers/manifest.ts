@@ -41,6 +41,11 @@ export interface ManifestOptions {
   readonly required?: readonly string[];
   /** Values read as missing (default `''` and `NA`). */
   readonly missing?: readonly string[];
+  /**
+   * Rows with a missing value in any of these columns are left out (not errors, not in `skipped`; counted in
+   * `dropped`), e.g. a table's rows without all its measurements.
+   */
+  readonly dropMissing?: readonly string[];
   readonly captionSeparator?: string;
   /** Keep only rows whose split column equals this. */
   readonly split?: string;
@@ -57,6 +62,8 @@ export interface ManifestDataset extends Dataset {
   readonly skipped: readonly SkipReport[];
   /** 1-based data row of each sample in the file (rows skipped or filtered out are absent). */
   readonly rows: readonly number[];
+  /** Rows left out by `dropMissing`. */
+  readonly dropped: number;
 }
 
 type Row = Record<string, unknown>;
@@ -111,10 +118,22 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
   };
   const required = opts.required ?? (c.image ? [c.image] : []);
   const root = opts.root ?? dirname(file);
+  for (const name of opts.dropMissing ?? [])
+    if (!header.includes(name))
+      throw new CladeError(`dropMissing: missing column '${name}'${didYouMean(name, header)}`, {
+        file,
+        row: 0,
+        column: name,
+      });
   const log = new SkipLog(opts.onError);
   const kept: { row: Row; n: number }[] = [];
+  let dropped = 0;
   rows.forEach((row, i) => {
     const n = i + 1;
+    if (opts.dropMissing?.some((col) => str(row[col]) === null)) {
+      dropped++;
+      return;
+    }
     for (const col of required)
       if (str(row[col]) === null)
         return log.bad(new CladeError('required value is missing', { file, row: n, column: col }));
@@ -132,7 +151,7 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
         ? 'no rows: the manifest is empty (a header line alone has no samples)'
         : opts.split !== undefined
           ? `no rows with ${c.split} = '${opts.split}' (of ${rows.length})`
-          : `no usable rows (all ${rows.length} skipped)`,
+          : `no usable rows (all ${rows.length} skipped${dropped ? `, ${dropped} of them for a missing ${opts.dropMissing!.join('/')} value` : ''})`,
       { file },
     );
 
@@ -229,6 +248,7 @@ export async function readManifest(file: string, opts: ManifestOptions): Promise
     labels,
     skipped: log.skipped,
     rows: dataRows,
+    dropped,
   };
 }
 

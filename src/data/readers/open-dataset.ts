@@ -31,6 +31,8 @@ export type DatasetSpec =
       readonly split?: string;
       readonly captionSeparator?: string;
       readonly root?: string;
+      /** Rows missing a value in any of these columns are left out (`readManifest`'s `dropMissing`). */
+      readonly dropMissing?: readonly string[];
       /** Where `openDataSplits` takes the validation rows from. */
       readonly validation?: ValidationSpec;
       readonly onError?: OnError;

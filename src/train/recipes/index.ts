@@ -11,6 +11,7 @@ import { clipin } from './clipin.ts';
 import { byolCifar, mocoCifar } from './momentum-cifar.ts';
 import { multiviewTabular } from './multiview-tabular.ts';
 import { openClipImage } from './parts/open-clip-start.ts';
+import { penguinsDataSpec } from './parts/penguins-data.ts';
 import { openSpecSource, replaySpecData, specImageTextData } from './parts/spec-data.ts';
 import { radialFinetune } from './radial-finetune.ts';
 import {
@@ -53,9 +54,17 @@ export const RECIPES = {
   }),
   'multiview-tabular': entry({
     about:
-      'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy',
+      'image + caption + tabular encoders trained with CMC (core-view or full-graph) on synthetic-taxonomy or Palmer penguins',
     schema: multiviewTabularSchema,
-    build: async (c) => multiviewTabular(c, c.data ? await specImageTextData(c) : undefined),
+    build: async (c) =>
+      multiviewTabular(
+        c,
+        c.dataset === 'palmer-penguins'
+          ? await specImageTextData({ ...c, data: penguinsDataSpec(c) })
+          : c.data
+            ? await specImageTextData(c)
+            : undefined,
+      ),
   }),
   'radial-finetune': entry({
     about:

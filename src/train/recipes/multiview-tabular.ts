@@ -105,7 +105,8 @@ function tabularTower(
 
 /**
  * Image + caption + tabular contrastive training in one model with CMC (Tian et al. 2020,
- * https://arxiv.org/abs/1906.05849; docs/methods.md §F.3–F.4) on synthetic-taxonomy: the image and text towers of
+ * https://arxiv.org/abs/1906.05849; docs/methods.md §F.3–F.4) on synthetic-taxonomy (or a data SPEC, or the penguins
+ * table: `dataset: 'palmer-penguins'`, built in index.ts through parts/penguins-data.ts): the image and text towers of
  * clip-taxonomy and an MLP over the 6 standardised tabular features, pairwise symmetric InfoNCE aggregated over
  * the core view (`core`) or all pairs (`full`). `zeroShot` / `periodicEval`: zero-shot accuracy by rank of
  * image → text and tabular → text (`image/species`, `tabular/kingdom`, …).

@@ -203,11 +203,20 @@ export const clipReplaySchema = z
 
 /**
  * `multiview-tabular`: image + caption + tabular encoders trained with CMC (Tian et al. 2020,
- * https://arxiv.org/abs/1906.05849; docs/methods.md §F.3–F.4) on synthetic-taxonomy.
+ * https://arxiv.org/abs/1906.05849; docs/methods.md §F.3–F.4) on synthetic-taxonomy or the Palmer penguins table.
  */
 export const multiviewTabularSchema = z
   .object({
     ...clipModel,
+    /**
+     * Built-in data: `synthetic-taxonomy`, or `palmer-penguins` (`dataDir`/penguins.csv; parts/penguins-data.ts):
+     * species is the class, the four measurements the tabular features, rows missing a measurement are left out,
+     * a 20 % validation split seeded by `seed`. The table has no images: views of text and tabular only (preset
+     * `multiview-penguins`: two SCARF views of each row).
+     */
+    dataset: z.enum(['synthetic-taxonomy', 'palmer-penguins']).default('synthetic-taxonomy'),
+    /** palmer-penguins: the folder holding penguins.csv. */
+    dataDir: z.string().default('../shared/datasets/palmer-penguins'),
     /** Hidden widths of the tabular MLP (LayerNorm + ReLU between layers); clade's default. */
     tabularHidden: z.array(pos()).default([128, 128]),
     /** CMC aggregation: `core` = Σ_j L(V₁, V_j) (CMC's core view), `full` = Σ_{i<j} L(V_i, V_j) (§F.3). */

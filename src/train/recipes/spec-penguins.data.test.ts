@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { sharedDatasetsDir } from '../../data/readers/shared-datasets.ts';
 import { Rng } from '../../util/rng.ts';
+import { loadConfig } from '../../config/preset.ts';
 import { resolveConfig } from '../resolve-config.ts';
 import { runTraining } from '../run.ts';
+import { openSpecSource } from './parts/spec-data.ts';
+import { penguinsDataSpec } from './parts/penguins-data.ts';
 
 // The Palmer penguins table (344 birds, 4 measurements, 2 rows all NA) trains multiview-tabular with image-free
 // views: two SCARF-corrupted views of the same row (tabular-only CMC), on a seeded 70 / 30 split; kNN top-1 by
@@ -55,6 +58,38 @@ test.skipIf(!existsSync(FILE))(
     // 103 validation birds of 3 species; the measurements separate them well (an untrained MLP already does)
     expect(after).toBeGreaterThanOrEqual(0.9);
     expect(after).toBeGreaterThanOrEqual(before['knn/species'] - 0.02);
+    expect(Object.keys(run.model!.towers)).toContain('tabular');
+  },
+  300_000,
+);
+
+// The same table through `dataset: 'palmer-penguins'` (preset multiview-penguins): the 2 birds without measurements
+// are left out (342 rows, 274 train / 68 validation), and 200 steps of the preset's model separate the species.
+test.skipIf(!existsSync(FILE))(
+  "penguins: multiview-tabular dataset 'palmer-penguins' (preset multiview-penguins) on the shared file",
+  async () => {
+    const dataDir = sharedDatasetsDir('palmer-penguins');
+    const src = await openSpecSource(
+      penguinsDataSpec({ dataDir, seed: 0, data: '', views: ['tabular', 'tabular'] }),
+    );
+    expect([src.train!.length, src.val!.length]).toEqual([274, 68]);
+    const raw = loadConfig('multiview-penguins').raw as {
+      recipeConfig: Record<string, unknown>;
+      train: Record<string, unknown>;
+    };
+    const cfg = resolveConfig({
+      ...raw,
+      recipeConfig: { ...raw.recipeConfig, dataDir },
+      train: { ...raw.train, steps: 200, warmup: 20, evalEvery: 200 },
+    });
+    const out = join(tmp, 'preset');
+    const run = await runTraining(cfg, { outDir: out, quiet: true });
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').pop()!);
+    console.info(
+      `penguins preset multiview-penguins: kNN species ${(100 * last['knn/species']).toFixed(1)} % at step 200`,
+    );
+    expect(last.step).toBe(200);
+    expect(last['knn/species']).toBeGreaterThanOrEqual(0.9);
     expect(Object.keys(run.model!.towers)).toContain('tabular');
   },
   300_000,
