@@ -33,7 +33,7 @@ export const STUDIES: Record<string, { about: string; load: () => Promise<Study>
   },
   radial: {
     about:
-      'Radial Embedding: radius vs depth and d_corr before/after radial-finetune (synthetic chains, HierarCaps)',
+      'Radial Embedding on HierarCaps: held-out radius by level and d_corr before/after radial-finetune (clade tower, open_clip fixture)',
     load: async () => (await import('./radial.ts')).radialStudy,
   },
 };

@@ -43,9 +43,18 @@ async function check(name: string) {
 }
 
 describe('studies (short versions)', () => {
-  it('radial: base tower, radial-finetune before/after, HierarCaps radii, zero-shot', async () => {
-    const d = (await check('radial')) as { hierarcaps: { chains: number } };
-    expect(d.hierarcaps.chains).toBe(40);
+  it('radial: HierarCaps split, fresh and open_clip-fixture towers fine-tuned, held-out radii, word-count baseline', async () => {
+    const d = (await check('radial')) as {
+      chains: number;
+      perSeed: { split: { finetune: number; heldOut: number } }[];
+      summary: Record<string, { runs: unknown[] }>;
+    };
+    expect(d.chains).toBe(120);
+    expect(d.perSeed).toHaveLength(1);
+    expect(d.perSeed[0].split.finetune + d.perSeed[0].split.heldOut).toBe(120);
+    expect(d.perSeed[0].split.heldOut).toBeGreaterThan(0);
+    expect(Object.keys(d.summary)).toEqual(['fresh', 'fixture']);
+    for (const t of Object.values(d.summary)) expect(t.runs).toHaveLength(1);
   });
   it('emergent: clade demo per size, orthogonality and trait order; penguins sex within species', async () => {
     const d = (await check('emergent')) as {

@@ -23,6 +23,8 @@ import { readModelJson, writeModelDir } from '../model-dir.ts';
 import { stepSpec } from '../recipe.ts';
 import { TrainStep } from '../step.ts';
 import { train } from '../trainer.ts';
+import { resolveConfig } from '../resolve-config.ts';
+import { runTraining } from '../run.ts';
 import { clipReplay } from './clip-replay.ts';
 import { clipTaxonomy } from './clip-taxonomy.ts';
 import { clipin } from './clipin.ts';
@@ -304,4 +306,68 @@ describe('an open_clip folder fine-tuned on the user’s own data (a data SPEC)'
     const acc = await recipe.periodicEval!(r.params);
     expect(Object.keys(acc).some((k) => k.startsWith('knn/'))).toBe(true);
   });
+});
+
+describe('radial-finetune from an open_clip folder on HierarCaps-format chains (recipeConfig.data)', () => {
+  test('the checkpoint text tower trains on BPE-tokenised chains, evaluates d_corr, and exports as it ran', async () => {
+    const csv = join(tmp, 'chains.csv');
+    const chain = (a: string, b: string) =>
+      `${a} => ${b} ${a} => ${b} ${a} on the grass => a ${b} ${a} lying on the grass at noon`;
+    const animals = ['zebra', 'giraffe', 'pelican', 'armadillo'];
+    const rows = animals.flatMap((a, i) =>
+      ['small', 'brown'].map(
+        (b) => `"${chain(a, b)}","${chain(animals[(i + 1) % animals.length], 'striped')}"`,
+      ),
+    );
+    writeFileSync(csv, ['positive,negative', ...rows].join('\n') + '\n');
+    const out = join(tmp, 'radial-chains');
+    const cfg = resolveConfig({
+      recipe: 'radial-finetune',
+      recipeConfig: { from: FIXTURE, batchSize: 2, data: `chains:${csv}` },
+      train: { steps: 4, warmup: 0, lr: 1e-3, minLr: 1e-3, evalEvery: 4, checkpointEvery: 4 },
+    });
+    const r = await runTraining(cfg, { outDir: out, quiet: true });
+    expect(r.finished).toBe(true);
+    const recipe = r.recipe as ReturnType<typeof radialFinetune>;
+    expect(recipe.tokenizer.kind).toBe('clip-bpe');
+    expect(recipe.config).toMatchObject({ embedDim: 24, contextLength: 77 });
+    const losses = metricsLosses(out);
+    expect(losses).toHaveLength(4);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    const last = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))[3];
+    expect(last.dCorr).toBeGreaterThanOrEqual(-1);
+    expect(last.dCorr).toBeLessThanOrEqual(1);
+    // started from the checkpoint's text tower, and trained it
+    const src = loadOpenClipFolder(FIXTURE);
+    const before = leaves(recipe.init(new Rng(0)));
+    expect(same(before.get('text.proj')!, src.params.text.proj as HostTensor)).toBe(true);
+    const trained = r.train.params as Params;
+    expect(same(leaves(trained).get('text.proj')!, before.get('text.proj')!)).toBe(false);
+    const desc = readModelJson(r.modelDir).description as Record<string, any>;
+    expect(desc.tokenizer).toEqual({ kind: 'clip-bpe', builtin: 'clip', contextLength: 77 });
+    expect(desc.pretrained).toBeDefined();
+
+    // `clade embed --tower text` of the exported model = the trained tower in memory (CLIP BPE ids)
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const texts = ['zebra', 'a small brown armadillo lying on the grass at noon', ''];
+    writeFileSync(join(tmp, 'chain-texts.txt'), texts.join('\n') + '\n');
+    const tout = join(tmp, 'chain-texts.npy');
+    expect(
+      await embedCli([r.modelDir, join(tmp, 'chain-texts.txt'), '--tower', 'text', '--out', tout, '--quiet']),
+    ).toBe(0);
+    const t = recipe.tokenizer.encode(texts);
+    const spec = recipe.towers(texts.length).text;
+    const direct = await evaluateGraph(
+      trained,
+      spec.inputs,
+      { ids: BigInt64Array.from(t.ids, BigInt), eot: BigInt64Array.from(t.eotIndex, BigInt) },
+      (p, b, ctx) => spec.forward(p as never, b, ctx),
+      false,
+    );
+    expect(maxAbs(readNpy(tout).data as Float32Array, direct.embedding)).toBeLessThan(1e-5);
+  }, 60_000);
 });
