@@ -1,7 +1,7 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
  *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000] [--repeat R]]
- *  [-- --cases lance-analyze [--lance-analyze-n 50000]]`
+ *  [-- --cases lance-analyze [--lance-analyze-n 50000] [--lance-analyze-args '--knn-k 20']]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -359,11 +359,13 @@ try {
   }
   if (cases.includes('lance-analyze') || cases.includes('g')) {
     const n = Number(opt('lance-analyze-n') ?? 50_000);
-    const r = await lanceAnalyzeCase(join(dir, 'lance-analyze'), n, { log: (l) => console.error(l) });
+    // --lance-analyze-args '--knn-k 20 --rld-k 20': more clade analyze options, space-separated
+    const extra = (opt('lance-analyze-args') ?? '').split(' ').filter(Boolean);
+    const r = await lanceAnalyzeCase(join(dir, 'lance-analyze'), n, { extra, log: (l) => console.error(l) });
     const check = r.ann.check as { recallAt: Record<string, number>; trainRecallAt?: Record<string, number> };
     const f = (v: number | undefined, p = 4) => (v === undefined ? 'n/a' : v.toFixed(p));
     push({
-      case: `(g) clade analyze DATA.lance --ann ${n}x${r.d}, knn + cluster`,
+      case: `(g) clade analyze DATA.lance --ann ${n}x${r.d}, knn + cluster${extra.length ? ` ${extra.join(' ')}` : ''}`,
       clade: r.seconds,
       reference: null,
       ratio: null,
