@@ -1,6 +1,7 @@
 /**
  * `npm run bench:analysis [-- --scale 0.2] [-- --json out.json] [-- --cases knn,rld,probe,approx] [-- --repeat 2]
- *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000] [--repeat R]]`
+ *  [-- --js] [-- --cases lance [--lance-n 1000000] [--lance-spread 1]] [-- --cases analyze [--analyze-n 50000] [--repeat R]]
+ *  [-- --cases lance-analyze [--lance-analyze-n 50000] [--lance-analyze-args '--knn-k 20']]`
  *
  * Cases (issue 4): (a) exact self-kNN graph 50,000 × 512, k = 10, vs faiss IndexFlatIP; (b) RLD on 10,000 × 512 vs a
  * straightforward NumPy implementation of the formula; (c) linear probe 50,000 × 512, 100 classes, vs scikit-learn
@@ -16,6 +17,9 @@
  * `clade analyze --analyses knn,linear-probe,cluster` end to end on `--analyze-n` (default 50,000) × 512, 100 classes,
  * 80/20 split column, against the same analyses from faiss + NumPy + scikit-learn (reference_analyze.py); wall clock
  * of the processes; the metrics must agree (bench/analysis/analyze-e2e.ts).
+ * (g), opt-in (`--cases lance-analyze` or `--cases g`; minutes: the run builds the index): `clade analyze DATA.lance
+ * --ann` end to end on `--lance-analyze-n` (default 50,000) × 256, 1,000 classes — wall clock, peak RSS
+ * (`/usr/bin/time -v`), the stages and the recall check the results record (bench/analysis/lance-analyze.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -33,6 +37,7 @@ import { fitSoftmaxRegression } from '../../src/analysis/linear-probe.ts';
 import { baselineJson, tuneBaseline, type RefConfig } from '../reference.ts';
 import { mixture } from './mixture.ts';
 import { lanceKnnCase } from './lance-knn.ts';
+import { lanceAnalyzeCase } from './lance-analyze.ts';
 import { agreement, analyzeCase } from './analyze-e2e.ts';
 import { npyInt64 } from './npy-int64.ts';
 
@@ -351,6 +356,30 @@ try {
       console.error(
         `(f) faiss sweep: ${r.faiss.sweep.map((f) => `nprobe ${f.nprobe} ${f.seconds.toFixed(3)} s (CPU ${f.cpu.toFixed(3)}) recall ${f.recall.toFixed(4)}`).join('; ')}`,
       );
+  }
+  if (cases.includes('lance-analyze') || cases.includes('g')) {
+    const n = Number(opt('lance-analyze-n') ?? 50_000);
+    // --lance-analyze-args '--knn-k 20 --rld-k 20': more clade analyze options, space-separated
+    const extra = (opt('lance-analyze-args') ?? '').split(' ').filter(Boolean);
+    const r = await lanceAnalyzeCase(join(dir, 'lance-analyze'), n, { extra, log: (l) => console.error(l) });
+    const check = r.ann.check as { recallAt: Record<string, number>; trainRecallAt?: Record<string, number> };
+    const f = (v: number | undefined, p = 4) => (v === undefined ? 'n/a' : v.toFixed(p));
+    push({
+      case: `(g) clade analyze DATA.lance --ann ${n}x${r.d}, knn + cluster${extra.length ? ` ${extra.join(' ')}` : ''}`,
+      clade: r.seconds,
+      reference: null,
+      ratio: null,
+      unit: 's',
+      note: `wall clock of the process incl. index build ${f(r.timings.index, 1)} s, finite scan ${f(r.timings.finiteScan, 1)} s, search pass ${f(r.timings.search, 1)} s, RLD ${f(r.timings.rld, 1)} s, recall check ${f(r.timings.check, 1)} s; peak RSS ${r.peakRssMiB?.toFixed(0) ?? 'n/a'} MiB; recall@k (all rows) ${Object.entries(
+        check?.recallAt ?? {},
+      )
+        .map(([k, v]) => `@${k} ${f(v)}`)
+        .join(', ')}; train recall ${Object.entries(check?.trainRecallAt ?? {})
+        .map(([k, v]) => `@${k} ${f(v)}`)
+        .join(
+          ', ',
+        )}; kNN top-1 ${f(r.metrics.knn_top1)}, RLD T=1/0.1 ${f(r.metrics.rld_T1)}/${f(r.metrics['rld_T0.1'])}, homogeneity p=10 ${f(r.metrics.homogeneity_p10)}; short queries ${r.ann.shortQueries}; Lance write ${r.write.toFixed(1)} s`,
+    });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

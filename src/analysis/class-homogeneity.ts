@@ -34,6 +34,8 @@ export async function classHomogeneityCurve(
 /**
  * The class-homogeneity curve from precomputed self-neighbours (self excluded, best first, `k ≥ max(ps)`), e.g.
  * `similarityTopK(z, z, pmax, { excludeSelf: true })` on L2-normalised `z`, shared with other neighbour analyses.
+ * `queryLabels`: the labels of the rows of `nn` when they are not all of `labels` (a batch of queries; `labels`
+ * then labels the keys). An index of −1 (no neighbour) counts as a different label.
  *
  * @example
  * homogeneityFromTopK(await similarityTopK(z, z, 1000, { excludeSelf: true }), y, [1, 10, 100, 1000]);
@@ -42,8 +44,9 @@ export function homogeneityFromTopK(
   nn: TopK,
   labels: ArrayLike<number>,
   ps: readonly number[],
+  queryLabels: ArrayLike<number> = labels,
 ): { p: number; value: number }[] {
-  const n = labels.length;
+  const n = queryLabels.length;
   const pmax = Math.max(...ps);
   if (nn.k < pmax || nn.index.length !== n * nn.k)
     throw new CladeError(
@@ -56,7 +59,8 @@ export function homogeneityFromTopK(
     let same = 0;
     let s = 0;
     for (let r = 0; r < pmax; r++) {
-      if (labels[nn.index[i * nn.k + r]] === labels[i]) same++;
+      const j = nn.index[i * nn.k + r];
+      if (j >= 0 && labels[j] === queryLabels[i]) same++;
       while (s < sorted.length && sorted[s] === r + 1) sums[s++] += same / (r + 1);
     }
   }

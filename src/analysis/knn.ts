@@ -90,7 +90,7 @@ export async function knnClassify(
 /**
  * The vote of `knnClassify` on precomputed neighbours (`similarityTopK` of L2-normalised test against train
  * embeddings), so one neighbour search can serve several label sets (e.g. fine and coarse classes). `classes`
- * defaults to the largest label + 1.
+ * defaults to the largest label + 1. An index of −1 is no neighbour (an approximate search that came back short).
  *
  * @example
  * const nn = await similarityTopK(l2Normalize(test), l2Normalize(train), 200);
@@ -120,9 +120,11 @@ export function knnVote(
     tie.fill(0);
     // exp((s − s_max) / T): the same order as exp(s / T) (a common factor), but no overflow on raw dot products
     let top = -Infinity;
-    for (let r = 0; r < nn.k; r++) top = Math.max(top, nn.score[i * nn.k + r]);
+    for (let r = 0; r < nn.k; r++)
+      if (nn.index[i * nn.k + r] >= 0) top = Math.max(top, nn.score[i * nn.k + r]);
     for (let r = 0; r < nn.k; r++) {
       const j = nn.index[i * nn.k + r];
+      if (j < 0) continue; // fewer than k neighbours (an approximate search)
       const s = nn.score[i * nn.k + r];
       const c = trainLabels[j];
       if (opts.vote === 'majority') {

@@ -20,6 +20,7 @@ import { linearProbe } from './linear-probe.ts';
 import { multiLabelProbe, scoreMultiLabel } from './multilabel-probe.ts';
 import { linearScores } from './softmax-regression.ts';
 import { relativeLocalDensity } from './rld.ts';
+import { sparseRld, type SparseRldSettings } from './rld-sparse.ts';
 import { simpleShot } from './simple-shot.ts';
 import { traitOrderByGroup, variantsByGroup } from './group-analyses.ts';
 
@@ -55,7 +56,14 @@ export interface RowAnnotations {
 /** Every setting of the table, recorded in each result's `params`. docs/analysis.md lists them. */
 export interface AnalysisSettings {
   readonly knn: { k: number; temperature: number; majorityK: number; metric: KnnMetric };
-  readonly rld: { temperatures: readonly number[]; normalize: boolean };
+  /** `method`: `exact` (the dense graph, three passes) or `sparse` (`k` neighbours + a pool of `samples`, clade's). */
+  readonly rld: {
+    temperatures: readonly number[];
+    normalize: boolean;
+    method: 'exact' | 'sparse';
+    k: number;
+    samples: number;
+  };
   readonly homogeneity: { ps: readonly number[] };
   readonly probe: { lambdas: readonly number[]; valFraction: number };
   readonly graphHead: { temperature: number };
@@ -66,7 +74,7 @@ export interface AnalysisSettings {
 
 export const DEFAULT_SETTINGS: AnalysisSettings = {
   knn: { k: 200, temperature: 0.1, majorityK: 20, metric: 'cosine' },
-  rld: { temperatures: [1, 0.5, 0.2, 0.1], normalize: true },
+  rld: { temperatures: [1, 0.5, 0.2, 0.1], normalize: true, method: 'exact', k: 50, samples: 256 },
   homogeneity: { ps: [1, 10, 100, 500, 1000] },
   probe: { lambdas: [1e-2, 1e-3, 1e-4, 1e-5], valFraction: 0.2 },
   graphHead: { temperature: 0.1 },
@@ -284,9 +292,16 @@ export const ANALYSES = {
   cluster: {
     title: 'cluster structure: RLD (T = 1, 0.5, 0.2, 0.1), Calinski–Harabasz, class homogeneity curve',
     run: async (s, o) => {
-      const { temperatures, normalize } = o.settings.rld;
-      const [rld, t1] = await timed(() =>
-        relativeLocalDensity(s.test, s.testLabels, { temperatures, normalize, backend: o.backend }),
+      const { temperatures, normalize, method, k, samples } = o.settings.rld;
+      if (method === 'sparse' && !normalize)
+        throw new CladeError('the sparse RLD works on L2-normalised features: drop --rld-normalize false', {
+          option: '--rld-method',
+        });
+      const [rld, t1] = await timed<{ rld: number[]; meanDistance: number; sparse?: SparseRldSettings }>(
+        () =>
+          method === 'sparse'
+            ? sparseRld(s.test, s.testLabels, { temperatures, k, samples, seed: o.seed, backend: o.backend })
+            : relativeLocalDensity(s.test, s.testLabels, { temperatures, normalize, backend: o.backend }),
       );
       const ps = o.settings.homogeneity.ps.filter((p) => p < s.test.n);
       const [curve, t2] = await timed(() =>
@@ -299,6 +314,8 @@ export const ANALYSES = {
         params: {
           temperatures: [...temperatures],
           normalize,
+          rldMethod: method,
+          ...(rld.sparse ? { rldSparse: { ...rld.sparse, meanDistance: rld.meanDistance } } : {}),
           ps,
           backend: o.backend,
           split: 'test',

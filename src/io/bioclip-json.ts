@@ -10,7 +10,10 @@ import { type Embeddings, assertFinite } from './embeddings.ts';
  * @example
  * const { embeddings, ids, model } = readBioclipJson('embed.json');
  */
-export function readBioclipJson(path: string): {
+export function readBioclipJson(
+  path: string,
+  opts: { allowNonFinite?: boolean } = {},
+): {
   embeddings: Embeddings;
   ids: string[];
   model: string | undefined;
@@ -58,7 +61,7 @@ export function readBioclipJson(path: string): {
     }
   });
   const embeddings = { data, n, d: Math.max(d, 1) };
-  assertFinite(embeddings, { file: path, ids });
+  if (!opts.allowNonFinite) assertFinite(embeddings, { file: path, ids });
   return { embeddings, ids, model: typeof o.model === 'string' ? o.model : undefined };
 }
 

@@ -30,6 +30,8 @@ export interface TableReadOptions {
   column?: string;
   /** The id column (default: `id`, else `path`, else row numbers as strings). */
   idColumn?: string;
+  /** Leave NaN/±Inf rows in (the caller drops them); default: they throw. */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface TableReadOptions {
 export async function readEmbeddingTable(path: string, opts: TableReadOptions = {}): Promise<EmbeddingTable> {
   const ext = extname(path).toLowerCase();
   const out = ext === '.parquet' ? await readParquet(path, opts) : readArrow(path, opts);
-  assertFinite(out.embeddings, { file: path, ids: out.ids });
+  if (!opts.allowNonFinite) assertFinite(out.embeddings, { file: path, ids: out.ids });
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { CladeError } from '../util/errors.ts';
-import { type Embeddings, makeEmbeddings, assertFinite } from './embeddings.ts';
+import { type Embeddings, makeEmbeddings, assertFinite, takeRows } from './embeddings.ts';
 import { readNpyEmbeddings } from './npy.ts';
 import { checkNpySidecar } from './npy-sidecar.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -16,13 +16,23 @@ export interface LoadOptions {
   idColumn?: string;
   /** Read a `[D, N]` `.npy` or tensor as `[N, D]`. */
   transpose?: boolean;
+  /** Rows holding NaN/±Inf: `fail` (default: a `CladeError` naming file and row) or `skip` (dropped, reported). */
+  nonFinite?: 'fail' | 'skip';
+}
+
+/** Rows `loadEmbeddings` dropped under `nonFinite: 'skip'`: file row number and id. */
+export interface DroppedRows {
+  readonly count: number;
+  readonly rows: readonly { row: number; id: string }[];
 }
 
 /**
  * Loads embeddings from any supported file by extension: `.npy` (f4/f2/f8), `.safetensors` (F32/F16/F64),
  * `.parquet`, `.arrow`/`.feather`/`.ipc`, a Lance dataset (`DIR.lance`, `clade embed --out DIR.lance`), or pybioclip
  * `embed` `.json`. Returns ids when the format carries them
- * (tables, JSON), else row numbers. NaN/Inf rows, ragged rows and wrong shapes throw a `CladeError` naming file and row.
+ * (tables, JSON), else row numbers. NaN/Inf rows throw a `CladeError` naming file and row, or with `nonFinite: 'skip'`
+ * are dropped (`dropped` names them, `fileRows` maps the rows kept to the file's rows); ragged rows and wrong shapes
+ * throw.
  *
  * @example
  * const { embeddings, ids } = await loadEmbeddings('features.safetensors', { name: 'image' });
@@ -30,13 +40,43 @@ export interface LoadOptions {
 export async function loadEmbeddings(
   path: string,
   opts: LoadOptions = {},
+): Promise<{
+  embeddings: Embeddings;
+  ids: string[];
+  /** File row of each returned row (`skip` drops rows; otherwise `0..n−1`). */
+  fileRows: Int32Array;
+  dropped: DroppedRows;
+}> {
+  const all = await loadAll(path, { ...opts, allowNonFinite: opts.nonFinite === 'skip' });
+  const { data, n, d } = all.embeddings;
+  const keep: number[] = [];
+  const dropped: { row: number; id: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    let ok = true;
+    for (let j = i * d; j < (i + 1) * d && ok; j++) ok = Number.isFinite(data[j]);
+    if (ok) keep.push(i);
+    else dropped.push({ row: i, id: all.ids[i] });
+  }
+  if (!dropped.length) return { ...all, fileRows: Int32Array.from(keep), dropped: { count: 0, rows: [] } };
+  return {
+    embeddings: takeRows(all.embeddings, keep),
+    ids: keep.map((i) => all.ids[i]),
+    fileRows: Int32Array.from(keep),
+    dropped: { count: dropped.length, rows: dropped },
+  };
+}
+
+async function loadAll(
+  path: string,
+  opts: LoadOptions & { allowNonFinite: boolean },
 ): Promise<{ embeddings: Embeddings; ids: string[] }> {
+  const allowNonFinite = opts.allowNonFinite;
   const ext = extname(path).toLowerCase();
   const rowIds = (n: number) => Array.from({ length: n }, (_, i) => String(i));
   switch (ext) {
     case '.npy': {
       checkNpySidecar(path);
-      const e = readNpyEmbeddings(path, { transpose: opts.transpose });
+      const e = readNpyEmbeddings(path, { transpose: opts.transpose, allowNonFinite });
       return { embeddings: e, ids: rowIds(e.n) };
     }
     case '.safetensors': {
@@ -76,23 +116,24 @@ export async function loadEmbeddings(
         [n, d] = [d, n];
       }
       const e = makeEmbeddings(data, n, d, { file: path });
-      assertFinite(e, { file: path });
+      if (!allowNonFinite) assertFinite(e, { file: path });
       return { embeddings: e, ids: rowIds(n) };
     }
     case '.parquet':
     case '.arrow':
     case '.feather':
     case '.ipc':
-      return readEmbeddingTable(path, { column: opts.name, idColumn: opts.idColumn });
+      return readEmbeddingTable(path, { column: opts.name, idColumn: opts.idColumn, allowNonFinite });
     case '.lance': {
       const { embeddings, ids } = await readLanceEmbeddings(path, {
         column: opts.name,
         idColumn: opts.idColumn,
+        allowNonFinite,
       });
       return { embeddings, ids };
     }
     case '.json':
-      return readBioclipJson(path);
+      return readBioclipJson(path, { allowNonFinite });
     default:
       throw new CladeError(
         `unknown embedding format '${ext}' (expected .npy, .safetensors, .parquet, .arrow, .lance, .json)`,

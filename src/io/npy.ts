@@ -163,7 +163,10 @@ export function encodeNpy(
  * @example
  * const text = readNpyEmbeddings('txt_emb_species.npy', { transpose: true });
  */
-export function readNpyEmbeddings(path: string, opts: { transpose?: boolean } = {}): Embeddings {
+export function readNpyEmbeddings(
+  path: string,
+  opts: { transpose?: boolean; allowNonFinite?: boolean } = {},
+): Embeddings {
   const a = readNpy(path);
   if (a.shape.length !== 2)
     throw new CladeError(`expected a 2-D [N, D] array, got shape (${a.shape.join(', ')})`, { file: path });
@@ -178,6 +181,6 @@ export function readNpyEmbeddings(path: string, opts: { transpose?: boolean } = 
     [n, d] = [d, n];
   }
   const e = makeEmbeddings(f, n, d, { file: path });
-  assertFinite(e, { file: path });
+  if (!opts.allowNonFinite) assertFinite(e, { file: path });
   return e;
 }

@@ -1,4 +1,4 @@
-import { loadEmbeddings } from '../io/load-embeddings.ts';
+import { loadEmbeddings, type DroppedRows } from '../io/load-embeddings.ts';
 import { column, encodeLabels, joinByKey, readMetaTable, type MetaTable } from '../io/metadata.ts';
 import { takeRows, type Embeddings } from '../io/embeddings.ts';
 import { describeInput, writeResult, type CladeResult } from '../report/index.ts';
@@ -6,6 +6,7 @@ import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { analysisNeeds, type RowAnnotations, type SettingsOverride } from '../analysis/suite.ts';
 import { DEFAULT_ANALYSES, standardAnalyses, type StandardAnalysis } from './standard-analyses.ts';
+import type { AnnOptions } from './analyze-ann.ts';
 
 export interface AnalyzeOptions {
   readonly embeddings: string;
@@ -36,6 +37,10 @@ export interface AnalyzeOptions {
   readonly attributeCol?: string;
   /** Binary columns (1/0, true/false, yes/no) for `multilabel-probe`. */
   readonly multiLabelCols?: readonly string[];
+  /** Embedding rows holding NaN/±Inf: `fail` (default) or `skip` (dropped, logged, recorded as `params.nonFinite`). */
+  readonly nonFinite?: 'fail' | 'skip';
+  /** Stream a Lance dataset through its ANN index (`--ann`): kNN and the cluster analysis only (analyze-ann.ts). */
+  readonly ann?: AnnOptions;
 }
 
 const NEEDS_COLUMN = {
@@ -73,7 +78,7 @@ export function chooseAnalyses(o: AnalyzeOptions): StandardAnalysis[] {
  */
 export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeResult[]; files: string[] }> {
   const log = o.log ?? (() => {});
-  const analyses = chooseAnalyses(o);
+  const analyses = o.ann ? [] : chooseAnalyses(o);
   if (o.variants && !o.variantCol)
     throw new CladeError('--variants names values of a column: give it with --variant-col', {
       option: '--variants',
@@ -92,56 +97,28 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
         option: '--variants',
       },
     );
-  const { embeddings, ids } = await loadEmbeddings(o.embeddings, { name: o.tensor });
+  if (o.ann) {
+    const { runAnalyzeAnn } = await import('./analyze-ann.ts');
+    return runAnalyzeAnn(o, o.ann);
+  }
+  const { embeddings, ids, fileRows, dropped } = await loadEmbeddings(o.embeddings, {
+    name: o.tensor,
+    nonFinite: o.nonFinite,
+  });
+  logDropped(dropped, o.embeddings, log);
   const meta = await readMetaTable(o.meta);
-  let rows: Int32Array;
-  if (o.idCol) rows = joinByKey(ids, meta, o.idCol, { embeddingsFile: o.embeddings, basename: true });
-  else {
-    if (meta.length !== embeddings.n)
-      throw new CladeError(
-        `${meta.length} metadata rows but ${embeddings.n} embeddings in ${o.embeddings}; pass --id-col to join by id`,
-        { file: o.meta },
-      );
-    rows = Int32Array.from({ length: embeddings.n }, (_, i) => i);
-  }
-  const { labels, classes } = encodeLabels(meta, o.labelCol, rows);
-  let trainIdx: number[];
-  let testIdx: number[];
-  if (o.splitCol) {
-    const split = column(meta, o.splitCol);
-    const tr = o.trainSplit ?? 'train';
-    const te = o.testSplit ?? 'test';
-    trainIdx = [];
-    testIdx = [];
-    rows.forEach((r, i) => {
-      const v = String(split[r]);
-      if (v === tr) trainIdx.push(i);
-      else if (v === te) testIdx.push(i);
-    });
-    if (!trainIdx.length || !testIdx.length)
-      throw new CladeError(`split column '${o.splitCol}' has no rows for '${tr}' and/or '${te}'`, {
-        file: o.meta,
-        column: o.splitCol,
-      });
-  } else {
-    const perm = new Rng(o.seed ?? 0).permutation(embeddings.n);
-    const cut = Math.round(0.8 * embeddings.n);
-    trainIdx = Array.from(perm.subarray(0, cut));
-    testIdx = Array.from(perm.subarray(cut));
-  }
+  const { rows, labels, classes, trainIdx, testIdx, singletons } = labelsAndSplit(
+    o,
+    meta,
+    ids,
+    fileRows,
+    dropped.count,
+  );
   const pick = (idx: number[]): [Embeddings, Int32Array] => [
     takeRows(embeddings, idx),
     Int32Array.from(idx, (i) => labels[i]),
   ];
-  // a class with one sample is kept (kNN, probes and the cluster metrics take it as it is) but named: it cannot appear
-  // on both sides of the split, and the per-class analyses (few-shot, variants, trait order) leave it out
-  const count = new Int32Array(classes.length);
-  for (const l of labels) count[l]++;
-  const singletons = classes.filter((_, k) => count[k] === 1);
-  if (singletons.length)
-    log(
-      `${singletons.length} class${singletons.length > 1 ? 'es have' : ' has'} a single sample (kept; per-class analyses skip ${singletons.length > 1 ? 'them' : 'it'}): ${singletons.slice(0, 5).join(', ')}${singletons.length > 5 ? ', …' : ''}`,
-    );
+  logSingletons(singletons, log);
   const [train, trainLabels] = pick(trainIdx);
   const [test, testLabels] = pick(testIdx);
   log(
@@ -188,6 +165,18 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
     log,
     { settings, seed: o.seed ?? 0 },
   );
+  return writeAnalyzeResults(o, results, { singletons, dropped });
+}
+
+/**
+ * The result files of `clade analyze`: every result gets the inputs (embeddings and metadata) and the run's
+ * parameters (columns, seed, single-sample classes, dropped non-finite rows) next to its own.
+ */
+export async function writeAnalyzeResults(
+  o: AnalyzeOptions,
+  results: readonly CladeResult[],
+  s: { singletons: readonly string[]; dropped: DroppedRows },
+): Promise<{ results: CladeResult[]; files: string[] }> {
   const inputs = [await describeInput(o.embeddings), await describeInput(o.meta)];
   const params = {
     labelCol: o.labelCol,
@@ -199,11 +188,103 @@ export async function runAnalyze(o: AnalyzeOptions): Promise<{ results: CladeRes
     ...(o.attributeCol ? { attributeCol: o.attributeCol } : {}),
     ...(o.multiLabelCols ? { multiLabelCols: [...o.multiLabelCols] } : {}),
     seed: o.seed ?? 0,
-    ...(singletons.length ? { singleSampleClasses: singletons } : {}),
+    ...(s.singletons.length ? { singleSampleClasses: [...s.singletons] } : {}),
+    ...nonFiniteParams(o, s.dropped),
   };
   const written = results.map((r) => ({ ...r, inputs, params: { ...params, ...r.params } }));
   const files = written.map((r) => writeResult(o.outDir, r).path);
   return { results: written, files };
+}
+
+/** Classes with a single sample, named in the log. */
+export function logSingletons(singletons: readonly string[], log: (l: string) => void): void {
+  if (singletons.length)
+    log(
+      `${singletons.length} class${singletons.length > 1 ? 'es have' : ' has'} a single sample (kept; per-class analyses skip ${singletons.length > 1 ? 'them' : 'it'}): ${singletons.slice(0, 5).join(', ')}${singletons.length > 5 ? ', …' : ''}`,
+    );
+}
+
+/** How many non-finite rows were dropped, and which (the first 20), in the log. */
+export function logDropped(dropped: DroppedRows, file: string, log: (l: string) => void): void {
+  if (!dropped.count) return;
+  const shown = dropped.rows.slice(0, 20).map((r) => `row ${r.row} (id ${r.id})`);
+  log(
+    `${file}: skipped ${dropped.count} row${dropped.count > 1 ? 's' : ''} with NaN/±Inf values (--non-finite skip): ${shown.join(', ')}${dropped.count > 20 ? ', …' : ''}`,
+  );
+}
+
+/** The `nonFinite` record of every result under `--non-finite skip` (the first 1,000 dropped rows named). */
+export function nonFiniteParams(o: AnalyzeOptions, dropped: DroppedRows): Record<string, unknown> {
+  if (o.nonFinite !== 'skip') return {};
+  return {
+    nonFinite: {
+      policy: 'skip',
+      dropped: dropped.count,
+      rows: dropped.rows.slice(0, 1000).map((r) => ({ ...r })),
+    },
+  };
+}
+
+/**
+ * Metadata rows, labels and the train/test split of the embeddings kept: `ids` and `fileRows` (their rows in the
+ * embedding file) after any non-finite rows were dropped (`droppedCount` of them). Indices are into the kept rows.
+ */
+export function labelsAndSplit(
+  o: AnalyzeOptions,
+  meta: MetaTable,
+  ids: readonly string[],
+  fileRows: Int32Array,
+  droppedCount: number,
+): {
+  rows: Int32Array /* metadata row of each kept embedding */;
+  labels: Int32Array;
+  classes: string[];
+  trainIdx: number[];
+  testIdx: number[];
+  singletons: string[];
+} {
+  const n = ids.length;
+  let rows: Int32Array;
+  if (o.idCol) rows = joinByKey(ids, meta, o.idCol, { embeddingsFile: o.embeddings, basename: true });
+  else {
+    if (meta.length !== n + droppedCount)
+      throw new CladeError(
+        `${meta.length} metadata rows but ${n + droppedCount} embeddings in ${o.embeddings}; pass --id-col to join by id`,
+        { file: o.meta },
+      );
+    rows = Int32Array.from(fileRows);
+  }
+  const { labels, classes } = encodeLabels(meta, o.labelCol, rows);
+  let trainIdx: number[];
+  let testIdx: number[];
+  if (o.splitCol) {
+    const split = column(meta, o.splitCol);
+    const tr = o.trainSplit ?? 'train';
+    const te = o.testSplit ?? 'test';
+    trainIdx = [];
+    testIdx = [];
+    rows.forEach((r, i) => {
+      const v = String(split[r]);
+      if (v === tr) trainIdx.push(i);
+      else if (v === te) testIdx.push(i);
+    });
+    if (!trainIdx.length || !testIdx.length)
+      throw new CladeError(`split column '${o.splitCol}' has no rows for '${tr}' and/or '${te}'`, {
+        file: o.meta,
+        column: o.splitCol,
+      });
+  } else {
+    const perm = new Rng(o.seed ?? 0).permutation(n);
+    const cut = Math.round(0.8 * n);
+    trainIdx = Array.from(perm.subarray(0, cut));
+    testIdx = Array.from(perm.subarray(cut));
+  }
+  // a class with one sample is kept (kNN, probes and the cluster metrics take it as it is) but named: it cannot appear
+  // on both sides of the split, and the per-class analyses (few-shot, variants, trait order) leave it out
+  const count = new Int32Array(classes.length);
+  for (const l of labels) count[l]++;
+  const singletons = classes.filter((_, k) => count[k] === 1);
+  return { rows, labels, classes, trainIdx, testIdx, singletons };
 }
 
 /** A numeric metadata column at the given table rows; empty cells are null, anything else non-numeric throws. */

@@ -7,11 +7,13 @@ import { ANALYSES, DEFAULT_SETTINGS, type SettingsOverride } from '../../analysi
 import type { KnnMetric } from '../../analysis/knn.ts';
 import { STANDARD_ANALYSES, type StandardAnalysis } from '../../workflows/standard-analyses.ts';
 import { checkOutputDir } from '../../io/output-path.ts';
+import type { AnnOptions } from '../../workflows/analyze-ann.ts';
 
 const D = DEFAULT_SETTINGS;
 const HELP = `clade analyze <embeddings> --meta <csv|parquet|npy> --label-col <column> [options]
 
-Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list column), pybioclip embed .json.
+Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list column), a Lance dataset DIR.lance,
+pybioclip embed .json.
 --meta: a CSV/TSV/Parquet table, or the .npy sidecar clade embed writes (<file>.npy.json).
   --id-col COL         metadata column with each embedding's id/path (default: match rows by position)
   --split-col COL      train/test split column (--train-split train --test-split test); default seeded 80/20
@@ -21,6 +23,16 @@ Embeddings: .npy, .safetensors (--tensor NAME), .parquet/.arrow (fixed-size list
   --out DIR            where result JSON files and report.html go (default: analysis/)
   --report             also write DIR/report.html
   --seed S             seed of the 80/20 split, the probe's validation split, heads and permutations (default 0)
+  --non-finite P       embedding rows holding NaN/±Inf: fail (default: an error naming file and row) | skip (dropped,
+                       logged and recorded in every result's params.nonFinite)
+
+At scale (docs/analysis.md § At scale): a Lance dataset streamed through its ANN index, knn and cluster only
+(RLD sparse, homogeneity and Calinski–Harabasz over all rows), nothing N × D held in memory:
+  --ann                stream DATA.lance; builds a cosine index when it has none
+  --ann-index KIND     ivf-pq (default) | ivf-hnsw-sq, for a new index; --ann-rebuild replaces an existing one
+  --ann-partitions P   IVF partitions of a new index (default √N); --ann-sub-vectors M (PQ, default D/16)
+  --nprobes P          partitions searched per query (default 20); --refine-factor R (default 2)
+  --ann-check N        queries whose neighbours are checked against an exact search: recall@k (default 500; 0 = none)
 
 The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, docs/methods.md §B; all rows):
   --variant-col COL --variants A,B   intra-class variation A vs B: orthogonality ratio ρ and angle θ to the
@@ -38,6 +50,8 @@ Settings (recorded in every result's params):
   --knn-metric M       cosine | dot | euclidean (default ${D.knn.metric})
   --rld-t LIST         RLD temperatures (default ${D.rld.temperatures.join(',')})
   --rld-normalize B    L2-normalise before RLD: true | false (default ${D.rld.normalize})
+  --rld-method M       exact (the dense graph) | sparse (k neighbours + a seeded pool of partners, clade's; default
+                       ${D.rld.method}); --rld-k K (default ${D.rld.k}), --rld-samples M (pool size, default ${D.rld.samples})
   --homogeneity-p LIST class-homogeneity neighbourhood sizes (default ${D.homogeneity.ps.join(',')})
   --probe-lambdas LIST linear-probe L2 grid (default ${D.probe.lambdas.join(',')}); --probe-val-fraction F (${D.probe.valFraction})
   --graph-t T          graph-head temperature (default ${D.graphHead.temperature})
@@ -81,6 +95,12 @@ export function settingsFromArgs(a: Record<string, unknown>): SettingsOverride {
   const norm = a['rld-normalize'] as string | undefined;
   if (norm !== undefined && norm !== 'true' && norm !== 'false')
     throw new CladeError(`expected true or false, got '${norm}'`, { option: '--rld-normalize' });
+  const method = a['rld-method'] as string | undefined;
+  if (method !== undefined && method !== 'exact' && method !== 'sparse')
+    throw new CladeError(`expected exact or sparse, got '${method}'`, { option: '--rld-method' });
+  const samples = a['rld-samples'] as number | undefined;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 2))
+    throw new CladeError(`expected an integer ≥ 2, got ${samples}`, { option: '--rld-samples' });
   const vf = a['probe-val-fraction'] as number | undefined;
   if (vf !== undefined && !(vf >= 0 && vf < 1))
     throw new CladeError(`expected a fraction in [0, 1), got ${vf}`, { option: '--probe-val-fraction' });
@@ -96,6 +116,9 @@ export function settingsFromArgs(a: Record<string, unknown>): SettingsOverride {
     rld: clean({
       temperatures: numbers(a['rld-t'], '--rld-t', (x) => x > 0, 'positive temperatures'),
       normalize: norm === undefined ? undefined : norm === 'true',
+      method: method as 'exact' | 'sparse' | undefined,
+      k: positive(a['rld-k'], '--rld-k', true),
+      samples,
     }),
     homogeneity: clean({
       ps: numbers(
@@ -113,6 +136,39 @@ export function settingsFromArgs(a: Record<string, unknown>): SettingsOverride {
     attribute: clean({
       permutations: positive(a['attribute-permutations'], '--attribute-permutations', true),
     }),
+  };
+}
+
+/** The `--ann` options, checked (undefined without `--ann`; an `--ann-*` option without it is an error). */
+export function annFromArgs(a: Record<string, unknown>): AnnOptions | undefined {
+  const keys = [
+    'ann-index',
+    'ann-partitions',
+    'ann-sub-vectors',
+    'ann-rebuild',
+    'nprobes',
+    'refine-factor',
+    'ann-check',
+  ];
+  if (!a.ann) {
+    const stray = keys.find((k) => a[k] !== undefined);
+    if (stray) throw new CladeError(`--${stray} sets up --ann: add --ann`, { option: `--${stray}` });
+    return undefined;
+  }
+  const index = a['ann-index'] as string | undefined;
+  if (index !== undefined && index !== 'ivf-pq' && index !== 'ivf-hnsw-sq')
+    throw new CladeError(`expected ivf-pq or ivf-hnsw-sq, got '${index}'`, { option: '--ann-index' });
+  const check = a['ann-check'] as number | undefined;
+  if (check !== undefined && !(Number.isInteger(check) && check >= 0))
+    throw new CladeError(`expected a non-negative integer, got ${check}`, { option: '--ann-check' });
+  return {
+    index: index as AnnOptions['index'],
+    partitions: positive(a['ann-partitions'], '--ann-partitions', true),
+    subVectors: positive(a['ann-sub-vectors'], '--ann-sub-vectors', true),
+    rebuild: Boolean(a['ann-rebuild']),
+    nprobes: positive(a.nprobes, '--nprobes', true),
+    refineFactor: positive(a['refine-factor'], '--refine-factor', true),
+    check,
   };
 }
 
@@ -142,6 +198,18 @@ export async function run(argv: string[]): Promise<number> {
     'knn-metric': 'string',
     'rld-t': 'string',
     'rld-normalize': 'string',
+    'rld-method': 'string',
+    'rld-k': 'number',
+    'rld-samples': 'number',
+    'non-finite': 'string',
+    ann: 'boolean',
+    'ann-index': 'string',
+    'ann-partitions': 'number',
+    'ann-sub-vectors': 'number',
+    'ann-rebuild': 'boolean',
+    nprobes: 'number',
+    'refine-factor': 'number',
+    'ann-check': 'number',
     'homogeneity-p': 'string',
     'probe-lambdas': 'string',
     'probe-val-fraction': 'number',
@@ -170,6 +238,10 @@ export async function run(argv: string[]): Promise<number> {
     variants = [v[0], v[1]];
   }
   const settings = settingsFromArgs(a);
+  const nonFinite = a['non-finite'] as string | undefined;
+  if (nonFinite !== undefined && nonFinite !== 'fail' && nonFinite !== 'skip')
+    throw new CladeError(`expected fail or skip, got '${nonFinite}'`, { option: '--non-finite' });
+  const ann = annFromArgs(a);
   const outDir = (a.out as string | undefined) ?? 'analysis';
   checkOutputDir(outDir, 'the result directory');
   await runAnalyze({
@@ -189,6 +261,8 @@ export async function run(argv: string[]): Promise<number> {
     attributeCol: a['attribute-col'] as string | undefined,
     multiLabelCols: (a['multilabel-cols'] as string | undefined)?.split(',').map((c) => c.trim()),
     settings,
+    nonFinite: nonFinite as 'fail' | 'skip' | undefined,
+    ann,
     outDir,
     seed: a.seed as number | undefined,
     log: (l) => console.error(l),
