@@ -192,27 +192,28 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
   let configs = referenceConfigs(threads);
   const tried: Baseline['tried'] = [];
   let best: { cfg: RefConfig; t: Throughput; score: number } | null = null;
+  const score = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? null) : null);
+  const rate = (t: Throughput | null) => score(t) ?? 0;
   if (python) {
     const probe = referenceThroughput(python, configs[0], opts.numpyOnly);
+    // configs[0]'s figure under the configurations chosen so far (re-used by the allocator check below).
+    let current = probe;
     const core = probe?.blasCore ?? '';
     const fix = openblasCoreFor(machine);
     if (/Prescott|Core2|Generic|Katmai|Nehalem/i.test(core) && fix) {
       console.log(`OpenBLAS detected "${core}" on ${machine.cpu}: forcing OPENBLAS_CORETYPE=${fix}`);
       configs = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
+      current = null;
     } else if (fix && core && core.toUpperCase() !== fix && machine.isa.includes('avx512f')) {
       // An AVX-512 CPU newer than the OpenBLAS build (e.g. Zen 5 under OpenBLAS 0.3.21) is detected as an AVX2
       // core: try the AVX-512 kernels too and keep whichever is faster.
-      const forced = referenceThroughput(
-        python,
-        referenceConfigs(threads, { OPENBLAS_CORETYPE: fix })[0],
-        opts.numpyOnly,
-      );
-      const rate = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? 0) : 0);
+      const fixed = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
+      const forced = referenceThroughput(python, fixed[0], opts.numpyOnly);
       const faster = rate(forced) > rate(probe);
       console.log(
         `OpenBLAS detected "${core}" on an AVX-512 ${machine.cpu}: OPENBLAS_CORETYPE=${fix} ${rate(forced).toFixed(1)} vs detected ${rate(probe).toFixed(1)}; using ${faster ? fix : core}`,
       );
-      if (faster) configs = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
+      if (faster) [configs, current] = [fixed, forced];
     }
     // PyTorch's CPU allocator hands large tensors back to the OS, so each step re-faults them; where page faults
     // are dear (11 µs each on the AMD EPYC VM: a fresh 2048² matmul output halves its GFLOP/s) PyTorch's own CPU
@@ -220,10 +221,10 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
     const jemalloc = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
     if (existsSync(jemalloc) && !opts.numpyOnly) {
       const env = { LD_PRELOAD: jemalloc, MALLOC_CONF: 'dirty_decay_ms:-1,muzzy_decay_ms:-1' };
-      const extra = { ...configs[0].env, ...env };
-      const rate = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? 0) : 0);
-      const plain = rate(referenceThroughput(python, configs[0]));
-      const withJe = rate(referenceThroughput(python, { name: configs[0].name, env: extra }));
+      const plain = rate(current ?? referenceThroughput(python, configs[0]));
+      const withJe = rate(
+        referenceThroughput(python, { name: configs[0].name, env: { ...configs[0].env, ...env } }),
+      );
       console.log(
         `PyTorch allocator: jemalloc ${withJe.toFixed(1)} vs glibc ${plain.toFixed(1)}; using ${withJe > plain ? 'jemalloc' : 'glibc'}`,
       );
@@ -232,9 +233,9 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
     }
     for (const cfg of configs) {
       const t = referenceThroughput(python, cfg, opts.numpyOnly);
-      const score = t ? (gemmBound ? t.sgemm[path] : t.elementwise) : null;
-      tried.push({ name: cfg.name, score });
-      if (t && score !== null && (!best || score > best.score)) best = { cfg, t, score };
+      const sc = score(t);
+      tried.push({ name: cfg.name, score: sc });
+      if (t && sc !== null && (!best || sc > best.score)) best = { cfg, t, score: sc };
     }
   }
   // ORT measured before and after the reference's configurations, best of the two (the reference also gets its best).

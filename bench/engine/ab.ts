@@ -21,14 +21,20 @@ const base: ort.InferenceSession.SessionOptions = {
 };
 const cfg = (kv: Record<string, string>): ort.InferenceSession.SessionOptions =>
   ({ extra: { session: kv } }) as never;
+/** The options without their `optimization` config entries (the engine before MatMulAddFusion was disabled). */
+function withoutOptimizationKeys(
+  o: ort.InferenceSession.SessionOptions,
+): ort.InferenceSession.SessionOptions {
+  const extra = (o as { extra?: Record<string, unknown> }).extra ?? {};
+  const { optimization: _, ...rest } = extra;
+  return { ...o, extra: rest } as ort.InferenceSession.SessionOptions;
+}
+
 const VARIANTS: Record<string, ort.InferenceSession.SessionOptions> = {
   engine: sessionOptions(),
   engine1t: { ...sessionOptions(), intraOpNumThreads: 1 },
   // The engine before MatMulAddFusion was disabled (docs/benchmarks.md).
-  engineMMAdd: {
-    ...sessionOptions(),
-    extra: { session: { 'intra_op.spin_duration_us': '50' } },
-  } as ort.InferenceSession.SessionOptions,
+  engineMMAdd: withoutOptimizationKeys(sessionOptions()),
   engine3t: { ...sessionOptions(), intraOpNumThreads: 3 },
   base,
   spin50: { ...base, ...cfg({ 'intra_op.spin_duration_us': '50' }) },
