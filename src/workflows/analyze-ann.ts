@@ -11,21 +11,14 @@ import { knnVote } from '../analysis/knn.ts';
 import { meanPerClassRecall } from '../analysis/labels.ts';
 import { rldPoolRows, scaledDistance, SparseRld } from '../analysis/rld-sparse.ts';
 import { resolveSettings, type AnalysisOutcome } from '../analysis/suite.ts';
-import { similarityTopK } from '../analysis/top-k.ts';
 import { l2Normalize, takeRows, type Embeddings } from '../io/embeddings.ts';
 import { buildLanceIndex, openLanceDataset, type LanceDataset } from '../io/lance.ts';
-import { readMetaTable } from '../io/metadata.ts';
-import type { DroppedRows } from '../io/load-embeddings.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import {
-  labelsAndSplit,
-  logDropped,
-  logSingletons,
-  writeAnalyzeResults,
-  type AnalyzeOptions,
-} from './analyze.ts';
+import { writeAnalyzeResults, type AnalyzeOptions } from './analyze.ts';
+import { exactLists } from './ann-exact-check.ts';
+import { splitRows } from './ann-rows.ts';
 
 /** `--ann` settings (recorded in both results' `params.ann`). */
 export interface AnnOptions {
@@ -453,51 +446,6 @@ async function analyzeStream(
   );
 }
 
-/** Pass 1: rows holding NaN/±Inf — an error naming the first, or (`--non-finite skip`) dropped and logged. */
-async function nonFiniteRows(
-  ds: LanceDataset,
-  o: AnalyzeOptions,
-  batch: number,
-  log: (l: string) => void,
-): Promise<{ finite: Uint8Array; dropped: DroppedRows }> {
-  const bad: { row: number; id: string }[] = [];
-  const finite = new Uint8Array(ds.n).fill(1);
-  for await (const { first, x } of ds.scan(batch))
-    for (let i = 0; i < x.n; i++)
-      for (let j = 0; j < x.d; j++) {
-        const v = x.data[i * x.d + j];
-        if (Number.isFinite(v)) continue;
-        if (o.nonFinite !== 'skip')
-          throw new CladeError(`non-finite value (${v}) in column ${j} (id ${ds.ids[first + i]})`, {
-            file: o.embeddings,
-            row: first + i,
-          });
-        bad.push({ row: first + i, id: ds.ids[first + i] });
-        finite[first + i] = 0;
-        break;
-      }
-  const dropped = { count: bad.length, rows: bad };
-  logDropped(dropped, o.embeddings, log);
-  return { finite, dropped };
-}
-
-/** The rows kept (finite), their metadata labels and the split (as `clade analyze` makes it), before any search. */
-async function splitRows(ds: LanceDataset, o: AnalyzeOptions, batch: number, log: (l: string) => void) {
-  const { finite, dropped } = await nonFiniteRows(ds, o, batch, log);
-  const keptRows = new Int32Array(ds.n - dropped.count);
-  for (let r = 0, at = 0; r < ds.n; r++) if (finite[r]) keptRows[at++] = r;
-  const meta = await readMetaTable(o.meta);
-  const split = labelsAndSplit(
-    o,
-    meta,
-    Array.from(keptRows, (r) => ds.ids[r]),
-    keptRows,
-    dropped.count,
-  );
-  logSingletons(split.singletons, log);
-  return { dropped, keptRows, split };
-}
-
 /** The first `k` columns of a row-major `[rows, width]` array. */
 function headColumns<T extends Int32Array | Float32Array>(a: T, width: number, k: number): T {
   const rows = a.length / width;
@@ -509,86 +457,3 @@ function headColumns<T extends Int32Array | Float32Array>(a: T, width: number, k
 /** Cosine distances `1 − cos` of unit rows of width `d` as the sparse RLD's `d_ij`. */
 const scaled = (cosDist: Float32Array, d: number) =>
   Float32Array.from(cosDist, (v) => scaledDistance(1 - v, d));
-
-/**
- * Exact neighbour lists of the check queries, streamed: top-`K` over every row of the split (self excluded) and,
- * for test queries, top-`kTrain` over the train rows. Compact row ids, best first.
- */
-async function exactLists(
-  ds: LanceDataset,
-  batch: number,
-  queries: Int32Array,
-  fileOfC: Int32Array,
-  cOfFile: Int32Array,
-  isTest: Uint8Array,
-  K: number,
-  kTrain: number,
-): Promise<{ all: Int32Array; train: Int32Array }> {
-  const Q = queries.length;
-  const qz = l2Normalize(await ds.take(Array.from(queries, (ci) => fileOfC[ci])));
-  const best = (k: number) => ({
-    k,
-    index: new Int32Array(Q * k).fill(-1),
-    score: new Float32Array(Q * k).fill(-Infinity),
-  });
-  const all = best(K);
-  const train = best(kTrain);
-  /** Merge candidates (`idx`, `sc`: [Q, kk], best first) into `into` (best first, ties to lower id). */
-  const merge = (
-    into: ReturnType<typeof best>,
-    idx: Int32Array,
-    sc: Float32Array,
-    kk: number,
-    skip: (q: number, j: number) => boolean,
-  ) => {
-    const { k } = into;
-    for (let q = 0; q < Q; q++) {
-      const cand: { j: number; s: number }[] = [];
-      for (let r = 0; r < k; r++)
-        if (into.index[q * k + r] >= 0) cand.push({ j: into.index[q * k + r], s: into.score[q * k + r] });
-      for (let r = 0; r < kk; r++) {
-        const j = idx[q * kk + r];
-        if (j >= 0 && !skip(q, j)) cand.push({ j, s: sc[q * kk + r] });
-      }
-      cand.sort((a, b) => b.s - a.s || a.j - b.j);
-      for (let r = 0; r < k; r++) {
-        into.index[q * k + r] = r < cand.length ? cand[r].j : -1;
-        into.score[q * k + r] = r < cand.length ? cand[r].s : -Infinity;
-      }
-    }
-  };
-  const testQ = Array.from(queries.keys()).filter((q) => isTest[queries[q]]);
-  const qzTest = takeRows(qz, testQ);
-  for await (const { first, x } of ds.scan(batch)) {
-    const local: number[] = [];
-    for (let i = 0; i < x.n; i++) if (cOfFile[first + i] >= 0) local.push(i);
-    if (!local.length) continue;
-    const keys = l2Normalize(takeRows(x, local));
-    const cOf = Int32Array.from(local, (i) => cOfFile[first + i]);
-    const kk = Math.min(K + 1, keys.n);
-    const nn = await similarityTopK(qz, keys, kk);
-    merge(
-      all,
-      Int32Array.from(nn.index, (i) => cOf[i]),
-      nn.score,
-      kk,
-      (q, j) => j === queries[q],
-    );
-    const trainLocal = Array.from(cOf.keys()).filter((i) => !isTest[cOf[i]]);
-    if (testQ.length && trainLocal.length) {
-      const kt = Math.min(kTrain, trainLocal.length);
-      const nt = await similarityTopK(qzTest, takeRows(keys, trainLocal), kt);
-      // scatter the test queries' candidates into a [Q, kt] block (other queries get none)
-      const idx = new Int32Array(Q * kt).fill(-1);
-      const sc = new Float32Array(Q * kt).fill(-Infinity);
-      testQ.forEach((q, t) => {
-        for (let r = 0; r < kt; r++) {
-          idx[q * kt + r] = cOf[trainLocal[nt.index[t * kt + r]]];
-          sc[q * kt + r] = nt.score[t * kt + r];
-        }
-      });
-      merge(train, idx, sc, kt, () => false);
-    }
-  }
-  return { all: all.index, train: train.index };
-}
