@@ -5,7 +5,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
-const TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295';
+const TUNABLES =
+  'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967295:glibc.malloc.arena_max=2';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Resolved like any dependency, so it works in the clone and where the package is installed (tsx hoisted).
 const tsx = import.meta.resolve('tsx/esm');

@@ -1,12 +1,13 @@
 /**
  * Bench case (g): `clade analyze DATA.lance --ann` end to end, as a user runs it (a `node bin/clade.mjs` process
  * under `/usr/bin/time -v` for its peak RSS), on N × 256 unit rows of a 1,000-class Gaussian mixture written as a
- * Lance dataset without an index: the run builds the IVF-PQ index, streams every row as a query (kNN train → test,
- * sparse RLD, class homogeneity, Calinski–Harabasz) and checks recall@k against an exact search on sampled queries.
+ * Lance dataset without an index: the run builds its IVF index (the engine's IVF-Flat by default; `--ann-backend lance`
+ * in `extra` for LanceDB's IVF-PQ), streams every row as a query (kNN train → test, sparse RLD, class homogeneity,
+ * Calinski–Harabasz) and checks recall@k against an exact search on sampled queries.
  * Reports wall time, the stages the results record, peak RSS and the recall check. No reference side.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeLanceEmbeddings } from '../../src/io/lance.ts';
@@ -48,6 +49,7 @@ export async function lanceAnalyzeCase(
   const write = (performance.now() - t) / 1000;
   log(`(g) wrote ${n} × ${d} as Lance in ${write.toFixed(1)} s`);
   const out = join(dir, 'out');
+  rmSync(out, { recursive: true, force: true }); // results of an earlier run would be read as this one's
   const argv = [
     join(root, 'bin/clade.mjs'),
     'analyze',

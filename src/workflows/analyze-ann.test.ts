@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -9,6 +10,7 @@ import { sparseRld } from '../analysis/rld-sparse.ts';
 import { takeRows, type Embeddings } from '../io/embeddings.ts';
 import { writeLanceEmbeddings } from '../io/lance.ts';
 import { Rng } from '../util/rng.ts';
+import type { CladeResult } from '../report/index.ts';
 import { runAnalyze } from './analyze.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clade-analyze-ann-'));
@@ -44,24 +46,12 @@ const settings = {
   homogeneity: { ps: [1, 5, 10] },
 };
 
-test('clade analyze DATA.lance --ann: kNN, sparse RLD, homogeneity and CH from the index equal the exact computations; recall check recorded', async () => {
-  const n = 700;
-  const { path, x, labels } = await dataset('ann', n);
-  // every partition probed and 50× re-ranking: the neighbour lists are exact, so every number must match
-  const { results, files } = await runAnalyze({
-    embeddings: path,
-    meta: path,
-    labelCol: 'label_name',
-    outDir: join(dir, 'out'),
-    settings,
-    seed: 3,
-    ann: { partitions: 4, subVectors: 4, nprobes: 4, refineFactor: 50, check: 100, batch: 128 },
-  });
-  expect(files).toHaveLength(2);
+/** With every list probed the neighbour lists are exact, so every number must equal the in-memory computation. */
+async function expectExact(results: CladeResult[], x: Embeddings, labels: Int32Array) {
+  const n = x.n;
   const knn = results.find((r) => r.kind === 'knn')!;
   const cluster = results.find((r) => r.kind === 'cluster-structure')!;
   const ann = knn.params.ann as Record<string, any>;
-  expect(ann.index.built).toMatchObject({ kind: 'ivf-pq', partitions: 4, subVectors: 4 });
   expect(ann.check.queries).toBe(100);
   expect(ann.check.recallAt['10']).toBeGreaterThan(0.99);
   expect(ann.check.trainRecallAt['20']).toBeGreaterThan(0.99);
@@ -88,6 +78,64 @@ test('clade analyze DATA.lance --ann: kNN, sparse RLD, homogeneity and CH from t
   for (const c of curve) expect(cm[`homogeneity_p${c.p}`]).toBeCloseTo(c.value, 10);
   expect(cm.calinskiHarabasz / calinskiHarabasz(x, labels)).toBeCloseTo(1, 6);
   expect(cm.annRecall).toBeGreaterThan(0.99);
+}
+
+test('clade analyze DATA.lance --ann (engine IVF, every list probed): kNN, sparse RLD, homogeneity and CH equal the exact computations; recall check recorded', async () => {
+  const { path, x, labels } = await dataset('ivf', 700);
+  const lines: string[] = [];
+  const { results, files } = await runAnalyze({
+    embeddings: path,
+    meta: path,
+    labelCol: 'label_name',
+    outDir: join(dir, 'out-ivf'),
+    settings,
+    seed: 3,
+    ann: { partitions: 5, nprobes: 5, check: 100, batch: 128 },
+    log: (l) => lines.push(l),
+  });
+  expect(files).toHaveLength(2);
+  const ann = results[0].params.ann as Record<string, any>;
+  expect(ann.backend).toBe('engine-ivf');
+  expect(ann.index).toMatchObject({ type: 'ivf-flat (engine)', lists: 5, nprobe: 5 });
+  expect(lines.join('\n')).toMatch(/IVF: 700 rows in 5 lists/);
+  await expectExact(results, x, labels);
+  await expect(
+    runAnalyze({
+      embeddings: path,
+      meta: path,
+      labelCol: 'label_name',
+      outDir: join(dir, 'r'),
+      ann: { refineFactor: 3 },
+    }),
+  ).rejects.toThrow(/--refine-factor sets up a LanceDB index: add --ann-backend lance/);
+}, 120_000);
+
+test('clade analyze DATA.lance --ann --ann-backend lance: the same numbers through a LanceDB index; a second run uses the index it finds', async () => {
+  const n = 700;
+  const { path, x, labels } = await dataset('ann', n);
+  // every partition probed and 50× re-ranking: the neighbour lists are exact
+  const { results, files } = await runAnalyze({
+    embeddings: path,
+    meta: path,
+    labelCol: 'label_name',
+    outDir: join(dir, 'out'),
+    settings,
+    seed: 3,
+    ann: {
+      backend: 'lance',
+      partitions: 4,
+      subVectors: 4,
+      nprobes: 4,
+      refineFactor: 50,
+      check: 100,
+      batch: 128,
+    },
+  });
+  expect(files).toHaveLength(2);
+  const ann = results[0].params.ann as Record<string, any>;
+  expect(ann.backend).toBe('lance-ann');
+  expect(ann.index.built).toMatchObject({ kind: 'ivf-pq', partitions: 4, subVectors: 4 });
+  await expectExact(results, x, labels);
 
   // a second run uses the index it finds
   const again = await runAnalyze({
@@ -97,7 +145,7 @@ test('clade analyze DATA.lance --ann: kNN, sparse RLD, homogeneity and CH from t
     outDir: join(dir, 'out2'),
     settings,
     analyses: ['knn'],
-    ann: { nprobes: 4, refineFactor: 50, check: 0 },
+    ann: { backend: 'lance', nprobes: 4, refineFactor: 50, check: 0 },
   });
   expect(again.results).toHaveLength(1);
   expect((again.results[0].params.ann as Record<string, any>).index).toMatchObject({ built: null });
@@ -120,7 +168,7 @@ test('clade analyze --ann: a NaN row is an error naming it, or with --non-finite
     ...base,
     outDir: join(dir, 'nan-skip'),
     nonFinite: 'skip',
-    ann: { partitions: 2, subVectors: 4, check: 50 },
+    ann: { partitions: 2, check: 50 },
     log: (l) => lines.push(l),
   });
   expect(results[0].params.nonFinite).toEqual({
@@ -151,3 +199,73 @@ test('clade analyze --ann refuses what it cannot stream, naming the option', asy
     /--ann streams a Lance dataset/,
   );
 });
+
+test('`clade analyze DATA.lance --ann` from the command line: the --ann options reach the run, bad ones are one-line errors', async () => {
+  const { path } = await dataset('cli', 300);
+  const root = join(__dirname, '../..');
+  const clade = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin/clade.mjs'), 'analyze', path, '--meta', path, ...args], {
+      encoding: 'utf8',
+    });
+  const common = ['--label-col', 'label_name', '--analyses', 'knn', '--knn-k', '10', '--knn-majority-k', '5'];
+  const annOf = (out: string) => {
+    const f = readdirSync(out).find((f) => f.startsWith('knn-'))!;
+    return JSON.parse(readFileSync(join(out, f), 'utf8')).params.ann;
+  };
+  const engine = join(dir, 'cli-engine');
+  let r = clade(
+    ...common,
+    '--ann',
+    '--ann-partitions',
+    '3',
+    '--nprobes',
+    '2',
+    '--ann-check',
+    '40',
+    '--out',
+    engine,
+  );
+  expect(r.stderr).not.toMatch(/Error|\n\s+at /);
+  expect(r.status).toBe(0);
+  expect(annOf(engine)).toMatchObject({
+    backend: 'engine-ivf',
+    index: { lists: 3, nprobe: 2 },
+    check: { queries: 40 },
+  });
+  const lance = join(dir, 'cli-lance');
+  r = clade(
+    ...common,
+    '--ann',
+    '--ann-backend',
+    'lance',
+    '--ann-partitions',
+    '2',
+    '--ann-sub-vectors',
+    '4',
+    '--refine-factor',
+    '10',
+    '--ann-check',
+    '0',
+    '--out',
+    lance,
+  );
+  expect(r.status).toBe(0);
+  expect(annOf(lance)).toMatchObject({
+    backend: 'lance-ann',
+    index: { built: { kind: 'ivf-pq', partitions: 2, subVectors: 4 }, refineFactor: 10 },
+    check: null,
+  });
+  for (const [args, message] of [
+    [['--nprobes', '3'], '--nprobes sets up --ann: add --ann'],
+    [['--ann', '--ann-backend', 'faiss'], "--ann-backend: expected engine or lance, got 'faiss'"],
+    [
+      ['--ann', '--ann-sub-vectors', '4'],
+      '--ann-sub-vectors sets up a LanceDB index: add --ann-backend lance',
+    ],
+  ] as const) {
+    r = clade(...common, ...args, '--out', join(dir, 'cli-bad'));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  }
+}, 120_000);

@@ -1,8 +1,10 @@
 /**
  * `clade analyze DATA.lance --ann`: kNN classification and the cluster analysis (sparse RLD, class homogeneity,
- * Calinski–Harabasz) streamed from a Lance dataset, neighbours from its ANN index. Rows are read in batches and
- * searched batch by batch; what stays in memory is O(N) labels and ids, the sparse RLD's `N · k` neighbour lists and
- * one batch — never the `N × D` matrix or anything `N × N`.
+ * Calinski–Harabasz) streamed from a Lance dataset, neighbours from an ANN index: clade's IVF-Flat on the engine
+ * (`--ann-backend engine`, the default: analysis/ivf.ts, rows searched list by list) or the dataset's own LanceDB
+ * index (`--ann-backend lance`, rows searched batch by batch). What stays in memory is O(N) labels and ids, the
+ * sparse RLD's `N · k` neighbour lists and one group of rows with its candidates — never the `N × D` matrix or
+ * anything `N × N`.
  */
 import { extname } from 'node:path';
 import { CalinskiHarabaszSums } from '../analysis/calinski-harabasz.ts';
@@ -12,6 +14,7 @@ import { meanPerClassRecall } from '../analysis/labels.ts';
 import { rldPoolRows, scaledDistance, SparseRld } from '../analysis/rld-sparse.ts';
 import { resolveSettings, type AnalysisOutcome } from '../analysis/suite.ts';
 import { l2Normalize, takeRows, type Embeddings } from '../io/embeddings.ts';
+import { IvfIndex } from '../analysis/ivf.ts';
 import { buildLanceIndex, openLanceDataset, type LanceDataset } from '../io/lance.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
 import { CladeError } from '../util/errors.ts';
@@ -22,17 +25,19 @@ import { splitRows } from './ann-rows.ts';
 
 /** `--ann` settings (recorded in both results' `params.ann`). */
 export interface AnnOptions {
-  /** Index built when the dataset has none (or `rebuild`): `ivf-pq` (default) or `ivf-hnsw-sq`. */
+  /** `engine` (default): clade's IVF-Flat, built for this run; `lance`: the dataset's LanceDB index. */
+  readonly backend?: 'engine' | 'lance';
+  /** `lance`: index built when the dataset has none (or `rebuild`): `ivf-pq` (default) or `ivf-hnsw-sq`. */
   readonly index?: 'ivf-pq' | 'ivf-hnsw-sq';
-  /** IVF partitions of a new index (default √N). */
+  /** IVF lists (engine) or partitions of a new LanceDB index (default √N). */
   readonly partitions?: number;
   /** PQ sub-vectors of a new IVF-PQ index (default D / 16). */
   readonly subVectors?: number;
   /** Replace an existing index. */
   readonly rebuild?: boolean;
-  /** IVF partitions searched per query (default 20). */
+  /** IVF lists searched per query (default 20). */
   readonly nprobes?: number;
-  /** Re-rank `refineFactor · limit` candidates exactly (default 2; distances are then exact). */
+  /** `lance`: re-rank `refineFactor · limit` candidates exactly (default 2; distances are then exact). */
   readonly refineFactor?: number;
   /** Queries whose ANN neighbours are checked against an exact search (default 500; 0 = no check). */
   readonly check?: number;
@@ -99,8 +104,18 @@ export async function runAnalyzeAnn(
   const seed = o.seed ?? 0;
   const batch = ann.batch ?? 4096;
   const nprobes = ann.nprobes ?? 20;
-  const refineFactor = ann.refineFactor ?? 2;
-  const search = { nprobes, refineFactor };
+  const backend = ann.backend ?? 'engine';
+  if (backend === 'engine') {
+    const lanceOnly = {
+      index: '--ann-index',
+      subVectors: '--ann-sub-vectors',
+      rebuild: '--ann-rebuild',
+      refineFactor: '--refine-factor',
+    } as const;
+    for (const [k, opt] of Object.entries(lanceOnly))
+      if (ann[k as keyof typeof lanceOnly])
+        throw new CladeError(`${opt} sets up a LanceDB index: add --ann-backend lance`, { option: opt });
+  }
   const timings: Record<string, number> = {};
   const clock = () => {
     const t0 = performance.now();
@@ -112,7 +127,26 @@ export async function runAnalyzeAnn(
     let done = clock();
     const rows = await splitRows(ds, o, batch, log);
     timings.finiteScan = done();
-    // the index: used as it is, built when missing (or asked to rebuild)
+    const ctx = { log, seed, batch, check: ann.check ?? 500, timings, rows };
+    if (backend === 'engine') {
+      const open = ds;
+      const t = clock();
+      const ivf = await IvfIndex.build(
+        (b) => open.scan(b),
+        splitFileRows(rows),
+        open.d,
+        { lists: ann.partitions, nprobe: nprobes, seed, batch },
+        log,
+      );
+      timings.index = t();
+      const source = ivfSource(ivf, { ...ivf.params, seconds: timings.index });
+      try {
+        return await analyzeStream(o, ds, which, S, { ...ctx, source });
+      } finally {
+        source.close();
+      }
+    }
+    // the LanceDB index: used as it is, built when missing (or asked to rebuild)
     let indexType = await ds.index();
     let built: Record<string, unknown> | null = null;
     if (!indexType || ann.rebuild) {
@@ -135,30 +169,84 @@ export async function runAnalyzeAnn(
       ds = await openLanceDataset(o.embeddings, { column: o.tensor, ids });
       indexType = await ds.index();
     }
-    return await analyzeStream(o, ds, which, S, {
-      log,
-      seed,
-      batch,
-      search,
-      check: ann.check ?? 500,
-      timings,
-      indexParams: { type: indexType, built },
-      rows,
-    });
+    const open = ds;
+    const search = { nprobes, refineFactor: ann.refineFactor ?? 2 };
+    const source = lanceSource(open, batch, search, { type: indexType, built, ...search });
+    return await analyzeStream(o, ds, which, S, { ...ctx, source });
   } finally {
     ds?.close();
   }
+}
+
+/** Where the neighbours come from: the rows in the order the index searches best, and the search itself. */
+interface NeighbourSource {
+  readonly backend: 'engine-ivf' | 'lance-ann';
+  /** Recorded as `params.ann.index`. */
+  readonly index: Record<string, unknown>;
+  /** The rows of the split in groups: dataset rows, raw rows `[n, D]` and unit rows. */
+  groups(
+    inSplit: (row: number) => boolean,
+  ): AsyncIterable<{ rows: Int32Array; raw: Embeddings; z: Embeddings }>;
+  /** Dataset rows `[Q, limit]` nearest the unit queries (cosine distances), -1 where fewer came back. */
+  search(z: Embeddings, limit: number): Promise<{ row: Int32Array; distance: Float32Array }>;
+  close(): void;
+}
+
+/** Dataset rows of the split (train + test), sorted. */
+function splitFileRows({ keptRows, split }: StreamContext['rows']): Int32Array {
+  return Int32Array.from([...split.trainIdx, ...split.testIdx], (k) => keptRows[k]).sort();
+}
+
+/** The engine's IVF-Flat (analysis/ivf.ts): rows list by list, each list's queries against its probe lists. */
+function ivfSource(ivf: IvfIndex, index: Record<string, unknown>): NeighbourSource {
+  return {
+    backend: 'engine-ivf',
+    index: { type: 'ivf-flat (engine)', ...index },
+    async *groups() {
+      for await (const g of ivf.lists()) {
+        const raw = new Float32Array(g.z.data.length);
+        for (let i = 0; i < g.z.n; i++)
+          for (let j = 0; j < g.z.d; j++) raw[i * g.z.d + j] = g.z.data[i * g.z.d + j] * g.norm[i];
+        yield { rows: g.rows, raw: { data: raw, n: g.z.n, d: g.z.d }, z: g.z };
+      }
+    },
+    search: (z, limit) => ivf.search(z, limit),
+    close: () => ivf.close(),
+  };
+}
+
+/** The dataset's LanceDB index: rows batch by batch in file order. */
+function lanceSource(
+  ds: LanceDataset,
+  batch: number,
+  search: { nprobes: number; refineFactor: number },
+  index: Record<string, unknown>,
+): NeighbourSource {
+  return {
+    backend: 'lance-ann',
+    index,
+    async *groups(inSplit) {
+      for await (const { first, x } of ds.scan(batch)) {
+        const local: number[] = [];
+        for (let i = 0; i < x.n; i++) if (inSplit(first + i)) local.push(i);
+        if (!local.length) continue;
+        const raw = takeRows(x, local);
+        yield { rows: Int32Array.from(local, (i) => first + i), raw, z: l2Normalize(raw) };
+      }
+    },
+    search: (z, limit) => ds.search(z, limit, search),
+    close: () => {},
+  };
 }
 
 interface StreamContext {
   readonly log: (l: string) => void;
   readonly seed: number;
   readonly batch: number;
-  readonly search: { nprobes: number; refineFactor: number };
   readonly check: number;
   readonly timings: Record<string, number>;
-  readonly indexParams: Record<string, unknown>;
   readonly rows: Awaited<ReturnType<typeof splitRows>>;
+  readonly source: NeighbourSource;
 }
 
 async function analyzeStream(
@@ -194,8 +282,10 @@ async function analyzeStream(
   const nTest = split.testIdx.length;
   const nTrain = split.trainIdx.length;
   log(
-    `${ds.n} rows (d = ${ds.d})${dropped.count ? `, ${dropped.count} dropped` : ''}, ${C} classes in '${o.labelCol}'; train ${nTrain}, test ${nTest}; index ${c.indexParams.type}, nprobes ${c.search.nprobes}, refine ${c.search.refineFactor}`,
+    `${ds.n} rows (d = ${ds.d})${dropped.count ? `, ${dropped.count} dropped` : ''}, ${C} classes in '${o.labelCol}'; train ${nTrain}, test ${nTest}`,
   );
+  const { source } = c;
+  log(`neighbours from ${source.backend}: ${JSON.stringify(source.index)}`);
 
   // how many neighbours each query needs
   const doKnn = which.includes('knn');
@@ -218,7 +308,7 @@ async function analyzeStream(
 
   /** Neighbour lists of compact rows `q` from one search: self and rows outside the split dropped. */
   const lists = async (q: Int32Array, z: Embeddings, limit: number) => {
-    const { row, distance } = await ds.search(z, limit, c.search);
+    const { row, distance } = await source.search(z, limit);
     const B = q.length;
     const all = new Int32Array(B * K).fill(-1);
     const allD = new Float32Array(B * K);
@@ -277,45 +367,44 @@ async function analyzeStream(
   let seen = 0;
   let nextLog = 0;
   const elapsed = time();
-  for await (const { first, x } of ds.scan(c.batch)) {
-    const local: number[] = [];
-    for (let i = 0; i < x.n; i++) if (cOfFile[first + i] >= 0) local.push(i);
-    if (!local.length) continue;
-    const raw = takeRows(x, local);
-    const q = Int32Array.from(local, (i) => cOfFile[first + i]);
+  for await (const { rows: groupRows, raw, z } of source.groups((r) => cOfFile[r] >= 0)) {
+    const q = Int32Array.from(groupRows, (r) => cOfFile[r]);
     const qLabels = Int32Array.from(q, (ci) => label[ci]);
     ch?.add(raw, qLabels);
-    const z = l2Normalize(raw);
-    // train rows are queries of the cluster analysis only (kNN queries the test rows)
-    for (const test of doCluster ? [false, true] : [true]) {
-      const sel = Array.from(q.keys()).filter((b) => Boolean(isTest[q[b]]) === test);
-      if (!sel.length) continue;
+    // one search per group: every row when the cluster analysis runs (train rows are its queries only), else the
+    // test rows; test rows search further (testLimit) for their kTrain train neighbours
+    const sel = Array.from(q.keys()).filter((b) => doCluster || isTest[q[b]]);
+    if (sel.length) {
       const qs = Int32Array.from(sel, (b) => q[b]);
       const zs = takeRows(z, sel);
-      const l = await lists(qs, zs, test ? testLimit : trainLimit);
+      const l = await lists(qs, zs, qs.some((ci) => isTest[ci]) ? testLimit : trainLimit);
       short += l.short;
       const ys = Int32Array.from(qs, (ci) => label[ci]);
-      if (doKnn && test) {
-        const w = knnVote({ k: kTrain, index: l.tr, score: l.trS }, label, ys, {
+      const tb = Array.from(qs.keys()).filter((b) => isTest[qs[b]]);
+      if (doKnn && tb.length) {
+        const tr = pickRows(l.tr, kTrain, tb);
+        const trS = pickRows(l.trS, kTrain, tb);
+        const yt = Int32Array.from(tb, (b) => ys[b]);
+        const w = knnVote({ k: kTrain, index: tr, score: trS }, label, yt, {
           temperature: S.knn.temperature,
           classes: C,
         });
         const m = knnVote(
           {
             k: majorityK,
-            index: headColumns(l.tr, kTrain, majorityK),
-            score: headColumns(l.trS, kTrain, majorityK),
+            index: headColumns(tr, kTrain, majorityK),
+            score: headColumns(trS, kTrain, majorityK),
           },
           label,
-          ys,
+          yt,
           { vote: 'majority', classes: C },
         );
         predictions.set(w.predictions, at);
-        testLabels.set(ys, at);
-        at += qs.length;
-        hit1 += w.top1 * qs.length;
-        hit5 += w.top5 * qs.length;
-        majority1 += m.top1 * qs.length;
+        testLabels.set(yt, at);
+        at += tb.length;
+        hit1 += w.top1 * tb.length;
+        hit5 += w.top5 * tb.length;
+        majority1 += m.top1 * tb.length;
       }
       if (doCluster) {
         if (ps.length) {
@@ -333,7 +422,7 @@ async function analyzeStream(
     }
     seen += q.length;
     if (seen >= nextLog) {
-      log(`searched ${seen} of ${N} rows (${elapsed().toFixed(0)} s)`);
+      log(`searched ${seen} of ${N} rows (${elapsed().toFixed(0)} s; ${memoryLine()})`);
       nextLog += Math.max(1, Math.round(N / 10));
     }
   }
@@ -376,9 +465,8 @@ async function analyzeStream(
   }
 
   const annParams = {
-    index: c.indexParams,
-    nprobes: c.search.nprobes,
-    refineFactor: c.search.refineFactor,
+    backend: source.backend,
+    index: source.index,
     neighbours: K,
     testQueryLimit: testLimit,
     shortQueries: short,
@@ -394,7 +482,7 @@ async function analyzeStream(
         ...S.knn,
         k: kTrain,
         majorityK,
-        backend: 'lance-ann',
+        backend: source.backend,
         split: 'train → test',
         ann: annParams,
       },
@@ -422,7 +510,7 @@ async function analyzeStream(
         rldSparse: { k: rldK, samples: rld!.m, seed: c.seed, meanDistance: rld!.mu },
         ps,
         ...(psSkipped.length ? { psSkipped } : {}),
-        backend: 'lance-ann',
+        backend: source.backend,
         split: 'all rows (train + test)',
         ann: annParams,
       },
@@ -444,6 +532,22 @@ async function analyzeStream(
     outcomes.map((r) => makeResult(r)),
     { singletons: split.singletons, dropped },
   );
+}
+
+/** Resident memory, the JS heap and the buffers (typed arrays) outside it, in GiB: the progress line's tail. */
+function memoryLine(): string {
+  const m = process.memoryUsage();
+  const g = (b: number) => (b / 2 ** 30).toFixed(2);
+  return `RSS ${g(m.rss)} GiB: JS heap ${g(m.heapUsed)}, buffers ${g(m.external)}`;
+}
+
+/** Rows `rows` of a row-major `[·, width]` array. */
+function pickRows<T extends Int32Array | Float32Array>(a: T, width: number, rows: readonly number[]): T {
+  const out = (
+    a instanceof Int32Array ? new Int32Array(rows.length * width) : new Float32Array(rows.length * width)
+  ) as T;
+  rows.forEach((r, i) => out.set(a.subarray(r * width, (r + 1) * width), i * width));
+  return out;
 }
 
 /** The first `k` columns of a row-major `[rows, width]` array. */

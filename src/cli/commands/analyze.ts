@@ -26,12 +26,14 @@ pybioclip embed .json.
   --non-finite P       embedding rows holding NaN/±Inf: fail (default: an error naming file and row) | skip (dropped,
                        logged and recorded in every result's params.nonFinite)
 
-At scale (docs/analysis.md § At scale): a Lance dataset streamed through its ANN index, knn and cluster only
+At scale (docs/analysis.md § At scale): a Lance dataset streamed through an ANN index, knn and cluster only
 (RLD sparse, homogeneity and Calinski–Harabasz over all rows), nothing N × D held in memory:
-  --ann                stream DATA.lance; builds a cosine index when it has none
-  --ann-index KIND     ivf-pq (default) | ivf-hnsw-sq, for a new index; --ann-rebuild replaces an existing one
-  --ann-partitions P   IVF partitions of a new index (default √N); --ann-sub-vectors M (PQ, default D/16)
-  --nprobes P          partitions searched per query (default 20); --refine-factor R (default 2)
+  --ann                stream DATA.lance, neighbours from a cosine IVF index
+  --ann-backend B      engine (default: clade's IVF-Flat on ONNX Runtime, built for the run in a temporary file) |
+                       lance (the dataset's LanceDB index, built when it has none)
+  --ann-partitions P   IVF lists (default √N); --nprobes P lists searched per query (default 20)
+  lance only: --ann-index ivf-pq (default) | ivf-hnsw-sq for a new index, --ann-rebuild replaces an existing one,
+              --ann-sub-vectors M (PQ, default D/16), --refine-factor R (default 2)
   --ann-check N        queries whose neighbours are checked against an exact search: recall@k (default 500; 0 = none)
 
 The seeds' analyses (clade's own operationalisation of BioCLIP 2's figures, docs/methods.md §B; all rows):
@@ -142,6 +144,7 @@ export function settingsFromArgs(a: Record<string, unknown>): SettingsOverride {
 /** The `--ann` options, checked (undefined without `--ann`; an `--ann-*` option without it is an error). */
 export function annFromArgs(a: Record<string, unknown>): AnnOptions | undefined {
   const keys = [
+    'ann-backend',
     'ann-index',
     'ann-partitions',
     'ann-sub-vectors',
@@ -155,6 +158,9 @@ export function annFromArgs(a: Record<string, unknown>): AnnOptions | undefined 
     if (stray) throw new CladeError(`--${stray} sets up --ann: add --ann`, { option: `--${stray}` });
     return undefined;
   }
+  const backend = a['ann-backend'] as string | undefined;
+  if (backend !== undefined && backend !== 'engine' && backend !== 'lance')
+    throw new CladeError(`expected engine or lance, got '${backend}'`, { option: '--ann-backend' });
   const index = a['ann-index'] as string | undefined;
   if (index !== undefined && index !== 'ivf-pq' && index !== 'ivf-hnsw-sq')
     throw new CladeError(`expected ivf-pq or ivf-hnsw-sq, got '${index}'`, { option: '--ann-index' });
@@ -162,6 +168,7 @@ export function annFromArgs(a: Record<string, unknown>): AnnOptions | undefined 
   if (check !== undefined && !(Number.isInteger(check) && check >= 0))
     throw new CladeError(`expected a non-negative integer, got ${check}`, { option: '--ann-check' });
   return {
+    backend: backend as AnnOptions['backend'],
     index: index as AnnOptions['index'],
     partitions: positive(a['ann-partitions'], '--ann-partitions', true),
     subVectors: positive(a['ann-sub-vectors'], '--ann-sub-vectors', true),
@@ -203,6 +210,7 @@ export async function run(argv: string[]): Promise<number> {
     'rld-samples': 'number',
     'non-finite': 'string',
     ann: 'boolean',
+    'ann-backend': 'string',
     'ann-index': 'string',
     'ann-partitions': 'number',
     'ann-sub-vectors': 'number',
