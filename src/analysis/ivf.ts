@@ -17,9 +17,9 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile, defineGraph, input, type Compiled } from '../engine/node.ts';
 import { l2Normalize, takeRows, type Embeddings } from '../io/embeddings.ts';
 import { Rng } from '../util/rng.ts';
+import { topKGraph } from './top-k-ort.ts';
 import { similarityTopK } from './top-k.ts';
 
 export interface IvfOptions {
@@ -271,14 +271,17 @@ function keptUnit(first: number, x: Embeddings, posOfRow: ReadonlyMap<number, nu
       pos.push(p);
     }
   }
-  const raw = takeRows(x, local);
-  const norm = new Float32Array(raw.n);
-  for (let i = 0; i < raw.n; i++) {
+  // one pass: each row's norm, then the row scaled by it in place (all-zero rows stay zero, as in l2Normalize)
+  const z = takeRows(x, local);
+  const norm = new Float32Array(z.n);
+  for (let i = 0; i < z.n; i++) {
+    const row = z.data.subarray(i * z.d, (i + 1) * z.d);
     let s = 0;
-    for (let j = 0; j < raw.d; j++) s += raw.data[i * raw.d + j] ** 2;
+    for (let j = 0; j < z.d; j++) s += row[j] * row[j];
     norm[i] = Math.sqrt(s);
+    if (s > 0) for (let j = 0; j < z.d; j++) row[j] /= norm[i];
   }
-  return { pos, z: l2Normalize(raw), norm };
+  return { pos, z, norm };
 }
 
 /** Spherical k-means (cosine): `L` unit centroids `[L, D]` of unit rows `z`, seeded from distinct rows. */
@@ -319,23 +322,6 @@ export async function sphericalKMeans(
 const keyRows = (n: number, block: number) =>
   n > block ? Math.ceil(n / block) * block : Math.min(block, 2 ** Math.max(4, Math.ceil(Math.log2(n))));
 
-const graphs = new Map<string, Promise<Compiled>>();
-
-/** sims = q·keysᵀ + pad, TopK along the keys: one graph per (chunk, padded keys, D, k). */
-function maskedTopKGraph(c: number, n: number, d: number, k: number): Promise<Compiled> {
-  const key = `${c}x${n}x${d}k${k}`;
-  let g = graphs.get(key);
-  if (!g) {
-    const q = input('q', [c, d]);
-    const x = input('x', [n, d]);
-    const pad = input('pad', [1, n]);
-    const { values, indices } = q.matmul(x, { transB: true }).add(pad).topK(k);
-    g = compile(defineGraph([q, x, pad], { values, indices }));
-    graphs.set(key, g);
-  }
-  return g;
-}
-
 /**
  * Exact top-`limit` of unit queries `q` `[Q, D]` among the first `n` rows of `keys`: chunks of 16 or 256 queries,
  * each against the keys in blocks (one block up to `maxBlock` rows, padded as `keyRows` says; more in whole blocks whose
@@ -359,7 +345,7 @@ async function maskedTopK(
   const blocks = rows / block;
   const k = Math.min(limit, block);
   const chunk = q.n <= 16 ? 16 : 256;
-  const run = await maskedTopKGraph(chunk, block, d, k);
+  const run = await topKGraph(chunk, block, d, k, { masked: true });
   const pads = Array.from({ length: blocks }, (_, b) => {
     const pad = new Float32Array(block);
     pad.fill(PAD, Math.max(0, Math.min(block, n - b * block)));

@@ -4,15 +4,26 @@ import type { TopK } from './kernels.ts';
 
 const cache = new Map<string, Promise<Compiled>>();
 
-/** sims = q·keysᵀ then TopK along the keys, as one ONNX graph per (chunk, N, D, k) shape. */
-function topKGraph(c: number, n: number, d: number, k: number): Promise<Compiled> {
-  const key = `${c}x${n}x${d}k${k}`;
+/**
+ * sims = q·keysᵀ then TopK along the keys, as one ONNX graph per (chunk, N, D, k) shape. `masked`: a third input
+ * `pad` [1, N] is added to the sims first (the engine IVF's padded key blocks, analysis/ivf.ts).
+ */
+export function topKGraph(
+  c: number,
+  n: number,
+  d: number,
+  k: number,
+  o: { masked?: boolean } = {},
+): Promise<Compiled> {
+  const key = `${c}x${n}x${d}k${k}${o.masked ? 'm' : ''}`;
   let g = cache.get(key);
   if (!g) {
     const q = input('q', [c, d]);
     const x = input('x', [n, d]);
-    const { values, indices } = q.matmul(x, { transB: true }).topK(k);
-    g = compile(defineGraph([q, x], { values, indices }));
+    const pad = o.masked ? input('pad', [1, n]) : null;
+    const sims = q.matmul(x, { transB: true });
+    const { values, indices } = (pad ? sims.add(pad) : sims).topK(k);
+    g = compile(defineGraph(pad ? [q, x, pad] : [q, x], { values, indices }));
     cache.set(key, g);
   }
   return g;

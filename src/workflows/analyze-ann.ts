@@ -15,12 +15,13 @@ import { rldPoolRows, scaledDistance, SparseRld } from '../analysis/rld-sparse.t
 import { resolveSettings, type AnalysisOutcome } from '../analysis/suite.ts';
 import { l2Normalize, takeRows, type Embeddings } from '../io/embeddings.ts';
 import { IvfIndex } from '../analysis/ivf.ts';
+import { ivfSource, lanceSource, type NeighbourSource } from './ann-sources.ts';
 import { buildLanceIndex, openLanceDataset, type LanceDataset } from '../io/lance.ts';
 import { makeResult, type CladeResult } from '../report/index.ts';
 import { CladeError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { writeAnalyzeResults, type AnalyzeOptions } from './analyze.ts';
-import { exactLists } from './ann-exact-check.ts';
+import { exactLists, recallAt } from './ann-exact-check.ts';
 import { splitRows } from './ann-rows.ts';
 
 /** `--ann` settings (recorded in both results' `params.ann`). */
@@ -178,65 +179,9 @@ export async function runAnalyzeAnn(
   }
 }
 
-/** Where the neighbours come from: the rows in the order the index searches best, and the search itself. */
-interface NeighbourSource {
-  readonly backend: 'engine-ivf' | 'lance-ann';
-  /** Recorded as `params.ann.index`. */
-  readonly index: Record<string, unknown>;
-  /** The rows of the split in groups: dataset rows, raw rows `[n, D]` and unit rows. */
-  groups(
-    inSplit: (row: number) => boolean,
-  ): AsyncIterable<{ rows: Int32Array; raw: Embeddings; z: Embeddings }>;
-  /** Dataset rows `[Q, limit]` nearest the unit queries (cosine distances), -1 where fewer came back. */
-  search(z: Embeddings, limit: number): Promise<{ row: Int32Array; distance: Float32Array }>;
-  close(): void;
-}
-
 /** Dataset rows of the split (train + test), sorted. */
 function splitFileRows({ keptRows, split }: StreamContext['rows']): Int32Array {
   return Int32Array.from([...split.trainIdx, ...split.testIdx], (k) => keptRows[k]).sort();
-}
-
-/** The engine's IVF-Flat (analysis/ivf.ts): rows list by list, each list's queries against its probe lists. */
-function ivfSource(ivf: IvfIndex, index: Record<string, unknown>): NeighbourSource {
-  return {
-    backend: 'engine-ivf',
-    index: { type: 'ivf-flat (engine)', ...index },
-    async *groups() {
-      for await (const g of ivf.lists()) {
-        const raw = new Float32Array(g.z.data.length);
-        for (let i = 0; i < g.z.n; i++)
-          for (let j = 0; j < g.z.d; j++) raw[i * g.z.d + j] = g.z.data[i * g.z.d + j] * g.norm[i];
-        yield { rows: g.rows, raw: { data: raw, n: g.z.n, d: g.z.d }, z: g.z };
-      }
-    },
-    search: (z, limit) => ivf.search(z, limit),
-    close: () => ivf.close(),
-  };
-}
-
-/** The dataset's LanceDB index: rows batch by batch in file order. */
-function lanceSource(
-  ds: LanceDataset,
-  batch: number,
-  search: { nprobes: number; refineFactor: number },
-  index: Record<string, unknown>,
-): NeighbourSource {
-  return {
-    backend: 'lance-ann',
-    index,
-    async *groups(inSplit) {
-      for await (const { first, x } of ds.scan(batch)) {
-        const local: number[] = [];
-        for (let i = 0; i < x.n; i++) if (inSplit(first + i)) local.push(i);
-        if (!local.length) continue;
-        const raw = takeRows(x, local);
-        yield { rows: Int32Array.from(local, (i) => first + i), raw, z: l2Normalize(raw) };
-      }
-    },
-    search: (z, limit) => ds.search(z, limit, search),
-    close: () => {},
-  };
 }
 
 interface StreamContext {
@@ -436,16 +381,6 @@ async function analyzeStream(
   if (checkC.length) {
     done = time();
     const exact = await exactLists(ds, c.batch, checkC, fileOfC, cOfFile, isTest, K, kTrain);
-    const recallAt = (got: Int32Array, want: Int32Array, k: number, width: number, rows: number[]) => {
-      let hit = 0;
-      let total = 0;
-      for (const s of rows) {
-        const w = new Set(Array.from(want.subarray(s * width, s * width + k)).filter((j) => j >= 0));
-        for (let r = 0; r < k; r++) if (w.has(got[s * width + r])) hit++;
-        total += w.size;
-      }
-      return total ? hit / total : NaN;
-    };
     const testRows = Array.from(checkC.keys()).filter((s) => isTest[checkC[s]]);
     const everyRow = doCluster ? Array.from(checkC.keys()) : testRows;
     const ks = [...new Set([1, 10, rldK, K].filter((k) => k <= K))].sort((a, b) => a - b);

@@ -88,3 +88,24 @@ export async function exactLists(
   }
   return { all: all.index, train: train.index };
 }
+
+/**
+ * Recall@k of ANN lists `got` against exact lists `want` (both row-major `[·, width]`, -1 = none) over the rows
+ * `rows`: the share of each row's exact top-k found in its ANN top-k (NaN when no exact neighbours).
+ */
+export function recallAt(
+  got: Int32Array,
+  want: Int32Array,
+  k: number,
+  width: number,
+  rows: readonly number[],
+): number {
+  let hit = 0;
+  let total = 0;
+  for (const s of rows) {
+    const w = new Set(Array.from(want.subarray(s * width, s * width + k)).filter((j) => j >= 0));
+    for (let r = 0; r < k; r++) if (w.has(got[s * width + r])) hit++;
+    total += w.size;
+  }
+  return total ? hit / total : NaN;
+}
