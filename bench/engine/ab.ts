@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import { TrainStep } from '../../src/train/step.ts';
+import type { Optimizer } from '../../src/optim/types.ts';
 import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { CASES } from './cases.ts';
 import { median } from '../common.ts';
@@ -67,18 +68,44 @@ for (const us of [10, 20, 50, 100, 200, 500, 1000, 5000]) {
   };
 }
 
+/**
+ * AdamW as the engine emitted it before the moments were held scaled (13 elementwise passes per tensor, not 11):
+ * the `+adamw13` suffix of a variant (`engine+adamw13`) trains with it.
+ */
+function adamw13(wd = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8): Optimizer {
+  return {
+    kind: 'adamw13',
+    slots: ['m', 'v'],
+    scalarNames: ['decay', 'stepSize', 'epsHat'],
+    scalars: (t, lr) => {
+      const sqrtBc2 = Math.sqrt(1 - b2 ** t);
+      return { decay: 1 - lr * wd, stepSize: (lr * sqrtBc2) / (1 - b1 ** t), epsHat: eps * sqrtBc2 };
+    },
+    update(p, g, { m, v }, s, decay) {
+      const m2 = m.mul(b1).add(g.mul(1 - b1));
+      const v2 = v.mul(b2).add(g.square().mul(1 - b2));
+      const denom = v2.sqrt().add(s.epsHat);
+      const base = decay ? p.mul(s.decay) : p;
+      return { p: base.sub(m2.div(denom).mul(s.stepSize)), state: { m: m2, v: v2 } };
+    },
+  };
+}
+
 const [name, list = 'base,nospin', secs = '20'] = process.argv.slice(2);
 const c = CASES.find((x) => x.name === name)!;
 const names = list.split(',');
 const steps: TrainStep[] = [];
 // Graph variants: `<variant>@<ENV>=<value>` sets an environment switch while the step is traced and compiled
 // (e.g. `base@CLADE_NCHWC=0`).
-for (const full of names) {
+for (const full0 of names) {
+  const old = full0.endsWith('+adamw13');
+  const full = full0.replace(/\+adamw13$/, '');
   const [n, env] = full.split('@');
   const [k, v] = env ? env.split('=') : [];
   const saved = k ? process.env[k] : undefined;
   if (k) process.env[k] = v;
-  const step = await TrainStep.create(c.spec());
+  const spec = c.spec();
+  const step = await TrainStep.create(old ? { ...spec, optimizer: adamw13() } : spec);
   if (k) {
     if (saved === undefined) delete process.env[k];
     else process.env[k] = saved;

@@ -8,6 +8,12 @@ export interface Optimizer {
   readonly kind: string;
   /** Names of per-parameter state slots (e.g. ['m', 'v']); each starts at zero. */
   readonly slots: readonly string[];
+  /**
+   * Slots the graph carries scaled: slot `s` is held as `slotScale[s]` × its textbook value (AdamW keeps
+   * m/(1−β₁) and v/(1−β₂), which saves two elementwise passes per tensor). `TrainStep.state()` and `load()`
+   * convert, so checkpoints always hold the textbook values.
+   */
+  readonly slotScale?: Readonly<Record<string, number>>;
   /** Names of scalar inputs the update reads each step (fed as [] float32). */
   readonly scalarNames: readonly string[];
   /** Scalar values for optimizer step `t` (1-based) at learning rate `lr`. */

@@ -52,6 +52,23 @@ test('a restored step continues exactly like an uninterrupted one (params, Adam 
   expect(lossesC).toEqual(lossesA.slice(3));
 });
 
+test('a checkpoint holding textbook Adam moments (no slotScales, as written before they were held scaled) resumes', async () => {
+  const b = await TrainStep.create(spec(1));
+  for (let i = 0; i < 3; i++) await b.run(batch(i), 1e-2);
+  const path = join(dir, 'legacy.safetensors');
+  saveCheckpoint(path, b.state(), { step: b.t, extra: { stepRng: b.rng.state(), micro: 0 } });
+  expect(b.heldState().scales['opt.m.enc.w']).toBeCloseTo(10, 9); // m/(1−β₁)
+  const c = await TrainStep.create(spec(2));
+  restoreStepCheckpoint(path, c);
+  const held = b.heldState().tensors;
+  for (const [name, t] of c.heldState().tensors) {
+    const want = held.get(name)!.data;
+    t.data.forEach((x, i) => expect(x).toBeCloseTo(want[i], 5));
+  }
+  const next = [await b.run(batch(3), 1e-2), await c.run(batch(3), 1e-2)];
+  expect(next[1].loss).toBeCloseTo(next[0].loss, 6);
+});
+
 test('loading reports every missing, unexpected and mis-shaped tensor', () => {
   const path = join(dir, 'bad.safetensors');
   saveCheckpoint(

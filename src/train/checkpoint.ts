@@ -73,8 +73,9 @@ export interface Checkpointable {
   /** Micro-batches accumulated toward the next update. */
   micro: number;
   rng: { state(): number[] };
-  state(): Map<string, HostTensor>;
-  load(values: ReadonlyMap<string, HostTensor>): void;
+  /** The slots as held (optimizer moments possibly scaled) and those scales. */
+  heldState(): { tensors: Map<string, HostTensor>; scales: Record<string, number> };
+  load(values: ReadonlyMap<string, HostTensor>, scales?: Readonly<Record<string, number>>): void;
   setRngState(words: number[]): void;
 }
 
@@ -84,22 +85,27 @@ export function saveStepCheckpoint(
   step: Checkpointable,
   extra: Record<string, unknown> = {},
 ): void {
-  saveCheckpoint(path, step.state(), {
+  // Tensors as the step holds them, with the scale of each scaled optimizer slot (AdamW's m/(1−β₁), v/(1−β₂)):
+  // a resume then continues bit for bit. Checkpoints without `slotScales` hold textbook values.
+  const { tensors, scales } = step.heldState();
+  saveCheckpoint(path, tensors, {
     step: step.t,
-    extra: { ...extra, stepRng: step.rng.state(), micro: step.micro },
+    extra: { ...extra, stepRng: step.rng.state(), micro: step.micro, slotScales: scales },
   });
 }
 
 /** Restore a step saved by `saveStepCheckpoint`; names and shapes must match exactly. Returns the extras. */
 export function restoreStepCheckpoint(path: string, step: Checkpointable): Record<string, unknown> {
-  const expected = new Map([...step.state()].map(([k, v]) => [k, v.shape]));
+  const expected = new Map([...step.heldState().tensors].map(([k, v]) => [k, v.shape]));
   const { tensors, meta } = loadCheckpoint(path, expected);
-  step.load(tensors);
+  const scales = meta.extra?.slotScales;
+  step.load(tensors, scales && typeof scales === 'object' ? (scales as Record<string, number>) : {});
   step.t = meta.step;
   const extra = { ...(meta.extra ?? {}) };
   if (Array.isArray(extra.stepRng)) step.setRngState(extra.stepRng as number[]);
   step.micro = typeof extra.micro === 'number' ? extra.micro : 0;
   delete extra.stepRng;
   delete extra.micro;
+  delete extra.slotScales;
   return extra;
 }

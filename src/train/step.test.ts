@@ -51,7 +51,24 @@ describe('optimizer updates inside the step graph match their formulas', () => {
     }
     const got = step.state().get('w')!.data;
     for (let j = 0; j < 4; j++) expect(got[j]).toBeCloseTo(w[j], 5);
-    expect(step.state().get('opt.m.w')!.data[2]).toBeCloseTo(m[2], 5);
+    // The graph carries m/(1−β₁) and v/(1−β₂); state() hands back the textbook moments.
+    for (let j = 0; j < 4; j++) {
+      expect(step.state().get('opt.m.w')!.data[j]).toBeCloseTo(m[j], 5);
+      expect(step.state().get('opt.v.w')!.data[j] / v[j]).toBeCloseTo(1, 5);
+    }
+    // load() scales them back: a second step loaded from this one's state takes the same next step.
+    const twin = await TrainStep.create({
+      params: { w: host([2, 2], w0) },
+      batch: {},
+      loss: quadratic(c),
+      optimizer: adamw(cfg),
+    });
+    twin.load(step.state());
+    twin.t = step.t;
+    await step.run({}, 1e-2);
+    await twin.run({}, 1e-2);
+    for (const k of ['w', 'opt.m.w', 'opt.v.w'])
+      expect(Array.from(twin.state().get(k)!.data)).toEqual(Array.from(step.state().get(k)!.data));
   });
 
   test('SGD with Nesterov momentum and weight decay (torch.optim.SGD semantics)', async () => {

@@ -72,6 +72,8 @@ interface Slot {
   readonly name: string; // graph input name
   readonly out: string; // graph output name for its next value
   bufs: [Float32Array, Float32Array];
+  /** The buffers hold `scale` × the slot's value (`Optimizer.slotScale`); 1 for everything else. */
+  readonly scale: number;
 }
 
 /**
@@ -146,14 +148,32 @@ export class TrainStep<P extends Params = Params> {
     return { loss, metrics };
   }
 
-  /** Current values of every state slot (parameters, buffers, optimizer state) by graph name. */
+  /**
+   * Current values of every state slot (parameters, buffers, optimizer state) by graph name: views of the live
+   * buffers, except slots the optimizer carries scaled (`Optimizer.slotScale`), which come back as unscaled copies.
+   */
   state(): Map<string, HostTensor> {
     const m = new Map<string, HostTensor>();
-    for (const s of this.slots) {
-      const t = this.graph.inputs.find((i) => i.name === s.name)!;
-      m.set(s.name, { shape: t.shape, data: s.bufs[this.cur] });
+    for (const [name, t] of this.heldState().tensors) {
+      const scale = this.slots.find((s) => s.name === name)!.scale;
+      m.set(name, scale === 1 ? t : { shape: t.shape, data: t.data.map((x) => x / scale) });
     }
     return m;
+  }
+
+  /**
+   * The slots exactly as the graph holds them (views of the live buffers) and the scale of each scaled one:
+   * what a checkpoint stores, so a resumed run continues bit for bit.
+   */
+  heldState(): { tensors: Map<string, HostTensor>; scales: Record<string, number> } {
+    const tensors = new Map<string, HostTensor>();
+    const scales: Record<string, number> = {};
+    for (const s of this.slots) {
+      const t = this.graph.inputs.find((i) => i.name === s.name)!;
+      tensors.set(s.name, { shape: t.shape, data: s.bufs[this.cur] });
+      if (s.scale !== 1) scales[s.name] = s.scale;
+    }
+    return { tensors, scales };
   }
 
   /** Current parameters (and buffers) as a tree shaped like the initial one (copies). */
@@ -166,8 +186,12 @@ export class TrainStep<P extends Params = Params> {
     ) as P;
   }
 
-  /** Overwrite state slots (resume from a checkpoint). Every name must exist with the same size. */
-  load(values: ReadonlyMap<string, HostTensor>): void {
+  /**
+   * Overwrite state slots (resume from a checkpoint). Every name must exist with the same size. `scales[name]` is
+   * the scale a given tensor carries (absent: 1, the textbook value, as `state()` returns); values are rescaled to
+   * the slot's own scale, and copied unchanged when the two agree (`heldState()` round-trips exactly).
+   */
+  load(values: ReadonlyMap<string, HostTensor>, scales: Readonly<Record<string, number>> = {}): void {
     for (const s of this.slots) {
       const v = values.get(s.name);
       if (!v) continue;
@@ -175,7 +199,10 @@ export class TrainStep<P extends Params = Params> {
         throw new CladeError(`size ${v.data.length}, expected ${s.bufs[this.cur].length}`, {
           tensor: s.name,
         });
-      s.bufs[this.cur].set(v.data);
+      const buf = s.bufs[this.cur];
+      buf.set(v.data);
+      const from = scales[s.name] ?? 1;
+      if (from !== s.scale) for (let i = 0; i < buf.length; i++) buf[i] = (buf[i] / from) * s.scale;
     }
   }
 
@@ -234,11 +261,13 @@ function traceStep<P extends Params>(spec: StepSpec<P>) {
   const opt = spec.optimizer;
   const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, input(`opt.${n}`, [])]));
   const stateIn: Tensor[] = [];
+  const stateScale: number[] = []; // per stateIn entry: the optimizer's slot scale
   const decayRule = spec.decay ?? decays;
   trainPaths.forEach((path, i) => {
     const p = paramIn.get(path)!;
     const state = Object.fromEntries(opt.slots.map((s) => [s, input(`opt.${s}.${path}`, p.shape)]));
     stateIn.push(...Object.values(state));
+    stateScale.push(...opt.slots.map((s) => opt.slotScale?.[s] ?? 1));
     const scale = spec.lrScale?.(path, p.shape) ?? 1;
     if (!(Number.isFinite(scale) && scale > 0))
       throw new CladeError(`the learning-rate scale of '${path}' must be a positive number, got ${scale}`);
@@ -260,13 +289,22 @@ function traceStep<P extends Params>(spec: StepSpec<P>) {
   for (const [path, h] of hostFlat) {
     const a = h.data.slice();
     const changes = `new.${path}` in outputs;
-    slots.push({ name: path, out: changes ? `new.${path}` : '', bufs: [a, changes ? a.slice() : a] });
+    slots.push({
+      name: path,
+      out: changes ? `new.${path}` : '',
+      bufs: [a, changes ? a.slice() : a],
+      scale: 1,
+    });
   }
-  for (const t of [...stateIn, ...accIn])
+  for (const [t, scale] of [
+    ...stateIn.map((t, i) => [t, stateScale[i]] as const),
+    ...accIn.map((t) => [t, 1] as const),
+  ])
     slots.push({
       name: t.name!,
       out: `new.${t.name}`,
       bufs: [new Float32Array(t.size), new Float32Array(t.size)],
+      scale,
     });
   const randomInputs = ctx.randomInputs;
   const graphInputs = [
