@@ -13,13 +13,21 @@ import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { adamw } from '../../src/optim/adamw.ts';
 
 const shapes: Record<string, number[]> = {
-  w1: [784, 1024], b1: [1024], w2: [1024, 1024], b2: [1024], w3: [1024, 10], b3: [10],
+  w1: [784, 1024],
+  b1: [1024],
+  w2: [1024, 1024],
+  b2: [1024],
+  w3: [1024, 10],
+  b3: [10],
 };
 const opt = adamw({ weightDecay: 0.01 });
 const SPLIT = process.env.SPLIT === '1';
 
 async function probe(C: number) {
-  const sc = Object.fromEntries(opt.scalarNames.map((n) => [n, input(`s.${n}`, [])])) as Record<string, Tensor>;
+  const sc = Object.fromEntries(opt.scalarNames.map((n) => [n, input(`s.${n}`, [])])) as Record<
+    string,
+    Tensor
+  >;
   const outs: Record<string, Tensor> = {};
   const ins: Tensor[] = [...Object.values(sc)];
   const host: Record<string, Float32Array> = {};
@@ -29,7 +37,8 @@ async function probe(C: number) {
   const bufs: Record<string, Float32Array[]> = {};
   for (const [name, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
-    for (const k of ['p', 'g', 'm', 'v']) bufs[`${k}.${name}`] = [new Float32Array(n).fill(0.01), new Float32Array(n).fill(0.01)];
+    for (const k of ['p', 'g', 'm', 'v'])
+      bufs[`${k}.${name}`] = [new Float32Array(n).fill(0.01), new Float32Array(n).fill(0.01)];
     const parts = C > 0 && n > C ? Math.ceil(n / C) : 1;
     const len = (i: number) => Math.min(C || n, n - i * (C || n));
     let gWhole: Tensor | null = null;
@@ -48,20 +57,31 @@ async function probe(C: number) {
       const g = gWhole ? (gParts as Tensor[])[i] : input(`g.${tag}`, [L]);
       ins.push(p, m, v, ...(gWhole ? [] : [g]));
       const r = opt.update(p, g, { m, v }, sc, shape.length >= 2);
-      outs[`np.${tag}`] = r.p; outs[`nm.${tag}`] = r.state.m; outs[`nv.${tag}`] = r.state.v;
-      const view = (k: string, j: number) => new ort.Tensor('float32', bufs[`${k}.${name}`][j].subarray(off, off + L), [L]);
+      outs[`np.${tag}`] = r.p;
+      outs[`nm.${tag}`] = r.state.m;
+      outs[`nv.${tag}`] = r.state.v;
+      const view = (k: string, j: number) =>
+        new ort.Tensor('float32', bufs[`${k}.${name}`][j].subarray(off, off + L), [L]);
       for (const k of ['p', 'm', 'v']) feeds[`${k}.${tag}`] = view(k, 0);
       if (!gWhole) feeds[`g.${tag}`] = view('g', 0);
-      for (const k of ['p', 'm', 'v']) { fetchA[`n${k}.${tag}`] = view(k, 1); }
+      for (const k of ['p', 'm', 'v']) {
+        fetchA[`n${k}.${tag}`] = view(k, 1);
+      }
     }
     if (gWhole) feeds[`g.${name}`] = new ort.Tensor('float32', bufs[`g.${name}`][0], [n]);
   }
   for (const n of opt.scalarNames) feeds[`s.${n}`] = new ort.Tensor('float32', new Float32Array([0.001]), []);
-  void fetchB; void host;
+  void fetchB;
+  void host;
   // OUT=sum: one scalar output that depends on every update (what the step costs without the state round-trip).
   const SUM = process.env.OUT === 'sum';
   const g = SUM
-    ? defineGraph(ins, { s: Object.values(outs).map((t) => t.sum()).reduce((a, b) => a.add(b)).reshape([1]) })
+    ? defineGraph(ins, {
+        s: Object.values(outs)
+          .map((t) => t.sum())
+          .reduce((a, b) => a.add(b))
+          .reshape([1]),
+      })
     : defineGraph(ins, outs);
   if (SUM) for (const k of Object.keys(fetchA)) delete fetchA[k];
   const PROFILE = process.env.PROFILE === '1';
@@ -80,22 +100,52 @@ async function probe(C: number) {
   if (PROFILE) {
     sess.endProfiling();
     const file = '/tmp/' + readdirSync('/tmp').filter((f) => f.startsWith(`adamw_${process.pid}`))[0];
-    const ev = JSON.parse(readFileSync(file, 'utf8')) as { name: string; cat: string; dur: number; args?: { op_name?: string } }[];
+    const ev = JSON.parse(readFileSync(file, 'utf8')) as {
+      name: string;
+      cat: string;
+      dur: number;
+      args?: { op_name?: string };
+    }[];
     const byOp = new Map<string, number>();
     let runs = 0;
     for (const e of ev) {
       if (e.name === 'model_run') runs++;
-      if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) byOp.set(e.args!.op_name!, (byOp.get(e.args!.op_name!) ?? 0) + e.dur);
+      if (e.cat === 'Node' && e.name.endsWith('_kernel_time'))
+        byOp.set(e.args!.op_name!, (byOp.get(e.args!.op_name!) ?? 0) + e.dur);
     }
     const byNode = new Map<string, number[]>();
-    for (const e of ev) if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) { const a = byNode.get(e.name) ?? []; a.push(e.dur); byNode.set(e.name, a); }
-    if (process.env.NODES) for (const [k, v] of [...byNode].sort((a, b) => b[1][0] - a[1][0]).slice(0, Number(process.env.NODES))) { v.sort((a, b) => a - b); console.log(`    ${k} ${v[v.length >> 1]} us`); }
+    for (const e of ev)
+      if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) {
+        const a = byNode.get(e.name) ?? [];
+        a.push(e.dur);
+        byNode.set(e.name, a);
+      }
+    if (process.env.NODES)
+      for (const [k, v] of [...byNode]
+        .sort((a, b) => b[1][0] - a[1][0])
+        .slice(0, Number(process.env.NODES))) {
+        v.sort((a, b) => a - b);
+        console.log(`    ${k} ${v[v.length >> 1]} us`);
+      }
     let tot = 0;
-    for (const [k, v] of byOp) { tot += v; console.log(`  ${k} ${(v / runs / 1000).toFixed(3)} ms`); }
-    const mr = ev.filter((e) => e.name === 'model_run').map((e) => e.dur).sort((a, b) => a - b);
-    console.log(`  kernels ${(tot / runs / 1000).toFixed(3)} ms/run; model_run median ${(mr[mr.length >> 1] / 1000).toFixed(3)}`);
+    for (const [k, v] of byOp) {
+      tot += v;
+      console.log(`  ${k} ${(v / runs / 1000).toFixed(3)} ms`);
+    }
+    const mr = ev
+      .filter((e) => e.name === 'model_run')
+      .map((e) => e.dur)
+      .sort((a, b) => a - b);
+    console.log(
+      `  kernels ${(tot / runs / 1000).toFixed(3)} ms/run; model_run median ${(mr[mr.length >> 1] / 1000).toFixed(3)}`,
+    );
   }
-  console.log(`C=${C} split=${SPLIT} nodes=${Object.keys(outs).length / 3} ms/update median ${ts[4].toFixed(3)} min ${ts[0].toFixed(3)}`);
+  console.log(
+    `C=${C} split=${SPLIT} nodes=${Object.keys(outs).length / 3} ms/update median ${ts[4].toFixed(3)} min ${ts[0].toFixed(3)}`,
+  );
 }
-for (const c of (process.argv.slice(2).length ? process.argv.slice(2) : ['0', '65536', '131072', '262144', '524288']).map(Number))
+for (const c of (process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['0', '65536', '131072', '262144', '524288']
+).map(Number))
   await probe(c);

@@ -10,6 +10,8 @@ import { textTransformer } from '../../src/nn/models/text-transformer.ts';
 export interface BenchCase {
   readonly name: string;
   readonly title: string;
+  /** The torch_bench.py case with the same model (default: `name`). */
+  readonly torch?: string;
   spec(): StepSpec;
   batch(): Record<string, HostArray>;
 }
@@ -92,4 +94,13 @@ export const text: BenchCase = {
   }),
 };
 
-export const CASES: readonly BenchCase[] = [mlp, cnn, vitTiny, text];
+/** The MLP with `train.unroll` 4: four optimizer steps per graph run (the same steps, fewer state round-trips). */
+export const mlpUnroll4: BenchCase = {
+  ...mlp,
+  name: 'mlp-unroll4',
+  title: 'MLP 784-1024-1024-10, batch 256, train.unroll 4',
+  torch: 'mlp',
+  spec: () => ({ ...mlp.spec(), unroll: 4 }),
+};
+
+export const CASES: readonly BenchCase[] = [mlp, mlpUnroll4, cnn, vitTiny, text];

@@ -46,19 +46,53 @@ for (const [ci, co, h, s] of [
   // pads (1, 1) at the start and (s == 1 ? 1 : 0) at the end → output [ci, co, 3, 3].
   const e = s === 1 ? 1 : 0;
   const conv = {
-    opType: 'Conv', input: ['x', 'w'], output: ['y'],
-    attribute: [ints('strides', [1, 1]), ints('pads', [1, 1, e, e]), ints('kernel_shape', [ho, ho]), ints('dilations', [s, s])],
+    opType: 'Conv',
+    input: ['x', 'w'],
+    output: ['y'],
+    attribute: [
+      ints('strides', [1, 1]),
+      ints('pads', [1, 1, e, e]),
+      ints('kernel_shape', [ho, ho]),
+      ints('dilations', [s, s]),
+    ],
   };
-  const xs = [ci, N, h, h], ws = [co, N, ho, ho], ys = [ci, co, 3, 3];
+  const xs = [ci, N, h, h],
+    ws = [co, N, ho, ho],
+    ys = [ci, co, 3, 3];
   const wT = t(ws);
-  cases.push({ name: `dW ${ci}->${co} ${h} s${s} W input`, bytes: model([conv], [vi('x', xs), vi('w', ws)], [vi('y', ys)]), feeds: { x: t(xs), w: wT }, flops });
+  cases.push({
+    name: `dW ${ci}->${co} ${h} s${s} W input`,
+    bytes: model([conv], [vi('x', xs), vi('w', ws)], [vi('y', ys)]),
+    feeds: { x: t(xs), w: wT },
+    flops,
+  });
   const init = { name: 'w', dims: ws, dataType: 1, floatData: Array.from(wT.data as Float32Array) };
-  cases.push({ name: `dW ${ci}->${co} ${h} s${s} W const`, bytes: model([conv], [vi('x', xs)], [vi('y', ys)], [init]), feeds: { x: t(xs) }, flops });
+  cases.push({
+    name: `dW ${ci}->${co} ${h} s${s} W const`,
+    bytes: model([conv], [vi('x', xs)], [vi('y', ys)], [init]),
+    feeds: { x: t(xs) },
+    flops,
+  });
   const tr = { opType: 'Transpose', input: ['x'], output: ['y'], attribute: [ints('perm', [1, 0, 2, 3])] };
-  cases.push({ name: `Transpose x [N,${ci},${h},${h}] 1023`, bytes: model([tr], [vi('x', [N, ci, h, h])], [vi('y', xs)]), feeds: { x: t([N, ci, h, h]) }, flops: N * ci * h * h });
+  cases.push({
+    name: `Transpose x [N,${ci},${h},${h}] 1023`,
+    bytes: model([tr], [vi('x', [N, ci, h, h])], [vi('y', xs)]),
+    feeds: { x: t([N, ci, h, h]) },
+    flops: N * ci * h * h,
+  });
   const b = 16;
-  const tr6 = { opType: 'Transpose', input: ['x'], output: ['y'], attribute: [ints('perm', [2, 0, 4, 5, 1, 3])] };
-  cases.push({ name: `Transpose gy→OIHWBiBo [N,${co},${ho},${ho}]`, bytes: model([tr6], [vi('x', [N / b, b, co / b, b, ho, ho])], [vi('y', [co / b, N / b, ho, ho, b, b])]), feeds: { x: t([N / b, b, co / b, b, ho, ho]) }, flops: N * co * ho * ho });
+  const tr6 = {
+    opType: 'Transpose',
+    input: ['x'],
+    output: ['y'],
+    attribute: [ints('perm', [2, 0, 4, 5, 1, 3])],
+  };
+  cases.push({
+    name: `Transpose gy→OIHWBiBo [N,${co},${ho},${ho}]`,
+    bytes: model([tr6], [vi('x', [N / b, b, co / b, b, ho, ho])], [vi('y', [co / b, N / b, ho, ho, b, b])]),
+    feeds: { x: t([N / b, b, co / b, b, ho, ho]) },
+    flops: N * co * ho * ho,
+  });
 }
 const extra = JSON.parse(process.env.SO ?? '{}');
 process.chdir(process.env.TMPDIR ?? '/tmp');

@@ -11,8 +11,14 @@ for (const n of (process.argv.length > 2 ? process.argv.slice(2) : ['1048576', '
   const x = input('x', [n]);
   const y = x.mul(1.0001);
   const full = await ort.InferenceSession.create(toOnnx(defineGraph([x], { y })), sessionOptions());
-  const red = await ort.InferenceSession.create(toOnnx(defineGraph([x], { s: y.sum().reshape([1]) })), sessionOptions());
-  const sum = await ort.InferenceSession.create(toOnnx(defineGraph([x], { s: x.sum().reshape([1]) })), sessionOptions());
+  const red = await ort.InferenceSession.create(
+    toOnnx(defineGraph([x], { s: y.sum().reshape([1]) })),
+    sessionOptions(),
+  );
+  const sum = await ort.InferenceSession.create(
+    toOnnx(defineGraph([x], { s: x.sum().reshape([1]) })),
+    sessionOptions(),
+  );
   const feeds = { x: new ort.Tensor('float32', new Float32Array(n).fill(1), [n]) };
   const into = [0, 1].map(() => ({ y: new ort.Tensor('float32', new Float32Array(n), [n]) }));
   const w: Record<string, number[]> = { out: [], reduce: [], sumOnly: [] };
@@ -27,5 +33,7 @@ for (const n of (process.argv.length > 2 ? process.argv.slice(2) : ['1048576', '
     await sum.run(feeds);
     w.sumOnly.push(performance.now() - t0);
   }
-  console.log(`N=${n}: Mul→output ${median(w.out).toFixed(3)} ms; Mul→ReduceSum ${median(w.reduce).toFixed(3)}; ReduceSum alone ${median(w.sumOnly).toFixed(3)}`);
+  console.log(
+    `N=${n}: Mul→output ${median(w.out).toFixed(3)} ms; Mul→ReduceSum ${median(w.reduce).toFixed(3)}; ReduceSum alone ${median(w.sumOnly).toFixed(3)}`,
+  );
 }

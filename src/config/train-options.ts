@@ -21,6 +21,10 @@ export const TrainOptionsSchema = z
     /** Micro-batches per optimizer step (gradient accumulation: effective batch = recipe batch × this);
      * `steps` counts optimizer steps. Default 1 (no accumulation). */
     accumulate: int().positive().default(1),
+    /** Optimizer steps per graph run: parameters and optimizer state cross between JS and ONNX Runtime once per
+     * group, which speeds up models with many parameters and little compute per step (docs/engine.md).
+     * `steps`, `checkpointEvery` and `evalEvery` must be multiples of it; not with `accumulate`. Default 1. */
+    unroll: int().positive().default(1),
     /** Seed of initialisation, data order, augmentation and dropout (the recipe's `seed` picks its data set). */
     seed: int().default(0),
     /** Write a checkpoint every N steps (and at the last step). clade's default. */

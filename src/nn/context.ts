@@ -43,12 +43,16 @@ export interface RandomInput {
 export class Ctx {
   readonly updates = new Map<string, Tensor>();
   readonly randomInputs: RandomInput[] = [];
-  constructor(readonly train: boolean) {}
+  /** `suffix` tells the random inputs of one step of an unrolled training step from the others' (`rand.0@1`). */
+  constructor(
+    readonly train: boolean,
+    private readonly suffix = '',
+  ) {}
 
   /** A fed dropout mask of {0, 1/(1-p)} values, or null in eval mode or when p = 0. */
   dropoutMask(shape: readonly number[], p: number): Tensor | null {
     if (!this.train || p <= 0) return null;
-    const t = input(`rand.${this.randomInputs.length}`, shape);
+    const t = input(`rand.${this.randomInputs.length}${this.suffix}`, shape);
     this.randomInputs.push({ tensor: t, kind: 'dropout', p });
     return t;
   }

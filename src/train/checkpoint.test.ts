@@ -69,6 +69,40 @@ test('a checkpoint holding textbook Adam moments (no slotScales, as written befo
   expect(next[1].loss).toBeCloseTo(next[0].loss, 6);
 });
 
+test('an unrolled step (3 optimizer steps per graph run) equals 3 single steps, dropout masks included', async () => {
+  const a = await TrainStep.create(spec(1));
+  const single: number[] = [];
+  for (let i = 0; i < 6; i++) single.push((await a.run(batch(i), 1e-2 * (i + 1))).loss);
+  const u = await TrainStep.create({ ...spec(1), unroll: 3 });
+  const lrs = [1e-2, 2e-2, 3e-2];
+  const got = [
+    ...(await u.runSteps([0, 1, 2].map(batch), lrs)),
+    ...(await u.runSteps(
+      [3, 4, 5].map(batch),
+      lrs.map((x) => x + 3e-2),
+    )),
+  ].map((r) => r.loss);
+  expect(u.t).toBe(6);
+  got.forEach((x, i) => expect(x).toBeCloseTo(single[i], 5));
+  const want = a.state();
+  for (const [name, t] of u.state())
+    t.data.forEach((x, i) => expect(x).toBeCloseTo(want.get(name)!.data[i], 5));
+  await expect(u.run(batch(0), 1e-2)).rejects.toThrow(/unrolled over 3 steps/);
+  await expect(u.runSteps([batch(0)], [1e-2])).rejects.toThrow(/takes 3 batches/);
+});
+
+test('a non-finite loss in an unrolled group names its step and keeps none of the group', async () => {
+  const u = await TrainStep.create({ ...spec(1), unroll: 2 });
+  await u.runSteps([batch(0), batch(1)], [1e-2, 1e-2]);
+  const before = new Map([...u.state()].map(([k, v]) => [k, v.data.slice()]));
+  const bad = batch(3);
+  // the second batch of the pair overflows its loss; the first one was fine
+  bad.x.fill(3e38);
+  await expect(u.runSteps([batch(2), bad], [1e-2, 1e-2])).rejects.toThrow(/at step 4/);
+  expect(u.t).toBe(2);
+  for (const [k, v] of u.state()) expect(Array.from(v.data)).toEqual(Array.from(before.get(k)!));
+});
+
 test('loading reports every missing, unexpected and mis-shaped tensor', () => {
   const path = join(dir, 'bad.safetensors');
   saveCheckpoint(

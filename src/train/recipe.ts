@@ -93,7 +93,7 @@ export interface Recipe<P extends Params = Params, S = SymbolicParams<P>> {
  */
 export function stepSpec<P extends Params>(
   recipe: Recipe<P>,
-  o: { seed?: number; params?: P; accumulate?: number } = {},
+  o: { seed?: number; params?: P; accumulate?: number; unroll?: number } = {},
 ): StepSpec<P> {
   const seed = o.seed ?? 0;
   return {
@@ -108,5 +108,6 @@ export function stepSpec<P extends Params>(
     clipNorm: recipe.clipNorm,
     seed: new Rng(seed).fork('step').uint32(),
     accumulate: o.accumulate ?? 1,
+    unroll: o.unroll ?? 1,
   };
 }

@@ -51,6 +51,13 @@ export interface StepSpec<P extends Params = Params> {
    * optimizer update. The running sum is a state slot, so checkpoints taken mid-accumulation resume exactly.
    */
   readonly accumulate?: number;
+  /**
+   * Unroll: this many consecutive optimizer steps in one graph, run by `runSteps` with as many batches and
+   * learning rates. Parameters and optimizer state then cross between JS and ONNX Runtime once per group instead
+   * of once per step (each crossing copies them, engine guide §5), which pays off for models with many
+   * parameters and little compute per step. Not combinable with `accumulate`.
+   */
+  readonly unroll?: number;
 }
 
 export interface StepResult {
@@ -91,7 +98,6 @@ export class TrainStep<P extends Params = Params> {
   t = 0;
   rng: Rng;
   private cur = 0;
-  private readonly scalarBufs = new Map<string, Float32Array>();
 
   private constructor(
     readonly spec: StepSpec<P>,
@@ -102,7 +108,6 @@ export class TrainStep<P extends Params = Params> {
     private readonly metricNames: string[],
   ) {
     this.rng = new Rng(spec.seed ?? 0);
-    for (const n of spec.optimizer.scalarNames) this.scalarBufs.set(n, new Float32Array(1));
   }
 
   static async create<P extends Params>(spec: StepSpec<P>): Promise<TrainStep<P>> {
@@ -113,39 +118,83 @@ export class TrainStep<P extends Params = Params> {
   /** Micro-batches already summed into the accumulator (0 when not accumulating). */
   micro = 0;
 
+  /** Optimizer steps per `runSteps` call (`StepSpec.unroll`, default 1). */
+  get unroll(): number {
+    return this.spec.unroll ?? 1;
+  }
+
   /**
    * Run one step (or one micro-batch, when accumulating) at learning rate `lr`. Throws NonFiniteLossError
    * (without updating anything) on a NaN/Inf loss. `t` advances when the optimizer actually updates.
    */
   async run(batch: Readonly<Record<string, HostArray>>, lr: number): Promise<StepResult> {
+    if (this.unroll !== 1)
+      throw new CladeError(
+        `this step is unrolled over ${this.unroll} steps: call runSteps with that many batches`,
+      );
     const k = this.spec.accumulate ?? 1;
     const applying = this.micro + 1 >= k;
-    const t = this.t + 1;
-    const feeds: Record<string, HostArray> = { ...batch };
+    const [res] = await this.exec(
+      [batch],
+      [lr],
+      k > 1 ? { 'opt.apply': Float32Array.of(applying ? 1 : 0) } : {},
+    );
+    if (applying) {
+      this.t++;
+      this.micro = 0;
+    } else this.micro++;
+    return res;
+  }
+
+  /**
+   * Run `unroll` consecutive optimizer steps, step i on `batches[i]` at learning rate `lrs[i]`, in one graph
+   * run. A NaN/Inf loss at any of them throws NonFiniteLossError naming that step, and none of the group's
+   * updates is kept.
+   */
+  async runSteps(
+    batches: readonly Readonly<Record<string, HostArray>>[],
+    lrs: readonly number[],
+  ): Promise<StepResult[]> {
+    if (batches.length !== this.unroll || lrs.length !== this.unroll)
+      throw new CladeError(
+        `runSteps takes ${this.unroll} batches and learning rates (the step's unroll), got ${batches.length} and ${lrs.length}`,
+      );
+    const res = await this.exec(batches, lrs, {});
+    this.t += this.unroll;
+    return res;
+  }
+
+  /** Feed step i's batch, optimizer scalars and dropout masks under the names `unrolledName(·, i)`; swap buffers. */
+  private async exec(
+    batches: readonly Readonly<Record<string, HostArray>>[],
+    lrs: readonly number[],
+    extra: Record<string, HostArray>,
+  ): Promise<StepResult[]> {
+    const feeds: Record<string, HostArray> = { ...extra };
     const into: Record<string, HostArray> = {};
     for (const s of this.slots) {
       feeds[s.name] = s.bufs[this.cur];
       if (s.out) into[s.out] = s.bufs[1 - this.cur];
     }
-    const sc = this.spec.optimizer.scalars(t, lr);
-    for (const [k, buf] of this.scalarBufs) {
-      buf[0] = sc[k];
-      feeds[`opt.${k}`] = buf;
-    }
-    if (k > 1) feeds['opt.apply'] = Float32Array.of(applying ? 1 : 0);
+    batches.forEach((batch, i) => {
+      for (const [k, v] of Object.entries(batch)) feeds[unrolledName(k, i)] = v;
+      const sc = this.spec.optimizer.scalars(this.t + 1 + i, lrs[i]);
+      for (const n of this.spec.optimizer.scalarNames)
+        feeds[unrolledName(`opt.${n}`, i)] = Float32Array.of(sc[n]);
+    });
     for (const r of this.randomInputs)
       feeds[r.tensor.name!] = sampleDropoutMask(r.tensor.size, r.p, this.rng);
     const out = await this.compiled.run(feeds, into);
-    const loss = (out.loss as Float32Array)[0];
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(t, loss);
+    const res = batches.map((_, i) => {
+      const loss = (out[unrolledName('loss', i)] as Float32Array)[0];
+      const metrics: Record<string, number> = {};
+      for (const m of this.metricNames) metrics[m] = (out[unrolledName(`metric.${m}`, i)] as Float32Array)[0];
+      return { loss, metrics };
+    });
+    const bad = res.findIndex((r) => !Number.isFinite(r.loss));
+    if (bad >= 0) throw new NonFiniteLossError(this.t + 1 + bad, res[bad].loss);
     this.cur = 1 - this.cur;
-    if (applying) {
-      this.t = t;
-      this.micro = 0;
-    } else this.micro++;
-    const metrics: Record<string, number> = {};
-    for (const m of this.metricNames) metrics[m] = (out[`metric.${m}`] as Float32Array)[0];
-    return { loss, metrics };
+    return res;
   }
 
   /**
@@ -215,74 +264,106 @@ export class TrainStep<P extends Params = Params> {
   }
 }
 
+/** The graph name of step i's copy of a per-step input or output in an unrolled step (`x`, `x@1`, `x@2`, …). */
+export const unrolledName = (name: string, i: number): string => (i === 0 ? name : `${name}@${i}`);
+
 function traceStep<P extends Params>(spec: StepSpec<P>) {
   const hostFlat = hostLeaves(spec.params);
   const paramIn = new Map(hostFlat.map(([path, h]) => [path, input(path, h.shape)]));
-  // The symbolic twin of `spec.params`: the same tree with one named graph input per leaf.
-  const sym = unflattenLike(spec.params, paramIn, isHostTensor) as unknown as SymbolicParams<P>;
-  const batch = Object.fromEntries(
-    Object.entries(spec.batch).map(([k, b]) => [k, input(k, b.shape, b.dtype ?? 'float32')]),
-  );
-  const ctx = new Ctx(true);
-  const { loss, metrics = {} } = spec.loss(sym, batch, ctx);
-  if (loss.size !== 1) throw new CladeError(`the loss must be a scalar, got shape [${loss.shape}]`);
-
   const isTrainable = spec.trainable ?? ((p: string) => !isBuffer(p));
   const trainPaths = hostFlat.map(([p]) => p).filter((p) => isTrainable(p) && !isBuffer(p));
-  let grads = grad(
-    loss,
-    trainPaths.map((p) => paramIn.get(p)!),
-  );
-  const outputs: Record<string, Tensor> = { loss: loss.reshape([1]) };
-  // Accumulation: g ← (acc + g)/K feeds the update, which only lands when the fed `apply` flag is 1; otherwise the
-  // sum is carried in `acc.<path>` and parameters and optimizer state pass through unchanged.
   const K = spec.accumulate ?? 1;
   if (!(Number.isInteger(K) && K >= 1))
     throw new CladeError(`accumulate must be a positive integer, got ${K}`);
-  const apply = K > 1 ? input('opt.apply', []) : null;
-  const accIn: Tensor[] = [];
-  if (K > 1) {
-    grads = grads.map((g, i) => {
-      const acc = input(`acc.${trainPaths[i]}`, g.shape);
-      accIn.push(acc);
-      const sum = acc.add(g);
-      outputs[`new.acc.${trainPaths[i]}`] = sum.mul(apply!.neg().add(1));
-      return sum.mul(1 / K);
-    });
-  }
-  const gated = (next: Tensor, prev: Tensor) => (apply ? prev.add(next.sub(prev).mul(apply)) : next);
-  if (spec.clipNorm !== undefined) {
-    const c = clipGlobalNorm(grads, spec.clipNorm);
-    grads = c.grads;
-    outputs['metric.gradNorm'] = c.norm.reshape([1]);
-  }
-  for (const [k, m] of Object.entries(metrics)) outputs[`metric.${k}`] = m.reshape([1]);
+  const U = spec.unroll ?? 1;
+  if (!(Number.isInteger(U) && U >= 1)) throw new CladeError(`unroll must be a positive integer, got ${U}`);
+  if (U > 1 && K > 1) throw new CladeError(`unroll (${U}) and accumulate (${K}) cannot be combined`);
 
   const opt = spec.optimizer;
-  const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, input(`opt.${n}`, [])]));
+  const decayRule = spec.decay ?? decays;
   const stateIn: Tensor[] = [];
   const stateScale: number[] = []; // per stateIn entry: the optimizer's slot scale
-  const decayRule = spec.decay ?? decays;
-  trainPaths.forEach((path, i) => {
+  let state = new Map<string, Record<string, Tensor>>();
+  for (const path of trainPaths) {
     const p = paramIn.get(path)!;
-    const state = Object.fromEntries(opt.slots.map((s) => [s, input(`opt.${s}.${path}`, p.shape)]));
-    stateIn.push(...Object.values(state));
+    const slots = Object.fromEntries(opt.slots.map((s) => [s, input(`opt.${s}.${path}`, p.shape)]));
+    stateIn.push(...Object.values(slots));
     stateScale.push(...opt.slots.map((s) => opt.slotScale?.[s] ?? 1));
+    state.set(path, slots);
     const scale = spec.lrScale?.(path, p.shape) ?? 1;
     if (!(Number.isFinite(scale) && scale > 0))
       throw new CladeError(`the learning-rate scale of '${path}' must be a positive number, got ${scale}`);
-    const r = opt.update(p, grads[i], state, scalars, decayRule(path, p.shape), scale);
-    const range = spec.clamp?.(path);
-    outputs[`new.${path}`] = gated(range ? r.p.maximum(range[0]).minimum(range[1]) : r.p, p);
-    for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = gated(r.state[s], state[s]);
-  });
-  for (const [path, t] of ctx.updates) {
-    if (!paramIn.has(path))
-      throw new CladeError(`an update targets '${path}', which is not a parameter or buffer`);
-    if (trainPaths.includes(path))
-      throw new CladeError(`'${path}' is trained by the optimizer and also updated by the loss`);
-    outputs[`new.${path}`] = t;
   }
+  // Accumulation: g ← (acc + g)/K feeds the update, which only lands when the fed `apply` flag is 1; otherwise the
+  // sum is carried in `acc.<path>` and parameters and optimizer state pass through unchanged.
+  const apply = K > 1 ? input('opt.apply', []) : null;
+  const accIn: Tensor[] = [];
+  const gated = (next: Tensor, prev: Tensor) => (apply ? prev.add(next.sub(prev).mul(apply)) : next);
+
+  const outputs: Record<string, Tensor> = {};
+  const batchIn: Tensor[] = [];
+  const scalarIn: Tensor[] = [];
+  const randomInputs: Ctx['randomInputs'] = [];
+  // Step i reads the parameters, buffers and optimizer state step i − 1 wrote (step 0: the graph inputs).
+  let cur = new Map(paramIn);
+  for (let i = 0; i < U; i++) {
+    const name = (n: string) => unrolledName(n, i);
+    // The symbolic twin of `spec.params`: the same tree with this step's tensor per leaf.
+    const sym = unflattenLike(spec.params, cur, isHostTensor) as unknown as SymbolicParams<P>;
+    const batch = Object.fromEntries(
+      Object.entries(spec.batch).map(([k, b]) => [k, input(name(k), b.shape, b.dtype ?? 'float32')]),
+    );
+    batchIn.push(...Object.values(batch));
+    const ctx = new Ctx(true, i === 0 ? '' : `@${i}`);
+    const { loss, metrics = {} } = spec.loss(sym, batch, ctx);
+    if (loss.size !== 1) throw new CladeError(`the loss must be a scalar, got shape [${loss.shape}]`);
+    randomInputs.push(...ctx.randomInputs);
+    let grads = grad(
+      loss,
+      trainPaths.map((p) => cur.get(p)!),
+    );
+    outputs[name('loss')] = loss.reshape([1]);
+    if (K > 1) {
+      grads = grads.map((g, j) => {
+        const acc = input(`acc.${trainPaths[j]}`, g.shape);
+        accIn.push(acc);
+        const sum = acc.add(g);
+        outputs[`new.acc.${trainPaths[j]}`] = sum.mul(apply!.neg().add(1));
+        return sum.mul(1 / K);
+      });
+    }
+    if (spec.clipNorm !== undefined) {
+      const c = clipGlobalNorm(grads, spec.clipNorm);
+      grads = c.grads;
+      outputs[name('metric.gradNorm')] = c.norm.reshape([1]);
+    }
+    for (const [k, m] of Object.entries(metrics)) outputs[name(`metric.${k}`)] = m.reshape([1]);
+
+    const scalars = Object.fromEntries(opt.scalarNames.map((n) => [n, input(name(`opt.${n}`), [])]));
+    scalarIn.push(...Object.values(scalars));
+    const next = new Map(cur);
+    const nextState = new Map<string, Record<string, Tensor>>();
+    trainPaths.forEach((path, j) => {
+      const p = cur.get(path)!;
+      const st = state.get(path)!;
+      const scale = spec.lrScale?.(path, p.shape) ?? 1;
+      const r = opt.update(p, grads[j], st, scalars, decayRule(path, p.shape), scale);
+      const range = spec.clamp?.(path);
+      next.set(path, gated(range ? r.p.maximum(range[0]).minimum(range[1]) : r.p, p));
+      nextState.set(path, Object.fromEntries(opt.slots.map((s) => [s, gated(r.state[s], st[s])])));
+    });
+    for (const [path, t] of ctx.updates) {
+      if (!paramIn.has(path))
+        throw new CladeError(`an update targets '${path}', which is not a parameter or buffer`);
+      if (trainPaths.includes(path))
+        throw new CladeError(`'${path}' is trained by the optimizer and also updated by the loss`);
+      next.set(path, t);
+    }
+    cur = next;
+    state = nextState;
+  }
+  for (const [path, t] of cur) if (t !== paramIn.get(path)) outputs[`new.${path}`] = t;
+  for (const [path, st] of state) for (const s of opt.slots) outputs[`new.opt.${s}.${path}`] = st[s];
   // Slots whose values change each step cycle through ping-pong buffers; frozen ones are plain inputs that
   // keep their single buffer (fed as both halves).
   const slots: Slot[] = [];
@@ -306,19 +387,18 @@ function traceStep<P extends Params>(spec: StepSpec<P>) {
       bufs: [new Float32Array(t.size), new Float32Array(t.size)],
       scale,
     });
-  const randomInputs = ctx.randomInputs;
   const graphInputs = [
     ...paramIn.values(),
     ...stateIn,
     ...accIn,
-    ...Object.values(batch),
-    ...Object.values(scalars),
+    ...batchIn,
+    ...scalarIn,
     ...(apply ? [apply] : []),
     ...randomInputs.map((r) => r.tensor),
   ];
   const used = defineGraph(graphInputs, outputs);
   const metricNames = Object.keys(outputs)
-    .filter((k) => k.startsWith('metric.'))
+    .filter((k) => k.startsWith('metric.') && !k.includes('@'))
     .map((k) => k.slice(7));
   return { graph: used, slots, randomInputs, metricNames };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DataLoader } from '../data/loader/loader.ts';
 import { StreamLoader } from '../data/loader/stream-loader.ts';
 import type { SkipReport } from '../data/types.ts';
-import type { LoaderPosition } from '../data/loader/loader-types.ts';
+import type { Batch, LoaderPosition } from '../data/loader/loader-types.ts';
 import type { Params } from '../nn/context.ts';
 import { warmupCosine } from '../optim/schedule.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -30,6 +30,11 @@ export interface TrainOptions {
   readonly resume?: boolean;
   /** Micro-batches per optimizer step (gradient accumulation); `steps` counts optimizer steps. Default 1. */
   readonly accumulate?: number;
+  /**
+   * Optimizer steps per graph run (`StepSpec.unroll`): parameters and optimizer state cross between JS and ONNX
+   * Runtime once per group. `steps`, `checkpointEvery` and `evalEvery` must be multiples of it. Default 1.
+   */
+  readonly unroll?: number;
   /** Loader worker threads (results do not depend on it). */
   readonly workers?: number;
   /** Run the recipe's `periodicEval` every N steps (0 or absent: never); its numbers go to metrics.jsonl. */
@@ -71,11 +76,27 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
     throw new CladeError(
       `recipe '${recipe.name}' has no evaluation hook: set train.evalEvery to 0 (--train.evalEvery=0)`,
     );
+  const unroll = o.unroll ?? 1;
+  if (unroll > 1) {
+    if ((o.accumulate ?? 1) > 1)
+      throw new CladeError(
+        `train.unroll (${unroll}) and train.accumulate (${o.accumulate}) cannot be combined`,
+        {
+          field: 'train.unroll',
+        },
+      );
+    const every = { steps: o.steps, checkpointEvery: o.checkpointEvery, evalEvery };
+    for (const [k, v] of Object.entries(every))
+      if (v % unroll !== 0)
+        throw new CladeError(`train.${k} (${v}) must be a multiple of train.unroll (${unroll})`, {
+          field: `train.${k}`,
+        });
+  }
   mkdirSync(join(o.outDir, 'checkpoints'), { recursive: true });
   for (const d of [o.outDir, join(o.outDir, 'checkpoints')])
     for (const f of removeStaleTempFiles(d))
       console.error(`removed ${join(d, f)} (left by an interrupted write)`);
-  const step = await TrainStep.create(stepSpec(recipe, { seed: o.seed, accumulate: o.accumulate }));
+  const step = await TrainStep.create(stepSpec(recipe, { seed: o.seed, accumulate: o.accumulate, unroll }));
   const metricsPath = join(o.outDir, 'metrics.jsonl');
   let start: LoaderPosition = { epoch: 0, step: 0 };
   let lastGood: string | null = null;
@@ -83,6 +104,11 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
     const ckpt = latestCheckpoint(o.outDir);
     if (ckpt) {
       const extra = restoreStepCheckpoint(ckpt, step);
+      if (step.t % unroll !== 0)
+        throw new CladeError(
+          `the checkpoint is at step ${step.t}, not a multiple of train.unroll (${unroll}): resume with the run's own train.unroll`,
+          { file: ckpt },
+        );
       start = extra.loader as LoaderPosition;
       lastGood = ckpt;
       truncateMetrics(metricsPath, step.t);
@@ -110,12 +136,23 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
   try {
     if (step.t < o.steps) {
       let microLoss = 0;
+      let group: Batch[] = [];
       for await (const batch of loader) {
-        const rate = lr(step.t);
+        group.push(batch);
+        if (group.length < unroll) continue;
+        const batches = group;
+        group = [];
         const before = step.t;
-        let res;
+        const rates = batches.map((_, i) => lr(before + i));
+        let results;
         try {
-          res = await step.run(recipe.feeds(batch, step.t), rate);
+          results =
+            unroll > 1
+              ? await step.runSteps(
+                  batches.map((b, i) => recipe.feeds(b, before + i)),
+                  rates,
+                )
+              : [await step.run(recipe.feeds(batch, before), rates[0])];
         } catch (e) {
           if (e instanceof NonFiniteLossError)
             throw new CladeError(
@@ -126,28 +163,34 @@ export async function train<P extends Params>(recipe: Recipe<P>, o: TrainOptions
             );
           throw e;
         }
-        microLoss += res.loss;
-        if (step.t === before) continue; // accumulating: no optimizer step yet
-        lastLoss = microLoss / (o.accumulate ?? 1);
-        microLoss = 0;
-        ran++;
-        const line: Record<string, unknown> = {
-          step: step.t,
-          loss: lastLoss,
-          lr: rate,
-          ...res.metrics,
-          epoch: batch.epoch,
-        };
-        let shown: Record<string, number> = {};
-        if (evalEvery > 0 && step.t % evalEvery === 0) {
-          const ev = await recipe.periodicEval!(step.params(), step.t);
-          Object.assign(line, ev);
-          shown = Object.fromEntries(Object.entries(ev).filter(([k]) => /^(knn|zeroshot)\//.test(k)));
+        if (unroll === 1) {
+          microLoss += results[0].loss;
+          if (step.t === before) continue; // accumulating: no optimizer step yet
         }
-        const skipped = recipe.skipped?.().length ?? 0;
-        if (skipped) line.skipped = skipped;
-        appendFileSync(metricsPath, JSON.stringify(line) + '\n');
-        bar?.tick(1, { loss: lastLoss, lr: rate, ...shown });
+        for (const [i, res] of results.entries()) {
+          lastLoss = unroll === 1 ? microLoss / (o.accumulate ?? 1) : res.loss;
+          microLoss = 0;
+          ran++;
+          const t = before + i + 1;
+          const line: Record<string, unknown> = {
+            step: t,
+            loss: lastLoss,
+            lr: rates[i],
+            ...res.metrics,
+            epoch: batches[i].epoch,
+          };
+          let shown: Record<string, number> = {};
+          // evalEvery and checkpointEvery are multiples of unroll, so only a group's last step (t = step.t) hits them
+          if (evalEvery > 0 && t % evalEvery === 0) {
+            const ev = await recipe.periodicEval!(step.params(), t);
+            Object.assign(line, ev);
+            shown = Object.fromEntries(Object.entries(ev).filter(([k]) => /^(knn|zeroshot)\//.test(k)));
+          }
+          const skipped = recipe.skipped?.().length ?? 0;
+          if (skipped) line.skipped = skipped;
+          appendFileSync(metricsPath, JSON.stringify(line) + '\n');
+          bar?.tick(1, { loss: lastLoss, lr: rates[i], ...shown });
+        }
         if (step.t % o.checkpointEvery === 0 || step.t === o.steps) {
           lastGood = join(o.outDir, 'checkpoints', `step-${String(step.t).padStart(8, '0')}.safetensors`);
           saveStepCheckpoint(lastGood, step, { loader: loader.position() });

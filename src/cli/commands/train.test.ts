@@ -105,6 +105,22 @@ test('train.accumulate: 2 micro-batches of 24 per optimizer step', async () => {
   expect(await trainCli([cfgFile, '--out', join(dir, 'acc0'), '--train.accumulate=0'])).toBe(1);
 });
 
+test('train.unroll: 2 steps per graph run give the same run as 1; multiples are checked', async () => {
+  const log = capture();
+  const one = join(dir, 'u1');
+  const two = join(dir, 'u2');
+  expect(await trainCli([cfgFile, '--out', one, '--quiet', '--train.steps=4'])).toBe(0);
+  expect(await trainCli([cfgFile, '--out', two, '--quiet', '--train.steps=4', '--train.unroll=2'])).toBe(0);
+  const [a, b] = [curve(one), curve(two)];
+  expect(b).toHaveLength(4); // one metrics line per optimizer step
+  b.forEach((x, i) => expect(x).toBeCloseTo(a[i], 4));
+  expect(existsSync(join(two, 'checkpoints', 'step-00000004.safetensors'))).toBe(true);
+  expect(
+    await trainCli([cfgFile, '--out', join(dir, 'u4'), '--quiet', '--train.steps=8', '--train.unroll=4']),
+  ).toBe(1);
+  expect(log.join('\n')).toMatch(/train\.checkpointEvery \(2\) must be a multiple of train\.unroll \(4\)/);
+});
+
 test("train.evalEvery adds the recipe's periodic evaluation to metrics.jsonl", async () => {
   capture();
   const run = join(dir, 'mv');
