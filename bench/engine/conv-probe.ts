@@ -1,5 +1,6 @@
 // Probe: forward Conv with the weight as a graph input vs as an initializer (ORT's NCHWc transform applies only
 // to constant weights), and ConvTranspose (dX) on the bench CNN's shapes. Interleaved, median ms.
+// `CASES=dw node bin/run-ts.mjs bench/engine/conv-probe.ts`: the weight gradient as a transposed-role conv.
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../src/engine/onnx/proto.ts';
 const vi = (name: string, shape: number[]) => ({
@@ -35,55 +36,98 @@ const t = (shape: number[]) =>
     Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => Math.random() - 0.5),
     shape,
   );
-for (const [ci, co, h, s] of [
-  [3, 32, 32, 1],
-  [32, 64, 32, 2],
-  [64, 128, 16, 2],
-  [64, 64, 16, 1],
-]) {
-  const ho = h / s;
-  const xs = [N, ci, h, h],
-    ws = [co, ci, 3, 3],
-    ys = [N, co, ho, ho];
-  const conv = {
-    opType: 'Conv',
-    input: ['x', 'w'],
-    output: ['y'],
-    attribute: [ints('strides', [s, s]), ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])],
-  };
-  const flops = 2 * N * co * ho * ho * ci * 9;
-  const wT = t(ws);
-  cases.push({
-    name: `Conv ${ci}->${co} ${h} s${s} W input`,
-    bytes: model([conv], [vi('x', xs), vi('w', ws)], [vi('y', ys)]),
-    feeds: { x: t(xs), w: wT },
-    flops,
-  });
-  const init = { name: 'w', dims: ws, dataType: 1, floatData: Array.from(wT.data as Float32Array) };
-  cases.push({
-    name: `Conv ${ci}->${co} ${h} s${s} W const`,
-    bytes: model([conv], [vi('x', xs)], [vi('y', ys)], [init]),
-    feeds: { x: t(xs) },
-    flops,
-  });
-  if (ci > 3) {
-    const ct = {
-      opType: 'ConvTranspose',
-      input: ['g', 'w'],
-      output: ['dx'],
+// CASES=dw: the weight gradient as a transposed-role conv instead (issue 15; docs/benchmarks.md).
+if (process.env.CASES === 'dw') {
+  for (const [ci, co, h, s] of [
+    [3, 32, 32, 1],
+    [32, 64, 32, 2],
+    [64, 128, 16, 2],
+  ]) {
+    const ho = h / s;
+    const flops = 2 * N * co * ho * ho * ci * 9;
+    // dW as a transposed-role conv: input xᵀ [ci, N, h, h], kernel gyᵀ [co, N, ho, ho] with dilation s,
+    // pads (1, 1) at the start and (s == 1 ? 1 : 0) at the end → output [ci, co, 3, 3].
+    const e = s === 1 ? 1 : 0;
+    const conv = {
+      opType: 'Conv',
+      input: ['x', 'w'],
+      output: ['y'],
       attribute: [
-        ints('strides', [s, s]),
-        ints('pads', [1, 1, 1, 1]),
-        ints('kernel_shape', [3, 3]),
-        ints('output_padding', [s - 1, s - 1]),
+        ints('strides', [1, 1]),
+        ints('pads', [1, 1, e, e]),
+        ints('kernel_shape', [ho, ho]),
+        ints('dilations', [s, s]),
       ],
     };
+    const xs = [ci, N, h, h],
+      ws = [co, N, ho, ho],
+      ys = [ci, co, 3, 3];
+    const wT = t(ws);
     cases.push({
-      name: `ConvT ${co}->${ci} ${h} s${s} (dX)`,
-      bytes: model([ct], [vi('g', ys), vi('w', ws)], [vi('dx', xs)]),
-      feeds: { g: t(ys), w: wT },
+      name: `dW ${ci}->${co} ${h} s${s} W input`,
+      bytes: model([conv], [vi('x', xs), vi('w', ws)], [vi('y', ys)]),
+      feeds: { x: t(xs), w: wT },
       flops,
     });
+    const init = { name: 'w', dims: ws, dataType: 1, floatData: Array.from(wT.data as Float32Array) };
+    cases.push({
+      name: `dW ${ci}->${co} ${h} s${s} W const`,
+      bytes: model([conv], [vi('x', xs)], [vi('y', ys)], [init]),
+      feeds: { x: t(xs) },
+      flops,
+    });
+  }
+} else {
+  for (const [ci, co, h, s] of [
+    [3, 32, 32, 1],
+    [32, 64, 32, 2],
+    [64, 128, 16, 2],
+    [64, 64, 16, 1],
+  ]) {
+    const ho = h / s;
+    const xs = [N, ci, h, h],
+      ws = [co, ci, 3, 3],
+      ys = [N, co, ho, ho];
+    const conv = {
+      opType: 'Conv',
+      input: ['x', 'w'],
+      output: ['y'],
+      attribute: [ints('strides', [s, s]), ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])],
+    };
+    const flops = 2 * N * co * ho * ho * ci * 9;
+    const wT = t(ws);
+    cases.push({
+      name: `Conv ${ci}->${co} ${h} s${s} W input`,
+      bytes: model([conv], [vi('x', xs), vi('w', ws)], [vi('y', ys)]),
+      feeds: { x: t(xs), w: wT },
+      flops,
+    });
+    const init = { name: 'w', dims: ws, dataType: 1, floatData: Array.from(wT.data as Float32Array) };
+    cases.push({
+      name: `Conv ${ci}->${co} ${h} s${s} W const`,
+      bytes: model([conv], [vi('x', xs)], [vi('y', ys)], [init]),
+      feeds: { x: t(xs) },
+      flops,
+    });
+    if (ci > 3) {
+      const ct = {
+        opType: 'ConvTranspose',
+        input: ['g', 'w'],
+        output: ['dx'],
+        attribute: [
+          ints('strides', [s, s]),
+          ints('pads', [1, 1, 1, 1]),
+          ints('kernel_shape', [3, 3]),
+          ints('output_padding', [s - 1, s - 1]),
+        ],
+      };
+      cases.push({
+        name: `ConvT ${co}->${ci} ${h} s${s} (dX)`,
+        bytes: model([ct], [vi('g', ys), vi('w', ws)], [vi('dx', xs)]),
+        feeds: { g: t(ys), w: wT },
+        flops,
+      });
+    }
   }
 }
 const extra = JSON.parse(process.env.SO ?? '{}');
