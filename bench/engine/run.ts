@@ -49,6 +49,7 @@ async function main() {
   const baseline = await tuneBaseline(python);
   const peak = baseline.ort.sgemm.ort!;
   const rows = [];
+  const picks = new Map<string, ReturnType<typeof pickFastest>>();
   for (const c of CASES.filter((c) => only.includes(c.name))) {
     const spec = c.spec();
     const t0 = performance.now();
@@ -63,9 +64,13 @@ async function main() {
     const torchCase = c.torch ?? c.name;
     for (let i = 0; i < 3; i++) await run();
     // The reference's fastest thread configuration for this case (short runs), then interleaved rounds under it.
-    const pick = python
-      ? pickFastest(baseline.configs, (cfg) => torchRate(torchCase, cfg, tuneSeconds))
-      : null;
+    // Cases sharing a PyTorch model (mlp, mlp-unroll4) share its configuration pick, so their rows differ only in
+    // clade's step.
+    let pick = picks.get(torchCase) ?? null;
+    if (python && !pick) {
+      pick = pickFastest(baseline.configs, (cfg) => torchRate(torchCase, cfg, tuneSeconds));
+      picks.set(torchCase, pick);
+    }
     if (pick)
       console.log(
         `  PyTorch configurations (steps/s): ${Object.entries(pick.rates)
@@ -101,6 +106,9 @@ async function main() {
       valid: baseline.valid && pytorch !== null,
       pytorchConfig: pick?.config ?? null,
       pytorchConfigRates: pick?.rates ?? null,
+      // every round's rate, for the spread behind the medians
+      cladeRounds: ours,
+      pytorchRounds: theirs,
       unit: 'steps/s',
       gflops,
       flopsPerStep: flops,
