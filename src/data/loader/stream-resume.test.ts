@@ -92,7 +92,8 @@ test('a loader process streaming shards, killed with SIGKILL, resumes from its c
   expect((await first.exited).signal).toBe('SIGKILL');
   const saved = JSON.parse(readFileSync(ckpt, 'utf8')) as { epoch: number; step: number; stream: unknown };
   expect(saved.epoch).toBe(0);
-  expect(saved.step).toBeGreaterThanOrEqual(5);
+  // 5 lines were seen; the kill can land between the fifth batch's line and its checkpoint (then step 4)
+  expect(saved.step).toBeGreaterThanOrEqual(4);
   expect(saved.step).toBeLessThan(8); // killed mid-epoch, with samples in the shuffle buffer
   expect((saved.stream as WebDatasetState).buffer.length).toBeGreaterThan(0);
   const written = lines(out).length; // the batch after the checkpoint may have been written before the kill
