@@ -103,4 +103,13 @@ export const mlpUnroll4: BenchCase = {
   spec: () => ({ ...mlp.spec(), unroll: 4 }),
 };
 
-export const CASES: readonly BenchCase[] = [mlp, mlpUnroll4, cnn, vitTiny, text];
+/** The text transformer (5.3 M parameters) with `train.unroll` 2. */
+export const textUnroll2: BenchCase = {
+  ...text,
+  name: 'text-unroll2',
+  title: `${text.title}, train.unroll 2`,
+  torch: 'text',
+  spec: () => ({ ...text.spec(), unroll: 2 }),
+};
+
+export const CASES: readonly BenchCase[] = [mlp, mlpUnroll4, cnn, vitTiny, text, textUnroll2];
