@@ -30,10 +30,8 @@ async function probe(C: number) {
   >;
   const outs: Record<string, Tensor> = {};
   const ins: Tensor[] = [...Object.values(sc)];
-  const host: Record<string, Float32Array> = {};
   const feeds: Record<string, ort.Tensor> = {};
   const fetchA: Record<string, ort.Tensor> = {};
-  const fetchB: Record<string, ort.Tensor> = {};
   const bufs: Record<string, Float32Array[]> = {};
   for (const [name, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -71,8 +69,6 @@ async function probe(C: number) {
     if (gWhole) feeds[`g.${name}`] = new ort.Tensor('float32', bufs[`g.${name}`][0], [n]);
   }
   for (const n of opt.scalarNames) feeds[`s.${n}`] = new ort.Tensor('float32', new Float32Array([0.001]), []);
-  void fetchB;
-  void host;
   // OUT=sum: one scalar output that depends on every update (what the step costs without the state round-trip).
   const SUM = process.env.OUT === 'sum';
   const g = SUM

@@ -202,9 +202,10 @@ export class TrainStep<P extends Params = Params> {
    * buffers, except slots the optimizer carries scaled (`Optimizer.slotScale`), which come back as unscaled copies.
    */
   state(): Map<string, HostTensor> {
+    const held = this.heldState().tensors;
     const m = new Map<string, HostTensor>();
-    for (const [name, t] of this.heldState().tensors) {
-      const scale = this.slots.find((s) => s.name === name)!.scale;
+    for (const { name, scale } of this.slots) {
+      const t = held.get(name)!;
       m.set(name, scale === 1 ? t : { shape: t.shape, data: t.data.map((x) => x / scale) });
     }
     return m;
