@@ -21,6 +21,7 @@ import { compile } from '../src/engine/runtime/ort.ts';
 import { input } from '../src/engine/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import { median } from './common.ts';
+import { spawnClean } from './spawn.ts';
 
 /** ISA flags worth recording (lscpu's full list is long). */
 const ISA = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*)$/;
@@ -137,11 +138,15 @@ export async function ortThroughput(): Promise<Throughput> {
 
 const checkScript = fileURLToPath(new URL('./reference_check.py', import.meta.url));
 
-export function referenceThroughput(python: string, cfg: RefConfig, numpyOnly = false): Throughput | null {
-  const r = spawnSync(
+export async function referenceThroughput(
+  python: string,
+  cfg: RefConfig,
+  numpyOnly = false,
+): Promise<Throughput | null> {
+  const r = await spawnClean(
     python,
     [checkScript, cfg.env.CLADE_TORCH_THREADS ?? '2', ...(numpyOnly ? ['--numpy'] : [])],
-    { env: { ...process.env, ...cfg.env }, encoding: 'utf8' },
+    { ...process.env, ...cfg.env },
   );
   if (r.status !== 0) {
     console.error(`reference check (${cfg.name}) failed: ${r.stderr}`);
@@ -195,7 +200,7 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
   const score = (t: Throughput | null) => (t ? ((gemmBound ? t.sgemm[path] : t.elementwise) ?? null) : null);
   const rate = (t: Throughput | null) => score(t) ?? 0;
   if (python) {
-    const probe = referenceThroughput(python, configs[0], opts.numpyOnly);
+    const probe = await referenceThroughput(python, configs[0], opts.numpyOnly);
     // configs[0]'s figure under the configurations chosen so far (re-used by the allocator check below).
     let current = probe;
     const core = probe?.blasCore ?? '';
@@ -208,7 +213,7 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
       // An AVX-512 CPU newer than the OpenBLAS build (e.g. Zen 5 under OpenBLAS 0.3.21) is detected as an AVX2
       // core: try the AVX-512 kernels too and keep whichever is faster.
       const fixed = referenceConfigs(threads, { OPENBLAS_CORETYPE: fix });
-      const forced = referenceThroughput(python, fixed[0], opts.numpyOnly);
+      const forced = await referenceThroughput(python, fixed[0], opts.numpyOnly);
       const faster = rate(forced) > rate(probe);
       console.log(
         `OpenBLAS detected "${core}" on an AVX-512 ${machine.cpu}: OPENBLAS_CORETYPE=${fix} ${rate(forced).toFixed(1)} vs detected ${rate(probe).toFixed(1)}; using ${faster ? fix : core}`,
@@ -221,9 +226,9 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
     const jemalloc = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
     if (existsSync(jemalloc) && !opts.numpyOnly) {
       const env = { LD_PRELOAD: jemalloc, MALLOC_CONF: 'dirty_decay_ms:-1,muzzy_decay_ms:-1' };
-      const plain = rate(current ?? referenceThroughput(python, configs[0]));
+      const plain = rate(current ?? (await referenceThroughput(python, configs[0])));
       const withJe = rate(
-        referenceThroughput(python, { name: configs[0].name, env: { ...configs[0].env, ...env } }),
+        await referenceThroughput(python, { name: configs[0].name, env: { ...configs[0].env, ...env } }),
       );
       console.log(
         `PyTorch allocator: jemalloc ${withJe.toFixed(1)} vs glibc ${plain.toFixed(1)}; using ${withJe > plain ? 'jemalloc' : 'glibc'}`,
@@ -232,7 +237,7 @@ export async function tuneBaseline(python: string | null, opts: TuneOptions = {}
         configs = configs.map((c) => ({ name: `${c.name}/jemalloc`, env: { ...c.env, ...env } }));
     }
     for (const cfg of configs) {
-      const t = referenceThroughput(python, cfg, opts.numpyOnly);
+      const t = await referenceThroughput(python, cfg, opts.numpyOnly);
       const sc = score(t);
       tried.push({ name: cfg.name, score: sc });
       if (t && sc !== null && (!best || sc > best.score)) best = { cfg, t, score: sc };
@@ -300,14 +305,14 @@ export function printBaseline(b: Baseline) {
  * Run `rate(cfg)` (higher is better) under every configuration and keep the fastest; for benches that time each
  * case under each configuration before the interleaved rounds.
  */
-export function pickFastest(
+export async function pickFastest(
   configs: RefConfig[],
-  rate: (cfg: RefConfig) => number | null,
-): { config: RefConfig; rates: Record<string, number | null> } | null {
+  rate: (cfg: RefConfig) => Promise<number | null>,
+): Promise<{ config: RefConfig; rates: Record<string, number | null> } | null> {
   const rates: Record<string, number | null> = {};
   let best: { cfg: RefConfig; r: number } | null = null;
   for (const cfg of configs) {
-    const r = rate(cfg);
+    const r = await rate(cfg);
     rates[cfg.name] = r;
     if (r !== null && (!best || r > best.r)) best = { cfg, r };
   }

@@ -43,7 +43,7 @@ const recallAt = (got: Int32Array, exact: Int32Array, q: number, k: number) => {
 export async function lanceKnnCase(
   dir: string,
   n: number,
-  reference: ((dir: string) => Record<string, unknown> | null) | null,
+  reference: ((dir: string) => Promise<Record<string, unknown> | null>) | null,
   o: { d?: number; queries?: number; k?: number; spread?: number; log?: (l: string) => void } = {},
 ): Promise<LanceCaseResult> {
   const d = o.d ?? 256;
@@ -133,7 +133,7 @@ export async function lanceKnnCase(
         nprobes: [1, 2, 4, 8, 16, 32, 64, 128],
       }),
     );
-    faiss = reference(dir) as LanceCaseResult['faiss'];
+    faiss = (await reference(dir)) as LanceCaseResult['faiss'];
   }
   return { n, queries: nq, write, exact: exactS, build, buildCpu, settings, faiss };
 }

@@ -21,6 +21,8 @@
  * --ann` end to end on `--lance-analyze-n` (default 50,000) × 256, 1,000 classes — wall clock, peak RSS
  * (`/usr/bin/time -v`), the stages and the recall check the results record (bench/analysis/lance-analyze.ts).
  */
+// First: forks the spawn helper while this process is small (bench/spawn.ts).
+import { spawnClean } from '../spawn.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,21 +76,17 @@ function findPython(modules: string[]): string | null {
   return null;
 }
 
-function runRef(
+async function runRef(
   py: string | null,
   which: string,
   dir: string,
   script = 'reference.py',
-): Record<string, unknown> | null {
+): Promise<Record<string, unknown> | null> {
   if (!py) return null;
   const env = { ...process.env, MKL_NUM_THREADS: '2', ...baseline.config.env };
-  const r = spawnSync(py, [resolve(here, script), ...(which ? [which] : []), dir], {
-    encoding: 'utf8',
-    env,
-    maxBuffer: 1 << 26,
-  });
+  const r = await spawnClean(py, [resolve(here, script), ...(which ? [which] : []), dir], env);
   if (r.status !== 0) {
-    console.error(`reference ${which} failed: ${r.stderr.slice(-500)}`);
+    console.error(`reference ${which} failed: ${(r.error ?? r.stderr).slice(-500)}`);
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -109,7 +107,7 @@ const median = (v: number[]) => {
  */
 async function paired<T>(
   clade: () => Promise<T>,
-  reference: (() => Record<string, unknown> | null) | null,
+  reference: (() => Promise<Record<string, unknown> | null>) | null,
 ): Promise<{
   result: T;
   ref: Record<string, unknown> | null;
@@ -126,7 +124,7 @@ async function paired<T>(
     const [v, t] = await timeAsync(clade);
     result = v;
     ts.push(t);
-    const o = reference?.() ?? null;
+    const o = (await reference?.()) ?? null;
     if (o) {
       ref = o;
       rs.push(o.seconds as number);

@@ -9,7 +9,8 @@
  *   jpeg-rrc224-exact: the same with sharp's exact decode (PIL's pixels, as torchvision decodes).
  *   jpeg-rrc224-region: exact, drawing the crop from the JPEG header and decoding only down to the crop.
  */
-import { spawnSync } from 'node:child_process';
+// First: forks the spawn helper while this process is small (bench/spawn.ts).
+import { spawnClean } from '../spawn.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,18 +95,15 @@ async function runClade(c: Case): Promise<number> {
   return images / ((performance.now() - t0) / 1000);
 }
 
-function runTorchvision(c: Case, baseline: Baseline): number | null {
+async function runTorchvision(c: Case, baseline: Baseline): Promise<number | null> {
   if (!python) return null;
-  const r = spawnSync(
+  const r = await spawnClean(
     python,
     [tvScript, ...c.tvArgs, '--batch', String(c.batch), '--workers', String(workers)],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, ...baseline.config.env },
-    },
+    { ...process.env, ...baseline.config.env },
   );
   if (r.status !== 0) {
-    console.error(`torchvision run failed (${c.name}):\n${r.stderr}`);
+    console.error(`torchvision run failed (${c.name}):\n${r.error ?? r.stderr}`);
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!).images_per_s;
@@ -158,7 +156,7 @@ async function main(): Promise<void> {
         const cl = await runClade(c);
         res.get(c.name)!.clade.push(cl);
         if (!tvDone.has(c.tvKey))
-          tvDone.set(c.tvKey, c.tvKey === 'cifar' && !cifarFile ? null : runTorchvision(c, baseline));
+          tvDone.set(c.tvKey, c.tvKey === 'cifar' && !cifarFile ? null : await runTorchvision(c, baseline));
         const tv = tvDone.get(c.tvKey)!;
         if (tv !== null) res.get(c.name)!.tv.push(tv);
         console.log(

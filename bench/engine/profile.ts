@@ -1,17 +1,31 @@
 /**
  * Per-op and per-node kernel times of one bench case's training step from ORT's profiler:
- * `node bin/run-ts.mjs bench/engine/profile.ts <case> [steps=10]` (`TOP=40` nodes listed). Each node's figure is
- * its median over the steps, so a step slowed by other processes on the machine does not skew it.
+ * `node bin/run-ts.mjs bench/engine/profile.ts <case> [steps=10]` (`TOP=40` nodes listed). `<case>` is a
+ * bench:engine case (`cnn`) or a bench:train recipe case prefixed `train:` (`train:simclr-cifar`). Each node's
+ * figure is its median over the steps, so a step slowed by other processes on the machine does not skew it.
  */
 import * as ort from 'onnxruntime-node';
 import { TrainStep } from '../../src/train/step.ts';
-import { sessionOptions } from '../../src/engine/runtime/ort.ts';
+import { sessionOptions, type HostArray } from '../../src/engine/runtime/ort.ts';
 import { CASES } from './cases.ts';
 import { median } from '../common.ts';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 const name = process.argv[2];
-const c = CASES.find((x) => x.name === name)!;
-const step = await TrainStep.create(c.spec());
+/** The step and its fixed batch, from bench:engine's cases or (prefix `train:`) bench:train's. */
+async function stepAndBatch(): Promise<[TrainStep, Record<string, HostArray>]> {
+  if (name.startsWith('train:')) {
+    const t = await import('../train/cases.ts');
+    const c = t.CASES.find((x) => x.name === name.slice(6));
+    if (!c)
+      throw new Error(`no bench:train case ${name.slice(6)} (${t.CASES.map((x) => x.name).join(', ')})`);
+    const recipe = await c.recipe();
+    return [await t.recipeStep(recipe), t.caseFeeds(c, recipe)];
+  }
+  const c = CASES.find((x) => x.name === name);
+  if (!c) throw new Error(`no bench:engine case ${name} (${CASES.map((x) => x.name).join(', ')})`);
+  return [await TrainStep.create(c.spec()), c.batch() as Record<string, HostArray>];
+}
+const [step, batch] = await stepAndBatch();
 process.chdir(process.env.TMPDIR ?? '/tmp');
 const prefix = `p_${name}_${process.pid}`;
 const sess = await ort.InferenceSession.create(step.compiled.modelBytes, {
@@ -19,7 +33,6 @@ const sess = await ort.InferenceSession.create(step.compiled.modelBytes, {
   enableProfiling: true,
   profileFilePrefix: prefix,
 });
-const batch = c.batch();
 const feeds: Record<string, ort.Tensor> = {};
 for (const t of step.graph.inputs) {
   const d =
@@ -69,7 +82,7 @@ const byOp = new Map<string, number>();
 for (const r of nodes.values()) byOp.set(r.op, (byOp.get(r.op) ?? 0) + ms(r.us));
 const tot = [...byOp.values()].reduce((a, b) => a + b, 0);
 console.log(
-  `${c.name}: kernel ms/step (sum of per-node medians over ${N} steps) ${tot.toFixed(1)}; ORT model_run ` +
+  `${name}: kernel ms/step (sum of per-node medians over ${N} steps) ${tot.toFixed(1)}; ORT model_run ` +
     `${median(runs).toFixed(1)} ms; TrainStep.run ${median(wall).toFixed(1)} ms (${nodes.size} nodes)`,
 );
 for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15))

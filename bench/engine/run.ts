@@ -6,7 +6,8 @@
  * sgemm beside ORT's, each case timed under every thread configuration (`--tune-seconds`, default 1) and run under
  * the fastest; ratios against a reference whose sgemm is below 70 % of ORT's are marked invalid.
  */
-import { spawnSync } from 'node:child_process';
+// First: forks the spawn helper while this process is small (bench/spawn.ts).
+import { spawnClean } from '../spawn.ts';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { graphFlops } from '../../src/engine/node.ts';
@@ -29,14 +30,11 @@ const python = findTorchPython();
 const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
 /** PyTorch steps/s for one case under one reference configuration (`secs` of timed steps). */
-function torchRate(name: string, cfg: RefConfig, secs = seconds): number | null {
+async function torchRate(name: string, cfg: RefConfig, secs = seconds): Promise<number | null> {
   if (!python) return null;
-  const r = spawnSync(python, [torchScript, name, String(secs)], {
-    env: { ...process.env, ...cfg.env },
-    encoding: 'utf8',
-  });
+  const r = await spawnClean(python, [torchScript, name, String(secs)], { ...process.env, ...cfg.env });
   if (r.status !== 0) {
-    console.error(`pytorch ${name} (${cfg.name}) failed: ${r.stderr}`);
+    console.error(`pytorch ${name} (${cfg.name}) failed: ${r.error ?? r.stderr}`);
     return null;
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!).steps_per_s;
@@ -49,7 +47,7 @@ async function main() {
   const baseline = await tuneBaseline(python);
   const peak = baseline.ort.sgemm.ort!;
   const rows = [];
-  const picks = new Map<string, ReturnType<typeof pickFastest>>();
+  const picks = new Map<string, Awaited<ReturnType<typeof pickFastest>>>();
   for (const c of CASES.filter((c) => only.includes(c.name))) {
     const spec = c.spec();
     const t0 = performance.now();
@@ -68,7 +66,7 @@ async function main() {
     // clade's step.
     let pick = picks.get(torchCase) ?? null;
     if (python && !pick) {
-      pick = pickFastest(baseline.configs, (cfg) => torchRate(torchCase, cfg, tuneSeconds));
+      pick = await pickFastest(baseline.configs, (cfg) => torchRate(torchCase, cfg, tuneSeconds));
       picks.set(torchCase, pick);
     }
     if (pick)
@@ -80,9 +78,9 @@ async function main() {
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      // Spawning the PyTorch process forks this one, which makes every page of clade's arena copy-on-write: the
-      // next step re-faults all of them (264k pages, 2.6 s for the ViT on the AMD EPYC VM). A harness cost, not a
-      // training cost (the trainer never forks), so one untimed step absorbs it.
+      // The PyTorch runs are spawned by bench/spawn.ts's helper, so this process never forks (a fork made the next
+      // steps re-fault clade's whole arena: 264k pages, 2.6 s for the ViT on the AMD EPYC VM). One untimed step
+      // re-warms the caches the PyTorch run used.
       await run();
       let n = 0;
       const s0 = performance.now();
@@ -91,7 +89,7 @@ async function main() {
         n += unroll;
       }
       ours.push(n / ((performance.now() - s0) / 1000));
-      const t = pick ? torchRate(torchCase, pick.config) : null;
+      const t = pick ? await torchRate(torchCase, pick.config) : null;
       if (t !== null) theirs.push(t);
     }
     const clade = median(ours);

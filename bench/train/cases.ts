@@ -18,6 +18,7 @@ import type { ImageTextData } from '../../src/train/recipes/parts/image-text-dat
 import { RECIPES, type RecipeName } from '../../src/train/recipes/index.ts';
 import type { Recipe } from '../../src/train/recipe.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { TrainStep } from '../../src/train/step.ts';
 
 export interface TrainBenchCase {
   readonly name: string;
@@ -115,6 +116,37 @@ function captionedFeeds(recipe: Recipe): Record<string, HostArray> {
   };
   return recipe.feeds(batch, 0);
 }
+
+/** Random feeds for a step: normal floats, int64 labels in 0..99. */
+function randomFeeds(recipe: Recipe): Record<string, HostArray> {
+  const r = new Rng(1);
+  return Object.fromEntries(
+    Object.entries(recipe.batchSpec).map(([k, s]) => {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      return [
+        k,
+        s.dtype === 'int64'
+          ? BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 37) % 100))
+          : r.normalArray(n),
+      ];
+    }),
+  );
+}
+
+/** The fixed batch a case's step is timed (and profiled) on. */
+export const caseFeeds = (c: TrainBenchCase, recipe: Recipe): Record<string, HostArray> =>
+  c.feeds?.(recipe) ?? randomFeeds(recipe);
+
+/** The recipe's training step (forward, backward, optimizer) from its own initialisation. */
+export const recipeStep = (recipe: Recipe): Promise<TrainStep> =>
+  TrainStep.create({
+    params: recipe.init(new Rng(0)),
+    batch: recipe.batchSpec,
+    loss: recipe.loss,
+    optimizer: recipe.optimizer,
+    trainable: recipe.trainable,
+    clamp: recipe.clamp,
+  });
 
 export const CASES: readonly TrainBenchCase[] = await Promise.all([
   cifarCase(
