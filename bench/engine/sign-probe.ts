@@ -1,0 +1,70 @@
+// Probe: ReLU backward from the ReLU output y ≥ 0 as g·Cast(y > 0) (three passes) against g·Sign(y) (two), on
+// [128, 32, 32, 32], interleaved wall-clock medians of whole runs (the output is reduced to a scalar).
+// `node bin/run-ts.mjs bench/engine/sign-probe.ts`
+import * as ort from 'onnxruntime-node';
+import { onnx } from '../../src/engine/onnx/proto.ts';
+import { median } from '../common.ts';
+const shape = [128, 32, 32, 32];
+const vi = (name: string, s: number[]) => ({
+  name,
+  type: { tensorType: { elemType: 1, shape: { dim: s.map((d) => ({ dimValue: d })) } } },
+});
+function model(nodes: object[]): Uint8Array {
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.fromObject({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 18 }],
+      graph: {
+        name: 'g',
+        node: [
+          ...nodes,
+          {
+            opType: 'ReduceSum',
+            input: ['d'],
+            output: ['out'],
+            attribute: [{ name: 'keepdims', i: 0, type: 2 }],
+          },
+        ],
+        initializer: [{ name: 'zero', dataType: 1, dims: [], floatData: [0] }],
+        input: [vi('y', shape), vi('g', shape)],
+        output: [vi('out', [])],
+      },
+    }),
+  ).finish();
+}
+const variants: Record<string, object[]> = {
+  castMul: [
+    { opType: 'Greater', input: ['y', 'zero'], output: ['m'] },
+    { opType: 'Cast', input: ['m'], output: ['mf'], attribute: [{ name: 'to', i: 1, type: 2 }] },
+    { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
+  ],
+  signMul: [
+    { opType: 'Sign', input: ['y'], output: ['mf'] },
+    { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
+  ],
+  mulOnly: [{ opType: 'Mul', input: ['g', 'y'], output: ['d'] }],
+};
+const sess: Record<string, ort.InferenceSession> = {};
+for (const [k, v] of Object.entries(variants))
+  sess[k] = await ort.InferenceSession.create(model(v), { intraOpNumThreads: 2, interOpNumThreads: 1 });
+const n = shape.reduce((a, b) => a * b, 1);
+const y = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: n }, () => Math.max(0, Math.random() - 0.5)),
+  shape,
+);
+const g = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: n }, () => Math.random() - 0.5),
+  shape,
+);
+const t: Record<string, number[]> = Object.fromEntries(Object.keys(sess).map((k) => [k, []]));
+const sums: Record<string, number> = {};
+for (let r = 0; r < 60; r++)
+  for (const k of Object.keys(sess)) {
+    const s0 = performance.now();
+    sums[k] = (await sess[k].run({ y, g })).out.data[0] as number;
+    t[k].push(performance.now() - s0);
+  }
+console.log('sums (castMul and signMul must agree)', sums);
+for (const k of Object.keys(sess)) console.log(k.padEnd(8), median(t[k]).toFixed(2), 'ms');
