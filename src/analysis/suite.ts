@@ -3,18 +3,16 @@
  * labelled train/test split returning one result (kind, name, params, timings, metrics, series) that the report
  * layer writes as a `clade.result/1` file. Every metric runs on the engine path (`backend: 'ort'`: ORT top-k, the
  * three-pass RLD, the ORT softmax objective, the graph head's one-graph training step) unless `backend: 'js'` asks
- * for the float64 reference. docs/analysis.md lists the settings.
+ * for the float64 reference. The entries that read the seeds' per-row annotations are in suite-annotated.ts, what an
+ * entry is (split, settings, outcome) in suite-entry.ts. docs/analysis.md lists the settings.
  */
-import type { Embeddings } from '../io/embeddings.ts';
 import { CladeError } from '../util/errors.ts';
 import { uniformity } from './alignment-uniformity.ts';
-import { attributeSeparation } from './attribute-separation.ts';
-import type { Backend } from './backend.ts';
 import { calinskiHarabasz } from './calinski-harabasz.ts';
 import { classHomogeneityCurve } from './class-homogeneity.ts';
 import { effectiveRank } from './effective-rank.ts';
 import { graphHead } from './graph-head.ts';
-import { knnClassify, type KnnMetric } from './knn.ts';
+import { knnClassify } from './knn.ts';
 import { linearHead } from './linear-head.ts';
 import { linearProbe } from './linear-probe.ts';
 import { multiLabelProbe, scoreMultiLabel } from './multilabel-probe.ts';
@@ -22,151 +20,27 @@ import { linearScores } from './softmax-regression.ts';
 import { relativeLocalDensity } from './rld.ts';
 import { sparseRld, type SparseRldSettings } from './rld-sparse.ts';
 import { simpleShot } from './simple-shot.ts';
-import { traitOrderByGroup, variantsByGroup } from './group-analyses.ts';
+import { ANNOTATED_ANALYSES } from './suite-annotated.ts';
+import {
+  resolveSettings,
+  timed,
+  type AnalysisOutcome,
+  type LabelledSplit,
+  type RunOptions,
+  type SuiteEntry,
+  type SuiteOptions,
+} from './suite-entry.ts';
 
-export interface LabelledSplit {
-  readonly train: Embeddings;
-  readonly trainLabels: Int32Array; /* [Ntrain] */
-  readonly test: Embeddings;
-  readonly testLabels: Int32Array; /* [Ntest] */
-  /** Class names by label id (for per-class series); default the ids. */
-  readonly classNames?: readonly string[];
-  /** Per-row columns the seeds' analyses (`variants`, `trait-order`, `attribute`) read. */
-  readonly annotations?: RowAnnotations;
-  /** Binary labels per row for `multilabel-probe`: `[N, L]` 0/1, train and test rows. */
-  readonly multiLabel?: { names: readonly string[]; train: Uint8Array; test: Uint8Array };
-}
-
-/**
- * Per-row columns for the seeds' analyses. `scope` says which rows the arrays describe and the analyses run on:
- * `test` (the test rows) or `all` (the train rows, then the test rows). A null entry leaves the row out.
- */
-export interface RowAnnotations {
-  readonly scope: 'test' | 'all';
-  /** Variant of each row (e.g. adult / juvenile); the two compared come from `settings.variants`. */
-  readonly variant?: readonly (string | null)[];
-  /** Group of each row (e.g. genus): `variants` and `trait-order` then run per group and average. */
-  readonly group?: readonly (string | null)[];
-  /** Trait value of each row (e.g. beak size); a class's value is the mean over its rows. */
-  readonly trait?: readonly (number | null)[];
-  /** Attribute of each row (e.g. habitat). */
-  readonly attribute?: readonly (string | null)[];
-}
-
-/** Every setting of the table, recorded in each result's `params`. docs/analysis.md lists them. */
-export interface AnalysisSettings {
-  readonly knn: { k: number; temperature: number; majorityK: number; metric: KnnMetric };
-  /** `method`: `exact` (the dense graph, three passes) or `sparse` (`k` neighbours + a pool of `samples`, clade's). */
-  readonly rld: {
-    temperatures: readonly number[];
-    normalize: boolean;
-    method: 'exact' | 'sparse';
-    k: number;
-    samples: number;
-  };
-  readonly homogeneity: { ps: readonly number[] };
-  readonly probe: { lambdas: readonly number[]; valFraction: number };
-  readonly graphHead: { temperature: number };
-  /** The two variants `variants` compares (`--variants a,b`). */
-  readonly variants: readonly [string, string] | null;
-  readonly attribute: { permutations: number; maxPerClass: number };
-}
-
-export const DEFAULT_SETTINGS: AnalysisSettings = {
-  knn: { k: 200, temperature: 0.1, majorityK: 20, metric: 'cosine' },
-  rld: { temperatures: [1, 0.5, 0.2, 0.1], normalize: true, method: 'exact', k: 50, samples: 256 },
-  homogeneity: { ps: [1, 10, 100, 500, 1000] },
-  probe: { lambdas: [1e-2, 1e-3, 1e-4, 1e-5], valFraction: 0.2 },
-  graphHead: { temperature: 0.1 },
-  variants: null,
-  attribute: { permutations: 100, maxPerClass: 500 },
-};
-
-/** Settings with some sections (or fields of a section) replaced. */
-export type SettingsOverride = {
-  readonly [K in keyof AnalysisSettings]?: AnalysisSettings[K] extends object | null
-    ? Partial<NonNullable<AnalysisSettings[K]>> | (AnalysisSettings[K] & null)
-    : AnalysisSettings[K];
-};
-
-/** `DEFAULT_SETTINGS` with the given sections' fields replaced. */
-export function resolveSettings(o: SettingsOverride = {}): AnalysisSettings {
-  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined) continue;
-    const base = (DEFAULT_SETTINGS as unknown as Record<string, unknown>)[k];
-    out[k] = v === null || Array.isArray(v) || base === null ? v : { ...(base as object), ...v };
-  }
-  return out as unknown as AnalysisSettings;
-}
-
-/** One analysis's outcome: what `makeResult` (report layer) needs besides the inputs. */
-export interface AnalysisOutcome {
-  readonly kind: string;
-  readonly name: string;
-  readonly params: Record<string, unknown>;
-  readonly timings: Record<string, number>;
-  readonly metrics: Record<string, number>;
-  /** Named series (the report's known ones, or `{ x, y, … }` generic ones); validated when written. */
-  readonly series?: Record<string, Record<string, unknown>>;
-}
-
-export interface SuiteOptions {
-  /** `ort` (default): the engine paths; `js`: the float64 references (small inputs). */
-  readonly backend?: Backend;
-  readonly seed?: number;
-  readonly log?: (line: string) => void;
-  readonly settings?: SettingsOverride;
-}
-
-interface RunOptions {
-  readonly backend: Backend;
-  readonly seed: number;
-  readonly log: (line: string) => void;
-  readonly settings: AnalysisSettings;
-}
-
-interface SuiteEntry {
-  /** What the analysis measures (shown in `clade analyze --help`). */
-  readonly title: string;
-  /** The annotation column it reads (`clade analyze` runs it by default when that column is given). */
-  readonly needs?: 'variant' | 'trait' | 'attribute' | 'multilabel';
-  readonly run: (s: LabelledSplit, o: RunOptions) => Promise<AnalysisOutcome>;
-}
-
-/** The rows the seeds' analyses run on (`annotations.scope`), with their labels and annotations. */
-function annotatedRows<K extends 'variant' | 'trait' | 'attribute'>(
-  s: LabelledSplit,
-  need: K,
-  option: string,
-) {
-  const a = s.annotations;
-  const col = a?.[need] as NonNullable<RowAnnotations[K]> | undefined;
-  if (!a || !col) throw new CladeError(`this analysis needs a ${need} column`, { option });
-  const all = a.scope === 'all';
-  const n = all ? s.train.n + s.test.n : s.test.n;
-  for (const k of ['variant', 'group', 'trait', 'attribute'] as const)
-    if (a[k] && a[k].length !== n)
-      throw new CladeError(`expected ${n} ${k} values (${a.scope} rows), got ${a[k].length}`);
-  const x: Embeddings = all ? { data: concat(s.train.data, s.test.data), n, d: s.test.d } : s.test;
-  const labels = all ? Int32Array.from([...s.trainLabels, ...s.testLabels]) : s.testLabels;
-  return { x, labels, col, group: a.group, split: all ? 'all rows (train + test)' : 'test' };
-}
-
-function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
-  const t0 = performance.now();
-  const v = await f();
-  return [v, (performance.now() - t0) / 1000];
-};
+export {
+  DEFAULT_SETTINGS,
+  resolveSettings,
+  type AnalysisOutcome,
+  type AnalysisSettings,
+  type LabelledSplit,
+  type RowAnnotations,
+  type SettingsOverride,
+  type SuiteOptions,
+} from './suite-entry.ts';
 
 /** The analyses by name, in the order they run. */
 export const ANALYSES = {
@@ -409,154 +283,7 @@ export const ANALYSES = {
       };
     },
   },
-  variants: {
-    title:
-      "intra-class variation (--variant-col, --variants a,b): orthogonality ratio ρ and angle, Fisher ratio, baseline r/D (clade's, §B.3)",
-    needs: 'variant',
-    run: async (s, o) => {
-      const { x, labels, col, group, split } = annotatedRows(s, 'variant', '--variant-col');
-      const pair = o.settings.variants;
-      if (!pair) throw new CladeError('name the two variants to compare', { option: '--variants' });
-      const [out, t] = await timed(() => variantsByGroup(x, labels, col, pair, group));
-      const names = (c: number) => s.classNames?.[c] ?? String(c);
-      return {
-        kind: 'orthogonality',
-        name: `intra-class variation ${pair[0]} vs ${pair[1]} (clade-defined)`,
-        params: {
-          variants: [...pair],
-          groups: out.groups,
-          skippedGroups: out.skipped,
-          fisherAxis: 'orthogonal (δ⊥)',
-          split,
-          note: "clade's own operationalisation (docs/methods.md §B); aggregates are unweighted means over classes, then groups",
-        },
-        timings: { total: t },
-        metrics: {
-          meanRatio: out.meanRatio,
-          meanAngleDeg: out.meanAngleDeg,
-          meanFisher: out.meanFisher,
-          meanFisherTrace: out.meanFisherTrace,
-          randomBaseline: out.randomBaseline,
-          classes: out.perClass.length,
-        },
-        series: {
-          orthogonality: {
-            class: out.perClass.map((c) => names(c.cls)),
-            ratio: out.perClass.map((c) => c.ratio),
-            angle: out.perClass.map((c) => c.angleDeg),
-            baseline: out.randomBaseline,
-          },
-        },
-      };
-    },
-  },
-  'trait-order': {
-    title:
-      "trait order (--trait-col): Spearman ρ / Kendall τ-b of class means on PC1 against the trait (clade's, §B.3)",
-    needs: 'trait',
-    run: async (s, o) => {
-      void o;
-      const { x, labels, col, group, split } = annotatedRows(s, 'trait', '--trait-col');
-      const [out, t] = await timed(() => traitOrderByGroup(x, labels, col, group));
-      const names = (c: number) => s.classNames?.[c] ?? String(c);
-      const one = out.runs.length === 1 ? out.runs[0] : null;
-      return {
-        kind: 'trait-order',
-        name: 'trait-order correlation (clade-defined)',
-        params: {
-          groups: out.runs.map((r) => r.group),
-          skippedGroups: out.skipped,
-          orientation: 'PC1 oriented so that Spearman ρ ≥ 0',
-          ...(one ? { classes: one.classes.map(names), traitByClass: one.trait } : {}),
-          classValue: 'mean of the rows’ trait values',
-          split,
-          note: "clade's own operationalisation (docs/methods.md §B item 5)",
-        },
-        timings: { total: t },
-        metrics: {
-          spearman: mean(out.runs.map((r) => r.spearman)),
-          kendall: mean(out.runs.map((r) => r.kendall)),
-          classes: out.runs.reduce((a, r) => a + r.classes.length, 0),
-        },
-        series: one
-          ? {
-              traitOrder: {
-                x: one.trait,
-                y: Array.from(one.positions),
-                xTitle: 'trait value (class mean)',
-                yTitle: 'class mean on PC1 (oriented)',
-                title: `Trait order: class means on PC1 (Spearman ${one.spearman.toFixed(2)})`,
-                mark: 'point' as const,
-              },
-            }
-          : {
-              traitOrder: {
-                x: out.runs.map((r) => r.group),
-                y: out.runs.map((r) => r.spearman),
-                xTitle: 'group',
-                yTitle: 'Spearman ρ (PC1 vs trait)',
-                title: 'Trait order per group',
-                mark: 'bar' as const,
-              },
-            },
-      };
-    },
-  },
-  attribute: {
-    title:
-      "attribute separation (--attribute-col, e.g. habitat) between and within classes, permutation baseline (clade's)",
-    needs: 'attribute',
-    run: async (s, o) => {
-      const { x, labels, col, split } = annotatedRows(s, 'attribute', '--attribute-col');
-      const A = o.settings.attribute;
-      const [r, t] = await timed(() => attributeSeparation(x, labels, col, { ...A, seed: o.seed }));
-      const m: Record<string, number> = { values: r.values.length };
-      if (r.between)
-        Object.assign(m, {
-          between_ratio: r.between.ratio,
-          between_baseline: r.between.baseline,
-          between_p: r.between.p,
-          between_classes: r.between.classes,
-          mixedClasses: r.between.mixedClasses,
-        });
-      if (r.within)
-        Object.assign(m, {
-          within_ratio: r.within.ratio,
-          within_baseline: r.within.baseline,
-          within_p: r.within.p,
-          within_classes: r.within.classes,
-        });
-      const bars: [string, number][] = [];
-      if (r.between)
-        bars.push(['between classes', r.between.ratio], ['between, permuted', r.between.baseline]);
-      if (r.within) bars.push(['within classes', r.within.ratio], ['within, permuted', r.within.baseline]);
-      return {
-        kind: 'attribute-separation',
-        name: 'attribute separation (clade-defined)',
-        params: {
-          ...A,
-          values: r.values,
-          distance: '1 − cos on L2-normalised embeddings',
-          betweenSkipped: r.between ? null : 'needs ≥ 2 values and a value shared by ≥ 2 classes',
-          withinSkipped: r.within ? null : 'no class holds ≥ 2 values with ≥ 2 rows each',
-          split,
-          note: "clade's own operationalisation of BioCLIP 2's ecological alignment (docs/methods.md §B)",
-        },
-        timings: { total: t },
-        metrics: m,
-        series: {
-          attributeSeparation: {
-            x: bars.map((b) => b[0]),
-            y: bars.map((b) => b[1]),
-            xTitle: 'distance ratio (different ÷ same value)',
-            yTitle: 'ratio (1 = no separation)',
-            title: 'Attribute separation between and within classes',
-            mark: 'bar' as const,
-          },
-        },
-      };
-    },
-  },
+  ...ANNOTATED_ANALYSES,
 } satisfies Record<string, SuiteEntry>;
 
 export type AnalysisName = keyof typeof ANALYSES;
