@@ -106,6 +106,20 @@ export const OP_CASES: { [K in PrimOp]: readonly OpCase[] } = {
       inputs: [f(1, 3, 5, 5), f(16, 3, 3, 3), f(16)],
       build: ([x, w, b]) => prim('conv2d', [x, w, b], { ...conv, strides: [2, 2] }),
     },
+    // Stride 2 with x exactly twice the output and 16-channel multiples: the input gradient is four stride-1
+    // phase convolutions and an interleave (conv-grad.ts), here for 3×3 / pad 1, 4×4 / pad 1, and asymmetric pads.
+    {
+      inputs: [f(1, 16, 4, 4), f(16, 16, 3, 3), f(16)],
+      build: ([x, w, b]) => prim('conv2d', [x, w, b], { ...conv, strides: [2, 2] }),
+    },
+    {
+      inputs: [f(1, 16, 4, 4), f(16, 16, 4, 4)],
+      build: ([x, w]) => prim('conv2d', [x, w], { ...conv, strides: [2, 2] }),
+    },
+    {
+      inputs: [f(1, 16, 4, 4), f(16, 16, 3, 3)],
+      build: ([x, w]) => prim('conv2d', [x, w], { strides: [2, 2], pads: [0, 1, 1, 0], group: 1 }),
+    },
   ],
   convTranspose2d: [
     {
