@@ -1,4 +1,5 @@
-// Probe: ReLU backward from the ReLU output y ≥ 0 as g·Cast(y > 0) (three passes) against g·Sign(y) (two), on
+// Probe: ReLU backward from the ReLU output y ≥ 0 as g·Cast(y > 0) (three passes) against g·Sign(y) (two) and
+// g·Min(y·2^126, 1) (three, all threaded; wrong for denormal y), on
 // [128, 32, 32, 32], interleaved wall-clock medians of whole runs (the output is reduced to a scalar).
 // `node bin/run-ts.mjs bench/engine/sign-probe.ts`
 import * as ort from 'onnxruntime-node';
@@ -25,7 +26,11 @@ function model(nodes: object[]): Uint8Array {
             attribute: [{ name: 'keepdims', i: 0, type: 2 }],
           },
         ],
-        initializer: [{ name: 'zero', dataType: 1, dims: [], floatData: [0] }],
+        initializer: [
+          { name: 'zero', dataType: 1, dims: [], floatData: [0] },
+          { name: 'one', dataType: 1, dims: [], floatData: [1] },
+          { name: 'big', dataType: 1, dims: [], floatData: [2 ** 126] },
+        ],
         input: [vi('y', shape), vi('g', shape)],
         output: [vi('out', [])],
       },
@@ -40,6 +45,11 @@ const variants: Record<string, object[]> = {
   ],
   signMul: [
     { opType: 'Sign', input: ['y'], output: ['mf'] },
+    { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
+  ],
+  scaleMin: [
+    { opType: 'Mul', input: ['y', 'big'], output: ['ys'] },
+    { opType: 'Min', input: ['ys', 'one'], output: ['mf'] },
     { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
   ],
   mulOnly: [{ opType: 'Mul', input: ['g', 'y'], output: ['d'] }],
