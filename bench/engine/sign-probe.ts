@@ -1,5 +1,5 @@
 // Probe: ReLU backward from the ReLU output y ≥ 0 as g·Cast(y > 0) (three passes) against g·Sign(y) (two) and
-// g·Min(y·2^126, 1) (three, all threaded; wrong for denormal y), on
+// g·Min(y·2^126, 1) (three, all threaded; wrong for denormal y) and Where(y > 0, g, 0) (two), on
 // [128, 32, 32, 32], interleaved wall-clock medians of whole runs (the output is reduced to a scalar).
 // `node bin/run-ts.mjs bench/engine/sign-probe.ts`
 import * as ort from 'onnxruntime-node';
@@ -51,6 +51,10 @@ const variants: Record<string, object[]> = {
     { opType: 'Mul', input: ['y', 'big'], output: ['ys'] },
     { opType: 'Min', input: ['ys', 'one'], output: ['mf'] },
     { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
+  ],
+  where: [
+    { opType: 'Greater', input: ['y', 'zero'], output: ['m'] },
+    { opType: 'Where', input: ['m', 'g', 'zero'], output: ['d'] },
   ],
   mulOnly: [{ opType: 'Mul', input: ['g', 'y'], output: ['d'] }],
 };
