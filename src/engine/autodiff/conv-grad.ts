@@ -80,7 +80,7 @@ interface AxisPhase {
  * Phases a = 0, 1 of one axis: input position 2i + a receives the taps k ≡ a + pad (mod 2), tap k reading
  * g[i + (a + pad − k)/2]. Null when a phase has no tap or would need g cropped (negative padding).
  */
-function axisPhases(k: number, pad: number, out: number): [AxisPhase, AxisPhase] | null {
+function axisPhases(k: number, pad: number): [AxisPhase, AxisPhase] | null {
   const phases: AxisPhase[] = [];
   for (let a = 0; a < 2; a++) {
     const taps: number[] = [];
@@ -89,7 +89,7 @@ function axisPhases(k: number, pad: number, out: number): [AxisPhase, AxisPhase]
     const first = (a + pad - taps[0]) / 2; // offsets ascend as the tap index descends
     const last = first + taps.length - 1;
     const before = -first;
-    const after = last; // phase length = out: the last row reads g[out − 1 + last]
+    const after = last; // each phase is as long as g, and its last row reads g[len − 1 + last]
     if (before < 0 || after < 0) return null;
     phases.push({ taps, pads: [before, after] });
   }
@@ -113,8 +113,8 @@ function polyphaseInputGrad(g: Tensor /* [N,O,J,L] */, x: Tensor, w: Tensor, at:
   if (process.env.CLADE_CONV_DX === 'transpose') return null;
   if (at.strides[0] !== 2 || at.strides[1] !== 2 || at.group !== 1) return null;
   if (h !== 2 * j || wd !== 2 * l || c % 16 !== 0 || o % 16 !== 0) return null;
-  const rows = axisPhases(kh, at.pads[0], j);
-  const cols = axisPhases(kw, at.pads[1], l);
+  const rows = axisPhases(kh, at.pads[0]);
+  const cols = axisPhases(kw, at.pads[1]);
   if (!rows || !cols) return null;
   // Each phase kernel [C, O, th, tw] picks its taps out of w ([O, C, kh, kw] read as [C·O, kh·kw]) by a constant
   // 0/1 matrix.
