@@ -21,7 +21,7 @@ import { compile } from '../src/engine/runtime/ort.ts';
 import { input } from '../src/engine/tensor.ts';
 import { Rng } from '../src/util/rng.ts';
 import { median } from './common.ts';
-import { spawnClean } from './spawn.ts';
+import { spawnJson } from './spawn.ts';
 
 /** ISA flags worth recording (lscpu's full list is long). */
 const ISA = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|avx_vnni|amx\w*)$/;
@@ -143,17 +143,13 @@ export async function referenceThroughput(
   cfg: RefConfig,
   numpyOnly = false,
 ): Promise<Throughput | null> {
-  const r = await spawnClean(
+  const j = await spawnJson<{ sgemm: Throughput['sgemm']; elementwise: number; blas: string }>(
+    `reference check (${cfg.name})`,
     python,
     [checkScript, cfg.env.CLADE_TORCH_THREADS ?? '2', ...(numpyOnly ? ['--numpy'] : [])],
-    { ...process.env, ...cfg.env },
+    cfg.env,
   );
-  if (r.status !== 0) {
-    console.error(`reference check (${cfg.name}) failed: ${r.stderr}`);
-    return null;
-  }
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { sgemm: j.sgemm, elementwise: j.elementwise, blasCore: j.blas };
+  return j && { sgemm: j.sgemm, elementwise: j.elementwise, blasCore: j.blas };
 }
 
 /** Which of the reference's GEMM paths its model uses: PyTorch's BLAS (nn.Linear), oneDNN, or NumPy's BLAS. */

@@ -56,3 +56,21 @@ export function spawnClean(cmd: string, args: readonly string[], env: NodeJS.Pro
     h.send({ id, cmd, args, env });
   });
 }
+
+/**
+ * Run a reference script from the helper (`env` is laid over this process's) and parse the JSON object on its
+ * last line of stdout; on a failure, log `<what> failed:` with the error or the tail of stderr and return null.
+ */
+export async function spawnJson<T = Record<string, unknown>>(
+  what: string,
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<T | null> {
+  const r = await spawnClean(cmd, args, { ...process.env, ...env });
+  if (r.status !== 0) {
+    console.error(`${what} failed: ${(r.error ?? r.stderr).slice(-2000)}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}

@@ -22,7 +22,7 @@
  * (`/usr/bin/time -v`), the stages and the recall check the results record (bench/analysis/lance-analyze.ts).
  */
 // First: forks the spawn helper while this process is small (bench/spawn.ts).
-import { spawnClean } from '../spawn.ts';
+import { spawnJson } from '../spawn.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,13 +83,10 @@ async function runRef(
   script = 'reference.py',
 ): Promise<Record<string, unknown> | null> {
   if (!py) return null;
-  const env = { ...process.env, MKL_NUM_THREADS: '2', ...baseline.config.env };
-  const r = await spawnClean(py, [resolve(here, script), ...(which ? [which] : []), dir], env);
-  if (r.status !== 0) {
-    console.error(`reference ${which} failed: ${(r.error ?? r.stderr).slice(-500)}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return spawnJson(`reference ${which}`, py, [resolve(here, script), ...(which ? [which] : []), dir], {
+    MKL_NUM_THREADS: '2',
+    ...baseline.config.env,
+  });
 }
 
 const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {

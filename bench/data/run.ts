@@ -10,7 +10,7 @@
  *   jpeg-rrc224-region: exact, drawing the crop from the JPEG header and decoding only down to the crop.
  */
 // First: forks the spawn helper while this process is small (bench/spawn.ts).
-import { spawnClean } from '../spawn.ts';
+import { spawnJson } from '../spawn.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,16 +97,13 @@ async function runClade(c: Case): Promise<number> {
 
 async function runTorchvision(c: Case, baseline: Baseline): Promise<number | null> {
   if (!python) return null;
-  const r = await spawnClean(
+  const j = await spawnJson<{ images_per_s: number }>(
+    `torchvision run (${c.name})`,
     python,
     [tvScript, ...c.tvArgs, '--batch', String(c.batch), '--workers', String(workers)],
-    { ...process.env, ...baseline.config.env },
+    baseline.config.env,
   );
-  if (r.status !== 0) {
-    console.error(`torchvision run failed (${c.name}):\n${r.error ?? r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!).images_per_s;
+  return j?.images_per_s ?? null;
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  * the fastest; ratios against a reference whose sgemm is below 70 % of ORT's are marked invalid.
  */
 // First: forks the spawn helper while this process is small (bench/spawn.ts).
-import { spawnClean } from '../spawn.ts';
+import { spawnJson } from '../spawn.ts';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { graphFlops } from '../../src/engine/node.ts';
@@ -32,12 +32,13 @@ const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 /** PyTorch steps/s for one case under one reference configuration (`secs` of timed steps). */
 async function torchRate(name: string, cfg: RefConfig, secs = seconds): Promise<number | null> {
   if (!python) return null;
-  const r = await spawnClean(python, [torchScript, name, String(secs)], { ...process.env, ...cfg.env });
-  if (r.status !== 0) {
-    console.error(`pytorch ${name} (${cfg.name}) failed: ${r.error ?? r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!).steps_per_s;
+  const j = await spawnJson<{ steps_per_s: number }>(
+    `pytorch ${name} (${cfg.name})`,
+    python,
+    [torchScript, name, String(secs)],
+    cfg.env,
+  );
+  return j?.steps_per_s ?? null;
 }
 
 async function main() {

@@ -10,7 +10,7 @@
  * initialisation) and the trained one.
  */
 // First: forks the spawn helper while this process is small (bench/spawn.ts).
-import { spawnClean } from '../spawn.ts';
+import { spawnJson } from '../spawn.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,16 +39,13 @@ const torchScript = fileURLToPath(new URL('./torch_train.py', import.meta.url));
 
 async function torchRate(c: TrainBenchCase, cfg: RefConfig, secs = seconds): Promise<number | null> {
   if (!python || !c.torch) return null;
-  const r = await spawnClean(
+  const j = await spawnJson<{ images_per_s: number }>(
+    `pytorch ${c.name}`,
     python,
     [torchScript, c.torch.name, String(secs), JSON.stringify(c.torch.config)],
-    { ...process.env, ...cfg.env },
+    cfg.env,
   );
-  if (r.status !== 0) {
-    console.error(`pytorch ${c.name} failed: ${r.error ?? r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!).images_per_s;
+  return j?.images_per_s ?? null;
 }
 
 async function throughput(c: TrainBenchCase, recipe: Recipe, baseline: Baseline) {

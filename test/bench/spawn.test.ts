@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnClean } from '../../bench/spawn.ts';
+import { spawnClean, spawnJson } from '../../bench/spawn.ts';
 
 describe('bench/spawn.ts', () => {
   it('runs the command in the helper process, not in this one, and returns its output', async () => {
@@ -25,5 +25,18 @@ describe('bench/spawn.ts', () => {
   it('serves requests one after another', async () => {
     const rs = await Promise.all([1, 2, 3].map((i) => spawnClean('sh', ['-c', `echo ${i}`])));
     expect(rs.map((r) => r.stdout.trim())).toEqual(['1', '2', '3']);
+  });
+
+  it('spawnJson reads the JSON on the last line of stdout, with env laid over this process', async () => {
+    const j = await spawnJson<{ v: string }>(
+      'probe',
+      'sh',
+      ['-c', 'echo warming up; echo "{\\"v\\": \\"$CLADE_SPAWN_PROBE\\"}"'],
+      {
+        CLADE_SPAWN_PROBE: 'x',
+      },
+    );
+    expect(j).toEqual({ v: 'x' });
+    expect(await spawnJson('probe', 'sh', ['-c', 'exit 1'])).toBeNull();
   });
 });
