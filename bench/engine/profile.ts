@@ -90,3 +90,8 @@ for (const [k, v] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15))
 const top = Number(process.env.TOP ?? 12);
 for (const [k, v] of [...nodes].sort((a, b) => ms(b[1].us) - ms(a[1].us)).slice(0, top))
   console.log('  ', k.padEnd(30), v.op.padEnd(14), ms(v.us).toFixed(2).padStart(6), 'ms ', v.shapes);
+// GREP=<text>: every node whose shapes contain the text, in execution order (e.g. GREP=256,32,32,32).
+if (process.env.GREP)
+  for (const [k, v] of nodes)
+    if (v.shapes.includes(process.env.GREP))
+      console.log('  >', k.padEnd(30), v.op.padEnd(14), ms(v.us).toFixed(2).padStart(6), 'ms ', v.shapes);
