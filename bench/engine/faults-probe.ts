@@ -18,5 +18,7 @@ for (let i = 0; i < Number(process.argv[3] ?? 10); i++) {
   const f0 = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
   await step.run(batch as never, 1e-4);
-  console.log(`step ${i}: ${(performance.now() - t0).toFixed(1)} ms, ${process.resourceUsage().minorPageFault - f0} faults`);
+  console.log(
+    `step ${i}: ${(performance.now() - t0).toFixed(1)} ms, ${process.resourceUsage().minorPageFault - f0} faults`,
+  );
 }

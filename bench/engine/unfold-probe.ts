@@ -9,13 +9,20 @@ import { onnx } from '../../src/engine/onnx/proto.ts';
 import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { median } from '../common.ts';
 
-const [N, C, H, S] = (process.argv.length > 5 ? process.argv.slice(2, 6) : ['128', '32', '32', '2']).map(Number);
+const [N, C, H, S] = (process.argv.length > 5 ? process.argv.slice(2, 6) : ['128', '32', '32', '2']).map(
+  Number,
+);
 const P = H + 2;
 const vi = (name: string, shape: number[]) => ({
   name,
   type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
 });
-const sum = (x: string) => ({ opType: 'ReduceSum', input: [x], output: ['s'], attribute: [{ name: 'keepdims', i: 0, type: 2 }] });
+const sum = (x: string) => ({
+  opType: 'ReduceSum',
+  input: [x],
+  output: ['s'],
+  attribute: [{ name: 'keepdims', i: 0, type: 2 }],
+});
 const model = (nodes: object[], inputs: object[], inits: object[] = []) =>
   onnx.ModelProto.encode(
     onnx.ModelProto.fromObject({
@@ -24,23 +31,56 @@ const model = (nodes: object[], inputs: object[], inits: object[] = []) =>
         { domain: '', version: 18 },
         { domain: 'com.microsoft', version: 1 },
       ],
-      graph: { name: 'g', node: [...nodes, sum('y')], input: inputs, output: [vi('s', [])], initializer: inits },
+      graph: {
+        name: 'g',
+        node: [...nodes, sum('y')],
+        input: inputs,
+        output: [vi('s', [])],
+        initializer: inits,
+      },
     }),
   ).finish();
 const unfold = model(
-  [{ opType: 'UnfoldTensor', domain: 'com.microsoft', input: ['x'], output: ['y'], attribute: [{ name: 'dim', i: 2, type: 2 }, { name: 'size', i: 3, type: 2 }, { name: 'step', i: S, type: 2 }] }],
+  [
+    {
+      opType: 'UnfoldTensor',
+      domain: 'com.microsoft',
+      input: ['x'],
+      output: ['y'],
+      attribute: [
+        { name: 'dim', i: 2, type: 2 },
+        { name: 'size', i: 3, type: 2 },
+        { name: 'step', i: S, type: 2 },
+      ],
+    },
+  ],
   [vi('x', [N, C, P, P])],
 );
 const onehot = new Float32Array(C * 81);
 for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) onehot[(c * 9 + t) * 9 + t] = 1;
 const conv = model(
-  [{ opType: 'Conv', input: ['x', 'k'], output: ['y'], attribute: [{ name: 'group', i: C, type: 2 }, { name: 'strides', ints: [S, S], type: 7 }, { name: 'kernel_shape', ints: [3, 3], type: 7 }] }],
+  [
+    {
+      opType: 'Conv',
+      input: ['x', 'k'],
+      output: ['y'],
+      attribute: [
+        { name: 'group', i: C, type: 2 },
+        { name: 'strides', ints: [S, S], type: 7 },
+        { name: 'kernel_shape', ints: [3, 3], type: 7 },
+      ],
+    },
+  ],
   [vi('x', [N, C, P, P])],
   [{ name: 'k', dims: [C * 9, 1, 3, 3], dataType: 1, rawData: new Uint8Array(onehot.buffer) }],
 );
 const x = new ort.Tensor('float32', new Float32Array(N * C * P * P).fill(0.5), [N, C, P, P]);
 const runs = await Promise.all(
-  Object.entries({ unfold, conv }).map(async ([k, m]) => ({ k, s: await ort.InferenceSession.create(m, sessionOptions()), t: [] as number[] })),
+  Object.entries({ unfold, conv }).map(async ([k, m]) => ({
+    k,
+    s: await ort.InferenceSession.create(m, sessionOptions()),
+    t: [] as number[],
+  })),
 );
 for (const r of runs) for (let i = 0; i < 3; i++) await r.s.run({ x });
 for (let i = 0; i < 15; i++)
