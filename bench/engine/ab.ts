@@ -1,15 +1,16 @@
 /**
  * Interleaved A/B of training-step variants on one bench case (issue 15 levers):
- * `node bin/run-ts.mjs bench/engine/ab.ts <case> <variant,variant,...> [seconds=20]`
+ * `node bin/run-ts.mjs bench/engine/ab.ts <case> <variant,variant,...> [seconds=20]` (`<case>` as in profile.ts:
+ * a bench:engine case or `train:<recipe case>`)
  * Variants are ORT session-option sets (see VARIANTS) applied to the same step graph; each round runs a few steps
  * of every variant in turn, so machine load hits all alike. Prints median and best ms/step and the median ratio.
  */
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
-import { TrainStep } from '../../src/train/step.ts';
+import type { TrainStep } from '../../src/train/step.ts';
 import type { Optimizer } from '../../src/optim/types.ts';
-import { sessionOptions } from '../../src/engine/runtime/ort.ts';
-import { CASES } from './cases.ts';
+import { sessionOptions, type HostArray } from '../../src/engine/runtime/ort.ts';
+import { caseStep } from './case-step.ts';
 import { median } from '../common.ts';
 
 const threads = availableParallelism();
@@ -92,9 +93,9 @@ function adamw13(wd = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8): Optimizer {
 }
 
 const [name, list = 'base,nospin', secs = '20'] = process.argv.slice(2);
-const c = CASES.find((x) => x.name === name)!;
 const names = list.split(',');
 const steps: TrainStep[] = [];
+let batch: Record<string, HostArray> = {};
 // Graph variants: `<variant>@<ENV>=<value>` sets an environment switch while the step is traced and compiled
 // (e.g. `base@CLADE_NCHWC=0`).
 for (const full0 of names) {
@@ -104,8 +105,8 @@ for (const full0 of names) {
   const [k, v] = env ? env.split('=') : [];
   const saved = k ? process.env[k] : undefined;
   if (k) process.env[k] = v;
-  const spec = c.spec();
-  const step = await TrainStep.create(old ? { ...spec, optimizer: adamw13() } : spec);
+  const { step, batch: b } = await caseStep(name, old ? adamw13() : undefined);
+  batch = b;
   if (k) {
     if (saved === undefined) delete process.env[k];
     else process.env[k] = saved;
@@ -115,7 +116,6 @@ for (const full0 of names) {
   (step.compiled as any).session = await ort.InferenceSession.create(step.compiled.modelBytes, so);
   steps.push(step);
 }
-const batch = c.batch();
 for (const s of steps) for (let i = 0; i < 3; i++) await s.run(batch, 1e-4);
 const times: number[][] = names.map(() => []);
 const t0 = performance.now();
@@ -130,7 +130,7 @@ const m0 = median(times[0]);
 for (let v = 0; v < names.length; v++) {
   const m = median(times[v]);
   console.log(
-    `${c.name} ${names[v].padEnd(10)} median ${m.toFixed(1)} ms  best ${Math.min(...times[v]).toFixed(1)} ms  ` +
+    `${name} ${names[v].padEnd(10)} median ${m.toFixed(1)} ms  best ${Math.min(...times[v]).toFixed(1)} ms  ` +
       `(${times[v].length} steps)  speed vs ${names[0]} ${(m0 / m).toFixed(2)}x`,
   );
 }

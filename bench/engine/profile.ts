@@ -5,27 +5,12 @@
  * figure is its median over the steps, so a step slowed by other processes on the machine does not skew it.
  */
 import * as ort from 'onnxruntime-node';
-import { TrainStep } from '../../src/train/step.ts';
 import { sessionOptions, type HostArray } from '../../src/engine/runtime/ort.ts';
-import { CASES } from './cases.ts';
+import { caseStep } from './case-step.ts';
 import { median } from '../common.ts';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 const name = process.argv[2];
-/** The step and its fixed batch, from bench:engine's cases or (prefix `train:`) bench:train's. */
-async function stepAndBatch(): Promise<[TrainStep, Record<string, HostArray>]> {
-  if (name.startsWith('train:')) {
-    const t = await import('../train/cases.ts');
-    const c = t.CASES.find((x) => x.name === name.slice(6));
-    if (!c)
-      throw new Error(`no bench:train case ${name.slice(6)} (${t.CASES.map((x) => x.name).join(', ')})`);
-    const recipe = await c.recipe();
-    return [await t.recipeStep(recipe), t.caseFeeds(c, recipe)];
-  }
-  const c = CASES.find((x) => x.name === name);
-  if (!c) throw new Error(`no bench:engine case ${name} (${CASES.map((x) => x.name).join(', ')})`);
-  return [await TrainStep.create(c.spec()), c.batch() as Record<string, HostArray>];
-}
-const [step, batch] = await stepAndBatch();
+const { step, batch } = await caseStep(name);
 process.chdir(process.env.TMPDIR ?? '/tmp');
 const prefix = `p_${name}_${process.pid}`;
 const sess = await ort.InferenceSession.create(step.compiled.modelBytes, {
