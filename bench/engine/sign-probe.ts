@@ -1,10 +1,12 @@
 // Probe: ReLU backward from the ReLU output y ≥ 0 as g·Cast(y > 0) (three passes) against g·Sign(y) (two) and
 // g·Min(y·2^126, 1) (three, all threaded; wrong for denormal y) and Where(y > 0, g, 0) (two), on
-// [128, 32, 32, 32], interleaved wall-clock medians of whole runs (the output is reduced to a scalar).
+// g·Ceil(Clip(y, 0, 1)) (three, exact for every y ≥ 0) on [128, 32, 32, 32], interleaved wall-clock medians of
+// whole runs (the output is reduced to a scalar), then each variant's kernel medians from ORT's profiler.
 // `node bin/run-ts.mjs bench/engine/sign-probe.ts`
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../src/engine/onnx/proto.ts';
 import { median } from '../common.ts';
+import { kernelTimes } from './kernel-times.ts';
 const shape = [128, 32, 32, 32];
 const vi = (name: string, s: number[]) => ({
   name,
@@ -56,6 +58,11 @@ const variants: Record<string, object[]> = {
     { opType: 'Greater', input: ['y', 'zero'], output: ['m'] },
     { opType: 'Where', input: ['m', 'g', 'zero'], output: ['d'] },
   ],
+  clipCeil: [
+    { opType: 'Clip', input: ['y', 'zero', 'one'], output: ['yc'] },
+    { opType: 'Ceil', input: ['yc'], output: ['mf'] },
+    { opType: 'Mul', input: ['g', 'mf'], output: ['d'] },
+  ],
   mulOnly: [{ opType: 'Mul', input: ['g', 'y'], output: ['d'] }],
 };
 const sess: Record<string, ort.InferenceSession> = {};
@@ -82,3 +89,11 @@ for (let r = 0; r < 60; r++)
   }
 console.log('sums (castMul and signMul must agree)', sums);
 for (const k of Object.keys(sess)) console.log(k.padEnd(8), median(t[k]).toFixed(2), 'ms');
+for (const [k, v] of Object.entries(variants))
+  console.log(
+    k.padEnd(8),
+    (await kernelTimes(model(v), { y, g }, 20))
+      .filter((r) => r.op !== 'ReduceSum')
+      .map((r) => `${r.op} ${r.ms.toFixed(2)}`)
+      .join(' + '),
+  );
