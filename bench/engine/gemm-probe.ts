@@ -1,10 +1,18 @@
 // Probe: GFLOP/s of one ORT Gemm/MatMul node per (op, M, K, N, transA, transB), interleaved, medians (wall time
 // of session.run, output [M, N] included). `node bin/run-ts.mjs bench/engine/gemm-probe.ts '[["MatMul",256,1024,1024,0,0]]'`
-// (`SO='{...}'` adds session options).
+// (`SO='{...}'` adds session options; `KERNEL=1` prints ORT's kernel-time medians instead, output copy excluded).
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilderProbe } from './onnx-probe.ts';
+import { kernelTimes } from './kernel-times.ts';
 const shapes: [string, number, number, number, number, number][] = JSON.parse(process.argv[2]);
-const sessions: { name: string; sess: ort.InferenceSession; feeds: any; flops: number; ts: number[] }[] = [];
+const sessions: {
+  name: string;
+  sess: ort.InferenceSession;
+  bytes: Uint8Array;
+  feeds: any;
+  flops: number;
+  ts: number[];
+}[] = [];
 for (const [op, M, K, N, ta, tb] of shapes) {
   const aShape = ta ? [K, M] : [M, K];
   const bShape = tb ? [N, K] : [K, N];
@@ -19,7 +27,14 @@ for (const [op, M, K, N, ta, tb] of shapes) {
     a: new ort.Tensor('float32', new Float32Array(M * K).fill(0.5), aShape),
     b: new ort.Tensor('float32', new Float32Array(K * N).fill(0.5), bShape),
   };
-  sessions.push({ name: `${op} ${M}x${K}x${N} tA${ta} tB${tb}`, sess, feeds, flops: 2 * M * K * N, ts: [] });
+  sessions.push({
+    name: `${op} ${M}x${K}x${N} tA${ta} tB${tb}`,
+    sess,
+    bytes,
+    feeds,
+    flops: 2 * M * K * N,
+    ts: [],
+  });
 }
 const out = (s: any) => ({
   y: new ort.Tensor(
@@ -30,6 +45,17 @@ const out = (s: any) => ({
     [1],
   ),
 });
+if (process.env.KERNEL) {
+  for (let r = 0; r < 2; r++)
+    for (const s of sessions) {
+      const ms = (await kernelTimes(s.bytes, s.feeds, 20))[0].ms;
+      console.log(
+        s.name.padEnd(34),
+        `kernel ${ms.toFixed(2)} ms  ${(s.flops / ms / 1e6).toFixed(0)} GFLOP/s`,
+      );
+    }
+  process.exit(0);
+}
 for (let r = 0; r < 15; r++)
   for (const s of sessions) {
     const t0 = performance.now();
