@@ -4,36 +4,13 @@
  * `node bin/run-ts.mjs bench/engine/bn-affine-probe.ts [N C H]` (default 128 32 32); kernel medians.
  */
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../../src/engine/onnx/proto.ts';
+import { reducedModel, valueInfo } from './onnx-probe.ts';
 import { kernelTimes } from './kernel-times.ts';
 
 const [N, C, H] = (process.argv.length > 4 ? process.argv.slice(2, 5) : ['128', '32', '32']).map(Number);
 const shape = [N, C, H, H];
-const vi = (name: string, dims: number[]) => ({
-  name,
-  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
-});
-const model = (nodes: object[], inputs: object[]) =>
-  onnx.ModelProto.encode(
-    onnx.ModelProto.fromObject({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 18 }],
-      graph: {
-        name: 'g',
-        node: [
-          ...nodes,
-          {
-            opType: 'ReduceSum',
-            input: ['y'],
-            output: ['s'],
-            attribute: [{ name: 'keepdims', i: 0, type: 2 }],
-          },
-        ],
-        input: inputs,
-        output: [vi('s', [])],
-      },
-    }),
-  ).finish();
+const vi = valueInfo;
+const model = (nodes: object[], inputs: object[]) => reducedModel(nodes, inputs);
 const eps = 1e-5;
 const mulAdd = model(
   [

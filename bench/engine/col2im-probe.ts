@@ -2,39 +2,15 @@
 // kernel ms from ORT's profiler, medians of interleaved runs. `... col2im-probe.ts <Ci> <Co> <H>`
 import * as ort from 'onnxruntime-node';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { onnx } from '../../src/engine/onnx/proto.ts';
+import { reducedModel, valueInfo } from './onnx-probe.ts';
 import { median } from '../common.ts';
 const [ci, co, h] = process.argv.slice(2).map(Number);
 const N = 128,
   ho = h / 2;
-const vi = (name: string, shape: number[]) => ({
-  name,
-  type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
-});
+const vi = valueInfo;
 const ints = (name: string, v: number[]) => ({ name, ints: v, type: 7 });
 const i64 = (name: string, v: number[]) => ({ name, dataType: 7, dims: [v.length], int64Data: v as never });
-const model = (node: any[], input: any[], inits: any[] = []) =>
-  onnx.ModelProto.encode(
-    onnx.ModelProto.fromObject({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 18 }],
-      graph: {
-        name: 'g',
-        node: [
-          ...node,
-          {
-            opType: 'ReduceSum',
-            input: ['dx'],
-            output: ['y'],
-            attribute: [{ name: 'keepdims', i: 0, type: 2 }],
-          },
-        ],
-        input,
-        output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [] } } } }],
-        initializer: inits,
-      },
-    }),
-  ).finish();
+const model = (node: any[], input: any[], inits: any[] = []) => reducedModel(node, input, inits, 'dx');
 const models: Record<string, Uint8Array> = {
   convT: model(
     [
@@ -97,7 +73,7 @@ for (let r = 0; r < 12; r++)
   for (const k of Object.keys(sess))
     res[k] = (
       await sess[k].run(k === 'convT' ? feeds : { ...feeds, eye: new ort.Tensor('float32', eye, [co, co]) })
-    ).y.data[0] as number;
+    ).s.data[0] as number;
 console.log('sums', res);
 for (const k of Object.keys(sess)) {
   sess[k].endProfiling();

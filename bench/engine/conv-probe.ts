@@ -2,32 +2,12 @@
 // to constant weights), and ConvTranspose (dX) on the bench CNN's shapes. Interleaved, median ms.
 // `CASES=dw node bin/run-ts.mjs bench/engine/conv-probe.ts`: the weight gradient as a transposed-role conv.
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../../src/engine/onnx/proto.ts';
-const vi = (name: string, shape: number[]) => ({
-  name,
-  type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
-});
+import { reducedModel, valueInfo } from './onnx-probe.ts';
+const vi = valueInfo;
 const ints = (name: string, v: number[]) => ({ name, ints: v, type: 7 });
-function model(nodes: any[], inputs: any[], outputs: any[], inits: any[] = []) {
-  // Reduce the output to a scalar so the timing is the kernel's, not ORT's output allocation and copy.
-  const o = outputs[0].name;
-  nodes = [
-    ...nodes,
-    { opType: 'ReduceSum', input: [o], output: ['sum'], attribute: [{ name: 'keepdims', i: 0, type: 2 }] },
-  ];
-  outputs = [{ name: 'sum', type: { tensorType: { elemType: 1, shape: { dim: [] } } } }];
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.fromObject({
-      irVersion: 8,
-      opsetImport: [
-        { domain: '', version: 18 },
-        { domain: 'com.microsoft', version: 1 },
-        { domain: 'com.microsoft.nchwc', version: 1 },
-      ],
-      graph: { name: 'g', node: nodes, input: inputs, output: outputs, initializer: inits },
-    }),
-  ).finish();
-}
+/** The nodes with the first of `outputs` summed to the scalar `s` (reducedModel). */
+const model = (nodes: any[], inputs: any[], outputs: any[], inits: any[] = []) =>
+  reducedModel(nodes, inputs, inits, outputs[0].name);
 const N = 128;
 const cases: { name: string; bytes: Uint8Array; feeds: Record<string, ort.Tensor>; flops: number }[] = [];
 const t = (shape: number[]) =>

@@ -4,40 +4,21 @@
 // whole runs (the output is reduced to a scalar), then each variant's kernel medians from ORT's profiler.
 // `node bin/run-ts.mjs bench/engine/sign-probe.ts`
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../../src/engine/onnx/proto.ts';
+import { reducedModel, valueInfo } from './onnx-probe.ts';
 import { median } from '../common.ts';
 import { kernelTimes } from './kernel-times.ts';
 const shape = [128, 32, 32, 32];
-const vi = (name: string, s: number[]) => ({
-  name,
-  type: { tensorType: { elemType: 1, shape: { dim: s.map((d) => ({ dimValue: d })) } } },
-});
 function model(nodes: object[]): Uint8Array {
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.fromObject({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 18 }],
-      graph: {
-        name: 'g',
-        node: [
-          ...nodes,
-          {
-            opType: 'ReduceSum',
-            input: ['d'],
-            output: ['out'],
-            attribute: [{ name: 'keepdims', i: 0, type: 2 }],
-          },
-        ],
-        initializer: [
-          { name: 'zero', dataType: 1, dims: [], floatData: [0] },
-          { name: 'one', dataType: 1, dims: [], floatData: [1] },
-          { name: 'big', dataType: 1, dims: [], floatData: [2 ** 126] },
-        ],
-        input: [vi('y', shape), vi('g', shape)],
-        output: [vi('out', [])],
-      },
-    }),
-  ).finish();
+  return reducedModel(
+    nodes,
+    [valueInfo('y', shape), valueInfo('g', shape)],
+    [
+      { name: 'zero', dataType: 1, dims: [], floatData: [0] },
+      { name: 'one', dataType: 1, dims: [], floatData: [1] },
+      { name: 'big', dataType: 1, dims: [], floatData: [2 ** 126] },
+    ],
+    'd',
+  );
 }
 const variants: Record<string, object[]> = {
   castMul: [
@@ -84,7 +65,7 @@ const sums: Record<string, number> = {};
 for (let r = 0; r < 60; r++)
   for (const k of Object.keys(sess)) {
     const s0 = performance.now();
-    sums[k] = (await sess[k].run({ y, g })).out.data[0] as number;
+    sums[k] = (await sess[k].run({ y, g })).s.data[0] as number;
     t[k].push(performance.now() - s0);
   }
 console.log('sums (castMul and signMul must agree)', sums);

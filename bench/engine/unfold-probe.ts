@@ -5,7 +5,7 @@
  * whose output is reduced to one number.
  */
 import * as ort from 'onnxruntime-node';
-import { onnx } from '../../src/engine/onnx/proto.ts';
+import { reducedModel, valueInfo } from './onnx-probe.ts';
 import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { median } from '../common.ts';
 
@@ -13,33 +13,8 @@ const [N, C, H, S] = (process.argv.length > 5 ? process.argv.slice(2, 6) : ['128
   Number,
 );
 const P = H + 2;
-const vi = (name: string, shape: number[]) => ({
-  name,
-  type: { tensorType: { elemType: 1, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
-});
-const sum = (x: string) => ({
-  opType: 'ReduceSum',
-  input: [x],
-  output: ['s'],
-  attribute: [{ name: 'keepdims', i: 0, type: 2 }],
-});
-const model = (nodes: object[], inputs: object[], inits: object[] = []) =>
-  onnx.ModelProto.encode(
-    onnx.ModelProto.fromObject({
-      irVersion: 8,
-      opsetImport: [
-        { domain: '', version: 18 },
-        { domain: 'com.microsoft', version: 1 },
-      ],
-      graph: {
-        name: 'g',
-        node: [...nodes, sum('y')],
-        input: inputs,
-        output: [vi('s', [])],
-        initializer: inits,
-      },
-    }),
-  ).finish();
+const vi = valueInfo;
+const model = (nodes: object[], inputs: object[], inits: object[] = []) => reducedModel(nodes, inputs, inits);
 const unfold = model(
   [
     {
