@@ -128,41 +128,20 @@ for (const v of runs) console.log(`${v.k.padEnd(7)} ${median(t[v.k]).toFixed(2)}
 // PROFILE=1: per-node kernel medians of each variant from ORT's profiler.
 if (process.env.PROFILE) {
   const ort = await import('onnxruntime-node');
-  const { sessionOptions } = await import('../../src/engine/runtime/ort.ts');
-  const { readFileSync, readdirSync, rmSync } = await import('node:fs');
-  process.chdir('/tmp');
+  const { kernelTimes } = await import('./kernel-times.ts');
+  const f = Object.fromEntries(
+    Object.entries(feeds).map(([k, d]) => [
+      k,
+      new ort.Tensor('float32', d, k === 'g' ? [N, O, J, L] : k === 'w' ? [O, C, 3, 3] : [N, C, H, H]),
+    ]),
+  );
   for (const v of runs) {
-    const prefix = `dx_${v.k}_${process.pid}`;
-    const s = await ort.InferenceSession.create(v.timed.modelBytes, {
-      ...sessionOptions(),
-      enableProfiling: true,
-      profileFilePrefix: prefix,
-    });
-    const f = Object.fromEntries(
-      Object.entries(feeds).map(([k, d]) => [
-        k,
-        new ort.Tensor('float32', d, k === 'g' ? [N, O, J, L] : k === 'w' ? [O, C, 3, 3] : [N, C, H, H]),
-      ]),
-    );
-    for (let i = 0; i < 15; i++) await s.run(f);
-    s.endProfiling();
-    const file = readdirSync('.').filter((x) => x.startsWith(prefix))[0];
-    const ev = JSON.parse(readFileSync(file, 'utf8')).filter(
-      (e: { cat: string; name: string }) => e.cat === 'Node' && e.name.endsWith('_kernel_time'),
-    );
-    rmSync(file);
-    const per = new Map<string, number[]>();
-    for (const e of ev)
-      per.set(`${e.args.op_name}:${e.name.replace('_kernel_time', '')}`, [
-        ...(per.get(`${e.args.op_name}:${e.name.replace('_kernel_time', '')}`) ?? []),
-        e.dur / 1000,
-      ]);
-    const rows = [...per].map(([n, d]) => [n, median(d)] as const).filter(([, m]) => m > 0.05);
+    const rows = (await kernelTimes(v.timed.modelBytes, f, 15)).filter((r) => r.ms > 0.05);
     console.log(
       v.k,
-      rows.reduce((a, [, m]) => a + m, 0).toFixed(2),
+      rows.reduce((a, r) => a + r.ms, 0).toFixed(2),
       'ms:',
-      rows.map(([n, m]) => `${n} ${m.toFixed(2)}`).join(', '),
+      rows.map((r) => `${r.op}:${r.node} ${r.ms.toFixed(2)}`).join(', '),
     );
   }
 }
