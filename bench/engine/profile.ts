@@ -5,7 +5,7 @@
  * figure is its median over the steps, so a step slowed by other processes on the machine does not skew it.
  */
 import * as ort from 'onnxruntime-node';
-import { sessionOptions, type HostArray } from '../../src/engine/runtime/ort.ts';
+import { sessionOptions } from '../../src/engine/runtime/ort.ts';
 import { caseStep } from './case-step.ts';
 import { median } from '../common.ts';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -18,20 +18,10 @@ const sess = await ort.InferenceSession.create(step.compiled.modelBytes, {
   enableProfiling: true,
   profileFilePrefix: prefix,
 });
-const feeds: Record<string, ort.Tensor> = {};
-for (const t of step.graph.inputs) {
-  const d =
-    (batch as Record<string, ort.Tensor['data']>)[t.name!] ??
-    (t.dtype === 'int64'
-      ? new BigInt64Array(t.size)
-      : new Float32Array(t.size).fill(t.name!.startsWith('opt.') && t.shape.length === 0 ? 0.5 : 0.01));
-  feeds[t.name!] = new ort.Tensor(t.dtype as 'float32', d as Float32Array, t.shape as number[]);
-}
 const N = Number(process.argv[3] ?? 10);
 const wall: number[] = [];
 // Time the trainer's own call path (preallocated state outputs, fed scalars) on the profiling session.
 (step.compiled as unknown as { session: ort.InferenceSession }).session = sess;
-void feeds;
 for (let i = 0; i < N; i++) {
   const t0 = performance.now();
   await step.run(batch as never, 1e-4);
